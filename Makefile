@@ -1,0 +1,52 @@
+# The two commands: `make run` and `make test`. Each builds .venv from the pinned
+# requirements when it is missing or stale, then does its job.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+STAGE ?= prod
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint typecheck unit fuzz bench synth deploy clean system-deps
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || PYTHON=python3; \
+	 test -x $(PY) || $${PYTHON:-python3} -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# OS packages the project needs (CJK font, Chromium for browser tests); idempotent.
+system-deps:
+	@bash devtools/system_deps.sh
+
+run: $(STAMP) system-deps
+	PORT=$(PORT) $(PY) -m devtools.run
+
+lint: $(STAMP)
+	$(PY) -m ruff check app.py chalicelib devtools tests
+
+typecheck: $(STAMP)
+	$(PY) -m mypy app.py chalicelib
+
+test: $(STAMP) system-deps lint typecheck
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q --maxfail=50 tests
+
+fuzz: $(STAMP)
+	FUZZ_MAX_EXAMPLES=500 $(PY) -m pytest -q tests -m fuzz
+
+bench: $(STAMP) system-deps
+	$(PY) -m bench
+
+synth: $(STAMP)
+	cd infra && $(MAKE) synth
+
+deploy: $(STAMP)
+	cd infra && $(MAKE) deploy STAGE=$(STAGE)
+
+clean:
+	rm -rf $(VENV) .dev .pytest_cache .mypy_cache .ruff_cache

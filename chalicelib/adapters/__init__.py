@@ -1,0 +1,1 @@
+"""The outside world: AWS clients, identity, mail, object storage, payment providers, PDFs."""

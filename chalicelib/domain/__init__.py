@@ -1,0 +1,1 @@
+"""Plain data and rules: states, transitions, windows. No boto3 here."""

@@ -1,0 +1,1 @@
+"""Chalice blueprints: parse -> one service call -> serialise. No rules here."""

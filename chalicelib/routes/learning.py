@@ -1,0 +1,6 @@
+"""Routes of the learning feature (filled in by its issue)."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

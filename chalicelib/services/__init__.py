@@ -1,0 +1,1 @@
+"""One function per use case. Services take `now`; they call store/ and adapters/."""

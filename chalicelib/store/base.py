@@ -1,0 +1,98 @@
+"""Shared pieces of the store: the base model, binding to a stage, transactions, paging."""
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.errors import ValidationError
+from chalicelib.settings import Settings
+
+# Crockford's base32 without I, L, O, U: ids people read aloud or type from paper.
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+_MODELS: list[type[Model]] = []
+_bound: dict[str, Any] = {}
+
+
+def register(model: type[Model]) -> type[Model]:
+    """Class decorator: the model's table is part of the platform (created locally, in
+    tests and by infra/ from the same definition)."""
+    model.Meta.base_name = model.Meta.table_name  # type: ignore[attr-defined]
+    _MODELS.append(model)
+    return model
+
+
+def registered_models() -> list[type[Model]]:
+    return list(_MODELS)
+
+
+def bind(settings: Settings) -> None:
+    """Point every model at the stage's tables and endpoint (moto or AWS)."""
+    key = (settings.table_prefix, settings.endpoint_url, settings.region)
+    if _bound.get("key") == key:
+        return
+    for model in _MODELS:
+        meta = model.Meta
+        meta.table_name = settings.table_name(meta.base_name)  # type: ignore[attr-defined]
+        meta.host = settings.endpoint_url
+        meta.region = settings.region
+        meta.max_retry_attempts = 3
+        model._connection = None
+    _bound["key"] = key
+    _bound["connection"] = Connection(region=settings.region, host=settings.endpoint_url)
+
+
+def connection() -> Connection:
+    return _bound["connection"]  # type: ignore[no-any-return]
+
+
+def new_id(prefix: str, length: int = 10) -> str:
+    """A readable random id: `R` + 10 base32 characters (50 bits) = unguessable enough for
+    object ids, which are always checked against their owner anyway."""
+    return prefix + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+
+
+@contextmanager
+def transaction() -> Iterator[TransactWrite]:
+    """Items that change together change in one DynamoDB transaction."""
+    with TransactWrite(connection=connection()) as tx:
+        yield tx
+
+
+def is_condition_failure(exc: Exception) -> bool:
+    """True when a conditional write (or a transaction) lost: the state was not as
+    expected. Other failures (throttling, network) are not this and should propagate."""
+    if isinstance(exc, TransactWriteError):
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    if isinstance(exc, (PutError, UpdateError)) or hasattr(exc, "cause_response_code"):
+        return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+    return False
+
+
+def encode_token(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(last_key, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str | None) -> dict[str, Any] | None:
+    if not token:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError("分页参数 next_token 无效", field="next_token") from exc
+    if not isinstance(value, dict):
+        raise ValidationError("分页参数 next_token 无效", field="next_token")
+    return value

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# OS packages from Debian's registry, installed only when missing: a CJK font for the
+# PDFs, Chromium for the browser tests. The list is devtools/system-packages.txt.
+set -euo pipefail
+cd "$(dirname "$0")"
+need=()
+for pkg in $(grep -v '^#' system-packages.txt); do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing system packages: ${need[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
