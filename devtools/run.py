@@ -76,7 +76,10 @@ def main() -> None:
         sys.stdout.flush()
         chalice = subprocess.Popen(
             [str(Path(sys.executable).parent / "chalice"), "local", "--stage", "dev",
-             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env)
+             "--host", "127.0.0.1", "--port", str(port),
+             # tests set DEV_NO_AUTORELOAD=1: a restart mid-test (someone saved a file) breaks it
+             *(["--no-autoreload"] if os.environ.get("DEV_NO_AUTORELOAD") else [])],
+            cwd=ROOT, env=env)
         signal.signal(signal.SIGTERM, lambda *_: chalice.terminate())
         chalice.wait()
     finally:
