@@ -26,7 +26,10 @@ class SignupIn(Body):
 
 
 class LoginIn(Body):
-    email: EmailStr = Field(max_length=254)
+    # Not EmailStr: it refuses special-use domains, so the dev accounts (admin@dev.local)
+    # could not log in. Sign-up still validates addresses strictly.
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
+                                            pattern=r"^[^@\s]+@[^@\s]+$")]
     password: str = Field(min_length=1, max_length=128)
 
 
