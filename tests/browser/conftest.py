@@ -1,0 +1,201 @@
+"""Browser tests: the stack `make run` starts (moto server + `chalice local`), driven by
+Debian's Chromium through Playwright. One stack per xdist worker (session fixture), its
+process group killed at the end. Screenshots go to test-artifacts/screenshots/."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "Passw0rd!x"
+DEV_PASSWORD = "DevPassw0rd!"
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Stack:
+    """The running platform over HTTP: base URL and a small JSON client for set-up steps."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
+             raw: bytes | None = None, ctype: str = "application/json") -> tuple[int, Any]:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", ctype)
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - local stack
+                text = resp.read().decode()
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            text = exc.read().decode()
+            status = exc.code
+        try:
+            return status, json.loads(text) if text else None
+        except ValueError:
+            return status, text
+
+    def ok(self, method: str, path: str, body: Any = None, token: str | None = None, **kw: Any) -> Any:
+        status, data = self.call(method, path, body, token, **kw)
+        assert 200 <= status < 300, f"{method} {path} -> {status} {data}"
+        return data
+
+    def login(self, email: str, password: str = PASSWORD) -> str:
+        return str(self.ok("POST", "/auth/login", {"email": email, "password": password})["id_token"])
+
+    def staff(self, role: str) -> str:
+        return self.login(f"{role}@dev.local", DEV_PASSWORD)
+
+    def set_clock(self, iso: str) -> None:
+        self.ok("POST", "/dev/clock", {"now": iso})
+
+    def has_route(self, method: str, path: str) -> bool:
+        doc = self.ok("GET", "/openapi.json")
+        return method.lower() in doc.get("paths", {}).get(path, {})
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    port, moto_port = _free_port(), _free_port()
+    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PYTHONUNBUFFERED": "1",
+           "DEV_NO_AUTORELOAD": "1"}
+    for var in ("APP_STAGE", "AWS_ENDPOINT_URL", "TABLE_PREFIX", "BUCKET_PREFIX", "USER_POOL_NAME"):
+        env.pop(var, None)  # the root conftest set these for in-process tests
+    (ROOT / ".dev").mkdir(exist_ok=True)
+    log_path = ROOT / ".dev" / f"browser-stack-{port}.log"
+    log = open(log_path, "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "devtools.run"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the stack exited: {log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=2) as r:  # noqa: S310
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the stack did not answer /health: {log_path.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield Stack(base)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is missing (make test installs it)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+# Console errors the browser logs for an API answer the test provoked on purpose (a 4xx the
+# page shows as a message). Anything else on the console as an error fails the test.
+EXPECTED_HTTP = re.compile(r"Failed to load resource: the server responded with a status of (4\d\d)")
+
+
+class Page:
+    """A Playwright page plus the console errors it collected and a screenshot helper."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.p = page
+        self.base = base
+        self.errors: list[str] = []
+        self.http_errors: list[str] = []
+        self.allowed_http = 0
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _console(self, msg: Any) -> None:
+        if msg.type != "error":
+            return
+        if EXPECTED_HTTP.search(msg.text):
+            self.http_errors.append(f"{msg.text} ({msg.location.get('url', '')})")
+        else:
+            self.errors.append(msg.text)
+
+    def expect_http_error(self, n: int = 1) -> None:
+        """The next action provokes n API refusals on purpose (shown to the user)."""
+        self.allowed_http += n
+
+    def goto(self, hash_path: str) -> None:
+        self.p.goto(f"{self.base}/web/index.html{hash_path}")
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.p.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def check_console(self) -> None:
+        assert not self.errors, f"console errors: {self.errors}"
+        assert len(self.http_errors) <= self.allowed_http, f"unexpected API errors: {self.http_errors}"
+
+
+@pytest.fixture
+def new_page(browser: Any, stack: Stack) -> Iterator[Any]:
+    """Factory: a fresh context (own storage) per actor, phone-sized unless told otherwise."""
+    pages: list[Page] = []
+    contexts: list[Any] = []
+
+    def make(width: int = 390, height: int = 844) -> Page:
+        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+        ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.base)
+        ctx.set_default_timeout(15_000)
+        contexts.append(ctx)
+        page = Page(ctx.new_page(), stack.base)
+        pages.append(page)
+        return page
+
+    yield make
+    try:
+        for page in pages:
+            page.check_console()
+    finally:
+        for ctx in contexts:
+            ctx.close()
+
+
+def unique_email(tag: str) -> str:
+    return f"{tag}-{uuid.uuid4().hex[:8]}@example.com"

@@ -1,0 +1,232 @@
+// Small DOM and formatting helpers shared by every page. No framework.
+
+/** Build an element: h("button", {class: "btn", onclick}, "文字", child...). */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (key === "class") el.className = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function clear(el) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  return el;
+}
+
+let uid = 0;
+/** A labelled form field. kind: input type, "select" (options [[value,label]]) or "textarea". */
+export function field(label, name, { kind = "text", value, required, options, hint, attrs = {} } = {}) {
+  const id = `f-${name}-${++uid}`;
+  const hintId = hint ? `${id}-hint` : undefined;
+  let control;
+  if (kind === "select") {
+    control = h("select", { id, name, required, "aria-describedby": hintId, ...attrs },
+      (options || []).map(([v, l]) => h("option", { value: v, selected: v === value }, l)));
+  } else if (kind === "textarea") {
+    control = h("textarea", { id, name, required, rows: 3, "aria-describedby": hintId, ...attrs });
+    if (value) control.value = value;
+  } else {
+    control = h("input", { id, name, type: kind, required, "aria-describedby": hintId, ...attrs });
+    if (value !== undefined && value !== null) control.value = value;
+  }
+  return h("div", { class: "field" },
+    h("label", { for: id }, label, required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null),
+    control,
+    hint ? h("p", { class: "hint", id: hintId }, hint) : null);
+}
+
+/** The form's named values, trimmed; empty strings dropped. Checkboxes give booleans. */
+export function formValues(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name) continue;
+    if (el.type === "checkbox") out[el.name] = el.checked;
+    else if (el.type === "radio") {
+      if (el.checked) out[el.name] = el.value;
+    } else if (el.value.trim() !== "") out[el.name] = el.value.trim();
+  }
+  return out;
+}
+
+// --- messages --------------------------------------------------------------------------
+/** Show a message in the page's live region (read out by screen readers). */
+export function flash(message, kind = "error") {
+  const box = document.getElementById("flash");
+  if (!box) return;
+  clear(box);
+  if (!message) return;
+  box.append(h("div", { class: `alert alert-${kind}`, role: kind === "error" ? "alert" : "status" }, message));
+  if (kind === "error") box.scrollIntoView({ block: "nearest" });
+}
+
+/** Run an async action from a button: disabled + busy while it runs, API errors shown. */
+export async function busy(button, action, { errorBox } = {}) {
+  const label = button ? button.textContent : "";
+  if (button) {
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    button.textContent = `${label}…`;
+  }
+  try {
+    return await action();
+  } catch (err) {
+    showError(err, errorBox);
+    return undefined;
+  } finally {
+    if (button) {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      button.textContent = label;
+    }
+  }
+}
+
+/** The API's Chinese message (ApiError) or a generic one; focus the named field if any. */
+export function showError(err, box) {
+  const message = (err && err.message) || "操作失败，请稍后重试";
+  if (box) {
+    clear(box);
+    box.append(h("div", { class: "alert alert-error", role: "alert" }, message));
+  } else {
+    flash(message, "error");
+  }
+  if (err && err.field) {
+    const name = String(err.field).split(".").pop();
+    const input = document.querySelector(`[name="${CSS.escape(name)}"]`);
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
+  }
+  if (!(err && err.status)) console.warn(err); // a bug, not an API answer: keep it visible
+}
+
+// --- formatting ------------------------------------------------------------------------
+export function yuan(fen) {
+  if (fen === null || fen === undefined) return "—";
+  const sign = fen < 0 ? "-" : "";
+  const abs = Math.abs(fen);
+  return `${sign}¥${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}
+
+const TIME_FMT = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", hour12: false,
+});
+const DATE_FMT = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+});
+
+/** An ISO instant shown in Beijing time: 2026-04-13 00:00. */
+export function when(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = Object.fromEntries(TIME_FMT.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour === "24" ? "00" : p.hour}:${p.minute}`;
+}
+
+export function day(iso) {
+  if (!iso) return "—";
+  const p = Object.fromEntries(DATE_FMT.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** "3 天 4 小时" / "5 小时 2 分" / "12 分 5 秒" from a number of milliseconds. */
+export function span(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(s / 86400);
+  const hh = Math.floor((s % 86400) / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d} 天 ${hh} 小时`;
+  if (hh > 0) return `${hh} 小时 ${mm} 分`;
+  return `${mm} 分 ${s % 60} 秒`;
+}
+
+// The application clock (the dev clock may be far from this computer's clock): pages
+// learn the server's "now" and keep the offset.
+let clockOffsetMs = 0;
+export function syncClock(serverNowIso) {
+  if (serverNowIso) clockOffsetMs = new Date(serverNowIso).getTime() - Date.now();
+}
+export function appNow() {
+  return Date.now() + clockOffsetMs;
+}
+
+export const STATUS_LABELS = {
+  pending: "待审核", approved: "报名成功", rejected: "未通过", withdrawn: "已撤回",
+  unpaid: "未交费", paid: "已交费", refunded: "已退费",
+  open: "待支付", closed: "已关闭", requested: "已申请", processing: "处理中", done: "已完成",
+  failed: "失败", issued: "已开具", confirmed: "已确认",
+};
+export const CHANNEL_LABELS = { alipay: "支付宝", wechatpay: "微信支付", bank_transfer: "银行转账", group: "集体交费" };
+
+export function badge(state) {
+  return h("span", { class: `badge badge-${state}` }, STATUS_LABELS[state] || state);
+}
+
+/** A progress bar with its text, accessible. */
+export function progress(value, max, label) {
+  const pct = max > 0 ? Math.min(100, Math.round((value / max) * 100)) : 0;
+  return h("div", { class: "progress-wrap" },
+    h("div", { class: "progress", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100,
+      "aria-valuenow": pct, "aria-label": label || "进度" },
+    h("div", { class: "progress-bar", style: `width:${pct}%` })),
+    h("span", { class: "progress-text" }, `${pct}%`));
+}
+
+/** Copy text to the clipboard; falls back to a selected textarea. Returns success. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = h("textarea", { "aria-hidden": "true", style: "position:fixed;top:-1000px" });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+}
+
+export function card(title, ...children) {
+  return h("section", { class: "card", "aria-label": title }, h("h2", {}, title), ...children);
+}
+
+export function table(headers, rows, caption) {
+  return h("div", { class: "table-wrap" },
+    h("table", {},
+      caption ? h("caption", {}, caption) : null,
+      h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col" }, x)))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c)))))));
+}
+
+/** Open a short-lived file link (invoice, certificate) in a new tab. */
+export function openLink(url) {
+  const a = h("a", { href: url, target: "_blank", rel: "noopener" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
