@@ -38,6 +38,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
+
+    from devtools.moto_atomic import make_dynamodb_atomic
+    make_dynamodb_atomic()
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import secrets
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -19,6 +21,22 @@ from chalicelib.settings import Settings
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 _MODELS: list[type[Model]] = []
+
+
+class _Connection(Connection):
+    """Retries a transaction cancelled only by a conflict with another in-flight transaction
+    (nothing was written; DynamoDB asks the caller to retry). A lost condition is final."""
+
+    def transact_write_items(self, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(6):
+            try:
+                return super().transact_write_items(*args, **kwargs)
+            except TransactWriteError as exc:
+                codes = {r.code for r in (exc.cancellation_reasons or []) if r is not None}
+                if attempt == 5 or not codes or not codes <= {"TransactionConflict", "None"}:
+                    raise
+                time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 - jitter
+        raise AssertionError("unreachable")
 _bound: dict[str, Any] = {}
 
 
@@ -35,10 +53,17 @@ def registered_models() -> list[type[Model]]:
 
 
 def bind(settings: Settings) -> None:
-    """Point every model at the stage's tables and endpoint (moto or AWS)."""
+    """Point every model at the stage's tables and endpoint (moto or AWS). All models share
+    one botocore client: PynamoDB would otherwise build one per table (~0.1 s each, on the
+    cold-start path of every Lambda)."""
     key = (settings.table_prefix, settings.endpoint_url, settings.region)
     if _bound.get("key") == key:
         return
+    conn_key = ("connection", settings.region, settings.endpoint_url)
+    if conn_key not in _bound:
+        _bound[conn_key] = _Connection(region=settings.region, host=settings.endpoint_url,
+                                      max_retry_attempts=3, max_pool_connections=50)
+    shared = _bound[conn_key]
     for model in _MODELS:
         meta = model.Meta
         meta.table_name = settings.table_name(meta.base_name)  # type: ignore[attr-defined]
@@ -46,8 +71,11 @@ def bind(settings: Settings) -> None:
         meta.region = settings.region
         meta.max_retry_attempts = 3
         model._connection = None
+        table = model._get_connection()
+        shared.add_meta_table(table.get_meta_table())
+        table.connection = shared
     _bound["key"] = key
-    _bound["connection"] = Connection(region=settings.region, host=settings.endpoint_url)
+    _bound["connection"] = shared
 
 
 def connection() -> Connection:
