@@ -106,6 +106,46 @@ class Contact(_Strict):
     email: str | None = None
 
 
+class Question(_Strict):
+    """One question of the course-effect survey (问卷)."""
+    question_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    type: Literal["rating", "text"]
+    text: str = Field(min_length=1, max_length=200)
+    course_id: str | None = None
+    required: bool = True
+
+
+class QuestionnaireSpec(_Strict):
+    questions: list[Question] = Field(min_length=1, max_length=200)
+
+
+class CertificateSpec(_Strict):
+    """How the edition's certificate looks: a seal image (object key in the certificates
+    bucket) replaces the drawn seal; the QR code points at `verify_base_url` (default:
+    the platform's public URL)."""
+    seal_image_key: str | None = Field(default=None, max_length=300)
+    verify_base_url: str | None = Field(default=None, max_length=300)
+    signer_name: str | None = Field(default=None, max_length=100)
+    seal_text: str | None = Field(default=None, max_length=30)
+
+
+class VideoDelivery(_Strict):
+    """Who signs playback URLs: S3 presigned GETs (default) or CloudFront signed URLs (the
+    private key lives in Secrets Manager under `private_key_secret`)."""
+    signer: Literal["s3", "cloudfront"] = "s3"
+    url_ttl_s: int = Field(default=300, ge=30, le=3600)
+    cloudfront_domain: str | None = Field(default=None, max_length=253)
+    key_pair_id: str | None = Field(default=None, max_length=64)
+    private_key_secret: str | None = Field(default=None, max_length=256)
+
+    @model_validator(mode="after")
+    def _cloudfront_complete(self) -> "VideoDelivery":
+        if self.signer == "cloudfront" and not (self.cloudfront_domain and self.key_pair_id
+                                                and self.private_key_secret):
+            raise ValueError("CloudFront 签名须配置 cloudfront_domain、key_pair_id 和 private_key_secret")
+        return self
+
+
 class Edition(_Strict):
     edition_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
     title: str = Field(min_length=1, max_length=200)
@@ -123,13 +163,48 @@ class Edition(_Strict):
     finance_email: str
     contacts: list[Contact]
     seal_image_key: str | None = None
+    questionnaire: QuestionnaireSpec | None = None
+    certificate: CertificateSpec | None = None
+    video_delivery: VideoDelivery | None = None
 
     @model_validator(mode="after")
     def _unique_courses(self) -> "Edition":
         ids = [c.course_id for c in self.courses]
         if len(set(ids)) != len(ids):
             raise ValueError("课程编号不能重复")
+        if self.questionnaire is not None:
+            qids = [q.question_id for q in self.questionnaire.questions]
+            if len(set(qids)) != len(qids):
+                raise ValueError("问卷题目编号不能重复")
+            unknown = [q.course_id for q in self.questionnaire.questions
+                       if q.course_id is not None and q.course_id not in ids]
+            if unknown:
+                raise ValueError(f"问卷题目引用了不存在的课程：{unknown[0]}")
         return self
+
+    # --- learning, questionnaire, certificate -------------------------------------------
+    def video_key(self, course: Course) -> str:
+        """The course video's object key in the videos bucket."""
+        return course.video_key or f"{self.edition_id}/{course.course_id}.mp4"
+
+    def questions(self) -> list[Question]:
+        """The survey: the edition's own, or by default a rating per course, an overall
+        rating and an optional comment."""
+        if self.questionnaire is not None:
+            return list(self.questionnaire.questions)
+        qs = [Question(question_id=f"course_{c.course_id}", type="rating",
+                       text=f"您对课程《{c.title}》的总体评价", course_id=c.course_id)
+              for c in self.courses]
+        qs.append(Question(question_id="overall", type="rating", text="您对本次培训的总体评价"))
+        qs.append(Question(question_id="comments", type="text", text="意见和建议",
+                           required=False))
+        return qs
+
+    def seal_key(self) -> str | None:
+        """A configured seal image replaces the drawn seal."""
+        if self.certificate is not None and self.certificate.seal_image_key:
+            return self.certificate.seal_image_key
+        return self.seal_image_key
 
     # --- windows -------------------------------------------------------------------
     def window(self, name: str) -> Window:
@@ -155,7 +230,7 @@ class Edition(_Strict):
 
     def public_view(self, now: datetime) -> dict:
         from chalicelib.clock import iso
-        data = self.model_dump(mode="json")
+        data = self.model_dump(mode="json", exclude={"video_delivery"})
         windows = {}
         for name in ("registration", "refund", "learning", "questionnaire", "certificate",
                      "payment"):
