@@ -1,0 +1,58 @@
+"""Test data for invoices and jobs: accounts and paid orders written straight through the
+stores (the payments flow itself is tested by its own feature)."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.store.base import new_id
+
+UNIT_CODE = "91110000600037341L"  # valid check character
+BAD_CODE = "91110000600037341X"  # same code, wrong check character
+
+
+def make_account(name: str = "张三", kind: str = "personal", credit_code: str | None = None,
+                 unit_name: str | None = None) -> Any:
+    from chalicelib.store.accounts import Account
+    sub = str(uuid.uuid4())
+    account = Account(user_sub=sub, email=f"{sub[:8]}@example.com", name=name, kind=kind,
+                      unit_name=unit_name, credit_code=credit_code,
+                      created_at=datetime(2026, 4, 1, tzinfo=UTC))
+    account.save()
+    return account
+
+
+def make_order(owner_sub: str, paid_at: datetime | None, *, kind: str = "individual",
+               status: str = "paid", amount_fen: int = 49000, official_card: bool = False,
+               payer_name: str = "张三", channel: str = "alipay", edition_id: str = "2026",
+               members: int = 1) -> Any:
+    from chalicelib.store.payments import Order, order_queue
+    order = Order(order_id=new_id("O"), edition_id=edition_id, kind=kind, channel=channel,
+                  owner_sub=owner_sub, registration_ids=[new_id("R") for _ in range(members)],
+                  amount_fen=amount_fen, status=status, official_card=official_card,
+                  unit_name="国家图书馆", payer_name=payer_name,
+                  created_at=paid_at or datetime(2026, 4, 5, tzinfo=UTC), paid_at=paid_at,
+                  queue=order_queue(edition_id, status, channel))
+    order.save()
+    return order
+
+
+class FastIssuer:
+    """Stands in for the PDF issuer where the document does not matter (speed)."""
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.issued: list[Any] = []
+
+    def issue(self, doc: Any) -> Any:
+        from chalicelib.adapters.invoice_issuer import IssuedDocument
+        self.issued.append(doc)
+        return IssuedDocument(content=b"%PDF-1.4 fake " + doc.invoice_no.encode())
+
+
+class BrokenIssuer:
+    name = "broken"
+
+    def issue(self, doc: Any) -> Any:
+        raise OSError("tax platform down")
