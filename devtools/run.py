@@ -67,6 +67,7 @@ def main() -> None:
     moto_port = int(os.environ.get("MOTO_PORT", "5001"))
     (ROOT / ".dev").mkdir(exist_ok=True)
     env = dev_environment(moto_port)
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")  # links in mails, pay pages
     moto = start_moto(moto_port, env)
     try:
         wait_for_port(moto_port)
