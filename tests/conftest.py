@@ -153,5 +153,6 @@ def api(deps: Any, clock: Any) -> Iterator[Api]:
     from chalice.test import Client
 
     from app import app
-    with Client(app) as client:
+    # stage "test": no stage variables, so the per-test prefixes above stay in force
+    with Client(app, stage_name="test") as client:
         yield Api(client, deps)
