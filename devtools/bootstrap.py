@@ -8,11 +8,10 @@ from typing import Any
 
 from chalicelib.adapters.aws import client
 from chalicelib.clock import system_now
+from chalicelib.resources import BUCKETS, GROUPS, PASSWORD_POLICY
 from chalicelib.settings import Settings
 from chalicelib.store.tables import create_tables
 
-BUCKETS = ("certificates", "invoices", "vouchers", "videos")
-GROUPS = ("trainee", "unit", "reviewer", "finance", "admin")
 DEV_PASSWORD = "DevPassw0rd!"
 STAFF = (("admin@dev.local", "平台管理员", "admin"),
          ("reviewer@dev.local", "报名审核员", "reviewer"),
@@ -33,9 +32,7 @@ def create_user_pool(settings: Settings) -> Stack:
         pool = cognito.create_user_pool(
             PoolName=settings.user_pool_name, UsernameAttributes=["email"],
             AutoVerifiedAttributes=["email"],
-            Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": True,
-                                         "RequireLowercase": True, "RequireNumbers": True,
-                                         "RequireSymbols": True}})["UserPool"]
+            Policies={"PasswordPolicy": dict(PASSWORD_POLICY)})["UserPool"]
         for group in GROUPS:
             cognito.create_group(UserPoolId=pool["Id"], GroupName=group)
         cognito.create_user_pool_client(

@@ -1,0 +1,11 @@
+"""The AWS resources the app expects besides its tables, named once: the local stack
+(devtools/bootstrap.py) and the deployment (infra/) both create them from here."""
+from __future__ import annotations
+
+# Private object storage; the bucket name is settings.bucket_name(base) = BUCKET_PREFIX + base.
+BUCKETS = ("certificates", "invoices", "vouchers", "videos")
+# Cognito groups = the platform's roles.
+GROUPS = ("trainee", "unit", "reviewer", "finance", "admin")
+# The user pool's password policy (CreateUserPool's Policies.PasswordPolicy).
+PASSWORD_POLICY = {"MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True,
+                   "RequireNumbers": True, "RequireSymbols": True}
