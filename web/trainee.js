@@ -151,14 +151,14 @@ async function homePage(main) {
 // --- payment ---------------------------------------------------------------------------
 function bankBlock(ed, order) {
   const bi = order.bank_instructions || {};
-  const acct = bi.account || bi.bank_account || ed.bank_account || {};
+  const acct = bi.account_no ? bi : ed.bank_account || {};
   const memo = bi.memo || order.memo || "";
   const copyBtn = h("button", { type: "button", class: "btn btn-small", "aria-label": "复制汇款附言" }, "复制附言");
   const copied = h("span", { class: "small", role: "status" });
   copyBtn.addEventListener("click", async () => {
     copied.textContent = (await copyText(memo)) ? "已复制" : "复制失败，请手动选择";
   });
-  const due = bi.review_due || bi.review_due_at || order.review_due_at;
+  const due = bi.review_due_at || order.review_due_at;
   return h("div", { class: "bank stack" },
     h("p", {}, "请通过银行转账汇款，", h("strong", {}, "附言必须与下面完全一致"), "，财务据此核对到账："),
     h("dl", { class: "kv" },
@@ -170,7 +170,7 @@ function bankBlock(ed, order) {
       h("dt", {}, "附言"), h("dd", {}, h("span", { class: "memo", id: "memo" }, memo), " ", copyBtn, " ", copied)),
     due ? h("p", { class: "alert alert-info" }, `财务人工核对转账（约 ${ed.transfer_review_working_days || 5} 个工作日），预计在 ${day(due)} 前完成确认。`) :
       h("p", { class: "alert alert-info" }, `财务人工核对转账，约 ${ed.transfer_review_working_days || 5} 个工作日。`),
-    h("p", { class: "small muted" }, `如有疑问请联系财务 ${ed.finance_email || ""}。`));
+    h("p", { class: "small muted" }, `如有疑问请联系财务 ${bi.finance_email || ed.finance_email || ""}（010-88545091）。`));
 }
 
 function orderInstructions(ed, order) {
@@ -217,13 +217,13 @@ async function payPage(main, registrationId) {
   const open = (orders.orders || []).find((o) => o.status === "open" && (o.registration_id === registrationId || (o.registration_ids || []).includes(registrationId)));
   if (open) {
     main.append(card("待支付订单", summary, orderInstructions(ed, open), h("div", { class: "toolbar" }, refresh)),
-      card("更换交费方式", h("p", { class: "small muted" }, "选择其他方式会关闭上面的订单。"), channelForm(ed, reg)));
+      card("更换交费方式", h("p", { class: "small muted" }, "选择其他方式会先取消上面的订单；已付款请勿更换。"), channelForm(ed, reg, open)));
     return;
   }
   main.append(card("选择交费方式", summary, channelForm(ed, reg)));
 }
 
-function channelForm(ed, reg) {
+function channelForm(ed, reg, openOrder = null) {
   const errors = h("div", { class: "form-errors" });
   const option = (value, label, hint, checked) => h("label", {},
     h("input", { type: "radio", name: "channel", value, checked }), ` ${label}`,
@@ -241,6 +241,11 @@ function channelForm(ed, reg) {
     e.preventDefault();
     const v = formValues(form);
     busy(form.querySelector("button[type=submit]"), async () => {
+      if (openOrder) {
+        await post(`/orders/${encodeURIComponent(openOrder.order_id)}/cancel`);
+        document.querySelector(`.order[data-order-id="${CSS.escape(openOrder.order_id)}"]`)?.closest(".card")?.remove();
+        openOrder = null;
+      }
       const order = await post("/orders", { registration_id: reg.registration_id, channel: v.channel, official_card: !!v.official_card });
       clear(result).append(orderInstructions(ed, order));
       const refresh = h("button", { type: "button", class: "btn" }, "刷新交费状态");
@@ -256,20 +261,16 @@ function channelForm(ed, reg) {
 async function ordersPage(main) {
   const [ed, data] = await Promise.all([currentEdition(true), get("/orders/mine")]);
   const orders = data.orders || [];
-  let invoices = [];
-  let refunds = [];
-  try {
-    invoices = (await get("/invoices/mine")).invoices || [];
-  } catch { /* the invoices list may not exist: requests still work */ }
-  try {
-    refunds = (await get("/refunds/mine")).refunds || [];
-  } catch { /* as above */ }
+  const invoices = (await get("/invoices/mine")).invoices || [];
+  // Refunds come with an order's detail: fetched for the orders that can have one.
+  const details = await Promise.all(orders.map((o) => (["paid", "refunding", "refunded"].includes(o.status)
+    ? get(`/orders/${encodeURIComponent(o.order_id)}`) : Promise.resolve({ refunds: [] }))));
   main.append(h("h1", {}, "订单·退费·发票"));
   if (!orders.length) {
     main.append(card("还没有订单", h("p", {}, "报名审核通过后，在", h("a", { href: "#/home" }, "我的报名"), "中交费。")));
     return;
   }
-  for (const o of orders) main.append(orderCard(ed, o, invoices.filter((i) => i.order_id === o.order_id), refunds.filter((r) => r.order_id === o.order_id)));
+  orders.forEach((o, i) => main.append(orderCard(ed, o, invoices.filter((x) => x.order_id === o.order_id), details[i].refunds || [])));
 }
 
 function orderCard(ed, o, invoices, refunds) {
@@ -284,10 +285,12 @@ function orderCard(ed, o, invoices, refunds) {
   if (o.status === "open" && o.kind !== "group") body.push(orderInstructions(ed, o));
   if (refunds.length) {
     body.push(h("h3", {}, "退费"), table(["退费号", "金额", "状态", "时间"],
-      refunds.map((r) => [r.refund_id, yuan(r.amount_fen), badge(r.status), when(r.created_at || r.requested_at)])));
+      refunds.map((r) => [r.refund_id, yuan(r.amount_fen), badge(r.status), when(r.requested_at)])));
   }
   if (o.status === "paid" && o.kind !== "group") body.push(refundBlock(ed, o));
-  if (o.status === "paid" || o.status === "refunded" || o.status === "refunding") body.push(invoiceBlock(ed, o, invoices));
+  if (o.status === "paid" && o.kind === "group") body.push(h("p", { class: "small muted" }, `本报名由单位集体交费（${o.unit_name || ""}），发票由单位申请。`));
+  else if (o.status === "paid" || o.status === "refunded" || o.status === "refunding") body.push(invoiceBlock(ed, o, invoices));
+  if (o.status === "closed" && o.close_reason) body.push(h("p", { class: "small muted" }, `关闭原因：${o.close_reason}`));
   return card(`订单 ${o.order_id}`, ...body);
 }
 
@@ -319,17 +322,19 @@ function refundBlock(ed, o) {
 
 export function invoiceBlock(ed, o, invoices, { unit = null } = {}) {
   const box = h("div", { class: "invoice stack" }, h("h3", {}, "电子发票"));
-  for (const inv of invoices) {
+  for (const inv of invoices.filter((i) => i.kind !== "red")) {
     const dl = h("button", { type: "button", class: "btn btn-small" }, "下载发票");
     dl.addEventListener("click", () => busy(dl, async () => {
       const link = await get(`/invoices/${encodeURIComponent(inv.invoice_id)}/download`);
       openLink(link.url);
     }));
     box.append(h("p", { class: "row", dataset: { invoiceId: inv.invoice_id } },
-      `${inv.title || ""} · ${yuan(inv.amount_fen ?? o.amount_fen)} · `, badge(inv.status || "requested"), " ",
-      inv.status === "issued" || inv.download_ready ? dl : h("span", { class: "small muted" }, "开具后可下载")));
+      `${inv.invoice_no || ""} · ${inv.title || ""} · ${inv.item || "培训费"} · ${yuan(inv.amount_fen ?? o.amount_fen)} · `,
+      inv.status === "reversed" ? h("span", { class: "badge badge-refunded" }, "已红冲") : badge(inv.status), " ",
+      inv.status === "issued" && inv.pdf_ready !== false ? dl : h("span", { class: "small muted" }, inv.status === "issued" ? "PDF 生成中，请稍后刷新" : "")));
   }
-  if (invoices.some((i) => i.status !== "failed")) return box;
+  if (invoices.some((i) => i.kind !== "red" && i.status === "issued")) return box;
+  if (o.status !== "paid") return box;
   const deadline = o.invoice_deadline || o.invoice_closes;
   const errors = h("div", { class: "form-errors" });
   const form = h("form", { class: "stack", novalidate: true },
@@ -413,12 +418,18 @@ async function playPage(main, courseId) {
   });
   video.dataset.resumeAt = String(resumeAt);
   let sending = false;
-  const beat = async () => {
+  let token = link.token || null;
+  video.addEventListener("error", () => {
+    status.textContent = "视频加载失败，请刷新页面重试（播放地址几分钟后失效）。";
+  });
+  // position: the player's, or (browser tests only) a given one
+  const beat = async (position) => {
     if (sending || !video.isConnected) return;
     sending = true;
     try {
-      const pos = Math.floor(resumed ? video.currentTime : Math.max(video.currentTime, resumeAt));
-      const r = await post(`/learning/courses/${encodeURIComponent(courseId)}/heartbeat`, { position_s: pos });
+      const pos = Math.floor(typeof position === "number" ? position : (resumed ? video.currentTime : Math.max(video.currentTime, resumeAt)));
+      const r = await post(`/learning/courses/${encodeURIComponent(courseId)}/heartbeat`, { position_s: pos, ...(token ? { token } : {}) });
+      token = r.token || null;
       clear(bar).append(progress(r.credited_s, r.required_s || course.required_s || 1, "本课学习进度"));
       status.textContent = r.completed ? "本课已学习完。" : `已记录学习进度（${Math.floor(pos / 60)} 分 ${pos % 60} 秒）`;
       video.dataset.credited = String(r.credited_s);
@@ -429,18 +440,17 @@ async function playPage(main, courseId) {
       sending = false;
     }
   };
-  const every = (window.__LSC_TEST__ && window.__LSC_TEST__.heartbeat_s) || HEARTBEAT_S;
+  const every = (window.__LSC_TEST__ && window.__LSC_TEST__.heartbeat_s) || link.heartbeat_interval_s || HEARTBEAT_S;
   const timer = setInterval(() => {
     if (!video.isConnected) clearInterval(timer);
     else if (!video.paused) beat();
   }, every * 1000);
-  video.addEventListener("pause", beat);
-  video.addEventListener("ended", beat);
+  video.addEventListener("pause", () => beat());
+  video.addEventListener("ended", () => beat());
   main.append(card("视频", video, bar, status,
     h("p", { class: "small muted" }, "学习进度按实际观看时间记录；请勿拖动或倍速跳过。课程视频版权归主办方所有，禁止录制、下载和转播。"),
     h("p", {}, h("a", { href: "#/learn" }, "返回我的课程"))));
-  main.__beat = beat; // used by the browser test to send a beat without waiting 30 s
-  window.__lscBeat = beat;
+  window.__lscBeat = beat; // the browser test sends a beat without waiting 30 s
 }
 
 // --- questionnaire ---------------------------------------------------------------------
@@ -449,6 +459,15 @@ async function questionnairePage(main) {
   const q = await get("/questionnaire");
   if (q.submitted) {
     main.append(card("问卷", h("p", { class: "alert alert-success", id: "q-done" }, "您已提交问卷，感谢您的反馈。"), h("a", { href: "#/certificate" }, "查看结业证书")));
+    return;
+  }
+  const UNMET = {
+    courses_incomplete: "全部课程学习完后才能填写问卷", window_closed: `问卷填写时间：${when(q.opens)} 至 ${when(q.closes)}`,
+    not_registered: "您还没有本届报名", not_approved: "报名尚未审核通过", not_paid: "尚未交费",
+  };
+  if (q.can_submit === false) {
+    main.append(card("暂不能填写问卷", h("ul", { id: "q-unmet" }, (q.unmet || []).map((u) => h("li", {}, UNMET[u] || u))),
+      h("p", {}, h("a", { href: "#/learn" }, "查看我的课程"))));
     return;
   }
   const errors = h("div", { class: "form-errors" });
@@ -496,18 +515,21 @@ async function certificatePage(main) {
   const parts = [h("p", { class: "small muted" }, `证书下载时间：${when(ed.windows.certificate.opens)} 至 ${when(ed.windows.certificate.closes)}，逾期不能下载、不补发。`)];
   if (c.certificate_no) parts.push(h("p", {}, "证书编号：", h("strong", { id: "cert-no" }, c.certificate_no), " · ",
     h("a", { href: `verify.html?no=${encodeURIComponent(c.certificate_no)}` }, "查验真伪")));
-  if (c.eligible) {
+  if (c.state === "revoked") {
+    parts.push(h("p", { class: "alert alert-error" }, "该证书已被撤销。"));
+  } else if (c.eligible && c.state !== "expired") {
     const btn = h("button", { type: "button", class: "btn btn-primary", id: "cert-download" }, "下载证书（PDF）");
     btn.addEventListener("click", () => busy(btn, async () => {
       const link = await get("/certificates/mine/download");
       openLink(link.url);
       if (!c.certificate_no) go("certificate");
     }));
-    parts.push(h("p", { class: "alert alert-success" }, `您已满足结业条件（${ed.certificate_hours || 30} 学时）。`), btn);
+    parts.push(h("p", { class: "alert alert-success" }, `您已满足结业条件（${c.hours || ed.certificate_hours} 学时）。`),
+      c.download_open === false ? h("p", {}, `证书将于 ${when(ed.windows.certificate.opens)} 开放下载。`) : btn);
   } else {
-    const unmet = c.unmet || c.missing || [];
-    parts.push(h("p", { class: "alert alert-info" }, "暂不能下载证书，尚未满足："),
-      h("ul", { id: "cert-unmet" }, unmet.map((u) => h("li", {}, typeof u === "string" ? u : u.message || u.label || u.code))));
+    const unmet = c.unmet_text || c.unmet || [];
+    parts.push(h("p", { class: "alert alert-info" }, c.state === "expired" ? "证书下载期已过，不能下载、不补发。" : "暂不能下载证书，尚未满足："),
+      h("ul", { id: "cert-unmet" }, unmet.map((u) => h("li", {}, u))));
   }
   main.append(card("证书", ...parts));
 }

@@ -15,7 +15,7 @@ from chalice import Blueprint, Response
 bp = Blueprint(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent.parent / "web"
-WEB_ROUTES = ["/", "/web", "/web/{name}"]
+WEB_ROUTES = ["/", "/web", "/web/{name}", "/verify.html", "/favicon.ico"]
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -40,6 +40,22 @@ def root() -> Response:
 @bp.route("/web", methods=["GET"])
 def web_root() -> Response:
     return Response(body="", status_code=302, headers={"Location": "/web/index.html"})
+
+
+@bp.route("/favicon.ico", methods=["GET"])
+def favicon() -> Response:
+    """Browsers ask for it on every page (e.g. the sandbox cashier): nothing, not an error."""
+    return Response(body="", status_code=204, headers={"Cache-Control": "max-age=86400"})
+
+
+@bp.route("/verify.html", methods=["GET"])
+def verify_page() -> Response:
+    """The certificate's QR code points at {PUBLIC_BASE_URL}/verify.html?no=...: locally the
+    site lives under /web/, so keep the query and go there."""
+    from urllib.parse import urlencode
+    params = bp.current_request.query_params or {}
+    query = f"?{urlencode(dict(params))}" if params else ""
+    return Response(body="", status_code=302, headers={"Location": f"/web/verify.html{query}"})
 
 
 @bp.route("/web/{name}", methods=["GET"])

@@ -84,7 +84,7 @@ class Stack:
 def stack() -> Iterator[Stack]:
     port, moto_port = _free_port(), _free_port()
     env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PYTHONUNBUFFERED": "1",
-           "DEV_NO_AUTORELOAD": "1"}
+           "DEV_NO_AUTORELOAD": "1", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     for var in ("APP_STAGE", "AWS_ENDPOINT_URL", "TABLE_PREFIX", "BUCKET_PREFIX", "USER_POOL_NAME"):
         env.pop(var, None)  # the root conftest set these for in-process tests
     (ROOT / ".dev").mkdir(exist_ok=True)

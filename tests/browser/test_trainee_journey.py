@@ -66,3 +66,43 @@ def test_trainee_journey(stack, new_page):
     p.get_by_label("密码").fill(PASSWORD)
     p.get_by_role("button", name="登录").click()
     p.locator(".registration[data-status=approved]").wait_for()
+
+    # --- payment -------------------------------------------------------------------------
+    # When they choose WeChat Pay, a QR code of the code_url is drawn on the page
+    p.get_by_role("link", name="去交费").click()
+    p.get_by_label("微信支付").check()
+    p.get_by_role("button", name="确认交费方式").click()
+    qr = p.locator("#wechat-qr svg[role=img]")
+    qr.wait_for()
+    assert qr.get_attribute("aria-label") == "微信支付二维码"
+    page.shot("04-pay-wechat-qr")
+
+    # When they switch to a bank transfer, the exact memo is shown with a copy button
+    p.reload()
+    p.get_by_label("银行转账").check()
+    p.get_by_role("button", name="确认交费方式").click()
+    memo = p.locator("#memo")
+    memo.wait_for()
+    assert memo.inner_text() == "在职培训+国家图书馆+李玥"
+    assert "20000006591800105310002" in p.locator(".bank").inner_text()
+    assert "预计在" in p.locator(".bank").inner_text()  # the review due date
+    p.get_by_role("button", name="复制汇款附言").click()
+    p.get_by_text("已复制").wait_for()
+    assert p.evaluate("navigator.clipboard.readText()") == "在职培训+国家图书馆+李玥"
+    page.shot("05-pay-bank-transfer")
+
+    # When they switch to Alipay and pay at the sandbox cashier
+    p.reload()
+    p.get_by_label("支付宝").check()
+    p.get_by_role("button", name="确认交费方式").click()
+    p.get_by_role("link", name="前往支付宝付款").click()
+    p.wait_for_url("**/dev/pay/**")
+    page.shot("06-sandbox-cashier")
+    p.get_by_role("button", name="确认支付").click()
+    p.wait_for_load_state()
+    # Then back on the platform the registration is paid
+    page.goto(f"#/pay/{registration_id}")
+    p.locator("#paid-note").wait_for()
+    page.goto("#/home")
+    assert p.locator(".registration").get_attribute("data-status") == "approved"
+    assert "已交费" in p.locator(".registration").inner_text()
