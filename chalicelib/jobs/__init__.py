@@ -1,0 +1,37 @@
+"""Scheduled jobs: the framework (framework.py), what is due when (definitions.py) and the
+steps that live here (tasks.py). EventBridge and POST /dev/jobs/run both enter through
+`on_schedule`."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.clock import iso
+
+
+def on_schedule(context: Any = None, budget_s: float | None = None) -> dict[str, Any]:
+    """The one entry point: run whatever is due at the application clock's now, within the
+    Lambda's remaining time (or `budget_s`)."""
+    from chalicelib.jobs.framework import Budget, run_due_jobs
+    from chalicelib.observability import logger
+    from chalicelib.services.context import get_deps
+    deps = get_deps()
+    budget = Budget.seconds(budget_s) if budget_s is not None else Budget.from_lambda(context)
+    report = run_due_jobs(deps, deps.now(), budget)
+    logger.info("scheduled jobs", extra={"ran": report["ran"]})
+    return report
+
+
+def recent_runs(limit: int, token: str | None) -> dict[str, Any]:
+    """The latest job runs, newest first (for admins)."""
+    from chalicelib.jobs.definitions import BY_NAME
+    from chalicelib.store.base import decode_token, encode_token
+    from chalicelib.store.jobs import JobRunRepository
+    items, last = JobRunRepository().recent(limit, decode_token(token))
+    runs = [{"run_key": r.run_key, "job": r.job,
+             "label": BY_NAME[r.job].label if r.job in BY_NAME else r.job,
+             "edition_id": r.edition_id, "due_at": iso(r.due_at), "status": r.status,
+             "started_at": iso(r.started_at), "updated_at": iso(r.updated_at),
+             "finished_at": iso(r.finished_at), "counts": r.counts or {},
+             "invocations": r.invocations, "steps": r.steps, "error": r.error,
+             "resumable": r.cursor is not None} for r in items]
+    return {"runs": runs, "next_token": encode_token(last)}

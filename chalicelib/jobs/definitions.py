@@ -1,0 +1,48 @@
+"""The scheduled jobs and when each is due, derived from the edition's calendar (so next
+year's edition needs no code change). Steps are named, imported only when they run."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from chalicelib.domain.edition import Edition
+from chalicelib.jobs.framework import JobDef, at_dates, daily, edition_end, every
+
+PAYMENT_JOBS = "chalicelib.services.payment_jobs"
+TASKS = "chalicelib.jobs.tasks"
+
+
+def registration_opens(edition: Edition) -> datetime:
+    opens = edition.windows.registration.opens
+    assert opens is not None  # the edition's validator requires it
+    return opens
+
+
+JOBS: list[JobDef] = [
+    JobDef("close_registration", "报名截止：提醒待审核报名", f"{TASKS}:remind_pending_reviews",
+           at_dates(lambda e: e.windows.registration.closes)),
+    JobDef("lock_refunds", "开课：锁定退费，自动退还未通过报名的交费",
+           f"{PAYMENT_JOBS}:lock_refunds_and_refund_unapproved",
+           at_dates(lambda e: e.windows.refund.closes)),
+    # At course start (orders of registrations that can no longer be paid) and at the end
+    # of learning, when the payment window closes and no open order can be used any more.
+    JobDef("close_unusable_orders", "关闭无法再使用的未支付订单",
+           f"{PAYMENT_JOBS}:close_unusable_orders",
+           at_dates(lambda e: e.windows.refund.closes, lambda e: e.windows.learning.closes)),
+    JobDef("close_learning", "学习结束：关闭视频播放与问卷", f"{TASKS}:close_learning",
+           at_dates(lambda e: e.windows.learning.closes)),
+    JobDef("open_certificates", "开放证书下载", f"{TASKS}:open_certificates",
+           at_dates(lambda e: e.windows.certificate.opens)),
+    JobDef("expire_certificates", "证书下载截止", f"{TASKS}:expire_certificates",
+           at_dates(lambda e: e.windows.certificate.closes)),
+    JobDef("remind_overdue_transfers", "提醒财务：超过审核期限的银行转账",
+           f"{PAYMENT_JOBS}:remind_overdue_transfers",
+           daily(time(9, 30), registration_opens,
+                 lambda e: e.windows.learning.closes + timedelta(days=30))),
+    JobDef("remind_invoice_deadlines", "提醒学员：开票期限将至", f"{TASKS}:remind_invoice_deadlines",
+           daily(time(9, 0), registration_opens,
+                 edition_end)),
+    JobDef("retry_mail", "重发未发出的邮件", f"{TASKS}:retry_mail", every(15),
+           per_edition=False, keep_s=3 * 24 * 3600),
+]
+
+BY_NAME = {job.name: job for job in JOBS}
