@@ -56,10 +56,16 @@ class ObjectStorage:
     def presigned_post(self, base: str, key: str, content_types: list[str], max_bytes: int,
                        expires_s: int, now: datetime) -> dict[str, Any]:
         """A browser upload straight to S3 with its type and size limited by the policy."""
-        conditions: list[Any] = [["content-length-range", 1, max_bytes],
-                                 ["starts-with", "$Content-Type", ""]]
+        conditions: list[Any] = [["content-length-range", 1, max_bytes]]
+        fields: dict[str, str] = {}
+        if len(content_types) == 1:  # the policy pins the one declared type
+            conditions.append({"Content-Type": content_types[0]})
+            fields["Content-Type"] = content_types[0]
+        else:
+            conditions.append(["starts-with", "$Content-Type", ""])
         post = self._s3.generate_presigned_post(
-            Bucket=self.bucket(base), Key=key, Conditions=conditions, ExpiresIn=expires_s)
+            Bucket=self.bucket(base), Key=key, Fields=fields or None, Conditions=conditions,
+            ExpiresIn=expires_s)
         return {"url": post["url"], "fields": post["fields"], "key": key,
                 "allowed_types": content_types, "max_bytes": max_bytes,
                 "expires_at": now + timedelta(seconds=expires_s)}

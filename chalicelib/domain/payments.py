@@ -23,6 +23,7 @@ class OrderKind(StrEnum):
 
 
 class OrderStatus(StrEnum):
+    RESERVING = "reserving"  # a large group order while its members are being reserved
     OPEN = "open"  # waiting for money
     PAID = "paid"  # a confirmed payment credited it
     CLOSED = "closed"  # given up unpaid (channel switched, cancelled, window passed)
@@ -31,6 +32,7 @@ class OrderStatus(StrEnum):
 
 
 ORDER_ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
+    OrderStatus.RESERVING: {OrderStatus.OPEN, OrderStatus.CLOSED},
     OrderStatus.OPEN: {OrderStatus.PAID, OrderStatus.CLOSED},
     # A payment that still arrives for a closed order of an unpaid, approved registration is
     # credited (the trainee paid the old QR code); otherwise it is refunded by its route.

@@ -125,3 +125,50 @@ def flagged_notifications(ctx: Ctx) -> dict[str, Any]:
        roles=FINANCE, query=PageQuery, response=ORDER_LIST_OUT, tags=("finance",))
 def overdue_transfers(ctx: Ctx) -> dict[str, Any]:
     return payments.list_overdue_transfers(ctx.deps, ctx.now, ctx.query.limit, ctx.query.next_token)
+
+
+# --- group remittances (unit accounts) -----------------------------------------------------
+Member = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+
+
+class GroupOrderIn(_Body):
+    members: list[Member] = Field(min_length=1, max_length=500)
+
+
+class ReleaseIn(_Body):
+    registration_id: Id
+
+
+class UploadIn(_Body):
+    kind: Literal["voucher", "member_list"]
+    content_type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    size_bytes: int = Field(gt=0, le=10 * 1024 * 1024)
+
+
+@route(bp, "/unit/group-orders", "POST", summary="单位集体交费：按报名编号或邮箱列出本单位学员，生成集体订单",
+       roles=("unit",), body=GroupOrderIn, response=ORDER_OUT, status=201, tags=("payments",),
+       errors=(403, 409))
+def create_group_order(ctx: Ctx) -> dict[str, Any]:
+    from chalicelib.services import group_orders
+    return group_orders.create_group_order(ctx.deps, ctx.user.sub, ctx.body.members, ctx.now)
+
+
+@route(bp, "/unit/group-orders/{order_id}/release", "POST", summary="交费前从集体订单中移出一名学员",
+       roles=("unit",), body=ReleaseIn, response=ORDER_OUT, tags=("payments",), errors=(404, 409))
+def release_member(ctx: Ctx, order_id: str) -> dict[str, Any]:
+    from chalicelib.services import group_orders
+    return group_orders.release_member(ctx.deps, ctx.user.sub, order_id, ctx.body.registration_id,
+                                       ctx.now)
+
+
+@route(bp, "/unit/group-orders/{order_id}/uploads", "POST",
+       summary="上传汇款凭证或学员名单：返回限定类型与大小的 S3 预签名表单", roles=("unit",),
+       body=UploadIn, tags=("payments",), errors=(400, 404, 409),
+       response={"type": "object", "required": ["url", "fields", "key"],
+                 "properties": {"url": {"type": "string"}, "fields": {"type": "object"},
+                                "key": {"type": "string"}, "expires_at": {"type": "string"}}})
+def presign_upload(ctx: Ctx, order_id: str) -> dict[str, Any]:
+    from chalicelib.services import group_orders
+    b: UploadIn = ctx.body
+    return group_orders.presign_upload(ctx.deps, ctx.user.sub, order_id, b.kind, b.content_type,
+                                       b.size_bytes, ctx.now)

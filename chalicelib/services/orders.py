@@ -140,8 +140,7 @@ def create_order(deps: Deps, user_sub: str, registration_id: str, channel: str,
         if current is not None and current.status == OrderStatus.OPEN.value:
             if current.channel == channel and bool(current.official_card) == official_card:
                 return view(current, edition)
-            if not store.close_order(current, user_sub, now, "channel_switched",
-                                     current.registration_ids):
+            if not close_fully(current, user_sub, now, "channel_switched"):
                 reg = regs.get(registration_id) or reg
                 raise _explain_unpayable(reg) if reg.payment_status != "unpaid" else \
                     ConflictError("订单状态已变化，请刷新后重试", code="STATE_CHANGED")
@@ -178,7 +177,7 @@ def _attach_pay_link(deps: Deps, order: Order, edition: Edition, now: datetime) 
                 return_url=f"{base}/#/orders/{order.order_id}", expires_at=expires), now)
         except ProviderError as exc:
             logger.warning("pay link failed", extra={"order_id": order.order_id, "error": str(exc)})
-            store.close_order(order, "system", now, "provider_unavailable", order.registration_ids)
+            close_fully(order, "system", now, "provider_unavailable")
             raise RetryLaterError(f"{CHANNEL_LABELS[order.channel]}暂时无法下单，请稍后重试或选择其他方式") from exc
     store.set_order_fields(order, [Order.pay_link.set(link)])
     order.pay_link = link
@@ -191,14 +190,29 @@ def cancel_order(deps: Deps, order_id: str, user_sub: str, now: datetime) -> dic
         raise ForbiddenError("只有下单人可以取消订单")
     if order.status == OrderStatus.CLOSED.value:
         return view(order, editions.get_edition(deps, order.edition_id))
-    if order.status != OrderStatus.OPEN.value or not store.close_order(
-            order, user_sub, now, "cancelled", order.registration_ids):
+    if order.status != OrderStatus.OPEN.value or not close_fully(order, user_sub, now, "cancelled"):
         current = get_order(order_id)
         if current.status == OrderStatus.CLOSED.value:
             return view(current, editions.get_edition(deps, order.edition_id))
         raise ConflictError(f"订单当前状态为 {current.status}，不能取消", code="INVALID_STATE",
                             status=current.status)
     return view(get_order(order_id), editions.get_edition(deps, order.edition_id))
+
+
+def close_fully(order: Order, actor: str, now: datetime, reason: str) -> bool:
+    """Close an unpaid order and free every registration it holds. An individual order does
+    both in one transaction; a group (maybe larger than one transaction) is closed first and
+    its members freed one conditional write each, so a repeat finishes the job."""
+    ids = list(order.registration_ids)
+    if order.kind == OrderKind.INDIVIDUAL.value and order.status == OrderStatus.OPEN.value and \
+            store.close_order(order, actor, now, reason, ids):
+        return True
+    closed = order.status in (OrderStatus.OPEN.value, OrderStatus.RESERVING.value) and \
+        store.close_order(order, actor, now, reason, [], expected=order.status)
+    current = store.get_order(order.order_id)
+    if current is not None and current.status == OrderStatus.CLOSED.value:
+        store.release_chunk(current, ids)
+    return closed
 
 
 def close_open_order_of(deps: Deps, reg: Registration, actor: str, now: datetime,
@@ -213,4 +227,4 @@ def close_open_order_of(deps: Deps, reg: Registration, actor: str, now: datetime
     if order.kind == OrderKind.GROUP.value and len(order.registration_ids) > 1:
         from chalicelib.services.group_orders import release_from_group
         return release_from_group(order, reg.registration_id, actor, now)
-    return store.close_order(order, actor, now, reason, order.registration_ids)
+    return close_fully(order, actor, now, reason)

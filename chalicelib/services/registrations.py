@@ -138,6 +138,9 @@ def reject(deps: Deps, registration_id: str, reason: str, actor: str,
         raise ConflictError(f"该报名当前状态为 {current.status}，不能驳回", code="INVALID_STATE",
                             status=current.status)
     reg.refresh(consistent_read=True)
+    if reg.open_order_id:  # money can no longer be taken for it
+        from chalicelib.services.orders import close_open_order_of
+        close_open_order_of(deps, reg, actor, now, "registration_rejected")
     mail.queue_mail(deps, f"registration.rejected#{reg.registration_id}", reg.email,
                     "registration.rejected",
                     {"name": reg.name, "edition_title": _edition_title(deps, reg),
@@ -146,16 +149,19 @@ def reject(deps: Deps, registration_id: str, reason: str, actor: str,
 
 
 def withdraw(deps: Deps, registration_id: str, user_sub: str, now: datetime) -> dict[str, Any]:
-    """The trainee withdraws a registration that is not paid and not held by an open order
-    (close or release that order first)."""
+    """The trainee withdraws a registration that is not paid; its unpaid order is closed
+    first. Money that still arrives for it is refunded automatically (services/payments)."""
     reg = get_own(registration_id, user_sub)
     if reg.status not in (RegistrationStatus.PENDING.value, RegistrationStatus.APPROVED.value):
         raise ConflictError("该报名已结束，无需撤回", code="INVALID_STATE", status=reg.status)
     if reg.payment_status != PaymentStatus.UNPAID.value:
         raise ConflictError("已交费的报名不能撤回，请申请退费", code="ALREADY_PAID")
-    if reg.open_order_id:
-        raise ConflictError("该报名有未支付的订单，请先取消订单", code="OPEN_ORDER_EXISTS",
-                            order_id=reg.open_order_id)
+    if reg.open_order_id:  # the unpaid order is closed (a group order only releases this seat)
+        from chalicelib.services.orders import close_open_order_of
+        close_open_order_of(deps, reg, user_sub, now, "registration_withdrawn")
+        reg.refresh(consistent_read=True)
+        if reg.payment_status != PaymentStatus.UNPAID.value:
+            raise ConflictError("已交费的报名不能撤回，请申请退费", code="ALREADY_PAID")
     ok = repo.transition(
         reg, reg.status, RegistrationStatus.WITHDRAWN.value, user_sub, now,
         "registration.withdrawn", release_live=True,

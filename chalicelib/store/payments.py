@@ -341,15 +341,39 @@ def create_order(order: Order, regs: list[Registration], actor: str, now: dateti
     return _run(build)
 
 
+def reserve_members(order: Order, regs: list[Registration]) -> bool:
+    """Reserve one more chunk of a large group order (still `reserving`)."""
+    def build(tx: Any) -> None:
+        tx.condition_check(Order, order.order_id, condition=Order.status == "reserving")
+        for reg in regs:
+            tx.update(reg, actions=[Registration.open_order_id.set(order.order_id),
+                                    Registration.version.add(1)],
+                      condition=(Registration.status == "approved")
+                      & (Registration.payment_status == "unpaid")
+                      & Registration.open_order_id.does_not_exist())
+    return _run(build)
+
+
+def open_reserved(order: Order, actor: str, now: datetime) -> bool:
+    def build(tx: Any) -> None:
+        tx.update(order, actions=[Order.status.set("open"),
+                                  Order.queue.set(order_queue(order.edition_id, "open", order.channel))],
+                  condition=Order.status == "reserving")
+        tx.save(audit_entry(f"order#{order.order_id}", "order.opened", actor, now,
+                            {"members": len(order.registration_ids)}))
+    return _run(build)
+
+
 def close_order(order: Order, actor: str, now: datetime, reason: str,
-                registration_ids: Iterable[str]) -> bool:
-    """open -> closed, releasing every registration it still holds."""
+                registration_ids: Iterable[str], expected: str = "open") -> bool:
+    """open -> closed, releasing every registration it still holds (at most ~95 per call:
+    a large group is released in chunks with `release_chunk` first)."""
     def build(tx: Any) -> None:
         tx.update(order, actions=[Order.status.set("closed"), Order.closed_at.set(now),
                                   Order.close_reason.set(reason),
                                   Order.queue.set(order_queue(order.edition_id, "closed", order.channel)),
                                   Order.version.add(1)],
-                  condition=Order.status == "open")
+                  condition=Order.status == expected)
         for rid in registration_ids:
             tx.update(Registration(registration_id=rid),
                       actions=[Registration.open_order_id.remove(), Registration.version.add(1)],
@@ -357,6 +381,21 @@ def close_order(order: Order, actor: str, now: datetime, reason: str,
         tx.save(audit_entry(f"order#{order.order_id}", "order.closed", actor, now,
                             {"reason": reason}))
     return _run(build)
+
+
+def release_chunk(order: Order, registration_ids: list[str]) -> int:
+    """Free registrations still pointing at `order` (one conditional write each)."""
+    freed = 0
+    for rid in registration_ids:
+        try:
+            Registration(registration_id=rid).update(
+                actions=[Registration.open_order_id.remove(), Registration.version.add(1)],
+                condition=Registration.open_order_id == order.order_id)
+            freed += 1
+        except Exception as exc:
+            if not is_condition_failure(exc):
+                raise
+    return freed
 
 
 def release_member(order: Order, registration_id: str, new_amount: int, actor: str,
