@@ -58,7 +58,7 @@ def build_document(title: str = "中国图书馆学会在职培训平台 API", v
                 "description": "错误", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Error"}}}}
         paths.setdefault(spec.path, {})[spec.method.lower()] = op
-    return {"openapi": "3.0.3", "info": {"title": title, "version": version},
+    return {"openapi": "3.1.0", "info": {"title": title, "version": version},
             "paths": paths,
             "components": {"schemas": components, "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}}
@@ -66,11 +66,12 @@ def build_document(title: str = "中国图书馆学会在职培训平台 API", v
 
 def _nullable_to_plain(prop: dict[str, Any]) -> dict[str, Any]:
     """Query parameters: `anyOf [X, null]` becomes X (absent means null)."""
+    drop = {"anyOf", "title"} | ({"default"} if prop.get("default") is None else set())
     if "anyOf" in prop:
         options = [p for p in prop["anyOf"] if p.get("type") != "null"]
         if len(options) == 1:
-            return {**options[0], **{k: v for k, v in prop.items() if k not in ("anyOf", "title")}}
-    return {k: v for k, v in prop.items() if k != "title"}
+            return {**options[0], **{k: v for k, v in prop.items() if k not in drop}}
+    return {k: v for k, v in prop.items() if k not in drop}
 
 
 def _op_id(method: str, path: str) -> str:
