@@ -1,0 +1,112 @@
+"""Invoices through the HTTP API (chalice test client, real tokens), and the real PDF."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.clock import parse_instant
+from tests.invoices.factories import BAD_CODE, UNIT_CODE, make_order
+
+PAID = parse_instant("2026-04-05T09:00:00+08:00")
+
+
+def sub_of(api, token: str) -> str:
+    r = api.get("/me", token)
+    assert r.status_code == 200, r.body
+    return str(r.data["user_id"])
+
+
+def test_request_download_list_and_reverse(api, deps, clock):
+    # Given a trainee with a paid order paid by official card
+    _, token = api.signup(name="张三")
+    order = make_order(sub_of(api, token), PAID, official_card=True)
+    # A bad credit code is a 400 naming the field
+    r = api.post("/invoices", token, json={"order_id": order.order_id, "title": "国家图书馆",
+                                           "credit_code": BAD_CODE})
+    assert r.status_code == 400 and r.data["field"] == "credit_code", r.body
+    # A missing title too
+    r = api.post("/invoices", token, json={"order_id": order.order_id})
+    assert r.status_code == 400 and r.data["field"] == "title"
+    # When the trainee asks with the unit's valid code
+    r = api.post("/invoices", token, json={"order_id": order.order_id, "title": "国家图书馆",
+                                           "credit_code": UNIT_CODE})
+    assert r.status_code == 201, r.body
+    invoice = r.data
+    assert invoice["item"] == "培训费" and invoice["amount_fen"] == 49000
+    # a second request is a 409 naming the invoice
+    r = api.post("/invoices", token, json={"order_id": order.order_id, "title": "张三"})
+    assert r.status_code == 409 and r.data["Code"] == "INVOICE_EXISTS"
+    assert r.data["invoice_id"] == invoice["invoice_id"]
+    # the download is a short-lived link; /invoices/mine lists it
+    r = api.get(f"/invoices/{invoice['invoice_id']}/download", token)
+    assert r.status_code == 200 and r.data["url"].startswith("http")
+    assert r.data["expires_at"] == "2026-04-05T10:05:00+08:00"
+    r = api.get("/invoices/mine", token)
+    assert [i["invoice_id"] for i in r.data["invoices"]] == [invoice["invoice_id"]]
+    # someone else gets a 404 for it, a trainee cannot list or reverse
+    _, other = api.signup(name="李四")
+    assert api.get(f"/invoices/{invoice['invoice_id']}/download", other).status_code == 404
+    assert api.get("/admin/invoices", token).status_code == 403
+    # finance lists and reverses it
+    finance = api.staff("finance")
+    r = api.get("/admin/invoices", finance)
+    assert r.status_code == 200 and [i["invoice_no"] for i in r.data["invoices"]] == ["2026-000001"]
+    r = api.post(f"/admin/invoices/{invoice['invoice_id']}/reverse", finance, json={})
+    assert r.status_code == 400 and r.data["field"] == "reason"
+    r = api.post(f"/admin/invoices/{invoice['invoice_id']}/reverse", finance,
+                 json={"reason": "抬头有误"})
+    assert r.status_code == 200, r.body
+    assert r.data["reversal"]["amount_fen"] == -49000 and r.data["original"]["status"] == "reversed"
+    # and the trainee may ask again
+    r = api.post("/invoices", token, json={"order_id": order.order_id, "title": "张三"})
+    assert r.status_code == 201 and r.data["invoice_no"] == "2026-000003"
+
+
+def test_window_closed_is_a_409_naming_the_window(api, clock):
+    _, token = api.signup(name="张三")
+    order = make_order(sub_of(api, token), PAID)
+    clock.set(parse_instant("2026-05-05T23:59:59+08:00") + timedelta(seconds=1))
+    r = api.post("/invoices", token, json={"order_id": order.order_id, "title": "张三"})
+    assert r.status_code == 409 and r.data["Code"] == "WINDOW_CLOSED"
+    assert r.data["window"] == "invoice" and r.data["closes_at"] == "2026-05-06T00:00:00+08:00"
+    assert "2026-05-06 00:00:00" in r.data["Message"]
+
+
+def pdf_text(data: bytes) -> str:
+    """The page's text without the spacing pypdf puts between CID glyphs."""
+    from pypdf import PdfReader
+    raw = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    return "".join(raw.replace("\x00", "").split())
+
+
+def test_the_pdf_says_what_it_must(deps, clock, tmp_path):
+    """The real issuer: text extracted with pypdf; one page rendered with pdftoppm."""
+    from chalicelib.adapters.storage import storage
+    from chalicelib.services import invoices
+    from tests.invoices.factories import make_account
+    trainee = make_account("张三")
+    order = make_order(trainee.user_sub, PAID, official_card=True)
+    inv = invoices.request_invoice(deps, trainee.user_sub, order.order_id, "国家图书馆", UNIT_CODE,
+                                   PAID + timedelta(hours=2))
+    assert inv["pdf_ready"]
+    data = storage(deps).get_object("invoices", f"2026/{inv['invoice_id']}.pdf")
+    text = pdf_text(data)
+    for expected in ("培训费", "490.00", "国家图书馆", UNIT_CODE, "肆佰玖拾圆整", "公务卡",
+                     inv["invoice_no"], order.order_id):
+        assert expected in text, expected
+    red = invoices.reverse(deps, inv["invoice_id"], "抬头有误", "finance", PAID + timedelta(days=1))
+    red_data = storage(deps).get_object("invoices", f"2026/{red['reversal']['invoice_id']}.pdf")
+    red_text = pdf_text(red_data)
+    assert "红字" in red_text and "-490.00" in red_text and inv["invoice_no"] in red_text
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) not installed")
+    pdf = tmp_path / "invoice.pdf"
+    pdf.write_bytes(data)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf),
+                    str(tmp_path / "invoice")], check=True)
+    png = (tmp_path / "invoice.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
