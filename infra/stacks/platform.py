@@ -1,0 +1,122 @@
+"""One stage of the platform in one stack: data, storage, identity, mail, secrets, the
+Chalice app (API + schedules), the web front end and the alarms."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aws_cdk import Annotations, Aws, CfnOutput, RemovalPolicy, SecretValue, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ses as ses
+from constructs import Construct
+
+from chalicelib.domain.payments import ONLINE
+from stacks.api import AppResources, ChaliceApi
+from stacks.checks import skip
+from stacks.config import StageConfig
+from stacks.data import build_tables
+from stacks.identity import build_user_pool
+from stacks.monitoring import Monitoring
+from stacks.storage import build_buckets
+from stacks.web import Web
+
+ROOT = Path(__file__).resolve().parents[2]
+UNCONFIGURED_URL = "https://unconfigured.invalid"
+
+
+class PlatformStack(Stack):
+    def __init__(self, scope: Construct, cfg: StageConfig, **kwargs: object) -> None:
+        # The stack's id is the stage: Chalice's construct takes its stage name from it.
+        super().__init__(scope, cfg.stage, stack_name=cfg.stack_name,
+                         description=f"LSC in-service training platform ({cfg.stage})", **kwargs)
+        self.cfg = cfg
+        self.key = kms.Key(self, "DataKey", alias=f"alias/lsc-{cfg.stage}-data", enable_key_rotation=True,
+                           description="LSC tables, payment secrets and alarm topic",
+                           removal_policy=RemovalPolicy.RETAIN)
+        self.key.add_to_resource_policy(iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"]))
+
+        self.tables = build_tables(self, cfg.table_prefix, self.key)
+        # Bucket names carry the account and region: S3 names are global.
+        self.bucket_prefix = f"lsc-{cfg.stage}-{cfg.account}-{cfg.region}-"
+        self.buckets, self.logs_bucket = build_buckets(self, self.bucket_prefix)
+
+        self.mail_identity = ses.EmailIdentity(self, "MailIdentity",
+                                               identity=ses.Identity.domain(cfg.mail_domain))
+        self.ses_identity_arn = (f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                                 f"identity/{cfg.mail_domain}")
+        self.user_pool, self.user_pool_client = build_user_pool(
+            self, cfg.user_pool_name, cfg.mail_sender, cfg.region)
+        self.user_pool.node.add_dependency(self.mail_identity)
+
+        self.secrets = {}
+        for channel in ONLINE:
+            secret = secretsmanager.Secret(
+                self, f"PaymentKeys{channel.capitalize()}",
+                secret_name=f"{cfg.payment_secrets_prefix}{channel}",
+                description=f"{channel} merchant keys (JSON; see chalicelib/adapters/payments/keys.py). "
+                            "Set by hand before go-live: docs/deploy.md",
+                secret_string_value=SecretValue.unsafe_plain_text("{}"),  # placeholder, no secret
+                encryption_key=self.key, removal_policy=RemovalPolicy.RETAIN)
+            skip(secret, ("CKV2_AWS_57", "provider keys are issued by Alipay/WeChat Pay and "
+                                         "rotated by hand in their consoles, then here"))
+            self.secrets[channel] = secret
+
+        self.public_base_url = cfg.public_base_url or (
+            f"https://{cfg.domain_name}" if cfg.domain_name else UNCONFIGURED_URL)
+        if self.public_base_url == UNCONFIGURED_URL:
+            Annotations.of(self).add_warning_v2(
+                "lsc:publicBaseUrl", "PUBLIC_BASE_URL is not configured: set lsc:domainName "
+                "(+ lsc:certificateArn) or lsc:publicBaseUrl (the WebUrl output) and deploy again")
+
+        environment = {
+            "APP_STAGE": cfg.stage,
+            "TABLE_PREFIX": cfg.table_prefix,
+            "BUCKET_PREFIX": self.bucket_prefix,
+            "USER_POOL_NAME": cfg.user_pool_name,
+            "USER_POOL_ID": self.user_pool.user_pool_id,
+            "USER_POOL_CLIENT_ID": self.user_pool_client.user_pool_client_id,
+            "MAIL_SENDER": cfg.mail_sender,
+            "PUBLIC_BASE_URL": self.public_base_url,
+            "PAYMENT_SECRETS_PREFIX": cfg.payment_secrets_prefix,
+            "LOG_LEVEL": cfg.log_level,
+        }
+        self.api = ChaliceApi(
+            self, "Api", stage=cfg.stage, environment=environment,
+            res=AppResources(tables=self.tables, buckets=self.buckets, key=self.key,
+                             secret_arns=[s.secret_arn for s in self.secrets.values()],
+                             user_pool_arn=self.user_pool.user_pool_arn,
+                             ses_identity_arn=self.ses_identity_arn, mail_sender=cfg.mail_sender),
+            api_memory_mb=cfg.api_memory_mb, jobs_memory_mb=cfg.jobs_memory_mb,
+            api_timeout_s=cfg.api_timeout_s, jobs_timeout_s=cfg.jobs_timeout_s)
+        rest_api_id = self.api.rest_api.ref
+        api_domain = f"{rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+
+        self.web = Web(self, "Web", api_domain=api_domain, logs=self.logs_bucket,
+                       domain_name=cfg.domain_name, certificate_arn=cfg.certificate_arn)
+        # Browsers upload payment vouchers straight to S3 with a presigned POST.
+        self.buckets["vouchers"].add_cors_rule(
+            allowed_methods=[s3.HttpMethods.POST], allowed_origins=[self.public_base_url, self.web.url],
+            allowed_headers=["*"], max_age=3000)
+
+        app_name = json.loads((ROOT / ".chalice" / "config.json").read_text())["app_name"]
+        self.monitoring = Monitoring(
+            self, "Monitoring", key=self.key,
+            functions={lid: (kind, self.api.chalice.get_resource(lid))
+                       for lid, kind in self.api.function_kinds.items()},
+            tables=self.tables, api_name=app_name, api_stage="api", alarm_email=cfg.alarm_email)
+
+        CfnOutput(self, "WebUrl", value=self.web.url)
+        CfnOutput(self, "PublicBaseUrl", value=self.public_base_url)
+        CfnOutput(self, "ApiUrl", value=f"https://{api_domain}/api/")
+        CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+        CfnOutput(self, "WebBucket", value=self.web.bucket.bucket_name)
+        CfnOutput(self, "DistributionId", value=self.web.distribution.distribution_id)
+        CfnOutput(self, "AlarmTopic", value=self.monitoring.topic.topic_arn)
+        for i, record in enumerate(self.mail_identity.dkim_records):
+            CfnOutput(self, f"DkimCname{i + 1}", value=f"{record.name} CNAME {record.value}")
