@@ -37,7 +37,7 @@ class _Connection(Connection):
                     raise
                 time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 - jitter
         raise AssertionError("unreachable")
-_bound: dict[str, Any] = {}
+_bound: dict[Any, Any] = {}
 
 
 def register(model: type[Model]) -> type[Model]:
