@@ -172,3 +172,28 @@ def presign_upload(ctx: Ctx, order_id: str) -> dict[str, Any]:
     b: UploadIn = ctx.body
     return group_orders.presign_upload(ctx.deps, ctx.user.sub, order_id, b.kind, b.content_type,
                                        b.size_bytes, ctx.now)
+
+
+# --- bank statements (finance) -------------------------------------------------------------
+STATEMENT_OUT = {"type": "object", "required": ["matches", "ambiguous", "unmatched"],
+                 "properties": {
+                     "matches": {"type": "array", "items": {
+                         "type": "object", "required": ["line_id", "order_id", "confidence"],
+                         "properties": {"line_id": {"type": "string"}, "order_id": {"type": "string"},
+                                        "confidence": {"type": "string"}}}},
+                     "ambiguous": {"type": "array", "items": {"type": "object"}},
+                     "unmatched": {"type": "array", "items": {"type": "object"}},
+                     "already_credited": {"type": "array", "items": {"type": "object"}},
+                     "imported": {"type": "integer"}, "known": {"type": "integer"}}}
+
+
+@route(bp, "/admin/bank-statements", "POST",
+       summary="上传银行流水（CSV 或 XLSX）：按金额与附言/户名给出匹配建议（确定、待定、未匹配）",
+       roles=FINANCE, raw=True, response=STATEMENT_OUT, tags=("finance",),
+       content_types=("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      "application/octet-stream", "text/plain"), errors=(400, 413, 415))
+def upload_statement(ctx: Ctx) -> dict[str, Any]:
+    from chalicelib.services import reconciliation
+    ctype = ctx.request.headers.get("content-type") or "text/csv"
+    return reconciliation.import_statement(ctx.deps, ctx.request.raw_body or b"", ctype,
+                                           ctx.user.sub, ctx.now)
