@@ -18,7 +18,25 @@ def on_schedule(context: Any = None, budget_s: float | None = None) -> dict[str,
     budget = Budget.seconds(budget_s) if budget_s is not None else Budget.from_lambda(context)
     report = run_due_jobs(deps, deps.now(), budget)
     logger.info("scheduled jobs", extra={"ran": report["ran"]})
+    _emit_metrics(report)
     return report
+
+
+def _emit_metrics(report: dict[str, Any]) -> None:
+    """JobRunCompleted once per finished invocation (infra alarms when it is missing for two
+    hours), JobRunFailed per failed run (Powertools EMF, namespace LscTraining)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    from chalicelib.observability import SERVICE
+    failed = sum(1 for r in report["ran"] if r["status"] == "failed")
+    dims = {"service": SERVICE}
+    with single_metric(name="JobRunCompleted", unit=MetricUnit.Count, value=1,
+                       namespace="LscTraining", default_dimensions=dims):
+        pass
+    if failed:
+        with single_metric(name="JobRunFailed", unit=MetricUnit.Count, value=failed,
+                           namespace="LscTraining", default_dimensions=dims):
+            pass
 
 
 def recent_runs(limit: int, token: str | None) -> dict[str, Any]:
