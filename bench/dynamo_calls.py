@@ -1,0 +1,182 @@
+"""Benchmark 2: DynamoDB calls per operation, counted on the wire (botocore events), through
+the real routes and middleware (chalice's test client) against moto, in the prod-like mode
+(no dev-clock read, the edition cached in memory as in the prod stage).
+
+A warm-up trainee walks the whole journey first, so the figures are a warm Lambda's; a
+second trainee's journey is measured. The floor of each operation is the minimum number of
+DynamoDB requests it could need (MINIMUM below, argued in docs/performance.md)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bench.harness import COUNTER, Api, entry, fresh_stack, parse_at, sub_of, summarise
+
+# The minimum DynamoDB requests each operation could need, and why (docs/performance.md).
+MINIMUM: dict[str, tuple[int, str]] = {
+    "signup": (1, "one transaction: the account item + the e-mail/phone guard items"),
+    "registration": (2, "read the roster/membership to price the tier, then one transaction "
+                        "(registration + one-per-person guard + audit)"),
+    "approval": (1, "one conditional transaction (pending->approved + audit); the mail "
+                    "outbox item can ride in it"),
+    "order_creation": (2, "read the registration (owner, state, fee), then one transaction "
+                          "(order + the registration's open-order pointer + audit)"),
+    "webhook_confirmation": (1, "one transaction: order open->paid, registration "
+                                "unpaid->paid, payment record, audit (ids in the notice)"),
+    "heartbeat": (1, "one conditional UpdateItem on the progress item (the token carries "
+                     "the state the condition checks)"),
+    "certificate_download_first": (3, "read the eligibility inputs (registration, progress "
+                                      "of all courses in one Query, questionnaire) then one "
+                                      "transaction issuing the number; the PDF goes to S3"),
+    "certificate_download_again": (2, "find the registration, read the issued certificate"),
+    "verification": (1, "one GetItem by certificate number"),
+}
+
+LABELS = {
+    "signup": "sign-up (POST /auth/signup)",
+    "registration": "registration (POST /registrations)",
+    "approval": "approval (POST /admin/registrations/{id}/approve)",
+    "order_creation": "order creation (POST /orders)",
+    "webhook_confirmation": "webhook confirmation (POST /webhooks/alipay)",
+    "heartbeat": "heartbeat with token (steady state)",
+    "heartbeat_no_token": "heartbeat without token (first / stale)",
+    "certificate_download_first": "certificate download, first (issues)",
+    "certificate_download_again": "certificate download, again",
+    "verification": "verification (GET /verify/{no})",
+}
+
+
+def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
+             measure: bool) -> dict[str, Any]:
+    """One trainee from sign-up to certificate verification; returns the calls per step."""
+    from chalicelib.services import questionnaire
+    from chalicelib.services.sandbox import alipay_notification
+    out: dict[str, Any] = {}
+    clock = deps.clock
+    clock.set(parse_at("2026-04-05T10:00:00+08:00"))
+
+    def step(name: str, fn: Any) -> Any:
+        with COUNTER.record() as calls:
+            resp = fn()
+        status = getattr(resp, "status_code", None)
+        assert status is None or status < 400, (name, status, getattr(resp, "body", b"")[:300])
+        out[name] = calls
+        return resp
+
+    from bench.harness import PASSWORD, unique_email
+    email = unique_email("bench")
+    step("signup", lambda: api.post("/auth/signup", json={
+        "email": email, "password": PASSWORD, "name": "李玥", "phone": "13800138000"}))
+    token = api.login(email)
+    sub = sub_of(token)
+    r = step("registration", lambda: api.register(token))
+    rid = r.data["registration_id"]
+    step("approval", lambda: api.post(f"/admin/registrations/{rid}/approve", reviewer, json={}))
+    r = step("order_creation", lambda: api.post("/orders", token, json={
+        "registration_id": rid, "channel": "alipay", "official_card": False}))
+    order_id, amount = r.data["order_id"], r.data["amount_fen"]
+    body = alipay_notification(keys, order_id, amount, "2026" + order_id.rjust(24, "0")[-24:],
+                               clock.now())
+    r = step("webhook_confirmation", lambda: api.call(
+        "POST", "/webhooks/alipay", body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    assert r.body in (b"success", "success"), r.body
+
+    clock.set(parse_at("2026-04-13T09:00:00+08:00"))
+    r = api.post("/learning/enroll", token, json={})
+    assert r.status_code == 200, r.body
+    course = r.data["courses"][0]["course_id"]
+    r = api.get(f"/learning/courses/{course}/play", token)
+    assert r.status_code == 200, r.body
+    hb_token = r.data["token"]
+    clock.advance(seconds=30)
+    r = step("heartbeat", lambda: api.post(f"/learning/courses/{course}/heartbeat", token,
+                                           json={"position_s": 30, "token": hb_token}))
+    assert r.data["accepted"], r.data
+    clock.advance(seconds=30)
+    r = step("heartbeat_no_token", lambda: api.post(
+        f"/learning/courses/{course}/heartbeat", token, json={"position_s": 60}))
+    assert r.data["accepted"], r.data
+
+    _complete_all(deps, sub)
+    clock.set(parse_at("2026-05-20T10:00:00+08:00"))
+    questionnaire.submit(deps, sub, _answers(deps), clock.now())
+    clock.set(parse_at("2026-06-01T09:00:00+08:00"))
+    r = step("certificate_download_first", lambda: api.get("/certificates/mine/download", token))
+    number = r.data["certificate_no"]
+    step("certificate_download_again", lambda: api.get("/certificates/mine/download", token))
+    step("verification", lambda: api.get(f"/verify/{number}"))
+    out["_ids"] = {"token": token, "course": course, "sub": sub}
+    return out
+
+
+def _complete_all(deps: Any, sub: str) -> None:
+    """Credit every course's required time on the progress items (what weeks of heartbeats
+    would do; the crediting itself is what the heartbeat step measures)."""
+    from chalicelib.services import editions
+    from chalicelib.store.learning import Progress, learner_key
+    edition = editions.get_current(deps)
+    for c in edition.courses:
+        item = Progress.get(learner_key(edition.edition_id, sub), c.course_id)
+        item.update(actions=[Progress.credited_s.set(edition.required_seconds(c)),
+                             Progress.high_water_s.set(edition.required_seconds(c))])
+
+
+def _answers(deps: Any) -> dict[str, Any]:
+    from chalicelib.services import editions
+    edition = editions.get_current(deps)
+    return {q.question_id: (5 if q.type == "rating" else "讲得很好") for q in edition.questions()}
+
+
+def _dev_overhead(api: Api, deps: Any, ids: dict[str, Any]) -> dict[str, Any]:
+    """The same heartbeat in the test/dev stage's own mode: the dev clock offset and the
+    edition are read from storage on every request."""
+    from bench.harness import dev_clock_deps, install
+    from chalicelib.clock import system_now
+    from chalicelib.services.context import DEV_CLOCK_KEY
+    from chalicelib.store.kv import put_value
+    target = parse_at("2026-06-02T10:00:00+08:00")
+    put_value(DEV_CLOCK_KEY, (target - system_now()).total_seconds())
+    dev_clock_deps(deps)
+    try:
+        with COUNTER.record() as calls:
+            r = api.get("/editions/current")
+        assert r.status_code == 200
+        return summarise(calls)
+    finally:
+        install(deps)
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    from chalicelib.adapters.payments.sandbox_keys import make_sandbox_keys
+    deps = fresh_stack(parse_at("2026-04-05T10:00:00+08:00"))
+    keys = make_sandbox_keys()
+    deps.extras["keys:alipay"] = keys["alipay"]
+    deps.extras["keys:wechatpay"] = keys["wechatpay"]
+    api = Api(deps)
+    try:
+        reviewer = api.staff("reviewer")
+        _journey(api, deps, reviewer, keys["alipay"], measure=False)  # warm-up
+        steps = _journey(api, deps, reviewer, keys["alipay"], measure=True)
+        ids = steps.pop("_ids")
+        deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
+        with COUNTER.record() as calls:
+            r = api.get("/editions/current")
+        assert r.status_code == 200
+        prod_edition = summarise(calls)
+        dev_edition = _dev_overhead(api, deps, ids)
+    finally:
+        api.close()
+    results = []
+    for name, calls in steps.items():
+        s = summarise(calls)
+        floor, why = MINIMUM.get(name, MINIMUM.get(name.replace("_no_token", ""), (1, "")))
+        results.append(entry(f"ddb_calls.{name}", s["dynamodb_calls"], floor,
+                             "DynamoDB requests", LABELS.get(name, name),
+                             minimum_why=why, **{k: v for k, v in s.items()}))
+    results.append(entry("ddb_calls.per_request_overhead", dev_edition["dynamodb_calls"],
+                         max(prod_edition["dynamodb_calls"], 1), "DynamoDB requests",
+                         "GET /editions/current: test/dev stage (dev clock + edition read "
+                         "per request) vs prod-like (cached)",
+                         prod_like=prod_edition, dev_stage=dev_edition))
+    return results
