@@ -19,6 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chalicelib.errors import RetryLaterError
+
 REQUIRED = {
     "alipay": ("app_id", "merchant_private_key", "alipay_public_key"),
     "wechatpay": ("mchid", "appid", "apiv3_key", "merchant_serial", "merchant_private_key",
@@ -26,8 +28,17 @@ REQUIRED = {
 }
 
 
-class KeysMissingError(RuntimeError):
-    pass
+class KeysMissingError(RetryLaterError):
+    """The provider's keys are not configured: the channel is unavailable (503), not a bug
+    in the request."""
+    code = "PAYMENT_CHANNEL_UNAVAILABLE"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("该支付渠道暂不可用，请稍后重试或选择其他交费方式")
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 def _check(channel: str, data: dict[str, Any]) -> dict[str, Any]:
