@@ -193,7 +193,7 @@ class ChaliceApi(Construct):
                            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
                                "service-role/AmazonAPIGatewayPushToCloudWatchLogs")])
         account = apigw.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=gw_role.role_arn)
-        self.rest_api.add_dependency(account)  # deploy the logs role first
+        self.rest_api.node.add_dependency(account)  # the logs role is set first
         fmt = json.dumps({"requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
                           "time": "$context.requestTime", "method": "$context.httpMethod",
                           "path": "$context.resourcePath", "status": "$context.status",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aws_cdk import Annotations, Aws, CfnOutput, RemovalPolicy, SecretValue, Stack
+from aws_cdk import Annotations, Aspects, Aws, CfnOutput, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -15,7 +15,7 @@ from constructs import Construct
 
 from chalicelib.domain.payments import ONLINE
 from stacks.api import AppResources, ChaliceApi
-from stacks.checks import skip
+from stacks.checks import CdkInternalFunctions, skip
 from stacks.config import StageConfig
 from stacks.data import build_tables
 from stacks.identity import build_user_pool
@@ -109,6 +109,8 @@ class PlatformStack(Stack):
             functions={lid: (kind, self.api.chalice.get_resource(lid))
                        for lid, kind in self.api.function_kinds.items()},
             tables=self.tables, api_name=app_name, api_stage="api", alarm_email=cfg.alarm_email)
+
+        Aspects.of(self).add(CdkInternalFunctions())
 
         CfnOutput(self, "WebUrl", value=self.web.url)
         CfnOutput(self, "PublicBaseUrl", value=self.public_base_url)
