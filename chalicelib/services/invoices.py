@@ -286,6 +286,20 @@ def reverse(deps: Deps, invoice_id: str, reason: str, actor: str, now: datetime)
     return {"reversal": view(red), "original": view(original)}
 
 
+def reverse_for_refund(deps: Deps, order_id: str, actor: str, now: datetime) -> dict[str, Any] | None:
+    """For the refunds feature: when an order's money went back, its live invoice (if any)
+    is reversed with a red-letter invoice. Idempotent: None when there is nothing to do."""
+    invoice_id = repo.live_invoice_id(order_id)
+    if invoice_id is None:
+        return None
+    try:
+        return reverse(deps, invoice_id, "订单已退费", actor, now)
+    except ConflictError as exc:
+        if exc.code == "ALREADY_REVERSED":
+            return None
+        raise
+
+
 # --- the reminder job ---------------------------------------------------------------------
 def remind_deadlines(deps: Deps, edition: Edition, now: datetime, cursor: Any,
                      budget_s: float) -> tuple[dict[str, int], Any]:

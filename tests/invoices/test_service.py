@@ -202,3 +202,14 @@ def test_a_failed_document_keeps_the_invoice_and_is_rendered_at_download(deps, t
     # and nobody else sees it
     with pytest.raises(NotFoundError):
         invoices.download(deps, inv["invoice_id"], "someone-else", False, now)
+
+
+def test_reverse_for_refund_is_idempotent(deps, issuer, trainee):
+    order = make_order(trainee.user_sub, PAID)
+    assert invoices.reverse_for_refund(deps, order.order_id, "system:refunds", PAID) is None
+    blue = invoices.request_invoice(deps, trainee.user_sub, order.order_id, "张三", None,
+                                    PAID + timedelta(days=1))
+    out = invoices.reverse_for_refund(deps, order.order_id, "system:refunds", PAID + timedelta(days=2))
+    assert out["original"]["invoice_id"] == blue["invoice_id"] and out["reversal"]["reason"] == "订单已退费"
+    assert invoices.reverse_for_refund(deps, order.order_id, "system:refunds", PAID) is None
+    assert InvoiceCounter.get("2026").last_no == 2
