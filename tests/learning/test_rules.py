@@ -1,0 +1,103 @@
+"""Pure rules: certificate numbers, crediting, answers; and the video signers."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from chalicelib.domain import certificate_no as cn
+from chalicelib.domain.learning import MAX_CREDIT_S, ProgressState, credit_for, decode_token, encode_token
+
+
+def test_certificate_numbers_are_random_and_self_checking() -> None:
+    nos = {cn.new_certificate_no("2026") for _ in range(2000)}
+    assert len(nos) == 2000
+    for no in list(nos)[:200]:
+        assert cn.normalise(no) == no
+        assert cn.normalise(no.lower().replace("-", " ")) == no
+        assert all(c in cn.ALPHABET + "-" for c in no)
+    assert cn.RANDOM_CHARS * 5 >= 80  # bits of randomness
+
+
+def test_check_character_catches_typos_and_swaps() -> None:
+    no = cn.new_certificate_no("2026")
+    raw = no.replace("-", "")
+    for i in range(len(raw)):
+        for c in cn.ALPHABET:
+            if c != raw[i]:
+                assert cn.normalise(raw[:i] + c + raw[i + 1:]) is None
+    for i in range(len(raw) - 1):
+        if raw[i] != raw[i + 1]:
+            swapped = raw[:i] + raw[i + 1] + raw[i] + raw[i + 2:]
+            assert cn.normalise(swapped) is None
+    assert cn.normalise("") is None and cn.normalise("2026-ÄÄÄÄ") is None
+
+
+def test_confusable_letters_read_as_digits() -> None:
+    no = cn.new_certificate_no("2026")
+    typed = no.replace("0", "O").replace("1", "I")
+    assert cn.normalise(typed) == no
+
+
+def test_credit_rules() -> None:
+    s = ProgressState(last_at_ms=0, high_water_s=100, credited_s=100)
+    assert credit_for(s, 130, 30_000).credit_s == 30
+    assert credit_for(s, 1000, 30_000).credit_s == 30  # capped by real time
+    assert credit_for(s, 1000, 3_600_000).credit_s == MAX_CREDIT_S  # capped per report
+    assert credit_for(s, 100, 30_000).new is None  # repeat
+    assert credit_for(s, 90, 30_000).new is None  # out of order
+    assert credit_for(s, 104, 4_999).new is None  # too soon
+    new = credit_for(s, 130, 30_000).new
+    assert new == ProgressState(30_000, 130, 130)
+
+
+def test_token_round_trip_and_garbage() -> None:
+    s = ProgressState(123, 45, 6)
+    assert decode_token(encode_token(s)) == s
+    for bad in (None, "", "v2.1.2.3", "v1.a.b.c", "v1.1.2", "v1.-1.2.3"):
+        assert decode_token(bad) is None
+
+
+def test_s3_signer_is_inline_and_short_lived(deps: Any) -> None:
+    from chalicelib.adapters.video import S3VideoSigner
+    now = datetime(2026, 4, 13, tzinfo=UTC)
+    out = S3VideoSigner(deps).sign("2026/C01.mp4", 300, now)
+    q = parse_qs(urlparse(out["url"]).query)
+    assert q["response-content-disposition"] == ["inline"]
+    assert q["response-content-type"] == ["video/mp4"]
+    assert q["X-Amz-Expires"] == ["300"]
+    assert (out["expires_at"] - now).total_seconds() == 300
+
+
+def test_cloudfront_signer_signature_verifies() -> None:
+    import base64
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    from chalicelib.adapters.video import CloudFrontVideoSigner
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    real = datetime(2026, 4, 13, 1, 0, tzinfo=UTC)
+    signer = CloudFrontVideoSigner("d111.cloudfront.net", "K2JCJMDEHXQW5F", pem,
+                                   real_now=lambda: real)
+    out = signer.sign("2026/C01.mp4", 300, real)
+    parsed = urlparse(out["url"])
+    assert parsed.netloc == "d111.cloudfront.net" and parsed.path == "/2026/C01.mp4"
+    q = parse_qs(parsed.query)
+    expires = int(q["Expires"][0])
+    assert expires == int(real.timestamp()) + 300 and q["Key-Pair-Id"] == ["K2JCJMDEHXQW5F"]
+    policy = ('{"Statement":[{"Resource":"https://d111.cloudfront.net/2026/C01.mp4",'
+              f'"Condition":{{"DateLessThan":{{"AWS:EpochTime":{expires}}}}}}}]}}')
+    sig = q["Signature"][0].replace("-", "+").replace("_", "=").replace("~", "/")
+    key.public_key().verify(base64.b64decode(sig), policy.encode(), padding.PKCS1v15(),
+                            hashes.SHA1())  # noqa: S303 - CloudFront's scheme
+
+
+def test_edition_rejects_incomplete_cloudfront_config() -> None:
+    from chalicelib.domain.edition import VideoDelivery
+    with pytest.raises(ValueError):
+        VideoDelivery(signer="cloudfront", cloudfront_domain="d.example")
