@@ -160,3 +160,18 @@ def remind_overdue_transfers(deps: Deps, edition: Edition, now: datetime, cursor
     phases = [_orders_in(store.order_queue(edition.edition_id, "open", Channel.BANK_TRANSFER.value),
                          overdue)]
     return _walk(phases, handle, cursor, budget_s)
+
+
+def retry_stuck_refunds(deps: Deps, edition: Edition, now: datetime, cursor: str | None,
+                        budget_s: float) -> tuple[dict[str, int], str | None]:
+    """Any time (e.g. every 15 minutes): online refunds still `requested` because the
+    provider could not be reached are asked for again (the provider dedups on our refund
+    id, `out_request_no` / `out_refund_no`). Bank-transfer refunds wait for finance."""
+    from chalicelib.services.refunds import execute_refund
+
+    def handle(refund: Refund) -> bool:
+        return refund.channel in ONLINE and execute_refund(deps, refund, now) != "requested"
+
+    phases = [lambda key: Refund.by_queue.query(f"{edition.edition_id}#requested", limit=PAGE,
+                                                last_evaluated_key=key)]
+    return _walk(phases, handle, cursor, budget_s)

@@ -71,3 +71,27 @@ def test_close_unusable_orders_and_lock_refunds(pdeps: Any, clock: Any, keys: An
     assert get_reg(made[0][1]).open_order_id is None
     assert _run(close_unusable_orders, pdeps, edition, end)[0]["changed"] == 0
     assert get_reg(made[3][1]).payment_status == "paid"
+
+
+def test_refund_left_requested_by_a_provider_outage_is_retried(pdeps: Any, clock: Any, keys: Any,
+                                                               monkeypatch: Any) -> None:
+    from chalicelib.adapters.payments import ProviderError, provider
+    from chalicelib.services import editions, orders, payments, refunds
+    from chalicelib.services.payment_jobs import retry_stuck_refunds
+    edition = editions.get_current(pdeps)
+    now = clock.now()
+    acc, rid = approved_registration(pdeps, now)
+    order = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, now)
+    assert payments.handle_alipay(pdeps, alipay_body(keys, order, now), now)[0] == 200
+    adapter = provider(pdeps, "alipay")
+
+    def down(*a: Any, **k: Any) -> Any:
+        raise ProviderError("timeout")
+    monkeypatch.setattr(adapter, "refund", down)
+    refund = refunds.request_refund(pdeps, acc.user_sub, order["order_id"], "有事", now)
+    assert refund["status"] == "requested" and get_reg(rid).payment_status == "refunding"
+    assert _run(retry_stuck_refunds, pdeps, edition, now)[0]["changed"] == 0  # still down
+    monkeypatch.undo()
+    assert _run(retry_stuck_refunds, pdeps, edition, now)[0]["changed"] == 1
+    assert get_reg(rid).payment_status == "refunded"
+    assert _run(retry_stuck_refunds, pdeps, edition, now)[0]["changed"] == 0
