@@ -143,3 +143,23 @@ def test_health_does_not_import_pdf_qr_or_xlsx(stack: Any) -> None:
     import json
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["status"] == 200 and result["heavy"] == [], out.stderr[-3000:]
+
+
+def test_sample_videos_are_made_uploaded_and_playable(deps: Any, clock: Any, enrolled: Any,
+                                                      monkeypatch: Any, tmp_path: Path) -> None:
+    """`make run`'s step: clips generated with ffmpeg, uploaded under each course's key; the
+    playback link then streams the video inline."""
+    import requests
+
+    from chalicelib.services import learning
+    from devtools import setup_sample_videos as videos
+    monkeypatch.setattr(videos, "CACHE", tmp_path)
+    monkeypatch.setattr(videos, "SECONDS", 1)
+    lines = videos.run(deps.settings)
+    assert lines[0].startswith("Sample videos: 10 uploaded")
+    assert videos.run(deps.settings)[0].startswith("Sample videos: 0 uploaded")
+    link = learning.play(deps, enrolled.user_sub, "C03", clock.now())
+    resp = requests.get(link["url"], timeout=10)
+    assert resp.status_code == 200 and resp.content[4:8] == b"ftyp"
+    assert resp.headers["Content-Disposition"] == "inline"
+    assert resp.headers["Content-Type"] == "video/mp4"
