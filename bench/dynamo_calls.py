@@ -7,7 +7,6 @@ second trainee's journey is measured. The floor of each operation is the minimum
 DynamoDB requests it could need (MINIMUM below, argued in docs/performance.md)."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from bench.harness import COUNTER, Api, entry, fresh_stack, parse_at, sub_of, summarise

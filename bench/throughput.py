@@ -1,0 +1,151 @@
+"""Benchmark 3: throughput of the hot handlers (heartbeat, payment webhook, registration)
+through the real routes, authorizer and view boundary (chalice's test client) against moto,
+as a ratio to the bare DynamoDB calls they make against the same moto.
+
+The floor is measured in the same run: every DynamoDB request the handlers made is recorded
+on the wire and replayed, in order, through a plain botocore client (no app, no PynamoDB).
+Replayed conditional writes lose their condition (the state moved on), which costs moto the
+same read and evaluation; the replay therefore times the requests, not their effects."""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from bench.harness import COUNTER, Api, Call, entry, fresh_stack, parse_at
+
+
+def _replay(calls: list[Call]) -> float:
+    import botocore.session
+    from botocore.exceptions import ClientError
+
+    from chalicelib.services.context import get_deps
+    settings = get_deps().settings
+    client = botocore.session.get_session().create_client(
+        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url)
+    ddb = [c for c in calls if c.service == "dynamodb"]
+    client.list_tables(Limit=1)  # open the connection before timing
+    t0 = time.perf_counter()
+    for c in ddb:
+        try:
+            client._make_api_call(c.operation, c.params)
+        except ClientError:
+            pass
+    return time.perf_counter() - t0
+
+
+def _measure(name: str, n: int, fn: Any) -> dict[str, Any]:
+    with COUNTER.record() as calls:
+        t0 = time.perf_counter()
+        for i in range(n):
+            fn(i)
+        elapsed = time.perf_counter() - t0
+    ddb = [c for c in calls if c.service == "dynamodb"]
+    floor = _replay(ddb)
+    in_calls = sum(c.seconds for c in ddb)
+    return entry(f"throughput.{name}", elapsed / n, floor / n, "s per request",
+                 f"{n} requests through the app vs replay of their {len(ddb)} DynamoDB "
+                 "requests with a bare botocore client",
+                 requests=n, requests_per_s=round(n / elapsed, 1),
+                 bare_requests_per_s=round(n / floor, 1) if floor else None,
+                 ddb_requests_per_request=round(len(ddb) / n, 2),
+                 share_of_time_in_ddb_calls=round(in_calls / elapsed, 3))
+
+
+def _heartbeats(api: Api, deps: Any, n: int) -> dict[str, Any]:
+    from chalicelib.services import learning
+    deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
+    _email, token = api.signup()
+    from bench.harness import sub_of
+    sub = sub_of(token)
+    _approve_and_pay(deps, sub)
+    deps.clock.set(parse_at("2026-04-13T09:00:00+08:00"))
+    view = learning.enroll(deps, sub, deps.clock.now())
+    course = view["courses"][0]
+    state = {"token": course["token"], "pos": 0}
+    path = f"/learning/courses/{course['course_id']}/heartbeat"
+
+    def beat(_i: int) -> None:
+        deps.clock.advance(seconds=30)
+        state["pos"] += 30
+        r = api.post(path, token, json={"position_s": state["pos"], "token": state["token"]})
+        assert r.status_code == 200 and r.data["accepted"], r.body
+        state["token"] = r.data["token"]
+
+    beat(0)  # warm
+    return _measure("heartbeat", n, beat)
+
+
+def _approve_and_pay(deps: Any, sub: str) -> str:
+    """An approved, paid registration for `sub`, made through the services."""
+    from chalicelib.services import registrations
+    now = deps.clock.now()
+    reg = registrations.create_registration(deps, sub, {
+        "unit_name": "国家图书馆", "job_title": "馆员", "region": "北京"}, now)
+    registrations.approve(deps, reg["registration_id"], "reviewer", now)
+    from chalicelib.store.registrations import Registration
+    item = Registration.get(reg["registration_id"], consistent_read=True)
+    item.update(actions=[Registration.payment_status.set("paid")])
+    return str(reg["registration_id"])
+
+
+def _account(name: str = "李玥") -> Any:
+    from chalicelib.clock import system_now
+    from chalicelib.store.accounts import Account
+    sub = f"sub-{uuid.uuid4().hex[:12]}"
+    acc = Account(user_sub=sub, email=f"{sub}@example.com", name=name, phone="13800138000",
+                  phone_norm="13800138000", kind="personal", unit_name=None, credit_code=None,
+                  created_at=system_now())
+    acc.save()
+    return acc
+
+
+def _webhooks(api: Api, deps: Any, keys: dict[str, Any], n: int) -> dict[str, Any]:
+    from chalicelib.services import orders, registrations
+    from chalicelib.services.sandbox import alipay_notification
+    deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
+    now = deps.clock.now()
+    bodies = []
+    for i in range(n + 1):
+        acc = _account()
+        reg = registrations.create_registration(deps, acc.user_sub, {
+            "unit_name": "国家图书馆", "job_title": "馆员", "region": "北京"}, now)
+        registrations.approve(deps, reg["registration_id"], "reviewer", now)
+        order = orders.create_order(deps, acc.user_sub, reg["registration_id"], "alipay",
+                                    False, now)
+        bodies.append(alipay_notification(keys, order["order_id"], order["amount_fen"],
+                                          f"2026{i:024d}", now))
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def post(i: int) -> None:
+        r = api.call("POST", "/webhooks/alipay", body=bodies[i], headers=headers)
+        assert r.status_code == 200 and r.body in (b"success", "success"), r.body
+
+    post(n)  # warm
+    return _measure("webhook", n, post)
+
+
+def _registrations(api: Api, deps: Any, n: int) -> dict[str, Any]:
+    deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
+    tokens = [api.signup()[1] for _ in range(n + 1)]
+
+    def register(i: int) -> None:
+        r = api.register(tokens[i])
+        assert r.status_code == 201, r.body
+
+    register(n)  # warm
+    return _measure("registration", n, register)
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    from chalicelib.adapters.payments.sandbox_keys import make_sandbox_keys
+    deps = fresh_stack(parse_at("2026-04-05T10:00:00+08:00"))
+    keys = make_sandbox_keys()
+    deps.extras["keys:alipay"] = keys["alipay"]
+    api = Api(deps)
+    try:
+        n_hb, n_wh, n_reg = (3, 2, 2) if quick else (200, 60, 60)
+        return [_heartbeats(api, deps, n_hb), _webhooks(api, deps, keys["alipay"], n_wh),
+                _registrations(api, deps, n_reg)]
+    finally:
+        api.close()
