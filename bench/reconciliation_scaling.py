@@ -40,7 +40,7 @@ def _slope(points: list[tuple[int, float]]) -> float | None:
     ys = [math.log(max(t, 1e-6)) for _, t in points]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     den = sum((x - mx) ** 2 for x in xs)
-    return round(sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den, 2) if den else None
+    return round(sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den, 2) if den else None
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
