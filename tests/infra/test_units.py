@@ -1,0 +1,50 @@
+"""The pure parts of infra/: web config, gateway responses, function classification,
+the synthesis cache key. Fast: no synthesis."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import tests.infra.conftest  # noqa: F401  (puts infra/ on sys.path)
+
+
+def test_config_js_sets_the_api_base_and_keeps_the_rest():
+    from stacks.web import WEB_DIR, config_js
+    source = (WEB_DIR / "config.js").read_text("utf-8")
+    out = config_js(source, "/api")
+    assert 'export const API_BASE = "/api";' in out
+    assert out.replace('"/api"', '""') == source.replace(
+        source[source.index("export const API_BASE"):source.index(";", source.index("export const API_BASE"))],
+        'export const API_BASE = ""')
+    with pytest.raises(ValueError):
+        config_js("export const OTHER = 1;", "/api")
+
+
+def test_gateway_responses_are_json_in_the_contract_shape():
+    from stacks.api import gateway_responses
+    responses = gateway_responses()
+    body = json.loads(responses["UNAUTHORIZED"]["ResponseTemplates"]["application/json"])
+    assert body == {"Code": "UNAUTHORIZED", "Message": "请先登录"}
+    assert responses["ACCESS_DENIED"]["StatusCode"] == 403
+    assert "StatusCode" not in responses["DEFAULT_4XX"]  # keeps the gateway's own status
+
+
+def test_functions_are_classified_by_handler_and_authorizer_reference():
+    from stacks.api import classify
+    sam = {"Resources": {
+        "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}},
+        "JwtAuthorizer": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "x.auth"}},
+        "ScheduledJobs": {"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.jobs"}},
+        "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {"DefinitionBody": {
+            "securityDefinitions": {"a": {"x-amazon-apigateway-authorizer": {"authorizerUri": {
+                "Fn::Sub": "arn:...:functions/${JwtAuthorizer.Arn}/invocations"}}}}}}},
+    }}
+    assert classify(sam) == {"APIHandler": "api", "JwtAuthorizer": "authorizer", "ScheduledJobs": "jobs"}
+
+
+def test_synth_cache_key_follows_inputs_and_context():
+    from synth import inputs_hash
+    assert inputs_hash("prod", {}) == inputs_hash("prod", {})
+    assert inputs_hash("prod", {}) != inputs_hash("prod", {"lsc:domainName": "x.example.org"})
+    assert inputs_hash("prod", {}) != inputs_hash("dev", {})
