@@ -112,6 +112,18 @@ def _owned_order(order_id: str, user_sub: str) -> Any:
     return order
 
 
+def net_of_refunds(order: Any) -> tuple[int, int]:
+    """(amount, members) the invoice covers: a group order whose members were refunded one
+    by one stays `paid`; their refunds (of this order's payment, not failed) come off."""
+    from chalicelib.store.payments import refunds_of_order
+    refunds = [r for r in refunds_of_order(order.order_id)
+               if r.payment_id == order.payment_id and r.status != "failed"]
+    members = len(order.registration_ids or []) or 1
+    refunded_members = {r.registration_id for r in refunds if r.registration_id}
+    return (int(order.amount_fen) - sum(int(r.amount_fen) for r in refunds),
+            max(members - len(refunded_members), 0))
+
+
 def _last_reversal(order_id: str) -> datetime | None:
     times = [i.reversed_at for i in repo.list_by_order(order_id)
              if i.kind == billing.BLUE and i.reversed_at is not None]
@@ -148,13 +160,16 @@ def request_invoice(deps: Deps, user_sub: str, order_id: str, title: str,
     edition = editions.get_edition(deps, order.edition_id)
     require_window(order.paid_at, edition.invoice_window_months, now,
                    _last_reversal(order.order_id))
+    amount, quantity = net_of_refunds(order)
+    if amount <= 0:
+        raise ConflictError("该订单已全部退费，不能开具发票", code="ORDER_REFUNDED")
     invoice_id = new_id("I")
     invoice = Invoice(
         invoice_id=invoice_id, invoice_no="", series=order.edition_id, seq=0, kind=billing.BLUE,
         status=billing.ISSUED, order_id=order.order_id, order_kind=order.kind,
         edition_id=order.edition_id, owner_sub=order.owner_sub, buyer_type=buyer_type,
-        title=title, credit_code=code, item=ITEM, quantity=len(order.registration_ids or []) or 1,
-        amount_fen=int(order.amount_fen), official_card=bool(order.official_card),
+        title=title, credit_code=code, item=ITEM, quantity=quantity,
+        amount_fen=amount, official_card=bool(order.official_card),
         channel=order.channel, paid_at=order.paid_at, issued_at=now, issued_by=user_sub,
         issuer=_issuer(deps).name, pdf_key=f"{order.edition_id}/{invoice_id}.pdf")
     try:

@@ -33,9 +33,23 @@ def make_order(owner_sub: str, paid_at: datetime | None, *, kind: str = "individ
                   amount_fen=amount_fen, status=status, official_card=official_card,
                   unit_name="国家图书馆", payer_name=payer_name,
                   created_at=paid_at or datetime(2026, 4, 5, tzinfo=UTC), paid_at=paid_at,
-                  queue=order_queue(edition_id, status, channel))
+                  queue=order_queue(edition_id, status, channel),
+                  payment_id=new_id("P") if paid_at else None)
     order.save()
     return order
+
+
+def make_member_refund(order: Any, registration_id: str, amount_fen: int, status: str = "done") -> Any:
+    """A refund of one member of a group order (the order itself stays `paid`)."""
+    from chalicelib.store.payments import Refund
+    refund = Refund(refund_id=new_id("F"), payment_id=order.payment_id, order_id=order.order_id,
+                    edition_id=order.edition_id, registration_id=registration_id,
+                    channel=order.channel, provider_txn_id="T1", amount_fen=amount_fen,
+                    payment_amount_fen=order.amount_fen, kind="request", status=status,
+                    reason="test", requested_by="test", requested_at=order.paid_at,
+                    queue=f"{order.edition_id}#{status}")
+    refund.save()
+    return refund
 
 
 class FastIssuer:

@@ -11,7 +11,7 @@ from chalicelib.errors import ConflictError, NotFoundError, ValidationError, Win
 from chalicelib.services import invoices
 from chalicelib.store.audit import history
 from chalicelib.store.billing import InvoiceCounter
-from tests.invoices.factories import BAD_CODE, UNIT_CODE, BrokenIssuer, FastIssuer, make_account, make_order
+from tests.invoices.factories import BAD_CODE, UNIT_CODE, BrokenIssuer, FastIssuer, make_account, make_member_refund, make_order
 
 PAID = parse_instant("2026-01-31T09:00:00+08:00")
 
@@ -111,6 +111,17 @@ def test_unit_invoices_its_group_order_with_its_code(deps, issuer):
                                    PAID + timedelta(days=3))
     assert inv["amount_fen"] == 147000 and inv["quantity"] == 3
     assert inv["credit_code"] == UNIT_CODE and inv["buyer_type"] == "unit"
+
+
+def test_a_group_order_is_invoiced_net_of_its_members_refunds(deps, issuer):
+    unit = make_account("国家图书馆", kind="unit", credit_code=UNIT_CODE, unit_name="国家图书馆")
+    order = make_order(unit.user_sub, PAID, kind="group", amount_fen=3 * 49000, members=3,
+                       payer_name="国家图书馆", channel="bank_transfer")
+    make_member_refund(order, order.registration_ids[0], 49000)  # done
+    make_member_refund(order, order.registration_ids[1], 49000, status="failed")  # not money back
+    inv = invoices.request_invoice(deps, unit.user_sub, order.order_id, "国家图书馆", None,
+                                   PAID + timedelta(days=3))
+    assert inv["amount_fen"] == 98000 and inv["quantity"] == 2
 
 
 def test_someone_elses_or_unpaid_or_refunded_order(deps, issuer, trainee):
