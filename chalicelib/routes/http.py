@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from chalice import AuthResponse, Blueprint, Chalice, Response
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.clock import monotonic
 from chalicelib.errors import AppError, ForbiddenError, PayloadTooLargeError, RetryLaterError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError
 from chalicelib.observability import logger
 from chalicelib.services.context import Deps, get_deps
@@ -248,7 +249,17 @@ def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: s
                 if isinstance(result, Response):
                     return result
                 return json_response(result, status)
-            return run_view(call)
+            request = bp.current_request
+            lambda_context = getattr(bp, "lambda_context", None)
+            logger.append_keys(
+                request_id=(request.context or {}).get("requestId")
+                or getattr(lambda_context, "aws_request_id", None), route=f"{method} {path}")
+            started = monotonic()
+            response = run_view(call)
+            logger.info("request served", extra={
+                "status": response.status_code,
+                "duration_ms": round((monotonic() - started) * 1000, 1)})
+            return response
 
         kwargs: dict[str, Any] = {"methods": [method], "content_types": list(content_types)}
         if roles:
