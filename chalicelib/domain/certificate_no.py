@@ -6,7 +6,8 @@ Format: `<edition>-XXXX-XXXX-XXXX-XXXXC`, e.g. `2026-7K3M-Q9XP-4TZR-8HWDF`:
   from `secrets`, so enumerating numbers finds nothing (2^80 possibilities per edition
   against a few thousand issued);
 - one check character (Luhn mod 32 over the edition and the random part): catches every
-  single mistyped character and every swap of two neighbours before the database is asked.
+  single mistyped character and every swap of two neighbours (but "0Z" <-> "Z0", Luhn's
+  blind spot) before the database is asked.
 Input is normalised the Crockford way: case, spaces and hyphens do not matter, O reads as
 0 and I/L as 1.
 """
