@@ -23,6 +23,7 @@ app.register_blueprint(refunds.bp)
 app.register_blueprint(invoices.bp)
 app.register_blueprint(learning.bp)
 app.register_blueprint(jobs.bp)
+from chalicelib.routes import reports; app.register_blueprint(reports.bp)  # noqa: E402,E702 - reports for the web
 
 if dev_routes_enabled():  # never registered in a deployed stage
     from chalicelib.routes import dev, web

@@ -149,7 +149,7 @@ async function homePage(main) {
 }
 
 // --- payment ---------------------------------------------------------------------------
-function bankBlock(ed, order) {
+export function bankBlock(ed, order) {
   const bi = order.bank_instructions || {};
   const acct = bi.account_no ? bi : ed.bank_account || {};
   const memo = bi.memo || order.memo || "";
@@ -419,8 +419,9 @@ async function playPage(main, courseId) {
   video.dataset.resumeAt = String(resumeAt);
   let sending = false;
   let token = link.token || null;
+  const loadError = h("p", { class: "alert alert-error", id: "video-error", hidden: true }, "视频加载失败，请刷新页面重试（播放地址几分钟后失效）。");
   video.addEventListener("error", () => {
-    status.textContent = "视频加载失败，请刷新页面重试（播放地址几分钟后失效）。";
+    loadError.hidden = false;
   });
   // position: the player's, or (browser tests only) a given one
   const beat = async (position) => {
@@ -447,7 +448,7 @@ async function playPage(main, courseId) {
   }, every * 1000);
   video.addEventListener("pause", () => beat());
   video.addEventListener("ended", () => beat());
-  main.append(card("视频", video, bar, status,
+  main.append(card("视频", loadError, video, bar, status,
     h("p", { class: "small muted" }, "学习进度按实际观看时间记录；请勿拖动或倍速跳过。课程视频版权归主办方所有，禁止录制、下载和转播。"),
     h("p", {}, h("a", { href: "#/learn" }, "返回我的课程"))));
   window.__lscBeat = beat; // the browser test sends a beat without waiting 30 s

@@ -225,6 +225,7 @@ export function table(headers, rows, caption) {
 
 /** Open a short-lived file link (invoice, certificate) in a new tab. */
 export function openLink(url) {
+  document.body.dataset.lastLink = url; // what was opened (read by the browser tests)
   const a = h("a", { href: url, target: "_blank", rel: "noopener" });
   document.body.append(a);
   a.click();

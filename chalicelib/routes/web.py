@@ -53,7 +53,8 @@ def verify_page() -> Response:
     """The certificate's QR code points at {PUBLIC_BASE_URL}/verify.html?no=...: locally the
     site lives under /web/, so keep the query and go there."""
     from urllib.parse import urlencode
-    params = bp.current_request.query_params or {}
+    request = bp.current_request
+    params: dict[str, str] = dict((request.query_params if request else None) or {})
     query = f"?{urlencode(dict(params))}" if params else ""
     return Response(body="", status_code=302, headers={"Location": f"/web/verify.html{query}"})
 

@@ -66,6 +66,11 @@ class Stack:
         assert 200 <= status < 300, f"{method} {path} -> {status} {data}"
         return data
 
+    def fetch(self, url: str) -> bytes:
+        """The bytes behind a short-lived link (a presigned URL to the embedded S3)."""
+        with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 - local stack
+            return bytes(resp.read())
+
     def login(self, email: str, password: str = PASSWORD) -> str:
         return str(self.ok("POST", "/auth/login", {"email": email, "password": password})["id_token"])
 
@@ -74,6 +79,16 @@ class Stack:
 
     def set_clock(self, iso: str) -> None:
         self.ok("POST", "/dev/clock", {"now": iso})
+
+    def shorten_courses(self, seconds: int = 120) -> None:
+        """Admin edits the edition so each video lasts `seconds` (the 2026 videos are 90 min:
+        earning them report by report would take minutes of test time)."""
+        admin = self.staff("admin")
+        doc = self.ok("GET", "/admin/editions/2026", token=admin)
+        doc.pop("version", None)
+        for course in doc["courses"]:
+            course["duration_s"] = seconds
+        self.ok("PUT", "/admin/editions/2026", {"edition": doc}, token=admin)
 
     def has_route(self, method: str, path: str) -> bool:
         doc = self.ok("GET", "/openapi.json")
@@ -161,7 +176,12 @@ class Page:
         self.allowed_http += n
 
     def goto(self, hash_path: str) -> None:
-        self.p.goto(f"{self.base}/web/index.html{hash_path}")
+        """Open a page of the app (re-rendered even when it is the page already shown)."""
+        url = f"{self.base}/web/index.html{hash_path}"
+        if self.p.url == url:
+            self.p.reload()
+        else:
+            self.p.goto(url)
 
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -172,9 +192,18 @@ class Page:
         assert len(self.http_errors) <= self.allowed_http, f"unexpected API errors: {self.http_errors}"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.call_failed = report.failed
+
+
 @pytest.fixture
-def new_page(browser: Any, stack: Stack) -> Iterator[Any]:
-    """Factory: a fresh context (own storage) per actor, phone-sized unless told otherwise."""
+def new_page(browser: Any, stack: Stack, request: Any) -> Iterator[Any]:
+    """Factory: a fresh context (own storage) per actor, phone-sized unless told otherwise.
+    A failing test leaves a screenshot of each of its pages (FAILED-<test>-<n>.png)."""
     pages: list[Page] = []
     contexts: list[Any] = []
 
@@ -189,6 +218,14 @@ def new_page(browser: Any, stack: Stack) -> Iterator[Any]:
         return page
 
     yield make
+    if getattr(request.node, "call_failed", False):
+        for i, page in enumerate(pages):
+            try:
+                page.shot(f"FAILED-{request.node.name}-{i}")
+            except Exception:  # noqa: BLE001 - best effort
+                pass
+        for page in pages:
+            print(f"console errors: {page.errors}; API errors: {page.http_errors}")
     try:
         for page in pages:
             page.check_console()

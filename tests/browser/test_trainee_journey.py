@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import time
+
 from tests.browser.conftest import PASSWORD, unique_email
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
@@ -22,8 +24,9 @@ def sign_up(page, email: str, name: str = "李玥") -> None:
 
 
 def test_trainee_journey(stack, new_page):
-    # Given registration is open (2026-04-05, Beijing time)
+    # Given registration is open (2026-04-05, Beijing time), and 2-minute course videos
     stack.set_clock("2026-04-05T10:00:00+08:00")
+    stack.shorten_courses(120)
     page = new_page()
     p = page.p
     email = unique_email("trainee")
@@ -106,3 +109,115 @@ def test_trainee_journey(stack, new_page):
     page.goto("#/home")
     assert p.locator(".registration").get_attribute("data-status") == "approved"
     assert "已交费" in p.locator(".registration").inner_text()
+
+    # --- after course start: refund locked, invoice, learning ---------------------------
+    stack.set_clock("2026-04-13T08:00:00+08:00")
+    page.goto("#/orders")
+    # Then the refund form is gone, with the reason it is refused
+    closed = p.locator(".refund-closed")
+    closed.wait_for()
+    assert "2026-04-13 00:00" in closed.inner_text() and "截止" in closed.inner_text()
+    # When they ask for the invoice in their own name, it is issued and downloadable
+    p.get_by_label("发票抬头").fill("李玥")
+    p.get_by_role("button", name="申请开票").click()
+    p.locator(".invoice [data-invoice-id]").wait_for()
+    assert "已开具" in p.locator(".invoice").inner_text()
+    page.shot("07-orders-invoice")
+    with p.expect_popup() as popup:
+        p.get_by_role("button", name="下载发票").click()
+    popup.value.close()
+    assert stack.fetch(p.evaluate("document.body.dataset.lastLink")).startswith(b"%PDF")
+
+    # When they open their courses and choose them (选学)
+    page.goto("#/learn")
+    p.get_by_role("button", name="选学本届全部课程").click()
+    p.locator(".courses li").first.wait_for()
+    assert p.locator(".courses li").count() == 10
+    page.shot("08-courses")
+
+    # And watch the first course: the player has no download control and reports progress
+    token = stack.login(email)
+    page.goto("#/play/C01")
+    video = p.locator("video")
+    video.wait_for()
+    assert "nodownload" in video.get_attribute("controlslist")
+    assert video.get_attribute("disablepictureinpicture") is not None
+    stack.set_clock("2026-04-13T08:02:00+08:00")
+    p.evaluate("window.__lscBeat(60)")
+    p.wait_for_function("document.querySelector('video').dataset.credited === '60'")
+    assert "已记录学习进度" in p.locator("#hb-status").inner_text()
+    page.shot("09-player")
+
+    # Watching every course through (the clock moves a minute per round of reports)
+    started = time.monotonic()
+    watch_all_courses(stack, token, start_minute=2)
+    watch_seconds = time.monotonic() - started
+    # Then they resume where they stopped, and every bar is full
+    page.goto("#/learn")
+    p.get_by_role("link", name="学习 图书馆史").click()
+    p.locator("video").wait_for()
+    assert p.locator("video").get_attribute("data-resume-at") == "120"
+    assert "上次看到 2 分 0 秒" in p.locator("#hb-status").inner_text()
+    page.goto("#/learn")
+    p.locator("text=已学完 10/10").wait_for()
+
+    # --- questionnaire ------------------------------------------------------------------
+    stack.set_clock("2026-04-21T09:00:00+08:00")
+    page.goto("#/questionnaire")
+    p.locator("#questionnaire").wait_for()
+    for fs in p.locator("fieldset.rating-q").all():
+        fs.get_by_label("5 分（很好）").check()
+    p.get_by_label("意见和建议").fill("课程很实用")
+    page.shot("10-questionnaire")
+    p.get_by_role("button", name="提交问卷").click()
+    p.get_by_role("heading", name="电子结业证书").wait_for()
+
+    # --- certificate --------------------------------------------------------------------
+    stack.set_clock("2026-06-02T09:00:00+08:00")
+    page.goto("#/certificate")
+    with p.expect_popup() as popup:
+        p.get_by_role("button", name="下载证书（PDF）").click()
+    popup.value.close()
+    assert stack.fetch(p.evaluate("document.body.dataset.lastLink")).startswith(b"%PDF")
+    p.reload()
+    cert_no = p.locator("#cert-no")
+    cert_no.wait_for()
+    number = cert_no.inner_text()
+    page.shot("11-certificate")
+
+    # And anyone can check it on the public page the certificate's QR code points to
+    public = new_page()
+    public.p.goto(f"{stack.base}/verify.html?no={number}")
+    public.p.locator("#verify-ok").wait_for()
+    assert "30" in public.p.locator("dl").inner_text()
+    assert "李玥" not in public.p.locator("dl").inner_text()  # the holder's name is masked
+    public.shot("12-verify")
+    print(f"watching 10 courses through the API took {watch_seconds:.1f} s")
+
+
+def watch_all_courses(stack, token: str, start_minute: int) -> None:
+    """Report a minute of watching per course per application minute until every course
+    reaches its required time (90% of 90 min). Heartbeats credit at most the time that
+    passed, so the dev clock moves one minute between rounds; a round's ten reports go in
+    parallel (chalice local is threaded)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import datetime, timedelta
+
+    state = {c["course_id"]: {"position_s": c["position_s"], "token": None, "completed": c["completed"]}
+             for c in stack.ok("GET", "/learning/courses", token=token)["courses"]}
+    base = datetime.fromisoformat("2026-04-13T08:00:00+08:00")
+
+    def beat(cid: str) -> None:
+        s = state[cid]
+        body = {"position_s": s["position_s"] + 60, **({"token": s["token"]} if s["token"] else {})}
+        answer = stack.ok("POST", f"/learning/courses/{cid}/heartbeat", body, token=token)
+        s.update(position_s=answer["position_s"], token=answer["token"], completed=answer["completed"])
+
+    minute = start_minute
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        while not all(s["completed"] for s in state.values()):
+            minute += 1
+            assert minute < 200, state
+            stack.set_clock((base + timedelta(minutes=minute)).isoformat())
+            list(pool.map(beat, [cid for cid, s in state.items() if not s["completed"]]))
+    assert stack.ok("GET", "/learning/courses", token=token)["all_completed"]
