@@ -101,6 +101,11 @@ def pay(deps: Deps, order_id: str, now: datetime, txn_id: str | None = None) -> 
     handler. Passing the same `txn_id` again replays the same transaction."""
     from chalicelib.services import payments
     order = _open_online_order(order_id)
+    if txn_id is None and order.status not in ("open", "closed"):
+        # The provider refuses to take money twice for one out_trade_no (TRADE_HAS_SUCCESS);
+        # a closed order's old QR code / page can still be paid (the late-money path).
+        raise ConflictError("该订单已支付，渠道不会再次收款", code="ORDER_ALREADY_PAID",
+                            status=order.status)
     keys = _keys(deps, order.channel)
     if order.channel == "alipay":
         txn = txn_id or "2026" + "".join(secrets.choice("0123456789") for _ in range(24))
