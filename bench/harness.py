@@ -52,6 +52,12 @@ class WireCounter:
         self._thread: int | None = None
         self._open: dict[int, tuple[Call, float]] = {}
 
+    def attach(self, client: Any) -> None:
+        """Count the calls of a client that exists already (e.g. in a test process)."""
+        client.meta.events.register("before-call.*.*", self._before)
+        client.meta.events.register("after-call.*.*", self._after)
+        client.meta.events.register("after-call-error.*.*", self._error)
+
     def install(self) -> None:
         import botocore.session
         if getattr(botocore.session.Session.create_client, "_bench_counted", False):
@@ -129,7 +135,8 @@ def _units(call: Call, parsed: dict[str, Any]) -> None:
         call.items_read = 1
         call.read_units = 1.0 if p.get("ConsistentRead") else 0.5
     elif op in ("Query", "Scan"):
-        n = int(parsed.get("Count", 0) or 0)
+        # capacity is charged on what was read (ScannedCount), not what a filter kept
+        n = int(parsed.get("ScannedCount", parsed.get("Count", 0)) or 0)
         call.items_read = n
         call.read_units = max(1, n) * (1.0 if p.get("ConsistentRead") else 0.5)
     elif op == "BatchGetItem":
