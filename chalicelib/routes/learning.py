@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from chalicelib.routes.http import Ctx, route
 from chalicelib.routes.schemas import Body, LongText
@@ -25,7 +25,7 @@ class HeartbeatIn(Body):
                               description="上一次心跳（或 play）应答中的 token，原样带回")
 
 
-Answer = int | Annotated[str, StringConstraints(max_length=4000)]
+Answer = StrictInt | Annotated[str, StringConstraints(max_length=4000)]  # true is not 1
 
 
 class AnswersIn(Body):

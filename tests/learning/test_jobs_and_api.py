@@ -101,6 +101,9 @@ def test_questionnaire_certificate_and_verify_through_the_api(api: Any, deps: An
     trainee.user_sub = Registration.get(sub["registration_id"]).user_sub
     complete_courses(deps, trainee)
     clock.set(at("2026-05-01T09:00:00+08:00"))
+    r = api.post("/questionnaire/responses", token,
+                 json={"answers": {**answers_for(deps), "overall": True}})
+    assert r.status_code == 400 and r.data["field"].startswith("answers.overall")
     r = api.post("/questionnaire/responses", token, json={"answers": answers_for(deps)})
     assert r.status_code == 201, r.body
     r = api.post("/questionnaire/responses", token, json={"answers": answers_for(deps)})
