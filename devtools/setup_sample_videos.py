@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ def ffmpeg_exe() -> str | None:
 def make_clip(ffmpeg: str, out: Path, index: int, seconds: int = SECONDS) -> None:
     """A short MP4: a moving test pattern and a tone whose pitch tells the courses apart."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp.mp4")
+    tmp = out.with_suffix(f".{os.getpid()}.tmp.mp4")  # two stacks may start at once (xdist)
     cmd = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
            "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
            "-f", "lavfi", "-i", f"sine=frequency={330 + 55 * index}:duration={seconds}",
