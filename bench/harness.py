@@ -302,6 +302,11 @@ def install(deps: Any) -> None:
         context._deps[load_settings()] = deps
 
 
+def at_learning() -> datetime:
+    """An instant inside the 2026 learning window."""
+    return parse_at("2026-04-13T09:00:00+08:00")
+
+
 def parse_at(text: str) -> datetime:
     from chalicelib.clock import parse_instant
     return parse_instant(text)
