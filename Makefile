@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3; \
 	 test -x $(PY) || $${PYTHON:-python3} -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "pip>=24,<26.3"  # chalice needs pip<26.3
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $(STAMP)
 
