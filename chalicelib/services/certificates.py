@@ -25,7 +25,7 @@ BUCKET = "certificates"
 LINK_TTL_S = 300
 # A request that lost the race to issue waits this long for the winner's PDF before it
 # renders the (identical) document itself.
-WAIT_FOR_PDF_S = 6.0
+WAIT_FOR_PDF_S = 10.0
 
 UNMET_TEXT = {
     "not_registered": "未报名本届培训",
