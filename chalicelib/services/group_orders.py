@@ -86,8 +86,14 @@ def create_group_order(deps: Deps, unit_sub: str, members: list[str],
     unit_norm = normalise_name(account.unit_name)
     chosen: dict[str, Registration] = {}
     problems = []
+    by_id = {r.registration_id: r for r in Registration.batch_get(
+        [m for m in wanted if "@" not in m], consistent_read=True)}
     for member in wanted:
-        reg = _resolve(edition.edition_id, member)
+        if "@" in member:
+            reg = _resolve(edition.edition_id, member)
+        else:
+            found = by_id.get(member)
+            reg = found if found is not None and found.edition_id == edition.edition_id else None
         code = "NOT_FOUND" if reg is None else _problem(reg, unit_norm)
         if code is None and reg is not None:
             chosen.setdefault(reg.registration_id, reg)

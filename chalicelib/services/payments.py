@@ -27,6 +27,7 @@ from chalicelib.store.registrations import Registration, RegistrationRepository
 
 regs = RegistrationRepository()
 IDEMPOTENCY_TTL_S = 30 * 24 * 3600
+GROUP_CHUNK = 25  # members marked paid per transaction
 
 mail.register_template(
     "payment.confirmed", "【交费成功】{edition_title}",
@@ -204,20 +205,26 @@ def _after_auto_refund(deps: Deps, order: Order, payment: Payment, refund: Refun
 
 def finish_group(deps: Deps, order: Order, actor: str, now: datetime,
                  budget: int | None = None) -> dict[str, int]:
-    """Mark every member of a paid group order paid, one conditional write each: safe to
-    repeat and to resume (groups larger than one DynamoDB transaction)."""
+    """Mark every member of a paid group order paid, in transactions of up to 25 members
+    (one conditional write each as a fallback): safe to repeat and to resume, for groups
+    larger than one DynamoDB transaction. `budget` caps the members changed in this call."""
     changed = seen = 0
     if order.status != OrderStatus.PAID.value or not order.members_pending:
         return {"changed": 0, "seen": 0}
-    members = list(Registration.batch_get(list(order.registration_ids)))
-    for reg in members:
+    todo = []
+    for reg in Registration.batch_get(list(order.registration_ids), consistent_read=True):
         seen += 1
-        if reg.payment_status != "unpaid" or reg.open_order_id != order.order_id:
+        if reg.payment_status == "unpaid" and reg.open_order_id == order.order_id:
+            todo.append(reg.registration_id)
+    while todo and (budget is None or changed < budget):
+        size = GROUP_CHUNK if budget is None else min(GROUP_CHUNK, budget - changed)
+        chunk, todo = todo[:size], todo[size:]
+        if store.mark_members_paid(order, chunk, actor, now):
+            changed += len(chunk)
             continue
-        if store.mark_member_paid(order, reg.registration_id, actor, now):
-            changed += 1
-        if budget is not None and changed >= budget:
-            break
+        for rid in chunk:  # someone else moved one of them: go one by one
+            if store.mark_member_paid(order, rid, actor, now):
+                changed += 1
     return {"changed": changed, "seen": seen}
 
 

@@ -468,6 +468,23 @@ def credit_payment(order: Order, payment: Payment, reg: Registration | None,
     return _run(build)
 
 
+def mark_members_paid(order: Order, registration_ids: list[str], actor: str, now: datetime) -> bool:
+    """Several members of a paid group order -> paid in one transaction (all or none)."""
+    def build(tx: Any) -> None:
+        for rid in registration_ids:
+            tx.update(Registration(registration_id=rid), actions=[
+                Registration.payment_status.set("paid"), Registration.paid_order_id.set(order.order_id),
+                Registration.paid_at.set(now), Registration.open_order_id.remove(),
+                Registration.version.add(1)],
+                condition=(Registration.open_order_id == order.order_id)
+                & (Registration.payment_status == "unpaid"))
+        tx.update(order, actions=[Order.members_pending.add(-len(registration_ids))],
+                  condition=Order.members_pending >= len(registration_ids))
+        tx.save(audit_entry(f"order#{order.order_id}", "order.members_paid", actor, now,
+                            {"registration_ids": registration_ids}))
+    return _run(build)
+
+
 def mark_member_paid(order: Order, registration_id: str, actor: str, now: datetime) -> bool:
     """One member of a paid group order -> paid (conditional: a repeat changes nothing)."""
     def build(tx: Any) -> None:
