@@ -11,7 +11,7 @@ from chalicelib.clock import iso, shanghai
 from chalicelib.domain.certificate_no import new_certificate_no, normalise
 from chalicelib.domain.edition import Edition
 from chalicelib.domain.text import mask_name
-from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError, WindowClosedError
 from chalicelib.observability import logger
 from chalicelib.services import editions, mail
 from chalicelib.services.context import Deps
@@ -85,7 +85,12 @@ def download(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
     many calls race) and answer a short-lived link to its PDF."""
     edition = editions.get_current(deps)
     reg = require_paid(edition, user_sub)
-    edition.require_open("certificate", now)
+    try:
+        edition.require_open("certificate", now)
+    except WindowClosedError as exc:
+        if exc.code == "WINDOW_CLOSED":
+            exc.message += "，逾期不再提供证书下载，也不补发"
+        raise
     response = responses.get(reg.registration_id)
     if response is None:
         _r, _resp, unmet = _eligibility(edition, user_sub)

@@ -90,6 +90,7 @@ def test_last_second_then_closed_without_reissue(deps: Any, clock: Any, finished
     with pytest.raises(WindowClosedError) as err:
         certificates.download(deps, finished.user_sub, clock.now())
     assert err.value.code == "WINDOW_CLOSED" and "证书下载已于" in err.value.message
+    assert "不补发" in err.value.body()["Message"]
 
 
 def test_unused_eligibility_expires(deps: Any, clock: Any, finished: Any) -> None:

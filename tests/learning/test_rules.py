@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.domain import certificate_no as cn
 from chalicelib.domain.learning import MAX_CREDIT_S, ProgressState, credit_for, decode_token, encode_token
@@ -65,6 +67,27 @@ def test_credit_rules() -> None:
     assert credit_for(s, 104, 4_999).new is None  # too soon
     new = credit_for(s, 130, 30_000).new
     assert new == ProgressState(30_000, 130, 130)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(-120, 900)), max_size=60))
+def test_credit_never_exceeds_real_time_nor_covers_a_stretch_twice(
+        reports: list[tuple[int, int]]) -> None:
+    """Any sequence of (seconds since the last report, position jump): the credit total is
+    at most the real time elapsed and at most the furthest position reached."""
+    state = ProgressState(last_at_ms=0, high_water_s=0, credited_s=0)
+    now_ms = position = total = 0
+    for wait_s, jump in reports:
+        now_ms += wait_s * 1000
+        position = max(0, position + jump)
+        credit = credit_for(state, position, now_ms)
+        assert 0 <= credit.credit_s <= MAX_CREDIT_S
+        if credit.new is not None:
+            assert credit.new.high_water_s > state.high_water_s
+            state = credit.new
+        total += credit.credit_s
+    assert total == state.credited_s
+    assert total <= now_ms // 1000 and total <= state.high_water_s
 
 
 def test_token_round_trip_and_garbage() -> None:
