@@ -75,6 +75,14 @@ def get_order(ctx: Ctx, order_id: str) -> dict[str, Any]:
     return orders.show_order(ctx.deps, order_id, None if staff else ctx.user.sub)
 
 
+@route(bp, "/orders/{order_id}/receipt", summary="交费凭证（可打印；注明是否公务卡支付）",
+       roles=OWNERS + FINANCE, tags=("payments",), errors=(404, 409), response={"type": "string"})
+def receipt(ctx: Ctx, order_id: str) -> Response:
+    staff = ctx.user.has(*FINANCE)
+    page = orders.receipt_html(ctx.deps, order_id, None if staff else ctx.user.sub)
+    return Response(body=page, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
 @route(bp, "/orders/{order_id}/cancel", "POST", summary="取消未支付的订单", roles=OWNERS,
        response=ORDER_OUT, tags=("payments",), errors=(404, 409))
 def cancel_order(ctx: Ctx, order_id: str) -> dict[str, Any]:
@@ -86,7 +94,8 @@ def cancel_order(ctx: Ctx, order_id: str) -> dict[str, Any]:
        raw=True, content_types=("application/x-www-form-urlencoded", "text/plain"),
        tags=("webhooks",), errors=(400, 503))
 def alipay_webhook(ctx: Ctx) -> Response:
-    status, body = payments.handle_alipay(ctx.deps, ctx.request.raw_body or b"", ctx.now)
+    status, body = payments.handle_alipay(ctx.deps, ctx.request.raw_body or b"", ctx.now,
+                                          getattr(bp, "lambda_context", None))
     return Response(body=body, status_code=status, headers={"Content-Type": "text/plain"})
 
 
@@ -95,7 +104,8 @@ def alipay_webhook(ctx: Ctx) -> Response:
        errors=(401, 503))
 def wechatpay_webhook(ctx: Ctx) -> Response:
     headers = {k.lower(): v for k, v in (ctx.request.headers or {}).items()}
-    status, answer = payments.handle_wechatpay(ctx.deps, ctx.request.raw_body or b"", headers, ctx.now)
+    status, answer = payments.handle_wechatpay(ctx.deps, ctx.request.raw_body or b"", headers, ctx.now,
+                                               getattr(bp, "lambda_context", None))
     if answer is None:
         return Response(body="", status_code=status)
     import json

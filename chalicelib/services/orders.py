@@ -228,3 +228,31 @@ def close_open_order_of(deps: Deps, reg: Registration, actor: str, now: datetime
         from chalicelib.services.group_orders import release_from_group
         return release_from_group(order, reg.registration_id, actor, now)
     return close_fully(order, actor, now, reason)
+
+
+def receipt_html(deps: Deps, order_id: str, user_sub: str | None) -> str:
+    """A printable payment receipt (交费凭证) of a paid order; an official-card payment says
+    so (the e-invoice carries the same flag)."""
+    import html
+    order = get_order(order_id) if user_sub is None else get_own_order(order_id, user_sub)
+    if order.status not in (OrderStatus.PAID.value, OrderStatus.REFUNDING.value,
+                            OrderStatus.REFUNDED.value) or order.paid_at is None:
+        raise ConflictError("订单尚未交费，没有交费凭证", code="ORDER_NOT_PAID", status=order.status)
+    edition = editions.get_edition(deps, order.edition_id)
+    esc = html.escape
+    from chalicelib.domain.payments import yuan
+    rows = [("收款单位", edition.organizer), ("项目", f"{edition.title} 培训费"),
+            ("订单号", order.order_id), ("交费人", order.payer_name), ("单位", order.unit_name),
+            ("人数", str(len(order.registration_ids))), ("金额", f"￥{yuan(order.amount_fen)}"),
+            ("交费方式", CHANNEL_LABELS.get(order.channel, order.channel)),
+            ("交费时间", iso(order.paid_at) or ""),
+            ("公务卡", "是（公务卡支付）" if order.official_card else "否")]
+    if order.status != OrderStatus.PAID.value:
+        rows.append(("状态", "已申请退费" if order.status == OrderStatus.REFUNDING.value else "已退费"))
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+            f"<title>交费凭证 {esc(order.order_id)}</title><style>body{{font-family:sans-serif;"
+            "max-width:36rem;margin:2rem auto}th{text-align:left;padding:.3rem 1rem .3rem 0}"
+            "</style></head><body>"
+            f"<h1>交费凭证</h1><table>{body}</table>"
+            "<p>本凭证不作报销依据；报销请申请电子发票。</p></body></html>")

@@ -242,6 +242,7 @@ def _idempotent_processor(deps: Deps) -> Any:
         @idempotent_function(data_keyword_argument="event", persistence_store=layer, config=config)
         def process(event: dict[str, Any]) -> dict[str, Any]:
             return _process(d, event)
+        process.idempotency_config = config  # type: ignore[attr-defined]
         return process
     return deps.adapter("payments:idempotent", build)
 
@@ -258,7 +259,8 @@ def _process(deps: Deps, event: dict[str, Any]) -> dict[str, Any]:
                          actor=f"provider:{note.provider}", now=now, raw=note.raw)
 
 
-def process_notification(deps: Deps, note: Any, now: datetime) -> dict[str, Any]:
+def process_notification(deps: Deps, note: Any, now: datetime,
+                         lambda_context: Any = None) -> dict[str, Any]:
     """A verified notification: merchant check, then the idempotent transition."""
     if note.event == "ignored":
         return {"result": "ignored"}
@@ -271,13 +273,18 @@ def process_notification(deps: Deps, note: Any, now: datetime) -> dict[str, Any]
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
     event = {"key": f"{note.provider}#{note.event}#{note.txn_id}", "note": asdict(note),
              "now": now.isoformat()}
+    processor = _idempotent_processor(deps)
+    if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
+        # In-progress records then expire with this invocation, not after an hour.
+        processor.idempotency_config.register_lambda_context(lambda_context)
     try:
-        return _idempotent_processor(deps)(event=event)  # type: ignore[no-any-return]
+        return processor(event=event)  # type: ignore[no-any-return]
     except IdempotencyAlreadyInProgressError as exc:
         raise RetryLaterError("同一通知正在处理中") from exc
 
 
-def handle_alipay(deps: Deps, body: bytes, now: datetime) -> tuple[int, str]:
+def handle_alipay(deps: Deps, body: bytes, now: datetime,
+                  lambda_context: Any = None) -> tuple[int, str]:
     """(status, body) for Alipay: `success` stops its retries; `fail` asks for a retry."""
     from chalicelib.adapters.payments import SignatureError, provider
     from chalicelib.adapters.payments.keys import KeysMissingError
@@ -290,14 +297,14 @@ def handle_alipay(deps: Deps, body: bytes, now: datetime) -> tuple[int, str]:
         logger.exception("alipay keys missing")
         return 503, "fail"
     try:
-        process_notification(deps, note, now)
+        process_notification(deps, note, now, lambda_context)
     except RetryLaterError:
         return 503, "fail"
     return 200, "success"
 
 
-def handle_wechatpay(deps: Deps, body: bytes, headers: dict[str, str],
-                     now: datetime) -> tuple[int, dict[str, str] | None]:
+def handle_wechatpay(deps: Deps, body: bytes, headers: dict[str, str], now: datetime,
+                     lambda_context: Any = None) -> tuple[int, dict[str, str] | None]:
     """(status, JSON body) for WeChat Pay v3: 204 on success; 4xx FAIL for a bad signature;
     5xx only when a retry helps."""
     from chalicelib.adapters.payments import SignatureError, provider
@@ -311,7 +318,7 @@ def handle_wechatpay(deps: Deps, body: bytes, headers: dict[str, str],
         logger.exception("wechatpay keys missing")
         return 503, {"code": "FAIL", "message": "系统繁忙"}
     try:
-        process_notification(deps, note, now)
+        process_notification(deps, note, now, lambda_context)
     except RetryLaterError:
         return 503, {"code": "FAIL", "message": "处理中，请稍后重试"}
     return 204, None
