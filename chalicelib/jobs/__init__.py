@@ -39,17 +39,41 @@ def _emit_metrics(report: dict[str, Any]) -> None:
             pass
 
 
-def recent_runs(limit: int, token: str | None) -> dict[str, Any]:
-    """The latest job runs, newest first (for admins)."""
+def current_edition_id(deps: Any) -> str | None:
+    from chalicelib.errors import NotFoundError
+    from chalicelib.services import editions
+    try:
+        return editions.current_edition_id(deps)
+    except NotFoundError:
+        return None
+
+
+def _run_view(r: Any) -> dict[str, Any]:
     from chalicelib.jobs.definitions import BY_NAME
+    return {"run_key": r.run_key, "job": r.job,
+            "label": BY_NAME[r.job].label if r.job in BY_NAME else r.job,
+            "edition_id": r.edition_id, "due_at": iso(r.due_at), "status": r.status,
+            "started_at": iso(r.started_at), "updated_at": iso(r.updated_at),
+            "finished_at": iso(r.finished_at), "counts": r.counts or {},
+            "invocations": r.invocations, "steps": r.steps, "error": r.error,
+            "resumable": r.cursor is not None}
+
+
+def recent_runs(limit: int, token: str | None, edition_id: str | None = None) -> dict[str, Any]:
+    """The latest job runs, newest first, and each job's last run for `edition_id` (for
+    admins; the first page only)."""
+    from chalicelib.jobs.definitions import JOBS
+    from chalicelib.jobs.framework import GLOBAL
     from chalicelib.store.base import decode_token, encode_token
     from chalicelib.store.jobs import JobRunRepository
-    items, last = JobRunRepository().recent(limit, decode_token(token))
-    runs = [{"run_key": r.run_key, "job": r.job,
-             "label": BY_NAME[r.job].label if r.job in BY_NAME else r.job,
-             "edition_id": r.edition_id, "due_at": iso(r.due_at), "status": r.status,
-             "started_at": iso(r.started_at), "updated_at": iso(r.updated_at),
-             "finished_at": iso(r.finished_at), "counts": r.counts or {},
-             "invocations": r.invocations, "steps": r.steps, "error": r.error,
-             "resumable": r.cursor is not None} for r in items]
-    return {"runs": runs, "next_token": encode_token(last)}
+    repo = JobRunRepository()
+    items, last = repo.recent(limit, decode_token(token))
+    out: dict[str, Any] = {"runs": [_run_view(r) for r in items], "next_token": encode_token(last)}
+    if edition_id and not token:
+        jobs = []
+        for job in JOBS:
+            run = repo.last_run(job.name, edition_id if job.per_edition else GLOBAL)
+            jobs.append({"job": job.name, "label": job.label,
+                         "last_run": _run_view(run) if run is not None else None})
+        out["jobs"] = jobs
+    return out

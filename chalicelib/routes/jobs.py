@@ -26,16 +26,23 @@ RUN_OUT = {
 }
 RUNS_OUT = {"type": "object", "required": ["runs"],
             "properties": {"runs": {"type": "array", "items": RUN_OUT},
-                           "next_token": {"type": ["string", "null"]}}}
+                           "next_token": {"type": ["string", "null"]},
+                           "jobs": {"type": "array", "items": {
+                               "type": "object", "required": ["job", "label", "last_run"],
+                               "properties": {"job": {"type": "string"},
+                                              "label": {"type": "string"},
+                                              "last_run": {"anyOf": [RUN_OUT, {"type": "null"}]}}}}}}
 
 
 class RunsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=50, ge=1, le=200)
     next_token: str | None = Field(default=None, max_length=2000)
+    edition_id: str | None = Field(default=None, max_length=32)
 
 
-@route(bp, "/admin/jobs", summary="定时任务的最近运行记录", roles=("admin",), query=RunsQuery,
-       response=RUNS_OUT, tags=("jobs",))
+@route(bp, "/admin/jobs", summary="定时任务的最近运行记录，及本届每个任务的最近一次运行", roles=("admin",),
+       query=RunsQuery, response=RUNS_OUT, tags=("jobs",))
 def recent(ctx: Ctx) -> dict[str, Any]:
-    return jobs.recent_runs(ctx.query.limit, ctx.query.next_token)
+    q: RunsQuery = ctx.query
+    return jobs.recent_runs(q.limit, q.next_token, q.edition_id or jobs.current_edition_id(ctx.deps))

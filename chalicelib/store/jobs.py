@@ -183,5 +183,10 @@ class JobRunRepository:
         items = list(result)
         return items, result.last_evaluated_key
 
+    def last_run(self, job: str, edition_id: str) -> JobRun | None:
+        """The run of `job` for `edition_id` with the latest due time."""
+        return next(iter(JobRun.by_job.query(f"{job}#{edition_id}", scan_index_forward=False,
+                                             limit=1)), None)
+
     def runs_of(self, job: str, edition_id: str) -> list[JobRun]:
         return list(JobRun.by_job.query(f"{job}#{edition_id}"))

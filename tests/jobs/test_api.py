@@ -22,6 +22,9 @@ def test_dev_run_and_admin_listing(api, clock):
     assert runs["close_registration"]["status"] == "done"
     assert runs["close_registration"]["due_at"] == "2026-04-11T00:00:00+08:00"
     assert runs["close_registration"]["label"].startswith("报名截止")
+    last = {j["job"]: j["last_run"] for j in r.data["jobs"]}
+    assert last["close_registration"]["due_at"] == "2026-04-11T00:00:00+08:00"
+    assert last["expire_certificates"] is None and last["retry_mail"]["edition_id"] == "-"
     assert api.get("/admin/jobs", api.staff("finance")).status_code == 403
     assert api.get("/admin/jobs?limit=0", admin).status_code == 400
 
