@@ -18,6 +18,7 @@ NAMESPACE = "LscTraining"  # chalicelib/observability.py metrics namespace
 SERVICE = "lsc-platform"  # Powertools adds the `service` dimension
 WEBHOOK_METRICS = {"WebhookFailed": 1, "WebhookRejected": 5}  # metric → alarm threshold / 5 min
 JOB_METRIC = "JobRunCompleted"
+JOB_FAILED_METRIC = "JobRunFailed"  # chalicelib/jobs/__init__.py emits both
 JOBS_SILENT_HOURS = 2  # the schedule runs every 15 minutes
 
 
@@ -81,10 +82,13 @@ class Monitoring(Construct):
                     missing=cw.TreatMissingData.BREACHING,
                     desc=f"no {JOB_METRIC} for {JOBS_SILENT_HOURS} h: the scheduled jobs did not run")
 
+        jobs_failed = self._app_metric(JOB_FAILED_METRIC, Duration.minutes(15))
+        self._alarm("JobsFailed", jobs_failed, threshold=1, desc="a scheduled job run failed")
+
         self.dashboard.add_widgets(
             cw.GraphWidget(title="API requests / 5xx", left=[api_count], right=[api_5xx], width=12),
             cw.GraphWidget(title="Payment webhooks: failed / rejected", left=webhook_metrics, width=6),
-            cw.GraphWidget(title=f"Jobs: {JOB_METRIC} per hour", left=[jobs], width=6))
+            cw.GraphWidget(title="Jobs: completed / failed", left=[jobs], right=[jobs_failed], width=6))
         self.dashboard.add_widgets(cw.GraphWidget(title="DynamoDB throttled requests",
                                                   left=table_metrics, width=24))
         self.dashboard.add_widgets(*fn_widgets)

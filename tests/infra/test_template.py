@@ -298,6 +298,7 @@ def test_alarms_cover_lambda_dynamodb_webhooks_and_jobs(template, assertions):
     (jobs,) = [a for a in alarms if a.get("MetricName") == "JobRunCompleted"]
     assert jobs["TreatMissingData"] == "breaching"
     assert jobs["ComparisonOperator"] == "LessThanThreshold"
+    assert [a for a in alarms if a.get("MetricName") == "JobRunFailed"]
     for alarm in alarms:
         assert alarm["AlarmActions"], "every alarm notifies the topic"
     assertions.resource_count_is("AWS::CloudWatch::Dashboard", 1)
