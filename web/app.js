@@ -1,7 +1,7 @@
 // The shell: sign-up / log-in, the navigation for each role, and a tiny hash router
 // ("#/page/arg"). Pages live in trainee.js, unit.js and staff.js, loaded when first used.
 import { get, getSession, post, setSession } from "./api.js";
-import { busy, card, clear, field, flash, formValues, h, syncClock } from "./ui.js";
+import { busy, card, clear, field, flash, flashExpire, formValues, h, syncClock } from "./ui.js";
 
 const PAGE_MODULES = {
   home: "trainee", pay: "trainee", orders: "trainee", learn: "trainee", play: "trainee",
@@ -97,11 +97,13 @@ async function render() {
   let page = name || (s ? landing() : "login");
   if (!s && !["login", "signup", "help"].includes(page)) page = "login";
   if (s && (page === "login" || page === "signup")) page = landing();
-  const main = document.getElementById("main");
-  flash(null);
+  const root = document.getElementById("main");
+  flashExpire();
   renderNav(page);
-  clear(main);
-  main.setAttribute("aria-busy", "true");
+  // Each render fills its own container: a slower, older render writes into a detached one.
+  const main = h("div", { class: "view" });
+  clear(root).append(main);
+  root.setAttribute("aria-busy", "true");
   try {
     if (page === "login") await loginPage(main);
     else if (page === "signup") await signupPage(main);
@@ -127,8 +129,9 @@ async function render() {
       flash("页面加载失败，请刷新重试", "error");
     }
   } finally {
-    main.removeAttribute("aria-busy");
+    if (main.isConnected) root.removeAttribute("aria-busy");
   }
+  if (!main.isConnected) return;
   const heading = main.querySelector("h1, h2");
   if (heading) {
     heading.setAttribute("tabindex", "-1");

@@ -58,7 +58,7 @@ async function reviewPage(main) {
         });
         return [
           state.status === "pending" ? box : badge(r.status),
-          h("span", { dataset: { registrationId: r.registration_id } }, r.name, h("br"), h("span", { class: "small muted" }, r.email || "")),
+          h("div", { dataset: { registrationId: r.registration_id } }, h("div", {}, r.name), h("div", { class: "small muted" }, r.email || "")),
           `${r.unit_name} / ${r.job_title}`,
           r.region,
           `${yuan(r.fee_fen)} ${r.tier === "member" ? "会员" : "非会员"}`,

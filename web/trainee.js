@@ -389,7 +389,7 @@ async function learnPage(main) {
     progress(done, courses.length || 1, "全部课程完成度"),
     h("p", { class: "small muted" }, `学习截止：${when(ed.windows.learning.closes)}，过期不能补学。视频仅供在线观看，禁止录制、下载和转播。`),
     list),
-  done === courses.length && courses.length ? card("下一步", h("p", {}, h("a", { href: "#/questionnaire" }, "填写课程效果问卷"))) : null);
+  done === courses.length && courses.length ? card("下一步", h("p", {}, h("a", { href: "#/questionnaire" }, "填写课程效果问卷"))) : "");
 }
 
 async function playPage(main, courseId) {

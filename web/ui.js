@@ -70,8 +70,15 @@ export function flash(message, kind = "error") {
   if (!box) return;
   clear(box);
   if (!message) return;
+  box.dataset.at = String(Date.now());
   box.append(h("div", { class: `alert alert-${kind}`, role: kind === "error" ? "alert" : "status" }, message));
   if (kind === "error") box.scrollIntoView({ block: "nearest" });
+}
+
+/** Clear the message unless it was just shown (a success message followed by a redirect). */
+export function flashExpire() {
+  const box = document.getElementById("flash");
+  if (box && Date.now() - Number(box.dataset.at || 0) > 1500) clear(box);
 }
 
 /** Run an async action from a button: disabled + busy while it runs, API errors shown. */

@@ -43,7 +43,7 @@ function uploadForm(order) {
     const input = h("input", { type: "file", id, name: kind, accept: UPLOAD_ACCEPT[kind] });
     const bar = h("div", {});
     const state = h("span", { class: "small", role: "status" }, done ? "已上传" : "未上传");
-    const btn = h("button", { type: "button", class: "btn btn-small" }, "上传");
+    const btn = h("button", { type: "button", class: "btn btn-small" }, `上传${label.split("（")[0]}`);
     btn.addEventListener("click", () => {
       const f = input.files[0];
       if (!f) {
@@ -56,7 +56,7 @@ function uploadForm(order) {
         flash(`${label.split("（")[0]}已上传`, "success");
       });
     });
-    box.append(h("div", { class: "field" }, h("label", { for: id }, label, " · ", state), input, h("div", { class: "row" }, btn), bar));
+    box.append(h("div", { class: "field" }, h("label", { for: id }, label), input, h("div", { class: "row" }, btn, state), bar));
   }
   return box;
 }
