@@ -199,6 +199,19 @@ def cancel_order(deps: Deps, order_id: str, user_sub: str, now: datetime) -> dic
     return view(get_order(order_id), editions.get_edition(deps, order.edition_id))
 
 
+def _close_at_provider(order: Order, now: datetime) -> None:
+    """After our order closed: ask the provider to close its trade too, so the old page or
+    QR code cannot take money (best effort; money that still arrives is handled anyway)."""
+    if order.channel not in ONLINE:
+        return
+    from chalicelib.adapters.payments import ProviderError, provider
+    from chalicelib.services.context import get_deps
+    try:
+        provider(get_deps(), order.channel).close(order.order_id, now)
+    except (ProviderError, RetryLaterError, ValueError, KeyError) as exc:
+        logger.warning("provider close failed", extra={"order_id": order.order_id, "error": str(exc)})
+
+
 def close_fully(order: Order, actor: str, now: datetime, reason: str) -> bool:
     """Close an unpaid order and free every registration it holds. An individual order does
     both in one transaction; a group (maybe larger than one transaction) is closed first and
@@ -206,12 +219,15 @@ def close_fully(order: Order, actor: str, now: datetime, reason: str) -> bool:
     ids = list(order.registration_ids)
     if order.kind == OrderKind.INDIVIDUAL.value and order.status == OrderStatus.OPEN.value and \
             store.close_order(order, actor, now, reason, ids):
+        _close_at_provider(order, now)
         return True
     closed = order.status in (OrderStatus.OPEN.value, OrderStatus.RESERVING.value) and \
         store.close_order(order, actor, now, reason, [], expected=order.status)
     current = store.get_order(order.order_id)
     if current is not None and current.status == OrderStatus.CLOSED.value:
         store.release_chunk(current, ids)
+    if closed:
+        _close_at_provider(order, now)
     return closed
 
 

@@ -74,6 +74,8 @@ class Provider(Protocol):
 
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult: ...
 
+    def close(self, order_id: str, now: datetime) -> bool: ...
+
 
 def provider(deps: Any, channel: str) -> Provider:
     """The per-process adapter for `channel` (alipay | wechatpay)."""

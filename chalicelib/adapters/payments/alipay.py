@@ -111,18 +111,21 @@ class Alipay:
                    "buyer_logon_id": params.get("buyer_logon_id")},
             raw={k: v for k, v in params.items() if k != "sign"})
 
-    # --- refunds -----------------------------------------------------------------------
-    def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
-        """alipay.trade.refund answers synchronously; `out_request_no` makes a retry safe."""
+    def close(self, order_id: str, now: datetime) -> bool:
+        """alipay.trade.close: the old pay page can no longer take money. Best effort: a
+        trade Alipay never created (ACQ.TRADE_NOT_EXIST) counts as closed."""
         if self.sandbox:
-            return RefundResult(status="done", provider_refund_id=f"SBR{req.refund_id}")
-        params = self._signed("alipay.trade.refund", {
-            "trade_no": req.txn_id, "refund_amount": yuan_text(req.amount_fen),
-            "refund_reason": req.reason[:256], "out_request_no": req.refund_id}, now)
+            return True
+        answer = self._call("alipay.trade.close", {"out_trade_no": order_id}, now,
+                            "alipay_trade_close_response")
+        return answer.get("code") == "10000" or answer.get("sub_code") == "ACQ.TRADE_NOT_EXIST"
+
+    def _call(self, method: str, biz: dict[str, Any], now: datetime, key: str) -> dict[str, Any]:
+        """A signed gateway call; the answer's signature is checked (Alipay's public key)."""
         import urllib.request
-        data = urlencode(params).encode()
         if not self.gateway.startswith("https://"):
             raise ProviderError("alipay gateway must be https")
+        data = urlencode(self._signed(method, biz, now)).encode()
         request = urllib.request.Request(self.gateway, data=data, method="POST", headers={  # noqa: S310
             "Content-Type": "application/x-www-form-urlencoded;charset=utf-8"})
         try:
@@ -130,23 +133,31 @@ class Alipay:
                 raw = resp.read().decode("utf-8")
         except OSError as exc:
             raise ProviderError(f"alipay unreachable: {exc}") from exc
-        key = "alipay_trade_refund_response"
-        start = raw.find(f'"{key}":')
         doc = json.loads(raw)
         sign = doc.get("sign")
+        start = raw.find(f'"{key}":')
         if start < 0 or not sign:
-            raise ProviderError("alipay refund answer unsigned")
-        # The signature covers the exact JSON text of the response object.
+            raise ProviderError("alipay answer unsigned")
         body_start = raw.index("{", start + len(key) + 3)
         depth, end = 0, body_start
         for end in range(body_start, len(raw)):
             depth += {"{": 1, "}": -1}.get(raw[end], 0)
             if depth == 0:
                 break
-        if not crypto.verify(str(self.keys["alipay_public_key"]),
-                             raw[body_start:end + 1].encode(), sign):
-            raise ProviderError("alipay refund answer has a bad signature")
-        answer = doc[key]
+        # The signature covers the exact JSON text of the response object.
+        if not crypto.verify(str(self.keys["alipay_public_key"]), raw[body_start:end + 1].encode(), sign):
+            raise ProviderError("alipay answer has a bad signature")
+        return dict(doc[key])
+
+    # --- refunds -----------------------------------------------------------------------
+    def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
+        """alipay.trade.refund answers synchronously; `out_request_no` makes a retry safe."""
+        if self.sandbox:
+            return RefundResult(status="done", provider_refund_id=f"SBR{req.refund_id}")
+        answer = self._call("alipay.trade.refund", {
+            "trade_no": req.txn_id, "refund_amount": yuan_text(req.amount_fen),
+            "refund_reason": req.reason[:256], "out_request_no": req.refund_id}, now,
+            "alipay_trade_refund_response")
         if answer.get("code") == "10000" and answer.get("fund_change") in ("Y", None, "N"):
             return RefundResult(status="done", provider_refund_id=answer.get("trade_no"))
         return RefundResult(status="failed", detail=f"{answer.get('sub_code')}: {answer.get('sub_msg')}")

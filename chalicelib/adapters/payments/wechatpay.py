@@ -152,6 +152,14 @@ class WechatPay:
             raise ProviderError(f"wechatpay native order refused: {answer.get('_detail')}")
         return {"code_url": str(answer["code_url"])}
 
+    def close(self, order_id: str, now: datetime) -> bool:
+        """Close the Native order so its QR code can no longer be paid (204 = closed)."""
+        if self.sandbox:
+            return True
+        answer = self._call("POST", f"/v3/pay/transactions/out-trade-no/{order_id}/close",
+                            {"mchid": self.mchid}, now)
+        return "_error" not in answer
+
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
         """Accepted as PROCESSING; WeChat's refund notification completes it."""
         if self.sandbox:
