@@ -128,7 +128,7 @@ class Outcome:
     job: str
     edition_id: str
     due_at: datetime
-    status: str  # done | partial | failed | unavailable | busy | deferred
+    status: str  # done | partial | failed | unavailable | busy | deferred | error
     counts: dict[str, int] = field(default_factory=dict)
     steps: int = 0
 
@@ -241,7 +241,12 @@ def run_due_jobs(deps: Deps, now: datetime, budget: Budget,
     pending.sort(key=lambda p: (p[0], p[1]))
     outcomes = []
     for due_at, _, job, for_edition in pending:
-        outcome = run_one(deps, job, for_edition, due_at, now, budget)
+        try:
+            outcome = run_one(deps, job, for_edition, due_at, now, budget)
+        except Exception:  # storage trouble around one run must not stop the others
+            logger.exception("job run not recorded", extra={"job": job.name})
+            outcome = Outcome(job.name, for_edition.edition_id if for_edition else GLOBAL,
+                              due_at, "error")
         if outcome is not None:
             outcomes.append(outcome)
     return {"now": iso(now), "ran": [o.view() for o in outcomes]}

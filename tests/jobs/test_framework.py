@@ -187,3 +187,20 @@ def test_watched_editions_keep_last_years_until_its_dates_are_past(deps):
     put_value(framework.WATCHED_KEY, ["2025"])
     ids = [e.edition_id for e in framework.watched_editions(deps, at("2025-07-10T10:00:00+08:00"))]
     assert ids == ["2025", "2026"]
+
+
+def test_storage_trouble_around_one_run_does_not_stop_the_others(deps, monkeypatch):
+    calls = []
+    original = store.JobRunRepository.claim
+
+    def flaky_claim(self, job, *args, **kwargs):
+        calls.append(job)
+        if job == "first":
+            raise RuntimeError("throttled")
+        return original(self, job, *args, **kwargs)
+
+    monkeypatch.setattr(store.JobRunRepository, "claim", flaky_claim)
+    first = JobDef("first", "t", "tests.jobs.steps:mark_items",
+                   at_dates(lambda e: e.windows.registration.opens))
+    report = run_due_jobs(deps, CLOSES, Budget.seconds(60), [first, MARK])
+    assert [(r["job"], r["status"]) for r in report["ran"]] == [("first", "error"), ("mark", "done")]
