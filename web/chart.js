@@ -59,7 +59,7 @@ export function lineChart(points, { title = "", unit = "" } = {}) {
   const width = 640;
   const height = 260;
   const [x0, y0, x1, y1] = [56, height - 34, width - 16, 16];
-  const max = niceMax(Math.max(0, ...points.map((p) => p.value)));
+  const max = Math.max(4, niceMax(Math.max(0, ...points.map((p) => p.value)))); // whole-number ticks
   const svg = frame(width, height, title, points.length ? points.map((p) => `${p.label} ${p.value}`).join("，") : "暂无数据");
   axes(svg, { x0, y0, x1, y1, max, unit });
   if (!points.length) {

@@ -227,7 +227,8 @@ export function table(headers, rows, caption) {
     h("table", {},
       caption ? h("caption", {}, caption) : null,
       h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c)))))));
+      h("tbody", {}, rows.length ? rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c))))
+        : h("tr", { class: "empty" }, h("td", { colspan: headers.length, class: "muted" }, "暂无")))));
 }
 
 /** Open a short-lived file link (invoice, certificate) in a new tab. */
