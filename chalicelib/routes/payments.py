@@ -184,6 +184,16 @@ def presign_upload(ctx: Ctx, order_id: str) -> dict[str, Any]:
                                        b.size_bytes, ctx.now)
 
 
+@route(bp, "/admin/orders/{order_id}/uploads", summary="财务查看集体订单的汇款凭证与学员名单（短时链接）",
+       roles=FINANCE, tags=("finance",), errors=(404,),
+       response={"type": "object", "required": ["order_id"],
+                 "properties": {"voucher": {"type": ["object", "null"]},
+                                "member_list": {"type": ["object", "null"]}}})
+def upload_links(ctx: Ctx, order_id: str) -> dict[str, Any]:
+    from chalicelib.services import group_orders
+    return group_orders.upload_links(ctx.deps, order_id, ctx.now)
+
+
 # --- bank statements (finance) -------------------------------------------------------------
 STATEMENT_OUT = {"type": "object", "required": ["matches", "ambiguous", "unmatched"],
                  "properties": {

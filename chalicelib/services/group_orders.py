@@ -195,3 +195,16 @@ def presign_upload(deps: Deps, unit_sub: str, order_id: str, kind: str, content_
     edition = editions.get_edition(deps, order.edition_id)
     post["finance_email"] = edition.finance_email
     return post
+
+
+def upload_links(deps: Deps, order_id: str, now: datetime) -> dict[str, Any]:
+    """Finance: short-lived links to the unit's voucher and member list (when uploaded)."""
+    from chalicelib.adapters.storage import storage
+    order = store.get_order(order_id)
+    if order is None or order.kind != OrderKind.GROUP.value:
+        raise NotFoundError("集体订单不存在", code="ORDER_NOT_FOUND")
+    s3 = storage(deps)
+    links: dict[str, Any] = {"order_id": order.order_id}
+    for name, key in (("voucher", order.voucher_key), ("member_list", order.member_list_key)):
+        links[name] = s3.presigned_get("vouchers", key, 300, now) if key and s3.exists("vouchers", key) else None
+    return links

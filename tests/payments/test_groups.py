@@ -58,6 +58,11 @@ def test_group_order_members_checked_and_reserved(pdeps: Any, clock: Any) -> Non
     post = group_orders.presign_upload(pdeps, unit.user_sub, order["order_id"], "voucher", "image/png", 2048, now)
     assert post["fields"]["Content-Type"] == "image/png" and post["key"].endswith(".png")
     assert get_order(order["order_id"]).voucher_key == post["key"]
+    # Not uploaded yet: finance sees no link; once the object is there, a short-lived one
+    assert group_orders.upload_links(pdeps, order["order_id"], now)["voucher"] is None
+    from chalicelib.adapters.storage import storage
+    storage(pdeps).put_object("vouchers", post["key"], b"\x89PNG", "image/png")
+    assert post["key"] in group_orders.upload_links(pdeps, order["order_id"], now)["voucher"]["url"]
     with pytest.raises(ValidationError):
         group_orders.presign_upload(pdeps, unit.user_sub, order["order_id"], "voucher", "text/html", 10, now)
     with pytest.raises(ValidationError):
