@@ -138,3 +138,28 @@ def test_edition_rejects_incomplete_cloudfront_config() -> None:
     from chalicelib.domain.edition import VideoDelivery
     with pytest.raises(ValueError):
         VideoDelivery(signer="cloudfront", cloudfront_domain="d.example")
+
+
+def test_configured_seal_image_replaces_the_drawn_seal() -> None:
+    """The edition's seal image is placed as an image; without it the seal is vector art."""
+    from io import BytesIO
+
+    import segno
+    from pypdf import PdfReader
+
+    from chalicelib.adapters.certificate_pdf import CertificateData, render
+    from chalicelib.adapters.fonts import cjk_face_index, cjk_font_path
+    png = BytesIO()
+    segno.make("seal").save(png, kind="png", scale=4)
+    day = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    data = CertificateData("2026-AAAA-BBBB-CCCC-DDDDE", "张三", "国家图书馆", "培训", "中国图书馆学会",
+                           30, 10, day, day, day, "http://x/verify.html?no=1", "中国图书馆学会",
+                           "中国图书馆学会")
+    path = cjk_font_path()
+
+    def images(pdf: bytes) -> int:
+        xobjects = PdfReader(BytesIO(pdf)).pages[0]["/Resources"].get("/XObject") or {}
+        return sum(1 for x in xobjects.values() if x.get_object()["/Subtype"] == "/Image")
+
+    assert images(render(data, str(path), cjk_face_index(path))) == 0
+    assert images(render(data, str(path), cjk_face_index(path), seal_image=png.getvalue())) == 1
