@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,20 @@ def assertions(template: dict[str, Any]) -> Any:
 
 def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def pytest_collection_finish(session: Any) -> None:
+    """When synthesis-based infra tests are selected, start the (cached) synthesis in the
+    background at once, so it overlaps the other tests instead of stalling a worker later."""
+    if not any(item.nodeid.startswith("tests/infra/") and item.get_closest_marker("slow")
+               for item in session.items):
+        return
+
+    def warm() -> None:
+        try:
+            from synth import cached_synth
+            cached_synth("prod")
+        except Exception:  # noqa: S110 (the fixture synthesises again and reports the error)
+            pass
+
+    threading.Thread(target=warm, name="infra-synth", daemon=True).start()
