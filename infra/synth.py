@@ -64,6 +64,16 @@ def save_layers() -> None:
             shutil.copyfile(built, target)
 
 
+def tidy() -> None:
+    """Chalice's construct leaves a package copy per run in infra/chalice.out (the assembly
+    has its own), and one app zip per source version in .chalice/deployments: keep the
+    newest app zip only."""
+    shutil.rmtree(HERE / "chalice.out", ignore_errors=True)
+    apps = sorted(DEPLOYMENTS.glob("appcode-*.zip"), key=lambda p: p.stat().st_mtime)
+    for old in apps[:-1]:
+        old.unlink(missing_ok=True)
+
+
 def inputs_hash(stage: str, context: dict[str, str]) -> str:
     h = hashlib.sha256(json.dumps([stage, sorted(context.items())]).encode())
     for name in INPUTS:
@@ -91,7 +101,10 @@ def synth(out: Path, stage: str = "prod", context: dict[str, str] | None = None)
                 "USER_POOL_CLIENT_ID", "MAIL_SENDER", "PUBLIC_BASE_URL"):
         env.pop(var, None)
     started = time.monotonic()
-    subprocess.run([sys.executable, str(HERE / "app.py")], cwd=HERE, env=env, check=True)  # noqa: S603 (our own script)
+    try:
+        subprocess.run([sys.executable, str(HERE / "app.py")], cwd=HERE, env=env, check=True)  # noqa: S603 (our own script)
+    finally:
+        tidy()
     save_layers()
     print(f"synthesised {stage} in {time.monotonic() - started:.1f}s → {out}", file=sys.stderr)
     return out / f"{stage}.template.json"
