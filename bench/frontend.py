@@ -47,8 +47,11 @@ def _serve_app() -> tuple[str, Any]:
     from chalice.local import create_local_server
 
     from app import app
+    import contextlib
+    import io
     port = _free_port()
-    server = create_local_server(app, Config(chalice_stage="test"), "127.0.0.1", port)
+    with contextlib.redirect_stdout(io.StringIO()):  # its "Serving on ..." line
+        server = create_local_server(app, Config(chalice_stage="test"), "127.0.0.1", port)
     server.server.RequestHandlerClass.log_message = lambda *a, **kw: None  # type: ignore[method-assign]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{port}", server
