@@ -48,7 +48,7 @@ def build_document(title: str = "中国图书馆学会在职培训平台 API", v
             op["requestBody"] = {"required": True, "content": content}
         op["responses"][str(spec.status)] = {
             "description": "成功",
-            "content": {"application/json": {"schema": _schema(spec.response, components)}}}
+            "content": {spec.media_type: {"schema": _schema(spec.response, components)}}}
         errors = {400, *spec.errors}
         if spec.roles:
             op["security"] = [{"bearer": []}]

@@ -96,6 +96,7 @@ class RouteSpec:
     content_types: tuple[str, ...] = ("application/json",)
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
+    media_type: str = "application/json"  # of the success response (files: their type)
 
 
 @dataclass
@@ -217,14 +218,18 @@ def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: s
           roles: tuple[str, ...] = PUBLIC, body: Any = None,
           query: type[pydantic.BaseModel] | None = None, response: Any = None,
           status: int = 200, content_types: tuple[str, ...] = ("application/json",),
-          raw: bool = False, tags: tuple[str, ...] = (), errors: tuple[int, ...] = ()) -> Callable:
+          raw: bool = False, tags: tuple[str, ...] = (), errors: tuple[int, ...] = (),
+          media_type: str = "application/json") -> Callable:
     """Declare a JSON route. The view gets a Ctx (deps, now, principal, body, query) and the
     path parameters; it returns data (serialised with `status`) or a chalice Response.
     `roles`: empty = public; otherwise the caller needs one of them. `raw=True` leaves the
-    body unparsed (providers' webhooks, file uploads)."""
+    body unparsed (providers' webhooks, file uploads). `media_type`: of a success answer
+    that is a file, not JSON."""
+    if body is not None or raw:  # the boundary (or the gateway) refuses big or mistyped bodies
+        errors = tuple(sorted({*errors, 413, 415}))
     spec = RouteSpec(path=path, method=method, summary=summary, roles=roles, body=body,
                      query=query, response=response, status=status,
-                     content_types=content_types, tags=tags, errors=errors)
+                     content_types=content_types, tags=tags, errors=errors, media_type=media_type)
     REGISTRY.routes.append(spec)
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
