@@ -19,7 +19,7 @@ def _dev_only(ctx: Ctx) -> None:
 
 
 @route(bp, "/dev/pay/{order_id}", summary="沙箱收银台页面（仅开发环境）", tags=("dev",),
-       response={"type": "string"}, errors=(404, 409))
+       response={"type": "string"}, errors=(404, 409), media_type="text/html")
 def cashier(ctx: Ctx, order_id: str) -> Response:
     _dev_only(ctx)
     return Response(body=sandbox.cashier_page(ctx.deps, order_id), status_code=200,

@@ -164,7 +164,7 @@ def submit_questionnaire(ctx: Ctx) -> dict[str, Any]:
 
 @route(bp, "/admin/questionnaire/export", summary="导出问卷结果（XLSX）", roles=ADMIN,
        query=ExportQuery, tags=("questionnaire",), errors=(404,),
-       response={"type": "string", "format": "binary"})
+       response={"type": "string", "format": "binary"}, media_type=XLSX)
 def export_questionnaire(ctx: Ctx) -> Response:
     data, filename = questionnaire.export_xlsx(ctx.deps, ctx.query.edition_id)
     return Response(body=data, status_code=200, headers={
