@@ -35,7 +35,7 @@ def withdraw(ctx: Ctx, registration_id: str) -> dict[str, Any]:
 
 
 @route(bp, "/admin/registrations", summary="按状态列出报名（最早的在前，分页）", roles=REVIEWERS,
-       query=ReviewQuery, response=REGISTRATION_LIST_OUT, tags=("review",))
+       query=ReviewQuery, response=REGISTRATION_LIST_OUT, tags=("review",), errors=(404,))
 def review_queue(ctx: Ctx) -> dict[str, Any]:
     q: ReviewQuery = ctx.query
     return registrations.list_for_review(ctx.deps, q.status, q.limit, q.next_token, q.edition_id)

@@ -52,7 +52,7 @@ class RejectIn(Body):
 
 
 class BulkApproveIn(Body):
-    registration_ids: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
+    registration_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
         min_length=1, max_length=200)
 
 
