@@ -405,7 +405,10 @@ def list_overdue_transfers(deps: Deps, now: datetime, limit: int, token: str | N
     items, next_token = store.orders_in_queue(
         store.order_queue(edition.edition_id, "open", Channel.BANK_TRANSFER.value), limit, token,
         Order.review_due_at <= now)
-    return {"orders": [view(o, edition) for o in items], "next_token": next_token}
+    page: dict[str, Any] = {"orders": [view(o, edition) for o in items]}
+    if next_token:  # the contract: a string when there is more, absent otherwise
+        page["next_token"] = next_token
+    return page
 
 
 def list_duplicates(deps: Deps, kind: str) -> list[Payment]:
