@@ -207,7 +207,7 @@ def new_page(browser: Any, stack: Stack, request: Any) -> Iterator[Any]:
     pages: list[Page] = []
     contexts: list[Any] = []
 
-    def make(width: int = 390, height: int = 844) -> Page:
+    def make(width: int = 360, height: int = 780) -> Page:
         ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
         ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.base)
