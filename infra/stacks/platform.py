@@ -49,9 +49,15 @@ class PlatformStack(Stack):
                                                identity=ses.Identity.domain(cfg.mail_domain))
         self.ses_identity_arn = (f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
                                  f"identity/{cfg.mail_domain}")
+        # Cognito can send through SES only once the domain is verified (DKIM records in
+        # DNS after the first deploy); until then it uses its own sender (50 mails a day).
         self.user_pool, self.user_pool_client = build_user_pool(
-            self, cfg.user_pool_name, cfg.mail_sender, cfg.region)
-        self.user_pool.node.add_dependency(self.mail_identity)
+            self, cfg.user_pool_name, cfg.mail_sender if cfg.cognito_mail_via_ses else None,
+            cfg.region)
+        if not cfg.cognito_mail_via_ses:
+            Annotations.of(self).add_warning_v2(
+                "lsc:cognitoMailViaSes", "Cognito sends its verification mails itself (50 a "
+                "day) until lsc:cognitoMailViaSes=true, after the SES domain is verified")
 
         self.secrets = {}
         for channel in ONLINE:

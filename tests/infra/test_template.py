@@ -140,6 +140,8 @@ def test_user_pool_has_the_groups_and_password_policy_of_the_local_stack(templat
         assert policy[key] == value, key
     assert pool["Properties"]["UsernameAttributes"] == ["email"]
     assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
+    # Default: Cognito's own sender until the SES domain is verified (lsc:cognitoMailViaSes)
+    assert pool["Properties"].get("EmailConfiguration", {}).get("EmailSendingAccount") != "DEVELOPER"
     groups = {g["Properties"]["GroupName"] for g in resources(template, "AWS::Cognito::UserPoolGroup").values()}
     assert groups == set(GROUPS)
     assertions.has_resource_properties("AWS::Cognito::UserPoolClient", {

@@ -48,3 +48,22 @@ def test_synth_cache_key_follows_inputs_and_context():
     assert inputs_hash("prod", {}) == inputs_hash("prod", {})
     assert inputs_hash("prod", {}) != inputs_hash("prod", {"lsc:domainName": "x.example.org"})
     assert inputs_hash("prod", {}) != inputs_hash("dev", {})
+
+
+def test_user_pool_mails_through_ses_only_when_asked():
+    # Given the user pool construct alone in a bare stack (no Chalice packaging)
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+    from stacks.identity import build_user_pool
+    app = cdk.App()
+    with_ses = cdk.Stack(app, "WithSes", env=cdk.Environment(account="123456789012", region="ap-southeast-1"))
+    build_user_pool(with_ses, "p", "noreply@lsc.example.org", "ap-southeast-1")
+    without = cdk.Stack(app, "Without", env=cdk.Environment(account="123456789012", region="ap-southeast-1"))
+    build_user_pool(without, "p", None, None)
+    # Then only the first sends from our address through SES
+    email = Template.from_stack(with_ses).find_resources("AWS::Cognito::UserPool")
+    (pool,) = email.values()
+    assert pool["Properties"]["EmailConfiguration"]["EmailSendingAccount"] == "DEVELOPER"
+    assert pool["Properties"]["EmailConfiguration"]["From"] == "noreply@lsc.example.org"
+    (plain,) = Template.from_stack(without).find_resources("AWS::Cognito::UserPool").values()
+    assert plain["Properties"].get("EmailConfiguration", {}).get("EmailSendingAccount") != "DEVELOPER"
