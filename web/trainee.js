@@ -290,9 +290,11 @@ function orderCard(ed, o, invoices, refunds) {
   if (o.status === "paid" && o.kind !== "group") body.push(refundBlock(ed, o));
   if (o.status === "paid" && o.kind === "group") body.push(h("p", { class: "small muted" }, `本报名由单位集体交费（${o.unit_name || ""}），发票由单位申请。`));
   else if (o.status === "paid" || o.status === "refunded" || o.status === "refunding") body.push(invoiceBlock(ed, o, invoices));
-  if (o.status === "closed" && o.close_reason) body.push(h("p", { class: "small muted" }, `关闭原因：${o.close_reason}`));
+  if (o.status === "closed" && o.close_reason) body.push(h("p", { class: "small muted" }, `关闭原因：${CLOSE_REASONS[o.close_reason] || o.close_reason}`));
   return card(`订单 ${o.order_id}`, ...body);
 }
+
+const CLOSE_REASONS = { cancelled: "已取消（更换交费方式或主动取消）", payment_window_closed: "交费期已结束" };
 
 function refundBlock(ed, o) {
   const w = ed.windows.refund;
