@@ -22,6 +22,8 @@ MINIMUM: dict[str, tuple[int, str]] = {
                           "(order + the registration's open-order pointer + audit)"),
     "webhook_confirmation": (1, "one transaction: order open->paid, registration "
                                 "unpaid->paid, payment record, audit (ids in the notice)"),
+    "catalogue": (2, "the registration (paid?) and one Query of the trainee's progress items"),
+    "play": (2, "the registration (paid?) and the course's progress item"),
     "heartbeat": (1, "one conditional UpdateItem on the progress item (the token carries "
                      "the state the condition checks)"),
     "certificate_download_first": (3, "read the eligibility inputs (registration, progress "
@@ -37,6 +39,8 @@ LABELS = {
     "approval": "approval (POST /admin/registrations/{id}/approve)",
     "order_creation": "order creation (POST /orders)",
     "webhook_confirmation": "webhook confirmation (POST /webhooks/alipay)",
+    "catalogue": "catalogue with own progress (GET /learning/courses)",
+    "play": "playback link (GET /learning/courses/{id}/play)",
     "heartbeat": "heartbeat with token (steady state)",
     "heartbeat_no_token": "heartbeat without token (first / stale)",
     "certificate_download_first": "certificate download, first (issues)",
@@ -85,8 +89,8 @@ def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
     r = api.post("/learning/enroll", token, json={})
     assert r.status_code == 200, r.body
     course = r.data["courses"][0]["course_id"]
-    r = api.get(f"/learning/courses/{course}/play", token)
-    assert r.status_code == 200, r.body
+    step("catalogue", lambda: api.get("/learning/courses", token))
+    r = step("play", lambda: api.get(f"/learning/courses/{course}/play", token))
     hb_token = r.data["token"]
     clock.advance(seconds=30)
     r = step("heartbeat", lambda: api.post(f"/learning/courses/{course}/heartbeat", token,

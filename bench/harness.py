@@ -41,6 +41,7 @@ class Call:
     write_units: float = 0.0
     seconds: float = 0.0
     error: str | None = None
+    response_bytes: int = 0
 
 
 class WireCounter:
@@ -107,6 +108,9 @@ class WireCounter:
         error = None
         if isinstance(parsed, dict) and parsed.get("Error"):
             error = parsed["Error"].get("Code")
+        call = getattr(self, "_last", None)
+        if call is not None and http_response is not None and self._mine():
+            call.response_bytes = len(getattr(http_response, "content", b"") or b"")
         self._finish(error, parsed, model)
 
     def _error(self, exception: Any = None, model: Any = None, **kwargs: Any) -> None:
@@ -136,9 +140,12 @@ def _units(call: Call, parsed: dict[str, Any]) -> None:
         call.read_units = 1.0 if p.get("ConsistentRead") else 0.5
     elif op in ("Query", "Scan"):
         # capacity is charged on what was read (ScannedCount), not what a filter kept
+        # a Query is charged on the size it read, in 4 KB units (the JSON answer's size is
+        # a close upper bound when no filter dropped items)
         n = int(parsed.get("ScannedCount", parsed.get("Count", 0)) or 0)
         call.items_read = n
-        call.read_units = max(1, n) * (1.0 if p.get("ConsistentRead") else 0.5)
+        size_units = max(1, -(-call.response_bytes // 4096))
+        call.read_units = size_units * (1.0 if p.get("ConsistentRead") else 0.5)
     elif op == "BatchGetItem":
         n = sum(len(v.get("Keys", [])) for v in (p.get("RequestItems") or {}).values())
         call.items_read = n
