@@ -22,6 +22,10 @@ MINIMUM: dict[str, tuple[int, str]] = {
                           "(order + the registration's open-order pointer + audit)"),
     "webhook_confirmation": (1, "one transaction: order open->paid, registration "
                                 "unpaid->paid, payment record, audit (ids in the notice)"),
+    "enroll": (1, "one transaction: the registration's enrolment mark + one progress item "
+                  "per course (10) + audit"),
+    "questionnaire": (2, "one Query of the progress items (all 学习完?), then one "
+                         "transaction: the response + its one-per-registration condition"),
     "catalogue": (2, "the registration (paid?) and one Query of the trainee's progress items"),
     "play": (2, "the registration (paid?) and the course's progress item"),
     "heartbeat": (1, "one conditional UpdateItem on the progress item (the token carries "
@@ -39,6 +43,8 @@ LABELS = {
     "approval": "approval (POST /admin/registrations/{id}/approve)",
     "order_creation": "order creation (POST /orders)",
     "webhook_confirmation": "webhook confirmation (POST /webhooks/alipay)",
+    "enroll": "选学 (POST /learning/enroll)",
+    "questionnaire": "questionnaire response (POST /questionnaire/responses)",
     "catalogue": "catalogue with own progress (GET /learning/courses)",
     "play": "playback link (GET /learning/courses/{id}/play)",
     "heartbeat": "heartbeat with token (steady state)",
@@ -52,7 +58,6 @@ LABELS = {
 def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
              measure: bool) -> dict[str, Any]:
     """One trainee from sign-up to certificate verification; returns the calls per step."""
-    from chalicelib.services import questionnaire
     from chalicelib.services.sandbox import alipay_notification
     out: dict[str, Any] = {}
     clock = deps.clock
@@ -86,8 +91,7 @@ def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
     assert r.body in (b"success", "success"), r.body
 
     clock.set(parse_at("2026-04-13T09:00:00+08:00"))
-    r = api.post("/learning/enroll", token, json={})
-    assert r.status_code == 200, r.body
+    r = step("enroll", lambda: api.post("/learning/enroll", token, json={}))
     course = r.data["courses"][0]["course_id"]
     step("catalogue", lambda: api.get("/learning/courses", token))
     r = step("play", lambda: api.get(f"/learning/courses/{course}/play", token))
@@ -103,7 +107,8 @@ def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
 
     _complete_all(deps, sub)
     clock.set(parse_at("2026-05-20T10:00:00+08:00"))
-    questionnaire.submit(deps, sub, _answers(deps), clock.now())
+    step("questionnaire", lambda: api.post("/questionnaire/responses", token,
+                                           json={"answers": _answers(deps)}))
     clock.set(parse_at("2026-06-01T09:00:00+08:00"))
     r = step("certificate_download_first", lambda: api.get("/certificates/mine/download", token))
     number = r.data["certificate_no"]
