@@ -116,10 +116,6 @@ class ChaliceApi(Construct):
             "lambda_memory_size": jobs_memory_mb,
             "lambda_timeout": jobs_timeout_s,
             "environment_variables": environment,
-            "lambda_functions": {
-                "api_handler": {"lambda_memory_size": api_memory_mb,
-                                "lambda_timeout": api_timeout_s},
-            },
             "tags": {"project": "lsc-training", "stage": stage},
         }
         # The construct names the chalice stage after its scope (the stack, whose id is
@@ -131,7 +127,12 @@ class ChaliceApi(Construct):
         for lid, kind in self.function_kinds.items():
             fn = self.chalice.get_resource(lid)
             fn.add_override("Properties.Role", self.roles[kind].role_arn)
-            if kind == "authorizer":
+            # (Chalice's per-function "lambda_functions" settings are read from
+            # .chalice/config.json only, not from stage_config: set them here.)
+            if kind == "api":  # API Gateway gives up after 29 s; so does the function
+                fn.add_override("Properties.MemorySize", api_memory_mb)
+                fn.add_override("Properties.Timeout", api_timeout_s)
+            elif kind == "authorizer":
                 fn.add_override("Properties.MemorySize", 512)
                 fn.add_override("Properties.Timeout", 10)
             self._function_checks(fn, kind)

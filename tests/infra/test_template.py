@@ -182,6 +182,11 @@ def test_every_function_gets_every_setting_the_app_reads(template):
         assert env["BUCKET_PREFIX"] == f"lsc-prod-{ACCOUNT}-{REGION}-"
         assert env["PAYMENT_SECRETS_PREFIX"] == "/lsc/prod/payments/"
         assert "AWS_ENDPOINT_URL" not in env
+        assert fn["Properties"]["Tracing"] == "Active"
+        assert fn["Properties"]["Layers"], "dependencies come in Chalice's managed layer"
+    kinds = {fn["Properties"]["Handler"]: fn["Properties"] for fn in functions.values()}
+    assert kinds["app.app"]["Timeout"] <= 29  # API Gateway's integration limit
+    assert kinds["app.app"]["MemorySize"] >= 512
 
 
 def test_api_has_no_dev_routes_and_uses_the_jwt_authorizer(template):
