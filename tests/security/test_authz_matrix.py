@@ -70,6 +70,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/dev/jobs/run"): Row(PUBLIC, query="?budget_s=1"),
     # --- any signed-in user: own things only ---------------------------------------------
     ("GET", "/me"): Row(SIGNED_IN),
+    ("GET", "/me/personal-data"): Row(OWNERS),
+    ("POST", "/me/erasure"): Row(OWNERS, body={}),
     ("GET", "/registrations/mine"): Row(TRAINEE),
     ("GET", "/orders/mine"): Row(OWNERS),
     ("GET", "/invoices/mine"): Row(OWNERS),
@@ -85,6 +87,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/registrations"): Row(TRAINEE, body={}),
     # --- B's objects by id ---------------------------------------------------------------
     ("GET", "/orders/{order_id}"): Row(B_OWNERS_FINANCE, {"order_id": "b_order"}),
+    ("GET", "/orders/{order_id}/receipt"): Row(B_OWNERS_FINANCE, {"order_id": "b_order"}),
     ("GET", "/invoices/{invoice_id}"): Row(B_OWNERS_FINANCE, {"invoice_id": "b_invoice"}),
     ("GET", "/invoices/{invoice_id}/download"): Row(B_OWNERS_FINANCE, {"invoice_id": "b_invoice"}),
     ("POST", "/orders"): Row("401 404 + 403 403 403 403",
@@ -115,6 +118,7 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                                body={}),
     ("GET", "/admin/payment-notifications"): Row(FINANCE),
     ("GET", "/admin/transfers/open"): Row(FINANCE),
+    ("GET", "/admin/orders/{order_id}/uploads"): Row(FINANCE, {"order_id": "group_order"}),
     ("GET", "/admin/refunds"): Row(FINANCE),
     ("POST", "/admin/refunds/{refund_id}/complete"): Row(FINANCE, {"refund_id": "c_refund"}, body={}),
     ("POST", "/admin/bank-statements"): Row(FINANCE, raw=b"", ctype=CSV),
@@ -127,6 +131,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/admin/editions/{edition_id}"): Row(ADMIN, {"edition_id": "2026"}),
     ("PUT", "/admin/editions/{edition_id}"): Row(ADMIN, {"edition_id": "2026"}, body={}),
     ("GET", "/admin/questionnaire/export"): Row(ADMIN),
+    ("GET", "/admin/people/{user_id}/personal-data"): Row(ADMIN, {"user_id": "b_sub"}),
+    ("POST", "/admin/people/{user_id}/erasure"): Row(ADMIN, {"user_id": "b_sub"}, body={}),
     ("POST", "/admin/certificates/{certificate_no}/revoke"): Row(ADMIN, {"certificate_no": "b_cert"},
                                                                  body={}),
 }

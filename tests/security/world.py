@@ -102,7 +102,7 @@ def build_world(client: Any) -> World:
         email, token = api.signup(unique_email(key), name=name, phone="13912345678")
         w.tokens[key] = token
         me = api.get("/me", token).data
-        w.subs[key] = me["user_id"]
+        w.subs[key] = w.ids[f"{key}_sub"] = me["user_id"]
         unit = UNIT_NAME if key == "d" else "国家图书馆"
         r = api.register(token, unit_name=unit)
         assert r.status_code == 201, r.body
