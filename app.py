@@ -24,6 +24,7 @@ app.register_blueprint(invoices.bp)
 app.register_blueprint(learning.bp)
 app.register_blueprint(jobs.bp)
 from chalicelib.routes import reports; app.register_blueprint(reports.bp)  # noqa: E402,E702 - reports for the web
+from chalicelib.routes import privacy; app.register_blueprint(privacy.bp)  # noqa: E402,E702 - personal data
 
 if dev_routes_enabled():  # never registered in a deployed stage
     from chalicelib.routes import dev, web
