@@ -215,6 +215,12 @@ async function payPage(main, registrationId) {
     return;
   }
   const open = (orders.orders || []).find((o) => o.status === "open" && (o.registration_id === registrationId || (o.registration_ids || []).includes(registrationId)));
+  if (open && open.kind === "group") {
+    main.append(card("单位集体交费中", summary, h("p", { class: "alert alert-info", id: "in-group" },
+      `本报名已在“${open.unit_name || "本单位"}”的集体订单 ${open.order_id} 中，由单位统一汇款；如需个人交费，请联系单位将您移出该订单。`),
+    h("div", { class: "toolbar" }, refresh)));
+    return;
+  }
   if (open) {
     main.append(card("待支付订单", summary, orderInstructions(ed, open), h("div", { class: "toolbar" }, refresh)),
       card("更换交费方式", h("p", { class: "small muted" }, "选择其他方式会先取消上面的订单；已付款请勿更换。"), channelForm(ed, reg, open)));

@@ -63,12 +63,16 @@ def test_trainee_journey(stack, new_page):
     p.get_by_role("link", name="去交费").wait_for()
     page.shot("03-approved")
 
-    # And logging out and in again lands on the same page
+    # And logging out and in again, with the keyboard only, lands on the same page
     p.get_by_role("button", name="退出").click()
-    p.get_by_label("邮箱").fill(email)
-    p.get_by_label("密码").fill(PASSWORD)
-    p.get_by_role("button", name="登录").click()
+    p.get_by_label("邮箱").focus()
+    p.keyboard.type(email)
+    p.keyboard.press("Tab")
+    p.keyboard.type(PASSWORD)
+    p.keyboard.press("Enter")
     p.locator(".registration[data-status=approved]").wait_for()
+    # (focus moved to the page's heading for screen readers)
+    assert p.evaluate("document.activeElement.tagName") in ("H1", "H2")
 
     # --- payment -------------------------------------------------------------------------
     # When they choose WeChat Pay, a QR code of the code_url is drawn on the page
@@ -131,7 +135,7 @@ def test_trainee_journey(stack, new_page):
     # When they open their courses and choose them (选学)
     page.goto("#/learn")
     p.get_by_role("button", name="选学本届全部课程").click()
-    p.locator(".courses li").first.wait_for()
+    p.get_by_role("link", name="学习 图书馆史").wait_for()
     assert p.locator(".courses li").count() == 10
     page.shot("08-courses")
 
