@@ -43,18 +43,23 @@ def _free_port() -> int:
 
 
 def _serve_app() -> tuple[str, Any]:
+    import functools
+
     from chalice.config import Config
-    from chalice.local import create_local_server
+    from chalice.local import ChaliceRequestHandler, create_local_server
 
     from app import app
-    import contextlib
-    import io
+
+    class Quiet(ChaliceRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
     port = _free_port()
-    with contextlib.redirect_stdout(io.StringIO()):  # its "Serving on ..." line
-        server = create_local_server(app, Config(chalice_stage="test"), "127.0.0.1", port)
-    server.server.RequestHandlerClass.log_message = lambda *a, **kw: None  # type: ignore[method-assign]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{port}", server
+    config = Config(chalice_stage="test")
+    local = create_local_server(app, config, "127.0.0.1", port)
+    local.server.RequestHandlerClass = functools.partial(Quiet, app_object=app, config=config)
+    threading.Thread(target=local.server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{port}", local
 
 
 def _serve_bare(root: str) -> tuple[str, Any]:

@@ -145,7 +145,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     deps.extras["keys:alipay"] = keys["alipay"]
     api = Api(deps)
     try:
-        n_hb, n_wh, n_reg = (3, 2, 2) if quick else (200, 60, 60)
+        n_hb, n_wh, n_reg = (3, 2, 2) if quick else (120, 40, 40)
         return [_heartbeats(api, deps, n_hb), _webhooks(api, deps, keys["alipay"], n_wh),
                 _registrations(api, deps, n_reg)]
     finally:
