@@ -41,6 +41,10 @@ JOBS: list[JobDef] = [
     JobDef("remind_invoice_deadlines", "提醒学员：开票期限将至", f"{TASKS}:remind_invoice_deadlines",
            daily(time(9, 0), registration_opens,
                  edition_end)),
+    # Online refunds left `requested` by a provider outage are asked for again (the
+    # provider dedups on our refund id); bank-transfer refunds wait for finance.
+    JobDef("retry_stuck_refunds", "重试未完成的在线退款", f"{PAYMENT_JOBS}:retry_stuck_refunds",
+           every(15), keep_s=3 * 24 * 3600),
     JobDef("retry_mail", "重发未发出的邮件", f"{TASKS}:retry_mail", every(15),
            per_edition=False, keep_s=3 * 24 * 3600),
 ]

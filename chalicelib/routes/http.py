@@ -254,10 +254,10 @@ def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: s
                 if isinstance(result, Response):
                     return result
                 return json_response(result, status)
-            request = bp.current_request
+            request_context = getattr(bp.current_request, "context", None) or {}
             lambda_context = getattr(bp, "lambda_context", None)
             logger.append_keys(
-                request_id=(request.context or {}).get("requestId")
+                request_id=request_context.get("requestId")
                 or getattr(lambda_context, "aws_request_id", None), route=f"{method} {path}")
             started = monotonic()
             response = run_view(call)
