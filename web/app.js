@@ -104,6 +104,10 @@ async function render() {
   const main = h("div", { class: "view" });
   clear(root).append(main);
   root.setAttribute("aria-busy", "true");
+  // A visible hint when a page takes a moment (slow networks, big lists)
+  const slow = setTimeout(() => {
+    if (main.isConnected && !main.firstChild) main.append(h("p", { class: "muted loading", role: "status" }, "加载中…"));
+  }, 300);
   try {
     if (page === "login") await loginPage(main);
     else if (page === "signup") await signupPage(main);
@@ -129,6 +133,8 @@ async function render() {
       flash("页面加载失败，请刷新重试", "error");
     }
   } finally {
+    clearTimeout(slow);
+    main.querySelector(":scope > .loading")?.remove();
     if (main.isConnected) root.removeAttribute("aria-busy");
   }
   if (!main.isConnected) return;

@@ -328,6 +328,18 @@ function refundBlock(ed, o) {
   return box;
 }
 
+/** End of the same Beijing calendar day `months` later, clamped to the month's last day
+ * (01-31 + 1 month -> 02-28/29), as the instant the invoice window closes. */
+export function invoiceDeadline(paidAtIso, months) {
+  const local = new Date(new Date(paidAtIso).getTime() + 8 * 3600 * 1000); // Beijing wall time, as UTC fields
+  const monthIndex = local.getUTCMonth() + months;
+  const year = local.getUTCFullYear() + Math.floor(monthIndex / 12);
+  const month = monthIndex % 12;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const dayOfMonth = Math.min(local.getUTCDate(), lastDay);
+  return new Date(Date.UTC(year, month, dayOfMonth + 1) - 8 * 3600 * 1000).toISOString();
+}
+
 export function invoiceBlock(ed, o, invoices, { unit = null } = {}) {
   const box = h("div", { class: "invoice stack" }, h("h3", {}, "电子发票"));
   for (const inv of invoices.filter((i) => i.kind !== "red")) {
@@ -343,7 +355,7 @@ export function invoiceBlock(ed, o, invoices, { unit = null } = {}) {
   }
   if (invoices.some((i) => i.kind !== "red" && i.status === "issued")) return box;
   if (o.status !== "paid") return box;
-  const deadline = o.invoice_deadline || o.invoice_closes;
+  const deadline = o.paid_at ? invoiceDeadline(o.paid_at, ed.invoice_window_months || 1) : null;
   const errors = h("div", { class: "form-errors" });
   const form = h("form", { class: "stack", novalidate: true },
     errors,

@@ -61,3 +61,9 @@ def test_admin_roster_editor_and_report(stack, new_page, tmp_path):
     assert p.locator("#chart-daily svg circle").count() >= 1
     assert p.locator("#chart-income svg rect").count() == 3
     page.shot("50-admin-report")
+
+    # And the questionnaire results download as an XLSX workbook
+    with p.expect_download() as download:
+        p.get_by_role("button", name="导出问卷结果（XLSX）").click()
+    assert download.value.suggested_filename == "问卷-2026.xlsx"
+    assert open(download.value.path(), "rb").read(2) == b"PK"  # a zip container

@@ -122,6 +122,7 @@ def test_trainee_journey(stack, new_page):
     closed.wait_for()
     assert "2026-04-13 00:00" in closed.inner_text() and "截止" in closed.inner_text()
     # When they ask for the invoice in their own name, it is issued and downloadable
+    assert "请在 2026-05-06 00:00 前申请" in p.locator(".invoice").inner_text()  # paid 04-05
     p.get_by_label("发票抬头").fill("李玥")
     p.get_by_role("button", name="申请开票").click()
     p.locator(".invoice [data-invoice-id]").wait_for()
