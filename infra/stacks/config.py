@@ -20,6 +20,7 @@ class StageConfig:
     certificate_arn: str | None  # ACM certificate in us-east-1 for domain_name
     public_base_url: str | None  # overrides https://<domain_name>
     alarm_email: str | None
+    video_public_key_file: str | None = None  # enables CloudFront video delivery
     cognito_mail_via_ses: bool = False  # true once the SES domain is verified (docs/deploy.md)
     log_level: str = "INFO"
     api_memory_mb: int = 1024
@@ -38,6 +39,10 @@ class StageConfig:
     @property
     def user_pool_name(self) -> str:
         return f"lsc-{self.stage}-users"
+
+    @property
+    def video_key_secret_name(self) -> str:
+        return f"/lsc/{self.stage}/video/cloudfront-private-key"
 
     @property
     def payment_secrets_prefix(self) -> str:
@@ -62,6 +67,7 @@ def load_config(get: Any, stage: str, account: str | None, region: str | None) -
         certificate_arn=_ctx(get, "certificateArn"),
         public_base_url=_ctx(get, "publicBaseUrl"),
         alarm_email=_ctx(get, "alarmEmail"),
+        video_public_key_file=_ctx(get, "videoPublicKeyFile"),
         cognito_mail_via_ses=str(_ctx(get, "cognitoMailViaSes", "false")).lower() == "true",
         log_level=_ctx(get, "logLevel", "INFO"),
     )

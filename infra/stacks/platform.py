@@ -72,6 +72,17 @@ class PlatformStack(Stack):
                                          "rotated by hand in their consoles, then here"))
             self.secrets[channel] = secret
 
+        # Optional: course videos through CloudFront signed URLs (the edition chooses).
+        self.video = None
+        secret_arns = [s.secret_arn for s in self.secrets.values()]
+        if cfg.video_public_key_file:
+            from stacks.video import VideoDelivery
+            self.video = VideoDelivery(self, "Video", bucket=self.buckets["videos"],
+                                       logs=self.logs_bucket,
+                                       public_key_file=cfg.video_public_key_file,
+                                       secret_name=cfg.video_key_secret_name, key=self.key)
+            secret_arns.append(self.video.secret.secret_arn)
+
         self.public_base_url = cfg.public_base_url or (
             f"https://{cfg.domain_name}" if cfg.domain_name else UNCONFIGURED_URL)
         if self.public_base_url == UNCONFIGURED_URL:
@@ -94,7 +105,7 @@ class PlatformStack(Stack):
         self.api = ChaliceApi(
             self, "Api", stage=cfg.stage, environment=environment,
             res=AppResources(tables=self.tables, buckets=self.buckets, key=self.key,
-                             secret_arns=[s.secret_arn for s in self.secrets.values()],
+                             secret_arns=secret_arns,
                              user_pool_arn=self.user_pool.user_pool_arn,
                              ses_identity_arn=self.ses_identity_arn, mail_sender=cfg.mail_sender),
             api_memory_mb=cfg.api_memory_mb, jobs_memory_mb=cfg.jobs_memory_mb,

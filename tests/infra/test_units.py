@@ -67,3 +67,33 @@ def test_user_pool_mails_through_ses_only_when_asked():
     assert pool["Properties"]["EmailConfiguration"]["From"] == "noreply@lsc.example.org"
     (plain,) = Template.from_stack(without).find_resources("AWS::Cognito::UserPool").values()
     assert plain["Properties"].get("EmailConfiguration", {}).get("EmailSendingAccount") != "DEVELOPER"
+
+
+def test_video_distribution_serves_only_signed_urls_from_the_private_bucket(tmp_path):
+    # Given a public key file and the videos bucket in a bare stack
+    import aws_cdk as cdk
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+    from aws_cdk.assertions import Match, Template
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from stacks.video import VideoDelivery
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "video.pub.pem").write_bytes(pem)
+    stack = cdk.Stack(cdk.App(), "V", env=cdk.Environment(account="123456789012", region="ap-southeast-1"))
+    bucket = s3.Bucket(stack, "Videos")
+    logs = s3.Bucket(stack, "Logs", object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED)
+    # When the video delivery is added
+    VideoDelivery(stack, "Video", bucket=bucket, logs=logs, public_key_file=str(tmp_path / "video.pub.pem"),
+                  secret_name="/lsc/prod/video/cloudfront-private-key", key=kms.Key(stack, "K"))
+    template = Template.from_stack(stack)
+    # Then the distribution requires the key group's signatures and reads through OAC
+    template.has_resource_properties("AWS::CloudFront::Distribution", {"DistributionConfig": Match.object_like({
+        "DefaultCacheBehavior": Match.object_like({"TrustedKeyGroups": [Match.any_value()],
+                                                   "ViewerProtocolPolicy": "https-only"}),
+        "Origins": [Match.object_like({"OriginAccessControlId": Match.any_value()})]})})
+    template.has_resource_properties("AWS::CloudFront::PublicKey", {"PublicKeyConfig": Match.object_like(
+        {"EncodedKey": pem.decode()})})
+    template.has_resource_properties("AWS::SecretsManager::Secret",
+                                     {"Name": "/lsc/prod/video/cloudfront-private-key"})
