@@ -27,6 +27,8 @@ from chalicelib.store.registrations import Registration, RegistrationRepository
 
 regs = RegistrationRepository()
 IDEMPOTENCY_TTL_S = 30 * 24 * 3600
+# A real notification is ~2 KB; anything far bigger is abuse, refused before verification.
+MAX_NOTIFICATION_BYTES = 32 * 1024
 GROUP_CHUNK = 25  # members marked paid per transaction
 
 mail.register_template(
@@ -288,6 +290,9 @@ def handle_alipay(deps: Deps, body: bytes, now: datetime,
     """(status, body) for Alipay: `success` stops its retries; `fail` asks for a retry."""
     from chalicelib.adapters.payments import SignatureError, provider
     from chalicelib.adapters.payments.keys import KeysMissingError
+    if len(body) > MAX_NOTIFICATION_BYTES:  # refused before any parsing or crypto
+        logger.warning("alipay notification rejected", extra={"reason": "too_large", "bytes": len(body)})
+        return 413, "fail"
     try:
         note = provider(deps, "alipay").parse_notification(body, {}, now)
     except SignatureError as exc:
@@ -309,6 +314,9 @@ def handle_wechatpay(deps: Deps, body: bytes, headers: dict[str, str], now: date
     5xx only when a retry helps."""
     from chalicelib.adapters.payments import SignatureError, provider
     from chalicelib.adapters.payments.keys import KeysMissingError
+    if len(body) > MAX_NOTIFICATION_BYTES:  # refused before any parsing or crypto
+        logger.warning("wechatpay notification rejected", extra={"reason": "too_large", "bytes": len(body)})
+        return 413, {"code": "FAIL", "message": "通知过大"}
     try:
         note = provider(deps, "wechatpay").parse_notification(body, headers, now)
     except SignatureError as exc:
