@@ -16,3 +16,6 @@ def world(moto_endpoint: str) -> World:
 def active_world(world: World) -> Iterator[World]:
     with world.using():
         yield world
+
+
+from tests.payments.conftest import foreign_keys, keys, pdeps  # noqa: E402,F401 - payment fixtures
