@@ -148,6 +148,8 @@ def _complete(deps: Deps, refund: Refund, expected: list[str], actor: str, now: 
     ok = store.move_refund(refund, expected, RefundStatus.DONE.value, actor, now, extra=extra,
                            order=order, reg_id=reg_id, data={"amount_fen": refund.amount_fen},
                            guard_key=f"refund-serial#{bank_serial}" if bank_serial else None)
+    if ok and order is not None:
+        _reverse_invoice(deps, order.order_id, actor, now)
     if ok and refund.notify_to:
         name = ""
         if refund.registration_id:
@@ -157,6 +159,16 @@ def _complete(deps: Deps, refund: Refund, expected: list[str], actor: str, now: 
             "name": name or "您好", "order_id": refund.order_id, "refund_id": refund.refund_id,
             "amount_yuan": yuan(refund.amount_fen), "completed_at": iso(now)}, now)
     return ok
+
+
+def _reverse_invoice(deps: Deps, order_id: str, actor: str, now: datetime) -> None:
+    """After commit: a refunded individual order's invoice is reversed (red-letter). A
+    failure is logged and never undoes the refund; finance can reverse by hand."""
+    from chalicelib.services import invoices
+    try:
+        invoices.reverse_for_refund(deps, order_id, actor, now)
+    except Exception:  # noqa: BLE001 - a side effect after commit must not undo the refund
+        logger.exception("invoice reversal after refund failed", extra={"order_id": order_id})
 
 
 def complete_from_notification(deps: Deps, note: Any, now: datetime) -> dict[str, Any]:
