@@ -269,11 +269,20 @@ async function openTransfersSection() {
       go("finance");
     });
   });
-  body.append(table(["订单", "类型", "金额", "附言", "人数", "凭证 / 名单", "审核截止"], res.orders.map((o) => [
+  const pick = (o) => {
+    const btn = h("button", { type: "button", class: "btn btn-small", "aria-label": `确认订单 ${o.order_id} 的到账` }, "确认到账…");
+    btn.addEventListener("click", () => {
+      manual.querySelector("[name=order_id]").value = o.order_id;
+      manual.querySelector("[name=amount]").value = (o.amount_fen / 100).toFixed(2);
+      manual.querySelector("[name=bank_serial]").focus();
+    });
+    return btn;
+  };
+  body.append(table(["订单", "类型", "金额", "附言", "人数", "凭证 / 名单", "审核截止", ""], res.orders.map((o) => [
     o.order_id, o.kind === "group" ? `集体（${o.unit_name}）` : `个人（${o.payer_name}）`, yuan(o.amount_fen),
     h("span", { class: "memo" }, o.memo || ""), o.members,
     o.kind === "group" ? `${o.voucher_uploaded ? "凭证✓" : "凭证✗"} ${o.member_list_uploaded ? "名单✓" : "名单✗"}` : "—",
-    when(o.review_due_at)]), "待确认的银行转账"),
+    when(o.review_due_at), pick(o)]), "待确认的银行转账"),
   h("h3", {}, "按订单确认（没有流水文件时）"), manual);
   return card(`待确认转账与集体交费（${res.orders.length}）`, body);
 }

@@ -124,9 +124,17 @@ def test_finance_reconciliation(stack, new_page, tmp_path):
     reg = stack.ok("GET", "/registrations/mine", token=a["token"])["registrations"][0]
     assert reg["payment_status"] == "paid"
 
-    # When B's transfer is confirmed by hand (no statement), then B asks for a refund
-    stack.ok("POST", f"/admin/orders/{orders[b['name']]['order_id']}/confirm-transfer",
-             {"bank_serial": f"SER{tag}002", "amount_fen": 49000}, token=stack.staff("finance"))
+    # When finance confirms B's transfer by hand (no statement line): pick the open order,
+    # type the bank serial
+    b_order = orders[b["name"]]["order_id"]
+    p.get_by_role("button", name=f"确认订单 {b_order} 的到账").click()
+    manual = p.locator('form[aria-label="无流水时按订单确认"]')
+    assert manual.get_by_label("到账金额（元）").input_value() == "490.00"
+    p.keyboard.type(f"SER{tag}002")  # the serial field has the focus
+    manual.get_by_role("button", name="确认到账").click()
+    p.get_by_text(f"已确认到账：订单 {b_order}").wait_for()
+    assert stack.ok("GET", "/registrations/mine", token=b["token"])["registrations"][0]["payment_status"] == "paid"
+    # Then B asks for a refund
     refund = stack.ok("POST", "/refunds", {"order_id": orders[b["name"]]["order_id"], "reason": "工作冲突"},
                       token=b["token"])
     # Then finance finds it among the refunds to complete and records the bank transfer back
