@@ -30,6 +30,7 @@ def log_in(page, email: str, password: str) -> None:
     page.p.get_by_label("邮箱").fill(email)
     page.p.get_by_label("密码").fill(password)
     page.p.get_by_role("button", name="登录").click()
+    page.p.get_by_role("button", name="退出").wait_for()  # signed in, landing page chosen
 
 
 def test_reviewer_queue(stack, new_page):
@@ -134,9 +135,15 @@ def test_finance_reconciliation(stack, new_page, tmp_path):
     manual.get_by_role("button", name="确认到账").click()
     p.get_by_text(f"已确认到账：订单 {b_order}").wait_for()
     assert stack.ok("GET", "/registrations/mine", token=b["token"])["registrations"][0]["payment_status"] == "paid"
-    # Then B asks for a refund
-    refund = stack.ok("POST", "/refunds", {"order_id": orders[b["name"]]["order_id"], "reason": "工作冲突"},
-                      token=b["token"])
+    # Then B, on a phone, asks for a refund before course start
+    bp = new_page()
+    log_in(bp, b["email"], PASSWORD)
+    bp.goto("#/orders")
+    bp.p.get_by_label("退费原因").fill("工作冲突")
+    bp.p.get_by_role("button", name="提交退费申请").click()
+    bp.p.get_by_text("退费申请已提交（已申请）").wait_for()
+    bp.shot("32-trainee-refund-requested")
+    refund = stack.ok("GET", f"/orders/{b_order}", token=b["token"])["refunds"][0]
     # Then finance finds it among the refunds to complete and records the bank transfer back
     page.goto("#/finance")
     field = p.locator(f"#rs-{refund['refund_id']}")
