@@ -107,7 +107,7 @@ def import_profile(cwd: str, top: int = 12) -> list[tuple[str, float]]:
 def run(quick: bool = False) -> list[dict[str, Any]]:
     fresh_stack(parse_at("2026-04-05T10:00:00+08:00"))
     runs = 1 if quick else 5
-    app_times, bare_times, app_import, loaded = [], [], [], []
+    app_times, bare_times, app_import, app_request, loaded = [], [], [], [], []
     with tempfile.TemporaryDirectory() as bare_dir:
         Path(bare_dir, "app.py").write_text(BARE_APP, "utf-8")
         for _ in range(runs):
@@ -115,6 +115,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             b = _child(APP_CHILD, bare_dir, "/editions/current")
             app_times.append(a["total_s"])
             app_import.append(a["import_s"])
+            app_request.append(a["request_s"])
             bare_times.append(b["total_s"])
             loaded = a["loaded"]
     profile = [] if quick else import_profile(str(ROOT))
@@ -125,5 +126,6 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                   "app with one GetItem", runs=runs, app_s=[round(x, 3) for x in app_times],
                   bare_s=[round(x, 3) for x in bare_times],
                   app_import_s=round(statistics.median(app_import), 3),
+                  app_first_request_s=round(statistics.median(app_request), 3),
                   loaded_after_first_request=loaded, heavy_loaded=bad,
                   import_profile_s=[(n, round(s, 3)) for n, s in profile])]
