@@ -121,12 +121,15 @@ def cached_synth(stage: str = "prod", context: dict[str, str] | None = None) -> 
         template = final / f"{stage}.template.json"
         if not template.exists():
             for old in SYNTH_CACHE.iterdir():  # keep the cache to one assembly
-                if old.is_dir():
+                if old.is_dir() and not old.name.endswith(".tmp"):
                     shutil.rmtree(old, ignore_errors=True)
-            tmp = SYNTH_CACHE / f"{key}.tmp"
+            tmp = SYNTH_CACHE / f"{key}.{os.getpid()}.tmp"
             shutil.rmtree(tmp, ignore_errors=True)
-            synth(tmp, stage, context)
-            tmp.rename(final)
+            try:
+                synth(tmp, stage, context)
+                tmp.rename(final)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
         return template
 
 
@@ -148,8 +151,11 @@ def main() -> None:
         return
     context = dict(kv.split("=", 1) for kv in args.context)
     out = Path(args.out)
-    shutil.rmtree(out, ignore_errors=True)
-    print(synth(out, args.stage, context))
+    SYNTH_CACHE.mkdir(parents=True, exist_ok=True)
+    with open(SYNTH_CACHE / ".lock", "w") as lock:  # one synthesis at a time (shared dirs)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.rmtree(out, ignore_errors=True)
+        print(synth(out, args.stage, context))
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 def pytest_collection_finish(session: Any) -> None:
     """When synthesis-based infra tests are selected, start the (cached) synthesis in the
     background at once, so it overlaps the other tests instead of stalling a worker later."""
+    if session.config.option.collectonly:
+        return
     if not any(item.nodeid.startswith("tests/infra/") and item.get_closest_marker("slow")
                for item in session.items):
         return
