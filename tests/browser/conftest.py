@@ -187,6 +187,12 @@ class Page:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.p.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
+    def assert_fits(self) -> None:
+        """Readable at the viewport's width: nothing makes the page scroll sideways."""
+        width = self.p.evaluate("document.documentElement.scrollWidth")
+        viewport = self.p.viewport_size["width"]
+        assert width <= viewport, f"page is {width}px wide at a {viewport}px viewport"
+
     def check_console(self) -> None:
         assert not self.errors, f"console errors: {self.errors}"
         assert len(self.http_errors) <= self.allowed_http, f"unexpected API errors: {self.http_errors}"

@@ -81,6 +81,7 @@ def test_reviewer_queue(stack, new_page):
     tp.p.locator(".reject-reason").wait_for()
     assert tp.p.locator(".reject-reason").inner_text() == "单位名称与证明材料不符"
     tp.shot("22-trainee-rejected")
+    tp.assert_fits()
 
 
 def test_finance_reconciliation(stack, new_page, tmp_path):
@@ -143,6 +144,7 @@ def test_finance_reconciliation(stack, new_page, tmp_path):
     bp.p.get_by_role("button", name="提交退费申请").click()
     bp.p.get_by_text("退费申请已提交（已申请）").wait_for()
     bp.shot("32-trainee-refund-requested")
+    bp.assert_fits()
     refund = stack.ok("GET", f"/orders/{b_order}", token=b["token"])["refunds"][0]
     # Then finance finds it among the refunds to complete and records the bank transfer back
     page.goto("#/finance")
@@ -184,6 +186,7 @@ def test_unit_group_order(stack, new_page, tmp_path):
     p.get_by_label(f"选择 {staff[1]['name']}").check()
     assert p.locator("#group-total").inner_text() == "¥980.00"
     page.shot("40-unit-builder")
+    page.assert_fits()
 
     # When it creates the group order
     p.get_by_role("button", name="生成集体订单").click()
@@ -199,6 +202,7 @@ def test_unit_group_order(stack, new_page, tmp_path):
     result.get_by_role("button", name="上传汇款凭证").click()
     p.locator("#flash").get_by_text("汇款凭证已上传").wait_for()
     page.shot("41-unit-order")
+    page.assert_fits()
     order_id = result.locator(".group-order").get_attribute("data-order-id")
 
     # When finance confirms the remittance, both staff are paid

@@ -62,6 +62,7 @@ def test_trainee_journey(stack, new_page):
     assert "报名成功" in reg.inner_text()
     p.get_by_role("link", name="去交费").wait_for()
     page.shot("03-approved")
+    page.assert_fits()
 
     # And logging out and in again, with the keyboard only, lands on the same page
     p.get_by_role("button", name="退出").click()
@@ -97,6 +98,7 @@ def test_trainee_journey(stack, new_page):
     p.get_by_text("已复制").wait_for()
     assert p.evaluate("navigator.clipboard.readText()") == "在职培训+国家图书馆+李玥"
     page.shot("05-pay-bank-transfer")
+    page.assert_fits()
 
     # When they switch to Alipay and pay at the sandbox cashier
     p.reload()
@@ -128,6 +130,7 @@ def test_trainee_journey(stack, new_page):
     p.locator(".invoice [data-invoice-id]").wait_for()
     assert "已开具" in p.locator(".invoice").inner_text()
     page.shot("07-orders-invoice")
+    page.assert_fits()
     with p.expect_popup() as popup:
         p.get_by_role("button", name="下载发票").click()
     popup.value.close()
@@ -139,6 +142,7 @@ def test_trainee_journey(stack, new_page):
     p.get_by_role("link", name="学习 图书馆史").wait_for()
     assert p.locator(".courses li").count() == 10
     page.shot("08-courses")
+    page.assert_fits()
 
     # And watch the first course: the player has no download control and reports progress
     token = stack.login(email)
@@ -152,6 +156,7 @@ def test_trainee_journey(stack, new_page):
     p.wait_for_function("document.querySelector('video').dataset.credited === '60'")
     assert "已记录学习进度" in p.locator("#hb-status").inner_text()
     page.shot("09-player")
+    page.assert_fits()
 
     # Watching every course through (the clock moves a minute per round of reports)
     started = time.monotonic()
@@ -174,6 +179,7 @@ def test_trainee_journey(stack, new_page):
         fs.get_by_label("5 分（很好）").check()
     p.get_by_label("意见和建议").fill("课程很实用")
     page.shot("10-questionnaire")
+    page.assert_fits()
     p.get_by_role("button", name="提交问卷").click()
     p.get_by_role("heading", name="电子结业证书").wait_for()
 
@@ -189,6 +195,7 @@ def test_trainee_journey(stack, new_page):
     cert_no.wait_for()
     number = cert_no.inner_text()
     page.shot("11-certificate")
+    page.assert_fits()
 
     # And anyone can check it on the public page the certificate's QR code points to
     public = new_page()
@@ -197,6 +204,7 @@ def test_trainee_journey(stack, new_page):
     assert "30" in public.p.locator("dl").inner_text()
     assert "李玥" not in public.p.locator("dl").inner_text()  # the holder's name is masked
     public.shot("12-verify")
+    public.assert_fits()
     print(f"watching 10 courses through the API took {watch_seconds:.1f} s")
 
 
