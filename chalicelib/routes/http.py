@@ -194,7 +194,11 @@ def error_response(exc: AppError) -> Response:
 
 
 def _transient(exc: Exception) -> bool:
-    text = repr(exc)
+    # PynamoDB's errors carry AWS's code apart from their text (and a cancelled transaction
+    # its reasons): a throttled transaction is as transient as a throttled put.
+    codes = [getattr(exc, "cause_response_code", None)]
+    codes += [getattr(r, "code", None) for r in getattr(exc, "cancellation_reasons", None) or []]
+    text = repr(exc) + " " + " ".join(str(c) for c in codes if c)
     return any(s in text for s in ("Throttl", "ProvisionedThroughputExceeded", "RequestLimitExceeded",
                                    "ServiceUnavailable", "InternalServerError", "TransactionConflict"))
 
