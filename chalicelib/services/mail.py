@@ -41,9 +41,11 @@ def register_template(name: str, subject: str, body: str) -> None:
 
 
 def queue_mail(deps: Deps, mail_id: str, to_addr: str, template: str, params: dict[str, Any],
-               now: datetime) -> bool:
+               now: datetime, required: bool = False) -> bool:
     """Record the mail (at most once per `mail_id`) and try to send it now. Never raises for
-    a mail failure: the change it reports is already committed."""
+    a mail failure: the change it reports is already committed. `required`: a caller that
+    can be retried (a provider's notification) gets RetryLaterError when the mail could not
+    even be recorded, and queues it again on the retry (`mail_id` keeps it to one)."""
     subject, body = render(template, params)
     mail = Mail(mail_id=mail_id, to_addr=to_addr, subject=subject, body=body, template=template,
                 status="pending", pending="pending", created_at=now)
@@ -53,6 +55,9 @@ def queue_mail(deps: Deps, mail_id: str, to_addr: str, template: str, params: di
         if is_condition_failure(exc):
             return False  # this event's mail was already queued
         logger.exception("mail not recorded", extra={"template": template})
+        if required:
+            from chalicelib.errors import RetryLaterError
+            raise RetryLaterError("通知邮件未能记录，请稍后重试") from exc
         return False
     _try_send(deps, mail, now)
     return True
