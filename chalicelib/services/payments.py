@@ -99,6 +99,7 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
     key = store.txn_key(channel, txn_id)
     owner = store.guard_owner(key)
     if owner:
+        redo_after_credit(deps, owner, now)
         return {"result": "already", "payment_id": owner}
     order = store.get_order(order_id) if order_id else None
     if order is None:
@@ -167,6 +168,22 @@ def _owner_email(order: Order) -> str | None:
         return None
 
 
+def redo_after_credit(deps: Deps, payment_id: str, now: datetime) -> None:
+    """A repeat of a confirmation that was already credited finishes what the first one
+    may not have (it failed or its Lambda died after the commit): the group's members and
+    the trainee's mail. Both are idempotent (member transitions, the mail's id)."""
+    payment = store.get_payment(payment_id)
+    if payment is None or payment.disposition != PaymentDisposition.CREDITED.value:
+        return
+    order = store.get_order(payment.order_id)
+    if order is None:
+        return
+    reg = None
+    if order.kind != OrderKind.GROUP.value and order.registration_ids:
+        reg = regs.get(list(order.registration_ids)[0])
+    _after_credit(deps, order, payment, reg, payment.received_at or now)
+
+
 def _after_credit(deps: Deps, order: Order, payment: Payment, reg: Registration | None,
                   now: datetime) -> None:
     edition = editions.get_edition(deps, order.edition_id)
@@ -181,7 +198,8 @@ def _after_credit(deps: Deps, order: Order, payment: Payment, reg: Registration 
             "edition_title": edition.title, "order_id": order.order_id,
             "paid_at": iso(now), "amount_yuan": yuan(payment.amount_fen),
             "channel_label": CHANNEL_LABELS.get(payment.channel, payment.channel),
-            "card_line": "\n本次为公务卡支付，发票与收据将注明。" if order.official_card else ""}, now)
+            "card_line": "\n本次为公务卡支付，发票与收据将注明。" if order.official_card else ""}, now,
+            required=True)
 
 
 def _after_auto_refund(deps: Deps, order: Order, payment: Payment, refund: Refund,
