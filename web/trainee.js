@@ -181,8 +181,8 @@ function orderInstructions(ed, order) {
     h("dt", {}, "状态"), h("dd", {}, badge(order.status)))];
   if (order.status === "open") {
     if (order.pay_url) {
-      parts.push(h("p", {}, h("a", { class: "btn btn-primary", href: order.pay_url, id: "pay-link" }, "前往支付宝付款")),
-        h("p", { class: "small muted" }, "付款完成后返回本页，点击“刷新交费状态”。"));
+      parts.push(h("p", {}, h("a", { class: "btn btn-primary", href: order.pay_url, id: "pay-link", target: "_blank", rel: "noopener" }, "前往支付宝付款")),
+        h("p", { class: "small muted" }, "收银台在新页面打开；付款完成后本页会自动更新交费状态。"));
     } else if (order.code_url) {
       const svg = qrSvg(order.code_url, { label: "微信支付二维码" });
       parts.push(h("div", { class: "qr-box", id: "wechat-qr" }), h("p", { class: "small", style: "text-align:center" }, "请使用微信“扫一扫”扫描二维码付款"));
@@ -191,7 +191,33 @@ function orderInstructions(ed, order) {
       parts.push(bankBlock(ed, order));
     }
   }
-  return h("div", { class: "order stack", dataset: { orderId: order.order_id } }, ...parts);
+  const box = h("div", { class: "order stack", dataset: { orderId: order.order_id } }, ...parts);
+  if (order.status === "open" && (order.pay_url || order.code_url) && order.kind !== "group") watchPaid(order, box);
+  return box;
+}
+
+/** While an online order's instructions are on screen, look every few seconds whether the
+ * provider's notification has marked the registration paid; then show it. */
+function watchPaid(order, box) {
+  const registrationId = (order.registration_ids || [])[0] || order.registration_id;
+  if (!registrationId) return;
+  const timer = setInterval(async () => {
+    if (!box.isConnected) {
+      clearInterval(timer);
+      return;
+    }
+    try {
+      const mine = await get("/registrations/mine");
+      const reg = mine.registrations.find((r) => r.registration_id === registrationId);
+      if (reg && reg.payment_status === "paid" && box.isConnected) {
+        clearInterval(timer);
+        flash("交费成功", "success");
+        go("pay", registrationId);
+      }
+    } catch {
+      clearInterval(timer); // signed out or offline: the refresh button still works
+    }
+  }, 3000);
 }
 
 async function payPage(main, registrationId) {

@@ -6,7 +6,7 @@ import pytest
 
 import time
 
-from tests.browser.conftest import PASSWORD, unique_email
+from tests.browser.conftest import PASSWORD, SHOTS, unique_email
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
 
@@ -104,13 +104,16 @@ def test_trainee_journey(stack, new_page):
     p.reload()
     p.get_by_label("支付宝").check()
     p.get_by_role("button", name="确认交费方式").click()
-    p.get_by_role("link", name="前往支付宝付款").click()
-    p.wait_for_url("**/dev/pay/**")
-    page.shot("06-sandbox-cashier")
-    p.get_by_role("button", name="确认支付").click()
-    p.wait_for_load_state()
-    # Then back on the platform the registration is paid
-    page.goto(f"#/pay/{registration_id}")
+    with p.expect_popup() as popup:
+        p.get_by_role("link", name="前往支付宝付款").click()
+    cashier = popup.value
+    cashier.wait_for_load_state()
+    assert "/dev/pay/" in cashier.url
+    cashier.screenshot(path=str(SHOTS / "06-sandbox-cashier.png"), full_page=True)
+    cashier.get_by_role("button", name="确认支付").click()
+    cashier.wait_for_load_state()
+    cashier.close()
+    # Then the platform's page notices the payment by itself
     p.locator("#paid-note").wait_for()
     page.goto("#/home")
     assert p.locator(".registration").get_attribute("data-status") == "approved"
