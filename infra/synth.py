@@ -148,6 +148,7 @@ def main() -> None:
             restore_layers()
         else:
             save_layers()
+            tidy()
         return
     context = dict(kv.split("=", 1) for kv in args.context)
     out = Path(args.out)
