@@ -415,7 +415,12 @@ async function learnPage(main) {
     return;
   }
   const courses = data.courses || [];
-  if (data.enrolled === false) {
+  if (data.learning_open === false) {
+    const before = appNow() < new Date(data.learning_opens || ed.windows.learning.opens).getTime();
+    main.append(card("在线学习", h("p", { class: "alert alert-info", id: "learning-closed" }, before
+      ? `在线学习将于 ${when(data.learning_opens || ed.windows.learning.opens)} 开始，届时即可选学和观看课程。`
+      : `在线学习已于 ${when(data.learning_closes || ed.windows.learning.closes)} 结束，不能补学。`)));
+  } else if (data.enrolled === false) {
     const btn = h("button", { type: "button", class: "btn btn-primary", id: "enroll" }, "选学本届全部课程");
     btn.addEventListener("click", () => busy(btn, async () => {
       await post("/learning/enroll", {});
@@ -430,7 +435,7 @@ async function learnPage(main) {
       h("strong", {}, c.title), h("span", { class: "small muted" }, `${c.hours} 学时`),
       c.completed ? h("span", { class: "badge badge-done" }, "学习完") : null),
     progress(c.credited_s || 0, c.required_s || 1, `${c.title} 学习进度`),
-    data.enrolled === false ? null : h("p", {}, h("a", { class: "btn btn-small", href: `#/play/${c.course_id}`, "aria-label": `学习 ${c.title}` }, c.credited_s ? "继续学习" : "开始学习")))));
+    data.enrolled === false || data.learning_open === false ? null : h("p", {}, h("a", { class: "btn btn-small", href: `#/play/${c.course_id}`, "aria-label": `学习 ${c.title}` }, c.credited_s ? "继续学习" : "开始学习")))));
   main.append(card(`课程（已学完 ${done}/${courses.length}）`,
     progress(done, courses.length || 1, "全部课程完成度"),
     h("p", { class: "small muted" }, `学习截止：${when(ed.windows.learning.closes)}，过期不能补学。视频仅供在线观看，禁止录制、下载和转播。`),
