@@ -1,7 +1,8 @@
 // Staff pages: the review queue (reviewer, admin); finance (statement reconciliation, open
 // transfers and group confirmations, refunds to complete, overdue transfers); admin (the
 // edition editor, the members roster import, the report with charts and exports).
-import { get, post, put, sheetType, upload } from "./api.js";
+import { get, getSession, post, put, sheetType, upload } from "./api.js";
+import { API_BASE } from "./config.js";
 import { barChart, funnelChart, lineChart } from "./chart.js";
 import { go } from "./app.js";
 import {
@@ -383,8 +384,6 @@ async function rosterPage(main) {
 // --- admin: report ---------------------------------------------------------------------
 async function downloadExport(path, filename, button) {
   await busy(button, async () => {
-    const { getSession } = await import("./api.js");
-    const { API_BASE } = await import("./config.js");
     const resp = await fetch(API_BASE + path, { headers: { Authorization: `Bearer ${getSession().token}` } });
     if (!resp.ok) {
       const data = await resp.json().catch(() => null);
