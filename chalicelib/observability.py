@@ -41,3 +41,12 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
 logger = Logger(service=SERVICE, logger_formatter=MaskingFormatter())
 metrics = Metrics(namespace="LscTraining", service=SERVICE)
 tracer = Tracer(service=SERVICE, disabled=True)  # enabled by POWERTOOLS_TRACE_DISABLED=false on AWS
+
+
+def count(name: str, value: int = 1) -> None:
+    """One CloudWatch metric point (Powertools EMF, namespace LscTraining, dimension
+    service): what the alarms in infra/ watch (JobRunCompleted, WebhookRejected, ...)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace="LscTraining",
+                       default_dimensions={"service": SERVICE}):
+        pass

@@ -24,19 +24,12 @@ def on_schedule(context: Any = None, budget_s: float | None = None) -> dict[str,
 
 def _emit_metrics(report: dict[str, Any]) -> None:
     """JobRunCompleted once per finished invocation (infra alarms when it is missing for two
-    hours), JobRunFailed per failed run (Powertools EMF, namespace LscTraining)."""
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
-
-    from chalicelib.observability import SERVICE
+    hours), JobRunFailed per failed run."""
+    from chalicelib.observability import count
+    count("JobRunCompleted")
     failed = sum(1 for r in report["ran"] if r["status"] == "failed")
-    dims = {"service": SERVICE}
-    with single_metric(name="JobRunCompleted", unit=MetricUnit.Count, value=1,
-                       namespace="LscTraining", default_dimensions=dims):
-        pass
     if failed:
-        with single_metric(name="JobRunFailed", unit=MetricUnit.Count, value=failed,
-                           namespace="LscTraining", default_dimensions=dims):
-            pass
+        count("JobRunFailed", failed)
 
 
 def current_edition_id(deps: Any) -> str | None:

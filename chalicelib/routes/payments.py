@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.observability import count
 from chalicelib.routes.http import Ctx, route
 from chalicelib.services import orders, payments
 
@@ -90,12 +91,22 @@ def cancel_order(ctx: Ctx, order_id: str) -> dict[str, Any]:
 
 
 # --- provider webhooks (public; trust comes from the signature) ----------------------------
+def observe_webhook(status: int) -> None:
+    """The metrics infra/ alarms on: refused notifications (forged, stale, probes) and
+    failures the provider will retry."""
+    if status >= 500:
+        count("WebhookFailed")
+    elif status >= 400:
+        count("WebhookRejected")
+
+
 @route(bp, "/webhooks/alipay", "POST", summary="支付宝异步通知（表单，RSA2 签名）；应答 success",
        raw=True, content_types=("application/x-www-form-urlencoded", "text/plain"),
        tags=("webhooks",), errors=(400, 503))
 def alipay_webhook(ctx: Ctx) -> Response:
     status, body = payments.handle_alipay(ctx.deps, ctx.request.raw_body or b"", ctx.now,
                                           getattr(bp, "lambda_context", None))
+    observe_webhook(status)
     return Response(body=body, status_code=status, headers={"Content-Type": "text/plain"})
 
 
@@ -106,6 +117,7 @@ def wechatpay_webhook(ctx: Ctx) -> Response:
     headers = {k.lower(): v for k, v in (ctx.request.headers or {}).items()}
     status, answer = payments.handle_wechatpay(ctx.deps, ctx.request.raw_body or b"", headers, ctx.now,
                                                getattr(bp, "lambda_context", None))
+    observe_webhook(status)
     if answer is None:
         return Response(body="", status_code=status)
     import json
