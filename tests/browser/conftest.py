@@ -188,10 +188,17 @@ class Page:
         self.p.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     def assert_fits(self) -> None:
-        """Readable at the viewport's width: nothing makes the page scroll sideways."""
+        """Readable at the viewport's width (nothing makes the page scroll sideways), and
+        every control has a name a screen reader can say."""
         width = self.p.evaluate("document.documentElement.scrollWidth")
         viewport = self.p.viewport_size["width"]
         assert width <= viewport, f"page is {width}px wide at a {viewport}px viewport"
+        unnamed = self.p.evaluate("""() => [...document.querySelectorAll(
+              "input:not([type=hidden]), select, textarea, button, a[href]")]
+            .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+              && !(el.tagName === "BUTTON" || el.tagName === "A" ? el.textContent.trim() : ""))
+            .map((el) => el.outerHTML.slice(0, 120))""")
+        assert unnamed == [], f"controls without a label: {unnamed}"
 
     def check_console(self) -> None:
         assert not self.errors, f"console errors: {self.errors}"
