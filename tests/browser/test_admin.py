@@ -61,6 +61,7 @@ def test_admin_roster_editor_and_report(stack, new_page, tmp_path):
     assert p.locator("#chart-daily svg circle").count() >= 1
     assert p.locator("#chart-income svg rect").count() == 3
     page.shot("50-admin-report")
+    page.assert_fits()
 
     # And the questionnaire results download as an XLSX workbook
     with p.expect_download() as download:

@@ -65,6 +65,7 @@ def test_reviewer_queue(stack, new_page):
     assert p.locator("#review-list tbody tr").count() == 2
     p.get_by_label("全选当前显示").check()
     page.shot("20-review-queue")
+    page.assert_fits()
     p.get_by_role("button", name="批量通过（2）").click()
     p.get_by_text("批量通过 2 条").wait_for()
     assert p.locator("#bulk-progress [role=progressbar]").count() == 0 or True
@@ -118,6 +119,7 @@ def test_finance_reconciliation(stack, new_page, tmp_path):
     assert orders[a["name"]]["order_id"] in result.inner_text()
     assert "货款" in result.inner_text()
     page.shot("30-finance-matches")
+    page.assert_fits()
 
     # When finance confirms the proposed match
     p.locator("#statement-result").get_by_role("button", name="确认到账").first.click()
@@ -155,6 +157,7 @@ def test_finance_reconciliation(stack, new_page, tmp_path):
     order = stack.ok("GET", f"/orders/{orders[b['name']]['order_id']}", token=b["token"])
     assert [r["status"] for r in order["refunds"]] == ["done"]
     page.shot("31-finance-refund-done")
+    page.assert_fits()
 
 
 def test_unit_group_order(stack, new_page, tmp_path):
