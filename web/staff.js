@@ -158,6 +158,18 @@ async function reviewPage(main) {
 }
 
 // --- finance ---------------------------------------------------------------------------
+// Open transfer orders by id (filled by the open-transfers section): shown next to the
+// statement's proposed matches, so finance can compare memo and amount before confirming.
+const openOrders = new Map();
+
+function orderSummary(orderId) {
+  const o = openOrders.get(orderId);
+  if (!o) return orderId;
+  return h("div", {}, h("div", {}, orderId), h("div", { class: "small muted" },
+    `${yuan(o.amount_fen)} · ${o.kind === "group" ? `集体 ${o.members} 人` : o.payer_name || ""}`),
+  h("div", { class: "small memo" }, o.memo || ""));
+}
+
 async function confirmTransfer(orderId, body) {
   return post(`/admin/orders/${encodeURIComponent(orderId)}/confirm-transfer`, body);
 }
@@ -221,10 +233,10 @@ function renderMatches(out, res) {
   out.append(h("p", { role: "status", id: "statement-summary" },
     `新导入 ${res.imported ?? "—"} 行，已导入过 ${res.known ?? 0} 行；建议匹配 ${res.matches.length}，待定 ${res.ambiguous.length}，未匹配 ${res.unmatched.length}。`));
   out.append(h("h3", {}, "建议匹配（请核对后确认）"));
-  out.append(table(["流水", "订单", "可信度", "操作"], res.matches.map((m) => {
+  out.append(table(["流水", "订单（金额 · 付款人 · 附言）", "可信度", "操作"], res.matches.map((m) => {
     const cell = h("div", { class: "stack" });
     cell.append(confirmButton("确认到账", m.order_id, { line_id: m.line_id }, replaceWith(cell)), correctForm(m.line_id, replaceWith(cell)));
-    return [m.line_id, m.order_id, m.confidence === "high" ? "高" : "中", cell];
+    return [m.line_id, orderSummary(m.order_id), m.confidence === "high" ? "高" : "中", cell];
   }), "建议匹配"));
   if (res.ambiguous.length) {
     out.append(h("h3", {}, "待定（多个可能的订单）"));
@@ -250,6 +262,8 @@ function renderMatches(out, res) {
 
 async function openTransfersSection() {
   const res = await get("/admin/transfers/open");
+  openOrders.clear();
+  for (const o of res.orders) openOrders.set(o.order_id, o);
   const body = h("div", {});
   const manual = h("form", { class: "filters", "aria-label": "无流水时按订单确认" },
     field("订单号", "order_id", { required: true }),
