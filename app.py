@@ -5,7 +5,8 @@ from typing import Any
 
 from chalice import Chalice, Cron
 
-from chalicelib.routes import admin, core, invoices, jobs, learning, payments, refunds, registrations
+from chalicelib.routes import (admin, core, invoices, jobs, learning, payments, privacy, refunds,
+                               registrations, reports)
 from chalicelib.routes.http import Ctx, auth_blueprint, route
 from chalicelib.settings import dev_routes_enabled
 
@@ -14,23 +15,14 @@ app.api.binary_types.extend([
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/octet-stream", "application/pdf", "image/png", "image/jpeg"])
 
-app.register_blueprint(auth_blueprint)
-app.register_blueprint(core.bp)
-app.register_blueprint(registrations.bp)
-app.register_blueprint(admin.bp)
-app.register_blueprint(payments.bp)
-app.register_blueprint(refunds.bp)
-app.register_blueprint(invoices.bp)
-app.register_blueprint(learning.bp)
-app.register_blueprint(jobs.bp)
-from chalicelib.routes import reports; app.register_blueprint(reports.bp)  # noqa: E402,E702 - reports for the web
-from chalicelib.routes import privacy; app.register_blueprint(privacy.bp)  # noqa: E402,E702 - personal data
+for blueprint in (auth_blueprint, core.bp, registrations.bp, admin.bp, payments.bp, refunds.bp,
+                  invoices.bp, learning.bp, jobs.bp, reports.bp, privacy.bp):
+    app.register_blueprint(blueprint)
 
 if dev_routes_enabled():  # never registered in a deployed stage
-    from chalicelib.routes import dev, web
-    app.register_blueprint(dev.bp)
-    from chalicelib.routes import dev_pay; app.register_blueprint(dev_pay.bp)  # noqa: E702 - sandbox cashier
-    from chalicelib.routes import dev_jobs
+    from chalicelib.routes import dev, dev_jobs, dev_pay, web
+    app.register_blueprint(dev.bp)  # the dev clock and mailbox
+    app.register_blueprint(dev_pay.bp)  # the sandbox cashier
     app.register_blueprint(dev_jobs.bp)  # POST /dev/jobs/run
     app.register_blueprint(web.bp)  # the static web/ front end (prod: S3 + CloudFront)
 
