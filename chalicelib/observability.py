@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 # Service name differs from the Chalice app name ("lsc-training") on purpose: when they are
@@ -40,7 +40,17 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(service=SERVICE, logger_formatter=MaskingFormatter())
 metrics = Metrics(namespace="LscTraining", service=SERVICE)
-tracer = Tracer(service=SERVICE, disabled=True)  # enabled by POWERTOOLS_TRACE_DISABLED=false on AWS
+
+
+def __getattr__(name: str) -> Any:
+    """`tracer`, built on first use: Powertools' Tracer imports the X-Ray SDK, 1-2 s of every
+    cold start (bench/cold_start.py, docs/performance.md), and no request path uses it."""
+    if name == "tracer":
+        from aws_lambda_powertools import Tracer
+        tracer = Tracer(service=SERVICE, disabled=True)  # enabled by POWERTOOLS_TRACE_DISABLED=false on AWS
+        globals()["tracer"] = tracer
+        return tracer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def count(name: str, value: int = 1) -> None:
