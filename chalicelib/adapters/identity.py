@@ -29,12 +29,20 @@ class TokenError(Exception):
 class CognitoIdentity:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._cognito = client(settings, "cognito-idp")
+        self._cognito_client: Any = None
         self._pool_id = settings.user_pool_id
         self._client_id = settings.user_pool_client_id
         self._jwks: dict[str, Any] | None = None
         self._jwks_at = 0.0
         self._lock = threading.Lock()
+
+    @property
+    def _cognito(self) -> Any:
+        """The Cognito client, built on first use: verifying a token (most requests) needs
+        only the JWKS, and building the client costs ~0.15 s of a cold start."""
+        if self._cognito_client is None:
+            self._cognito_client = client(self.settings, "cognito-idp")
+        return self._cognito_client
 
     # --- the pool -------------------------------------------------------------------
     @property
