@@ -114,7 +114,12 @@ def approve(deps: Deps, registration_id: str, actor: str, now: datetime) -> dict
             return view(current)
         raise ConflictError(f"该报名当前状态为 {current.status}，不能通过", code="INVALID_STATE",
                             status=current.status)
-    reg.refresh(consistent_read=True)
+    # What the conditional transaction wrote, applied here instead of read back: nothing
+    # else changes a pending registration (orders and payments need it approved).
+    reg.status = RegistrationStatus.APPROVED.value
+    reg.edition_status = f"{reg.edition_id}#{reg.status}"
+    reg.version = (reg.version or 0) + 1
+    reg.reviewed_at, reg.reviewed_by = now, actor
     mail.queue_mail(deps, f"registration.approved#{reg.registration_id}", reg.email,
                     "registration.approved",
                     {"name": reg.name, "edition_title": _edition_title(deps, reg),
