@@ -111,8 +111,9 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
     if amount_fen != order.amount_fen:
         return _flag(channel, txn_id, order_id, amount_fen, "amount_mismatch",
                      f"订单金额 {order.amount_fen} 分，通知金额 {amount_fen} 分", raw, now)
-    for _attempt in range(6):
-        order = store.get_order(order.order_id) or order
+    for attempt in range(6):
+        if attempt:  # the last transaction lost a race: decide on the order as it is now
+            order = store.get_order(order.order_id) or order
         disposition, reg, other = _decide(deps, order, now)
         payment = Payment(
             payment_id=new_id("P"), order_id=order.order_id, edition_id=order.edition_id,
