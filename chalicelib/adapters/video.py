@@ -9,10 +9,11 @@ Two signers, chosen per edition (`Edition.video_delivery`):
   process from Secrets Manager."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from chalicelib.clock import system_now
 from chalicelib.adapters.storage import storage
 from chalicelib.domain.edition import Edition, VideoDelivery
 
@@ -54,7 +55,7 @@ class CloudFrontVideoSigner:
             self._domain = "https://" + self._domain
         self._key_pair_id = key_pair_id
         self._key = serialization.load_pem_private_key(private_key_pem, password=None)
-        self._real_now = real_now or (lambda: datetime.now(UTC))
+        self._real_now = real_now or system_now  # real time, from the clock module
 
     def _rsa_sign(self, message: bytes) -> bytes:
         from cryptography.hazmat.primitives import hashes
