@@ -53,20 +53,25 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def stack(moto_endpoint: str) -> Iterator[Any]:
-    """Fresh tables and buckets (own prefix), the editions seeded; returns the app's Deps."""
+def fresh_stack(prefix: str) -> Any:
+    """Fresh tables and buckets under `prefix`, the editions seeded; returns the app's Deps."""
     from chalicelib.services.context import get_deps, reset_deps
     from chalicelib.settings import load_settings
     from devtools.bootstrap import create_resources, seed
-    prefix = f"t{next(_prefixes)}-"
     os.environ["TABLE_PREFIX"] = prefix
     os.environ["BUCKET_PREFIX"] = prefix
     reset_deps()
     settings = load_settings()
     create_resources(settings)
     seed(settings, staff=False)
-    yield get_deps()
+    return get_deps()
+
+
+@pytest.fixture
+def stack(moto_endpoint: str) -> Iterator[Any]:
+    """Every test gets its own tables and buckets (a new prefix)."""
+    from chalicelib.services.context import reset_deps
+    yield fresh_stack(f"t{next(_prefixes)}-")
     reset_deps()
 
 

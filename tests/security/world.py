@@ -56,17 +56,9 @@ class World:
 
 def fresh_stack() -> tuple[str, Any]:
     """Like tests/conftest.py's `stack`, for a module: own prefix, tables, buckets, editions."""
-    from chalicelib.services.context import get_deps, reset_deps
-    from chalicelib.settings import load_settings
-    from devtools.bootstrap import create_resources, seed
+    from tests.conftest import fresh_stack as build
     prefix = f"h{os.getpid() % 10000}x{next(_prefixes)}-"
-    os.environ["TABLE_PREFIX"] = prefix
-    os.environ["BUCKET_PREFIX"] = prefix
-    reset_deps()
-    settings = load_settings()
-    create_resources(settings)
-    seed(settings, staff=False)
-    return prefix, get_deps()
+    return prefix, build(prefix)
 
 
 def _paid_by_transfer(api: Api, deps: Any, token: str, rid: str, serial: str) -> str:
