@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator
 
-PASSWORD = "Passw0rd!x"
+from devtools.appclient import PASSWORD, AppClient, unique_email  # noqa: F401 - used by bench modules
 _prefixes = itertools.count(1)
 _state: dict[str, Any] = {}
 
@@ -320,7 +320,7 @@ def parse_at(text: str) -> datetime:
 
 
 # --- the app through chalice's test client ------------------------------------------------
-class Api:
+class Api(AppClient):
     """The app through chalice's test client (stage "test"): the real routes, authorizer
     and view boundary."""
 
@@ -328,61 +328,11 @@ class Api:
         from chalice.test import Client
 
         from app import app
-        self.deps = deps
         self._cm = Client(app, stage_name="test")
-        self.c = self._cm.__enter__()
+        super().__init__(self._cm.__enter__(), deps)
 
     def close(self) -> None:
         self._cm.__exit__(None, None, None)
-
-    def call(self, method: str, path: str, token: str | None = None, json: Any = None,
-             body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
-        import json as _json
-        h = dict(headers or {})
-        if token:
-            h["Authorization"] = f"Bearer {token}"
-        if json is not None:
-            body = _json.dumps(json, ensure_ascii=False).encode()
-            h.setdefault("Content-Type", "application/json")
-        resp = getattr(self.c.http, method.lower())(path, headers=h, body=body)
-        ctype = resp.headers.get("Content-Type", "")
-        resp.data = _json.loads(resp.body) if resp.body and ctype.startswith(
-            "application/json") else None
-        return resp
-
-    def get(self, path: str, token: str | None = None, **kw: Any) -> Any:
-        return self.call("GET", path, token, **kw)
-
-    def post(self, path: str, token: str | None = None, json: Any = None, **kw: Any) -> Any:
-        return self.call("POST", path, token, json=json, **kw)
-
-    def signup(self, email: str | None = None, name: str = "张三") -> tuple[str, str]:
-        email = email or unique_email()
-        r = self.post("/auth/signup", json={"email": email, "password": PASSWORD,
-                                             "name": name, "phone": "13800138000"})
-        assert r.status_code == 201, r.body
-        return email, self.login(email)
-
-    def login(self, email: str) -> str:
-        r = self.post("/auth/login", json={"email": email, "password": PASSWORD})
-        assert r.status_code == 200, r.body
-        return str(r.data["id_token"])
-
-    def staff(self, role: str) -> str:
-        from chalicelib.services import accounts
-        email = unique_email(role)
-        accounts.sign_up(self.deps, email=email, password=PASSWORD, name=f"{role}员",
-                         phone=None, kind="staff", unit_name=None, credit_code=None,
-                         now=self.deps.now(), group=role)
-        return self.login(email)
-
-    def register(self, token: str, unit_name: str = "国家图书馆") -> Any:
-        return self.post("/registrations", token, json={
-            "unit_name": unit_name, "job_title": "馆员", "region": "北京"})
-
-
-def unique_email(tag: str = "u") -> str:
-    return f"{tag}-{uuid.uuid4().hex[:10]}@example.com"
 
 
 def sub_of(token: str) -> str:

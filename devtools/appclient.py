@@ -1,0 +1,65 @@
+"""The app through chalice's test client (stage "test": the real routes, authorizer and
+view boundary), with helpers that sign people up. Used by the tests and `make bench`."""
+from __future__ import annotations
+
+import json as _json
+import uuid
+from typing import Any
+
+PASSWORD = "Passw0rd!x"
+
+
+def unique_email(tag: str = "u") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+class AppClient:
+    def __init__(self, client: Any, deps: Any) -> None:
+        self.c = client
+        self.deps = deps
+
+    def call(self, method: str, path: str, token: str | None = None, json: Any = None,
+             body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        if json is not None:
+            body = _json.dumps(json, ensure_ascii=False).encode()
+            h.setdefault("Content-Type", "application/json")
+        resp = getattr(self.c.http, method.lower())(path, headers=h, body=body)
+        resp.data = _json.loads(resp.body) if resp.body and resp.headers.get(
+            "Content-Type", "").startswith("application/json") else None
+        return resp
+
+    def get(self, path: str, token: str | None = None, **kw: Any) -> Any:
+        return self.call("GET", path, token, **kw)
+
+    def post(self, path: str, token: str | None = None, json: Any = None, **kw: Any) -> Any:
+        return self.call("POST", path, token, json=json, **kw)
+
+    def signup(self, email: str | None = None, name: str = "张三", phone: str = "13800138000",
+               **extra: Any) -> tuple[str, str]:
+        """Sign up and log in; returns (email, id_token)."""
+        email = email or unique_email()
+        r = self.post("/auth/signup", json={"email": email, "password": PASSWORD, "name": name,
+                                             "phone": phone, **extra})
+        assert r.status_code == 201, r.body
+        return email, self.login(email)
+
+    def login(self, email: str, password: str = PASSWORD) -> str:
+        r = self.post("/auth/login", json={"email": email, "password": password})
+        assert r.status_code == 200, r.body
+        return str(r.data["id_token"])
+
+    def staff(self, role: str) -> str:
+        """A staff member with `role` (a Cognito group), logged in."""
+        from chalicelib.services import accounts
+        email = unique_email(role)
+        accounts.sign_up(self.deps, email=email, password=PASSWORD, name=f"{role}员",
+                         phone=None, kind="staff", unit_name=None, credit_code=None,
+                         now=self.deps.now(), group=role)
+        return self.login(email)
+
+    def register(self, token: str, unit_name: str = "国家图书馆", **extra: Any) -> Any:
+        return self.post("/registrations", token, json={
+            "unit_name": unit_name, "job_title": "馆员", "region": "北京", **extra})
