@@ -5,10 +5,16 @@ from typing import Any
 
 from chalice import Chalice, Cron
 
-from chalicelib.routes import (admin, core, invoices, jobs, learning, payments, privacy, refunds,
-                               registrations, reports)
-from chalicelib.routes.http import Ctx, auth_blueprint, route
-from chalicelib.settings import dev_routes_enabled
+from chalicelib.editions import routes as admin
+from chalicelib.identity import routes as core, privacy_routes as privacy
+from chalicelib.invoicing import routes as invoices
+from chalicelib.jobs import routes as jobs
+from chalicelib.learning import routes as learning
+from chalicelib.billing import routes as payments, refund_routes as refunds
+from chalicelib.registration import routes as registrations
+from chalicelib.reports import routes as reports
+from chalicelib.platform.http import Ctx, auth_blueprint, route
+from chalicelib.platform.settings import dev_routes_enabled
 
 app = Chalice(app_name="lsc-training")
 app.api.binary_types.extend([
@@ -20,7 +26,7 @@ for blueprint in (auth_blueprint, core.bp, registrations.bp, admin.bp, payments.
     app.register_blueprint(blueprint)
 
 if dev_routes_enabled():  # never registered in a deployed stage
-    from chalicelib.routes import dev, dev_jobs, dev_pay, web
+    from chalicelib.dev import routes as dev, jobs_routes as dev_jobs, cashier_routes as dev_pay, web
     app.register_blueprint(dev.bp)  # the dev clock and mailbox
     app.register_blueprint(dev_pay.bp)  # the sandbox cashier
     app.register_blueprint(dev_jobs.bp)  # POST /dev/jobs/run
@@ -29,7 +35,7 @@ if dev_routes_enabled():  # never registered in a deployed stage
 
 @route(app, "/openapi.json", summary="本 API 的 OpenAPI 3 文档", tags=("core",))
 def openapi(ctx: Ctx) -> dict[str, Any]:
-    from chalicelib.openapi import build_document
+    from chalicelib.platform.openapi import build_document
     return build_document()
 
 

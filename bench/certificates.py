@@ -1,5 +1,5 @@
 """Benchmark 4: certificates. The generation time and PDF size of one e-certificate
-(chalicelib/adapters/certificate_pdf.render, as GET /certificates/mine/download makes it)
+(chalicelib/certificates/pdf.render, as GET /certificates/mine/download makes it)
 against a bare fpdf2 page with the same font and the same text (the floor); then a batch of
 1,000 certificates with distinct holders, generated one after another in one process (a
 warm Lambda on 1 June). The batch stops at a time budget and says how far it got."""
@@ -19,8 +19,8 @@ UNITS = ("国家图书馆", "上海图书馆", "首都图书馆", "浙江图书�
 
 
 def _data(i: int, rng: random.Random) -> Any:
-    from chalicelib.adapters.certificate_pdf import CertificateData
-    from chalicelib.clock import parse_instant, shanghai
+    from chalicelib.certificates.pdf import CertificateData
+    from chalicelib.platform.clock import parse_instant, shanghai
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
     return CertificateData(
         certificate_no=f"LSC2026-{i:06d}-{i % 10}", holder_name=name,
@@ -35,7 +35,7 @@ def _data(i: int, rng: random.Random) -> Any:
 
 def _texts(d: Any) -> list[str]:
     """Every string the certificate prints (the floor prints the same)."""
-    from chalicelib.adapters.certificate_pdf import _date, _hours
+    from chalicelib.certificates.pdf import _date, _hours
     body = (f"    您于{_date(d.learning_from)}至{_date(d.learning_to)}参加{d.organizer}"
             f"举办的“{d.training_title}”，完成全部{d.course_count}门课程的在线学习，"
             f"共计 {_hours(d.hours)} 学时，准予结业。特发此证。")
@@ -74,8 +74,8 @@ def _interleaved(a: Any, b: Any, k: int) -> tuple[float, bytes, float, bytes]:
 
 def run(quick: bool = False, batch: int | None = None,
         budget_s: float | None = None) -> list[dict[str, Any]]:
-    from chalicelib.adapters.certificate_pdf import render
-    from chalicelib.adapters.fonts import cjk_face_index, cjk_font_path
+    from chalicelib.certificates.pdf import render
+    from chalicelib.platform.fonts import cjk_face_index, cjk_font_path
     path = cjk_font_path()
     font, face = str(path), cjk_face_index(path)
     rng = random.Random(2026)

@@ -85,7 +85,7 @@ def per_trainee(steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
              measure: bool) -> dict[str, Any]:
     """One trainee from sign-up to certificate verification; returns the calls per step."""
-    from chalicelib.services.sandbox import alipay_notification
+    from chalicelib.dev.sandbox import alipay_notification
     out: dict[str, Any] = {}
     clock = deps.clock
     clock.set(parse_at("2026-04-05T10:00:00+08:00"))
@@ -148,8 +148,8 @@ def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
 def _complete_all(deps: Any, sub: str) -> None:
     """Credit every course's required time on the progress items (what weeks of heartbeats
     would do; the crediting itself is what the heartbeat step measures)."""
-    from chalicelib.services import editions
-    from chalicelib.store.learning import Progress, learner_key
+    from chalicelib.editions import service as editions
+    from chalicelib.learning.repository import Progress, learner_key
     edition = editions.get_current(deps)
     for c in edition.courses:
         item = Progress.get(learner_key(edition.edition_id, sub), c.course_id)
@@ -158,7 +158,7 @@ def _complete_all(deps: Any, sub: str) -> None:
 
 
 def _answers(deps: Any) -> dict[str, Any]:
-    from chalicelib.services import editions
+    from chalicelib.editions import service as editions
     edition = editions.get_current(deps)
     return {q.question_id: (5 if q.type == "rating" else "讲得很好") for q in edition.questions()}
 
@@ -167,9 +167,9 @@ def _dev_overhead(api: Api, deps: Any, ids: dict[str, Any]) -> dict[str, Any]:
     """The same heartbeat in the test/dev stage's own mode: the dev clock offset and the
     edition are read from storage on every request."""
     from bench.harness import dev_clock_deps, install
-    from chalicelib.clock import system_now
-    from chalicelib.services.context import DEV_CLOCK_KEY
-    from chalicelib.store.kv import put_value
+    from chalicelib.platform.clock import system_now
+    from chalicelib.platform.deps import DEV_CLOCK_KEY
+    from chalicelib.platform.store.kv import put_value
     target = parse_at("2026-06-02T10:00:00+08:00")
     put_value(DEV_CLOCK_KEY, (target - system_now()).total_seconds())
     dev_clock_deps(deps)
@@ -183,7 +183,7 @@ def _dev_overhead(api: Api, deps: Any, ids: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    from chalicelib.adapters.payments.sandbox_keys import make_sandbox_keys
+    from chalicelib.dev.sandbox_keys import make_sandbox_keys
     deps = fresh_stack(parse_at("2026-04-05T10:00:00+08:00"))
     keys = make_sandbox_keys()
     deps.extras["keys:alipay"] = keys["alipay"]

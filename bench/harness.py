@@ -243,7 +243,7 @@ def setup_env() -> str:
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["AWS_ENDPOINT_URL"] = endpoint
-    from chalicelib.settings import load_settings
+    from chalicelib.platform.settings import load_settings
     from devtools.bootstrap import create_user_pool
     create_user_pool(load_settings())
     _state.update(endpoint=endpoint, server=server)
@@ -263,9 +263,9 @@ def fresh_stack(at: datetime, prod_like: bool = True) -> Any:
     stage (no dev clock offset read, the edition cached in memory) while still talking to
     moto; otherwise the test stage's own behaviour (dev clock read from storage)."""
     setup_env()
-    from chalicelib.clock import FixedClock
-    from chalicelib.services import context
-    from chalicelib.settings import load_settings
+    from chalicelib.platform.clock import FixedClock
+    from chalicelib.platform import deps as context
+    from chalicelib.platform.settings import load_settings
     from devtools.bootstrap import create_resources, seed
     prefix = f"b{next(_prefixes)}{uuid.uuid4().hex[:4]}-"
     os.environ["TABLE_PREFIX"] = prefix
@@ -289,9 +289,9 @@ def fresh_stack(at: datetime, prod_like: bool = True) -> Any:
 def dev_clock_deps(deps: Any) -> Any:
     """The same stack with the test stage's own clock (offset read from storage per
     request) and no edition cache: what `make run` / the dev stage pays per request."""
-    from chalicelib.clock import Clock
-    from chalicelib.services import context
-    from chalicelib.settings import load_settings
+    from chalicelib.platform.clock import Clock
+    from chalicelib.platform import deps as context
+    from chalicelib.platform.settings import load_settings
     settings = load_settings()
     dev = dataclasses.replace(deps, settings=settings,
                               clock=Clock(read_offset=context._dev_offset), _edition_cache={})
@@ -302,8 +302,8 @@ def dev_clock_deps(deps: Any) -> Any:
 
 
 def install(deps: Any) -> None:
-    from chalicelib.services import context
-    from chalicelib.settings import load_settings
+    from chalicelib.platform import deps as context
+    from chalicelib.platform.settings import load_settings
     with context._lock:
         context._deps.clear()
         context._deps[load_settings()] = deps
@@ -315,7 +315,7 @@ def at_learning() -> datetime:
 
 
 def parse_at(text: str) -> datetime:
-    from chalicelib.clock import parse_instant
+    from chalicelib.platform.clock import parse_instant
     return parse_instant(text)
 
 

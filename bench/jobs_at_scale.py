@@ -23,8 +23,8 @@ ISSUED_SHARE = 0.3  # of those, already downloaded (certificate issued)
 
 def _seed(n: int) -> dict[str, int]:
     """Bulk-write `n` registrations and the sampled questionnaire responses (not counted)."""
-    from chalicelib.store.learning import QuestionnaireResponse
-    from chalicelib.store.registrations import Registration
+    from chalicelib.learning.repository import QuestionnaireResponse
+    from chalicelib.registration.repository import Registration
     submitted = parse_at("2026-04-05T10:00:00+08:00")
     counts = {"approved": 0, **{k: 0 for k in SHARES}}
     bounds = []
@@ -102,8 +102,8 @@ RUN_AT = {
 
 def run(quick: bool = False, n: int | None = None) -> list[dict[str, Any]]:
     from chalicelib.jobs.definitions import BY_NAME
-    from chalicelib.jobs.framework import Budget, run_one
-    from chalicelib.services import editions
+    from chalicelib.jobs.runner import Budget, run_one
+    from chalicelib.editions import service as editions
     n = n if n is not None else (300 if quick else 50_000)
     deps = fresh_stack(parse_at("2026-04-05T10:00:00+08:00"))
     t0 = time.perf_counter()

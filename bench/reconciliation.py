@@ -1,5 +1,5 @@
 """Benchmark: match 10,000 bank statement lines against 50,000 open orders with the pure
-matcher (chalicelib/services/reconciliation.py). `run() -> dict` (wired into `make bench`)."""
+matcher (chalicelib/billing/reconciliation.py). `run() -> dict` (wired into `make bench`)."""
 from __future__ import annotations
 
 import random
@@ -27,8 +27,8 @@ def _units(rng: random.Random, n: int) -> list[str]:
 
 def dataset(n_orders: int = 50_000, n_lines: int = 10_000, seed: int = 7
             ) -> tuple[list[Any], list[Any], dict[str, str]]:
-    from chalicelib.domain.payments import memo_key
-    from chalicelib.services.reconciliation import LineRef, OrderRef
+    from chalicelib.billing.states import memo_key
+    from chalicelib.billing.reconciliation import LineRef, OrderRef
     rng = random.Random(seed)
     units = _units(rng, 2_000)
     people = _names(rng, 30_000)
@@ -66,7 +66,7 @@ def dataset(n_orders: int = 50_000, n_lines: int = 10_000, seed: int = 7
 
 
 def run() -> dict[str, Any]:
-    from chalicelib.services.reconciliation import Matcher
+    from chalicelib.billing.reconciliation import Matcher
     orders, lines, expected = dataset()
     t0 = time.perf_counter()
     matcher = Matcher(orders)

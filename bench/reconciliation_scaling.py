@@ -16,7 +16,7 @@ from bench.harness import entry
 
 
 def _floor_s(orders: list[Any], lines: list[Any]) -> float:
-    from chalicelib.domain.payments import memo_key
+    from chalicelib.billing.states import memo_key
     t0 = time.perf_counter()
     prefix = memo_key("在职培训")
     index: dict[tuple[str, int], list[str]] = {}
@@ -29,7 +29,7 @@ def _floor_s(orders: list[Any], lines: list[Any]) -> float:
 
 
 def _match_s(orders: list[Any], lines: list[Any]) -> tuple[float, dict[str, Any]]:
-    from chalicelib.services.reconciliation import Matcher
+    from chalicelib.billing.reconciliation import Matcher
     t0 = time.perf_counter()
     result = Matcher(orders).match(lines)
     return time.perf_counter() - t0, result

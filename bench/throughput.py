@@ -21,7 +21,7 @@ def _replay(calls: list[Call]) -> float:
     import botocore.session
     from botocore.exceptions import ClientError
 
-    from chalicelib.services.context import get_deps
+    from chalicelib.platform.deps import get_deps
     settings = get_deps().settings
     client = botocore.session.get_session().create_client(
         "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url)
@@ -58,7 +58,7 @@ def _measure(name: str, n: int, fn: Any) -> dict[str, Any]:
 
 
 def _heartbeats(api: Api, deps: Any, n: int) -> dict[str, Any]:
-    from chalicelib.services import learning
+    from chalicelib.learning import service as learning
     deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
     _email, token = api.signup()
     from bench.harness import sub_of
@@ -84,20 +84,20 @@ def _heartbeats(api: Api, deps: Any, n: int) -> dict[str, Any]:
 
 def _approve_and_pay(deps: Any, sub: str) -> str:
     """An approved, paid registration for `sub`, made through the services."""
-    from chalicelib.services import registrations
+    from chalicelib.registration import service as registrations
     now = deps.clock.now()
     reg = registrations.create_registration(deps, sub, {
         "unit_name": "国家图书馆", "job_title": "馆员", "region": "北京"}, now)
     registrations.approve(deps, reg["registration_id"], "reviewer", now)
-    from chalicelib.store.registrations import Registration
+    from chalicelib.registration.repository import Registration
     item = Registration.get(reg["registration_id"], consistent_read=True)
     item.update(actions=[Registration.payment_status.set("paid")])
     return str(reg["registration_id"])
 
 
 def _account(name: str = "李玥") -> Any:
-    from chalicelib.clock import system_now
-    from chalicelib.store.accounts import Account
+    from chalicelib.platform.clock import system_now
+    from chalicelib.identity.repository import Account
     sub = f"sub-{uuid.uuid4().hex[:12]}"
     acc = Account(user_sub=sub, email=f"{sub}@example.com", name=name, phone="13800138000",
                   phone_norm="13800138000", kind="personal", unit_name=None, credit_code=None,
@@ -107,8 +107,9 @@ def _account(name: str = "李玥") -> Any:
 
 
 def _webhooks(api: Api, deps: Any, keys: dict[str, Any], n: int) -> dict[str, Any]:
-    from chalicelib.services import orders, registrations
-    from chalicelib.services.sandbox import alipay_notification
+    from chalicelib.billing import orders
+    from chalicelib.registration import service as registrations
+    from chalicelib.dev.sandbox import alipay_notification
     deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
     now = deps.clock.now()
     bodies = []
@@ -144,7 +145,7 @@ def _registrations(api: Api, deps: Any, n: int) -> dict[str, Any]:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    from chalicelib.adapters.payments.sandbox_keys import make_sandbox_keys
+    from chalicelib.dev.sandbox_keys import make_sandbox_keys
     deps = fresh_stack(parse_at("2026-04-05T10:00:00+08:00"))
     keys = make_sandbox_keys()
     deps.extras["keys:alipay"] = keys["alipay"]

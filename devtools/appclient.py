@@ -53,7 +53,7 @@ class AppClient:
 
     def staff(self, role: str) -> str:
         """A staff member with `role` (a Cognito group), logged in."""
-        from chalicelib.services import accounts
+        from chalicelib.identity import accounts
         email = unique_email(role)
         accounts.sign_up(self.deps, email=email, password=PASSWORD, name=f"{role}员",
                          phone=None, kind="staff", unit_name=None, credit_code=None,

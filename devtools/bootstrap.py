@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.aws import client
-from chalicelib.clock import system_now
-from chalicelib.resources import BUCKETS, GROUPS, PASSWORD_POLICY
-from chalicelib.settings import Settings
-from chalicelib.store.tables import create_tables
+from chalicelib.platform.aws import client
+from chalicelib.platform.clock import system_now
+from chalicelib.platform.resources import BUCKETS, GROUPS, PASSWORD_POLICY
+from chalicelib.platform.settings import Settings
+from chalicelib.platform.store.tables import create_tables
 
 DEV_PASSWORD = "DevPassw0rd!"
 STAFF = (("admin@dev.local", "平台管理员", "admin"),
@@ -57,9 +57,10 @@ def create_resources(settings: Settings) -> Stack:
 
 def seed(settings: Settings, staff: bool = True) -> dict[str, Any]:
     """Seed the editions and the staff accounts (idempotent)."""
-    from chalicelib.errors import ConflictError
-    from chalicelib.services import accounts, editions
-    from chalicelib.services.context import get_deps
+    from chalicelib.platform.errors import ConflictError
+    from chalicelib.identity import accounts
+    from chalicelib.editions import service as editions
+    from chalicelib.platform.deps import get_deps
     deps = get_deps()
     now = system_now()
     created = editions.seed_all(now)

@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-from chalicelib.settings import Settings
+from chalicelib.platform.settings import Settings
 
 
 def after_seed(settings: Settings) -> list[str]:

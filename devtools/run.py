@@ -48,7 +48,7 @@ def bootstrap(env: dict[str, str]) -> None:
     """Runs in this process with the dev environment: the same code the tests use."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
-    from chalicelib.settings import load_settings
+    from chalicelib.platform.settings import load_settings
     from devtools.bootstrap import DEV_PASSWORD, STAFF, create_resources, seed
     settings = load_settings()
     create_resources(settings)

@@ -7,14 +7,14 @@ import json
 import os
 from pathlib import Path
 
-from chalicelib.settings import Settings
+from chalicelib.platform.settings import Settings
 
 
 def run(settings: Settings) -> list[str]:
     keys_dir = Path(settings.dev_keys_dir)
     keys_dir.mkdir(parents=True, exist_ok=True)
     created = []
-    from chalicelib.adapters.payments.sandbox_keys import make_sandbox_keys
+    from chalicelib.dev.sandbox_keys import make_sandbox_keys
     docs = None
     for channel in ("alipay", "wechatpay"):
         path = keys_dir / f"{channel}.json"

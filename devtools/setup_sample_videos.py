@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from chalicelib.settings import Settings
+from chalicelib.platform.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".dev" / "videos"
@@ -46,8 +46,8 @@ def make_clip(ffmpeg: str, out: Path, index: int, seconds: int = SECONDS) -> Non
 
 
 def _courses() -> list[tuple[str, Any]]:
-    from chalicelib.domain.edition import Edition
-    from chalicelib.services.editions import DATA_DIR
+    from chalicelib.editions.edition import Edition
+    from chalicelib.editions.service import DATA_DIR
     pairs = []
     for path in sorted(DATA_DIR.glob("*.json")):
         edition = Edition.model_validate(json.loads(path.read_text("utf-8")))
@@ -56,7 +56,7 @@ def _courses() -> list[tuple[str, Any]]:
 
 
 def run(settings: Settings) -> list[str]:
-    from chalicelib.adapters.aws import client
+    from chalicelib.platform.aws import client
     s3 = client(settings, "s3")
     bucket = settings.bucket_name("videos")
     ffmpeg = ffmpeg_exe()

@@ -36,7 +36,7 @@ INPUTS = ("app.py", "requirements.txt", ".chalice/config.json", "chalicelib", "w
 
 
 def ensure_font() -> bool:
-    """The Lambda package carries the CJK font (chalicelib/adapters/fonts.py looks there)."""
+    """The Lambda package carries the CJK font (chalicelib/platform/fonts.py looks there)."""
     if FONT_TARGET.exists():
         return True
     if not FONT_SOURCE.exists():

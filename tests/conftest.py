@@ -46,7 +46,7 @@ def moto_endpoint() -> Iterator[str]:
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["AWS_ENDPOINT_URL"] = endpoint
-    from chalicelib.settings import load_settings
+    from chalicelib.platform.settings import load_settings
     from devtools.bootstrap import create_user_pool
     create_user_pool(load_settings())
     yield endpoint
@@ -55,8 +55,8 @@ def moto_endpoint() -> Iterator[str]:
 
 def fresh_stack(prefix: str) -> Any:
     """Fresh tables and buckets under `prefix`, the editions seeded; returns the app's Deps."""
-    from chalicelib.services.context import get_deps, reset_deps
-    from chalicelib.settings import load_settings
+    from chalicelib.platform.deps import get_deps, reset_deps
+    from chalicelib.platform.settings import load_settings
     from devtools.bootstrap import create_resources, seed
     os.environ["TABLE_PREFIX"] = prefix
     os.environ["BUCKET_PREFIX"] = prefix
@@ -70,7 +70,7 @@ def fresh_stack(prefix: str) -> Any:
 @pytest.fixture
 def stack(moto_endpoint: str) -> Iterator[Any]:
     """Every test gets its own tables and buckets (a new prefix)."""
-    from chalicelib.services.context import reset_deps
+    from chalicelib.platform.deps import reset_deps
     yield fresh_stack(f"t{next(_prefixes)}-")
     reset_deps()
 
@@ -83,14 +83,14 @@ def deps(stack: Any) -> Any:
 @pytest.fixture
 def clock(deps: Any) -> Any:
     """A fixed application clock: registration open (2026-04-05 10:00 Asia/Shanghai)."""
-    from chalicelib.clock import FixedClock, parse_instant
+    from chalicelib.platform.clock import FixedClock, parse_instant
     fixed = FixedClock(parse_instant("2026-04-05T10:00:00+08:00"))
     deps.clock = fixed
     return fixed
 
 
 def at(text: str) -> datetime:
-    from chalicelib.clock import parse_instant
+    from chalicelib.platform.clock import parse_instant
     return parse_instant(text)
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.clock import iso
+from chalicelib.platform.clock import iso
 
 
 def on_schedule(context: Any = None, budget_s: float | None = None) -> dict[str, Any]:
     """The one entry point: run whatever is due at the application clock's now, within the
     Lambda's remaining time (or `budget_s`)."""
-    from chalicelib.jobs.framework import Budget, run_due_jobs
-    from chalicelib.observability import logger
-    from chalicelib.services.context import get_deps
+    from chalicelib.jobs.runner import Budget, run_due_jobs
+    from chalicelib.platform.observability import logger
+    from chalicelib.platform.deps import get_deps
     deps = get_deps()
     budget = Budget.seconds(budget_s) if budget_s is not None else Budget.from_lambda(context)
     report = run_due_jobs(deps, deps.now(), budget)
@@ -25,7 +25,7 @@ def on_schedule(context: Any = None, budget_s: float | None = None) -> dict[str,
 def _emit_metrics(report: dict[str, Any]) -> None:
     """JobRunCompleted once per finished invocation (infra alarms when it is missing for two
     hours), JobRunFailed per failed run."""
-    from chalicelib.observability import count
+    from chalicelib.platform.observability import count
     count("JobRunCompleted")
     failed = sum(1 for r in report["ran"] if r["status"] == "failed")
     if failed:
@@ -33,8 +33,8 @@ def _emit_metrics(report: dict[str, Any]) -> None:
 
 
 def current_edition_id(deps: Any) -> str | None:
-    from chalicelib.errors import NotFoundError
-    from chalicelib.services import editions
+    from chalicelib.platform.errors import NotFoundError
+    from chalicelib.editions import service as editions
     try:
         return editions.current_edition_id(deps)
     except NotFoundError:
@@ -56,9 +56,9 @@ def recent_runs(limit: int, token: str | None, edition_id: str | None = None) ->
     """The latest job runs, newest first, and each job's last run for `edition_id` (for
     admins; the first page only)."""
     from chalicelib.jobs.definitions import JOBS
-    from chalicelib.jobs.framework import GLOBAL
-    from chalicelib.store.base import decode_token, encode_token
-    from chalicelib.store.jobs import JobRunRepository
+    from chalicelib.jobs.runner import GLOBAL
+    from chalicelib.platform.store.base import decode_token, encode_token
+    from chalicelib.jobs.repository import JobRunRepository
     repo = JobRunRepository()
     items, last = repo.recent(limit, decode_token(token))
     out: dict[str, Any] = {"runs": [_run_view(r) for r in items], "next_token": encode_token(last)}

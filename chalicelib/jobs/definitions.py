@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from chalicelib.domain.edition import Edition
-from chalicelib.jobs.framework import JobDef, at_dates, daily, edition_end, every
+from chalicelib.editions.edition import Edition
+from chalicelib.jobs.runner import JobDef, at_dates, daily, edition_end, every
 
-PAYMENT_JOBS = "chalicelib.services.payment_jobs"
+PAYMENT_JOBS = "chalicelib.billing.jobs"
 TASKS = "chalicelib.jobs.tasks"
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.clock import shanghai
-from chalicelib.domain.edition import Edition
-from chalicelib.jobs.framework import resolve
-from chalicelib.services import mail
-from chalicelib.services.context import Deps
+from chalicelib.platform.clock import shanghai
+from chalicelib.editions.edition import Edition
+from chalicelib.jobs.runner import resolve
+from chalicelib.platform.mail import outbox as mail
+from chalicelib.platform.deps import Deps
 
-LEARNING_JOBS = "chalicelib.services.learning_jobs"
+LEARNING_JOBS = "chalicelib.learning.jobs"
 MAIL_PAGE = 100
 
 
@@ -27,7 +27,7 @@ def remind_pending_reviews(deps: Deps, edition: Edition, now: datetime, cursor: 
                            budget_s: float) -> tuple[dict[str, int], Any]:
     """Registration has closed: tell the reviewers how many registrations still wait
     (count through the by_edition_status index; one mail per recipient and closing date)."""
-    from chalicelib.store.registrations import Registration
+    from chalicelib.registration.repository import Registration
     pending = Registration.by_edition_status.count(f"{edition.edition_id}#pending")
     mailed = 0
     if pending:
@@ -69,7 +69,7 @@ def expire_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any
 
 def remind_invoice_deadlines(deps: Deps, edition: Edition, now: datetime, cursor: Any,
                              budget_s: float) -> tuple[dict[str, int], Any]:
-    from chalicelib.services import invoices
+    from chalicelib.invoicing import service as invoices
     return invoices.remind_deadlines(deps, edition, now, cursor, budget_s)
 
 

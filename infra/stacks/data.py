@@ -1,4 +1,4 @@
-"""DynamoDB tables, built from chalicelib/store/tables.table_specs(): the same definitions
+"""DynamoDB tables, built from chalicelib/platform/store/tables.table_specs(): the same definitions
 the local stack (moto) and the tests create, so the three cannot drift."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from chalicelib.store.tables import table_specs
+from chalicelib.platform.store.tables import table_specs
 
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER,
           "B": dynamodb.AttributeType.BINARY}

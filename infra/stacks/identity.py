@@ -1,12 +1,12 @@
 """The Cognito user pool: e-mail sign-in, the password policy and the groups (= roles) from
-chalicelib/resources.py, and the web client (no secret, USER_PASSWORD_AUTH + refresh)."""
+chalicelib/platform/resources.py, and the web client (no secret, USER_PASSWORD_AUTH + refresh)."""
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from chalicelib.resources import GROUPS, PASSWORD_POLICY
+from chalicelib.platform.resources import GROUPS, PASSWORD_POLICY
 
 
 def build_user_pool(scope: Construct, pool_name: str, sender: str | None,

@@ -14,7 +14,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
 
-NAMESPACE = "LscTraining"  # chalicelib/observability.py metrics namespace
+NAMESPACE = "LscTraining"  # chalicelib/platform/observability.py metrics namespace
 SERVICE = "lsc-platform"  # Powertools adds the `service` dimension
 WEBHOOK_METRICS = {"WebhookFailed": 1, "WebhookRejected": 5}  # metric → alarm threshold / 5 min
 JOB_METRIC = "JobRunCompleted"

@@ -13,7 +13,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
-from chalicelib.domain.payments import ONLINE
+from chalicelib.billing.states import ONLINE
 from stacks.api import AppResources, ChaliceApi
 from stacks.checks import CdkInternalFunctions, skip
 from stacks.config import StageConfig
@@ -64,7 +64,7 @@ class PlatformStack(Stack):
             secret = secretsmanager.Secret(
                 self, f"PaymentKeys{channel.capitalize()}",
                 secret_name=f"{cfg.payment_secrets_prefix}{channel}",
-                description=f"{channel} merchant keys (JSON; see chalicelib/adapters/payments/keys.py). "
+                description=f"{channel} merchant keys (JSON; see chalicelib/billing/providers/keys.py). "
                             "Set by hand before go-live: docs/deploy.md",
                 secret_string_value=SecretValue.unsafe_plain_text("{}"),  # placeholder, no secret
                 encryption_key=self.key, removal_policy=RemovalPolicy.RETAIN)

@@ -1,4 +1,4 @@
-"""Private S3 buckets, one per name in chalicelib/resources.BUCKETS, and the bucket that
+"""Private S3 buckets, one per name in chalicelib/platform/resources.BUCKETS, and the bucket that
 receives their access logs. Names: BUCKET_PREFIX + base, BUCKET_PREFIX carrying the account
 and region so the names are globally unique."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from chalicelib.resources import BUCKETS
+from chalicelib.platform.resources import BUCKETS
 from stacks.checks import lint_ignore, skip
 
 # Lifecycle per bucket. Records that are evidence (issued certificates, invoices, payment

@@ -1,4 +1,4 @@
-"""Optional CloudFront delivery of the course videos (chalicelib/adapters/video.py's
+"""Optional CloudFront delivery of the course videos (chalicelib/learning/video.py's
 CloudFrontVideoSigner): a distribution in front of the private videos bucket (origin access
 control) that serves only URLs signed with the key group's key. Made when
 `lsc:videoPublicKeyFile` names the public half of the signing key pair; the private half

@@ -47,7 +47,7 @@ def test_bad_roster_files_are_refused_whole(api, csv_text, field):
     admin = api.staff("admin")
     r = api.call("POST", "/admin/members/import", admin, body=csv_text.encode(), headers={"Content-Type": "text/csv"})
     assert r.status_code == 400 and r.data["field"] == field
-    from chalicelib.store.members import Member
+    from chalicelib.editions.members_repository import Member
     assert Member.count("M1") == 0  # all or nothing
 
 
@@ -112,8 +112,8 @@ def test_edition_current_shows_calendar_contacts_and_bank(api, clock):
 
 
 def test_dev_clock_is_kept_in_storage_and_flows(api, deps):
-    from chalicelib.clock import Clock
-    from chalicelib.services.context import _dev_offset
+    from chalicelib.platform.clock import Clock
+    from chalicelib.platform.deps import _dev_offset
     deps.clock = Clock(read_offset=_dev_offset)  # the real dev clock, not the fixed one
     r = api.post("/dev/clock", json={"now": "2026-04-12T23:59:59+08:00"})
     assert r.status_code == 200 and r.data["now"].startswith("2026-04-12T23:59:5")
@@ -136,7 +136,7 @@ def test_openapi_describes_every_route_of_the_app(api):
     assert doc["openapi"].startswith("3.")
     skip = set()
     try:
-        from chalicelib.routes.web import WEB_ROUTES
+        from chalicelib.dev.web import WEB_ROUTES
         skip = set(WEB_ROUTES)
     except ImportError:
         pass

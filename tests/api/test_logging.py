@@ -5,7 +5,7 @@ import logging
 
 
 def test_logs_are_json_with_request_id_and_carry_no_personal_data(api):
-    from chalicelib.observability import logger
+    from chalicelib.platform.observability import logger
     sink = io.StringIO()
     handler = logging.StreamHandler(sink)
     handler.setFormatter(logger.registered_formatter)  # the production formatter (masking)

@@ -14,7 +14,7 @@ import pytest
 def counter(deps: Any) -> Any:
     """A wire counter attached to the app's shared DynamoDB client of this test's stack."""
     from bench.harness import WireCounter
-    from chalicelib.store import base
+    from chalicelib.platform.store import base
     wire = WireCounter()
     wire.attach(base.connection().client)
     return wire
@@ -32,7 +32,7 @@ def prod_like(deps: Any, clock: Any) -> Any:
 
 def test_the_wire_counter_counts_items_and_units(deps: Any, counter: Any) -> None:
     from bench.harness import summarise
-    from chalicelib.store.kv import get_value, put_value
+    from chalicelib.platform.store.kv import get_value, put_value
     # Given a value in the kv table
     put_value("bench-smoke", 1)
     # When it is read twice and written once while recording
@@ -55,7 +55,7 @@ def test_heartbeat_with_its_token_is_exactly_one_write(api: Any, prod_like: Any,
                                                       counter: Any) -> None:
     from bench.harness import at_learning, summarise
     from bench.throughput import _approve_and_pay
-    from chalicelib.services import learning
+    from chalicelib.learning import service as learning
     # Given a paid, enrolled trainee holding the token of a play answer
     _email, token = api.signup()
     import jwt

@@ -1,5 +1,5 @@
 """Fault injection through botocore's `before-call` event: on the shared PynamoDB client
-(chalicelib.store.base) and on the boto3 clients (chalicelib.adapters.aws: the idempotency
+(chalicelib.platform.store.base) and on the boto3 clients (chalicelib.platform.aws: the idempotency
 table, S3, SES). A handler that returns a response short-circuits the call, so the fault
 looks to the app exactly like AWS answering with it.
 
@@ -61,8 +61,8 @@ class Injector:
 
 
 def _clients(deps: Any) -> list[Any]:
-    from chalicelib.adapters.aws import client
-    from chalicelib.store.base import connection
+    from chalicelib.platform.aws import client
+    from chalicelib.platform.store.base import connection
     return [connection().client] + [client(deps.settings, s) for s in ("dynamodb", "s3", "ses")]
 
 

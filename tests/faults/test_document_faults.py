@@ -18,8 +18,8 @@ def _kinds(op: str) -> list[str]:
 
 
 def test_invoice_request_converges_and_numbers_stay_gapless(deps: Any, clock: Any) -> None:
-    from chalicelib.services import invoices
-    from chalicelib.store.billing import Invoice
+    from chalicelib.invoicing import service as invoices
+    from chalicelib.invoicing.repository import Invoice
     from tests.invoices.factories import FastIssuer, make_account, make_order
     deps.extras["invoice_issuer"] = FastIssuer()
     clock.set(at("2026-04-10T10:00:00+08:00"))
@@ -60,8 +60,9 @@ def test_invoice_request_converges_and_numbers_stay_gapless(deps: Any, clock: An
 
 def test_first_certificate_download_converges_to_one_certificate(deps: Any, clock: Any,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.services import certificates, learning, questionnaire
-    from chalicelib.store.learning import Certificate
+    from chalicelib.certificates import service as certificates
+    from chalicelib.learning import service as learning, questionnaire
+    from chalicelib.learning.repository import Certificate
     from tests.learning.conftest import CERT_OPENS, LEARNING_OPEN, answers_for, complete_courses, paid_trainee
     monkeypatch.setattr(certificates, "render_pdf", lambda d, e, c: b"%PDF-1.4 " + c.certificate_no.encode())
     monkeypatch.setattr(certificates, "WAIT_FOR_PDF_S", 0.0, raising=False)

@@ -16,7 +16,8 @@ CLOSES = at("2026-06-13T00:10:00+08:00")  # learning (and payment) closed: order
 
 def _setup(pdeps: Any, clock: Any) -> dict[str, Any]:
     """Two unpaid orders that can no longer be paid, and a mail whose first send failed."""
-    from chalicelib.services import mail, orders, payments  # noqa: F401 - registers the templates
+    from chalicelib.platform.mail import outbox as mail  # noqa: F401 - registers the templates
+    from chalicelib.billing import orders
     clock.set(at("2026-04-05T10:00:00+08:00"))
     made: dict[str, Any] = {"orders": [], "mail": []}
     for channel in ("bank_transfer", "alipay"):
@@ -35,15 +36,15 @@ def _setup(pdeps: Any, clock: Any) -> dict[str, Any]:
 
 def _forget_job_runs() -> None:
     """Each case starts from a ledger where nothing ran yet (a test may scan; the app never does)."""
-    from chalicelib.store.jobs import JobRun
+    from chalicelib.jobs.repository import JobRun
     for run in JobRun.scan():
         run.delete()
 
 
 def _state(made: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.store.audit import history
-    from chalicelib.store.mail import Mail
-    from chalicelib.store.payments import Order
+    from chalicelib.platform.store.audit import history
+    from chalicelib.platform.mail.repository import Mail
+    from chalicelib.billing.repository import Order
     orders = [Order.get(o, consistent_read=True) for o in made["orders"]]
     return {
         "orders": [o.status for o in orders],
@@ -54,7 +55,7 @@ def _state(made: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run(deps: Any) -> Any:
-    from chalicelib.jobs.framework import Budget, run_due_jobs
+    from chalicelib.jobs.runner import Budget, run_due_jobs
     return run_due_jobs(deps, deps.now(), Budget.seconds(60))
 
 

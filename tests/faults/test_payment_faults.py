@@ -23,19 +23,19 @@ class LambdaContext:
 
 
 def _refunds(order_id: str) -> list[Any]:
-    from chalicelib.store.payments import Refund
+    from chalicelib.billing.repository import Refund
     return list(Refund.by_order.query(order_id))
 
 
 def _new_order(pdeps: Any, clock: Any, keys: Any, n: int) -> tuple[Any, str, dict[str, Any], bytes]:
-    from chalicelib.services import orders
+    from chalicelib.billing import orders
     acc, rid = approved_registration(pdeps, clock.now(), name=f"故{n}")
     order = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, clock.now())
     return acc, rid, order, alipay_body(keys, order, clock.now(), txn=f"2026FAULT{n:04d}")
 
 
 def _deliver(pdeps: Any, body: bytes, now: Any) -> Any:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     return payments.handle_alipay(pdeps, body, now, LambdaContext())
 
 
@@ -52,7 +52,7 @@ def _consistent(order_id: str, rid: str) -> None:
 
 def test_payment_confirmation_converges_after_a_fault_at_every_write(pdeps: Any, clock: Any,
                                                                      keys: Any) -> None:
-    from chalicelib.services import mail
+    from chalicelib.platform.mail import outbox as mail
     # The happy path, recorded: which writes does a confirmation make?
     acc, rid, order, body = _new_order(pdeps, clock, keys, 0)
     with inject(pdeps) as rec:
@@ -106,9 +106,9 @@ def test_a_throttled_webhook_is_a_503_the_provider_retries_not_a_500(api: Any, p
 def test_refund_request_converges_after_a_fault_at_every_write(pdeps: Any, clock: Any, keys: Any,
                                                                kind: str) -> None:
     """An Alipay refund (the sandbox provider answers at once): one refund, money back once."""
-    from chalicelib.services import refunds
-    from chalicelib.services.payment_jobs import retry_stuck_refunds
-    from chalicelib.services import editions
+    from chalicelib.billing import refunds
+    from chalicelib.billing.jobs import retry_stuck_refunds
+    from chalicelib.editions import service as editions
     acc, rid, order, body = _new_order(pdeps, clock, keys, 5000)
     assert _deliver(pdeps, body, clock.now()) == (200, "success")
     with inject(pdeps) as rec:

@@ -30,7 +30,7 @@ BASE_URL = "http://lsc.test"
 
 def _document() -> dict[str, Any]:
     import app  # noqa: F401 - registers every route (tests/conftest.py set the environment)
-    from chalicelib.openapi import build_document
+    from chalicelib.platform.openapi import build_document
     return build_document()
 
 
@@ -137,8 +137,8 @@ def fuzz_stack(moto_endpoint: str) -> Iterator[FuzzStack]:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.clock import FixedClock
-    from chalicelib.services import registrations
+    from chalicelib.platform.clock import FixedClock
+    from chalicelib.registration import service as registrations
     from tests.conftest import at
     from tests.security.world import UNIT_CODE, fresh_stack
     prefix, deps = fresh_stack()
@@ -172,7 +172,7 @@ def token_for(roles: tuple[str, ...], tokens: dict[str, str]) -> str | None:
 
 
 def _roles(method: str, path: str) -> tuple[str, ...]:
-    from chalicelib.routes.http import REGISTRY
+    from chalicelib.platform.http import REGISTRY
     for spec in REGISTRY.routes:
         if spec.method == method.upper() and spec.path == path:
             return spec.roles
@@ -189,7 +189,7 @@ CHECKS = [st_checks.not_a_server_error, st_checks.response_schema_conformance,
           suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate, Phase.shrink])
 def test_operation_holds_its_contract(case: Any, fuzz_stack: FuzzStack) -> None:
     os.environ["TABLE_PREFIX"] = os.environ["BUCKET_PREFIX"] = fuzz_stack.prefix
-    from chalicelib.services.context import set_deps
+    from chalicelib.platform.deps import set_deps
     set_deps(fuzz_stack.deps)
     token = token_for(_roles(case.method, case.path), fuzz_stack.tokens)
     headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -27,7 +27,7 @@ def _functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 # --- DynamoDB ------------------------------------------------------------------------------
 def test_every_table_spec_is_deployed_with_its_keys_indexes_and_ttl(template, assertions):
-    from chalicelib.store.tables import table_specs
+    from chalicelib.platform.store.tables import table_specs
     # Given the one source of table definitions
     specs = table_specs()
     tables = _by_name(template, "AWS::DynamoDB::Table", "TableName")
@@ -67,7 +67,7 @@ def test_tables_are_on_demand_recoverable_protected_encrypted_and_retained(templ
 
 # --- S3 --------------------------------------------------------------------------------------
 def test_private_buckets_are_locked_down(template, assertions):
-    from chalicelib.resources import BUCKETS
+    from chalicelib.platform.resources import BUCKETS
     buckets = _by_name(template, "AWS::S3::Bucket", "BucketName")
     prefix = f"lsc-prod-{ACCOUNT}-{REGION}-"
     for base in BUCKETS:
@@ -132,7 +132,7 @@ def test_web_is_published_with_a_config_js_pointing_at_the_api(template, asserti
 
 # --- Cognito ---------------------------------------------------------------------------------
 def test_user_pool_has_the_groups_and_password_policy_of_the_local_stack(template, assertions):
-    from chalicelib.resources import GROUPS, PASSWORD_POLICY
+    from chalicelib.platform.resources import GROUPS, PASSWORD_POLICY
     (pool,) = resources(template, "AWS::Cognito::UserPool").values()
     assert pool["Properties"]["UserPoolName"] == "lsc-prod-users"
     policy = pool["Properties"]["Policies"]["PasswordPolicy"]
@@ -152,7 +152,7 @@ def test_user_pool_has_the_groups_and_password_policy_of_the_local_stack(templat
 
 # --- SES, secrets ----------------------------------------------------------------------------
 def test_ses_sending_identity_and_payment_secrets(template, assertions):
-    from chalicelib.domain.payments import ONLINE
+    from chalicelib.billing.states import ONLINE
     assertions.has_resource_properties("AWS::SES::EmailIdentity", {"EmailIdentity": "lsc.example.org"})
     secrets = _by_name(template, "AWS::SecretsManager::Secret", "Name")
     assert set(secrets) == {f"/lsc/prod/payments/{c}" for c in ONLINE}
@@ -164,7 +164,7 @@ def test_ses_sending_identity_and_payment_secrets(template, assertions):
 
 # --- the Chalice app -------------------------------------------------------------------------
 def _settings_variables() -> set[str]:
-    source = (ROOT / "chalicelib" / "settings.py").read_text()
+    source = (ROOT / "chalicelib" / "platform" / "settings.py").read_text()
     names = set(re.findall(r'_env\("([A-Z_]+)"', source))
     # Lambda provides the region; the moto endpoint and dev keys exist only outside prod.
     return names - {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "DEV_KEYS_DIR"}
@@ -257,7 +257,7 @@ def _function_roles(template: dict[str, Any]) -> dict[str, str]:
 def test_each_kind_of_function_has_its_own_least_privilege_role(template):
     roles = _function_roles(template)
     api_role = roles.pop("app.app")
-    auth_role = roles.pop("chalicelib.routes.http.jwt_authorizer")
+    auth_role = roles.pop("chalicelib.platform.http.jwt_authorizer")
     assert api_role != auth_role and all(r not in (api_role, auth_role) for r in roles.values())
     api, auth = _role_statements(template, api_role), _role_statements(template, auth_role)
     # The authorizer verifies JWTs against public keys: logs and traces only.

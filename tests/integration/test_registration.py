@@ -4,10 +4,12 @@ import threading
 
 import pytest
 
-from chalicelib.errors import ConflictError, ForbiddenError, WindowClosedError
-from chalicelib.services import accounts, members, registrations
-from chalicelib.store.audit import history
-from chalicelib.store.mail import Mail
+from chalicelib.platform.errors import ConflictError, ForbiddenError, WindowClosedError
+from chalicelib.identity import accounts
+from chalicelib.editions import members
+from chalicelib.registration import service as registrations
+from chalicelib.platform.store.audit import history
+from chalicelib.platform.mail.repository import Mail
 from tests.conftest import PASSWORD, at, unique_email
 
 FIELDS = {"unit_name": "国家图书馆", "job_title": "馆员", "region": "北京"}
@@ -174,7 +176,7 @@ def test_review_queue_is_oldest_first_and_paginated(deps, clock):
 
 
 def test_failed_mail_is_kept_and_sent_later(deps, clock):
-    from chalicelib.services import mail
+    from chalicelib.platform.mail import outbox as mail
 
     class Down:
         def send(self, *a):

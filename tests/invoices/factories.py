@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.store.base import new_id
+from chalicelib.platform.store.base import new_id
 
 UNIT_CODE = "91110000600037341L"  # valid check character
 BAD_CODE = "91110000600037341X"  # same code, wrong check character
@@ -14,7 +14,7 @@ BAD_CODE = "91110000600037341X"  # same code, wrong check character
 
 def make_account(name: str = "张三", kind: str = "personal", credit_code: str | None = None,
                  unit_name: str | None = None) -> Any:
-    from chalicelib.store.accounts import Account
+    from chalicelib.identity.repository import Account
     sub = str(uuid.uuid4())
     account = Account(user_sub=sub, email=f"{sub[:8]}@example.com", name=name, kind=kind,
                       unit_name=unit_name, credit_code=credit_code,
@@ -27,7 +27,7 @@ def make_order(owner_sub: str, paid_at: datetime | None, *, kind: str = "individ
                status: str = "paid", amount_fen: int = 49000, official_card: bool = False,
                payer_name: str = "张三", channel: str = "alipay", edition_id: str = "2026",
                members: int = 1) -> Any:
-    from chalicelib.store.payments import Order, order_queue
+    from chalicelib.billing.repository import Order, order_queue
     order = Order(order_id=new_id("O"), edition_id=edition_id, kind=kind, channel=channel,
                   owner_sub=owner_sub, registration_ids=[new_id("R") for _ in range(members)],
                   amount_fen=amount_fen, status=status, official_card=official_card,
@@ -41,7 +41,7 @@ def make_order(owner_sub: str, paid_at: datetime | None, *, kind: str = "individ
 
 def make_member_refund(order: Any, registration_id: str, amount_fen: int, status: str = "done") -> Any:
     """A refund of one member of a group order (the order itself stays `paid`)."""
-    from chalicelib.store.payments import Refund
+    from chalicelib.billing.repository import Refund
     refund = Refund(refund_id=new_id("F"), payment_id=order.payment_id, order_id=order.order_id,
                     edition_id=order.edition_id, registration_id=registration_id,
                     channel=order.channel, provider_txn_id="T1", amount_fen=amount_fen,
@@ -60,7 +60,7 @@ class FastIssuer:
         self.issued: list[Any] = []
 
     def issue(self, doc: Any) -> Any:
-        from chalicelib.adapters.invoice_issuer import IssuedDocument
+        from chalicelib.invoicing.issuer import IssuedDocument
         self.issued.append(doc)
         return IssuedDocument(content=b"%PDF-1.4 fake " + doc.invoice_no.encode())
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.clock import parse_instant
+from chalicelib.platform.clock import parse_instant
 from tests.invoices.factories import BAD_CODE, UNIT_CODE, make_order
 
 PAID = parse_instant("2026-04-05T09:00:00+08:00")
@@ -85,8 +85,8 @@ def pdf_text(data: bytes) -> str:
 
 def test_the_pdf_says_what_it_must(deps, clock, tmp_path):
     """The real issuer: text extracted with pypdf; one page rendered with pdftoppm."""
-    from chalicelib.adapters.storage import storage
-    from chalicelib.services import invoices
+    from chalicelib.platform.storage import storage
+    from chalicelib.invoicing import service as invoices
     from tests.invoices.factories import make_account
     trainee = make_account("张三")
     order = make_order(trainee.user_sub, PAID, official_card=True)

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.clock import parse_instant
+from chalicelib.platform.clock import parse_instant
 from chalicelib.jobs.definitions import BY_NAME
-from chalicelib.jobs.framework import Budget, run_due_jobs
-from chalicelib.services import invoices
-from chalicelib.store.mail import Mail
+from chalicelib.jobs.runner import Budget, run_due_jobs
+from chalicelib.invoicing import service as invoices
+from chalicelib.platform.mail.repository import Mail
 from tests.invoices.factories import FastIssuer, make_account, make_order
 from tests.jobs.test_framework import CountingBudget
 

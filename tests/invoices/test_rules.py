@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.adapters.invoice_issuer import amount_in_words, yuan
-from chalicelib.clock import iso, parse_instant
-from chalicelib.domain.edition import invoice_deadline
-from chalicelib.errors import ValidationError, WindowClosedError
-from chalicelib.services.invoices import buyer_for, require_window, window_closes
+from chalicelib.invoicing.issuer import amount_in_words, yuan
+from chalicelib.platform.clock import iso, parse_instant
+from chalicelib.editions.edition import invoice_deadline
+from chalicelib.platform.errors import ValidationError, WindowClosedError
+from chalicelib.invoicing.service import buyer_for, require_window, window_closes
 from tests.invoices.factories import BAD_CODE, UNIT_CODE
 
 

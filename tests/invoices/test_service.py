@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.clock import parse_instant
-from chalicelib.errors import ConflictError, NotFoundError, ValidationError, WindowClosedError
-from chalicelib.services import invoices
-from chalicelib.store.audit import history
-from chalicelib.store.billing import InvoiceCounter
+from chalicelib.platform.clock import parse_instant
+from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationError, WindowClosedError
+from chalicelib.invoicing import service as invoices
+from chalicelib.platform.store.audit import history
+from chalicelib.invoicing.repository import InvoiceCounter
 from tests.invoices.factories import BAD_CODE, UNIT_CODE, BrokenIssuer, FastIssuer, make_account, make_member_refund, make_order
 
 PAID = parse_instant("2026-01-31T09:00:00+08:00")

@@ -7,8 +7,8 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.store.base import is_condition_failure
-from chalicelib.store.uniques import Unique
+from chalicelib.platform.store.base import is_condition_failure
+from chalicelib.platform.store.uniques import Unique
 
 N = 7
 PAGE = 3

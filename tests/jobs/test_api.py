@@ -2,7 +2,7 @@
 point; GET /admin/jobs shows the runs to admins only."""
 from __future__ import annotations
 
-from chalicelib.clock import parse_instant
+from chalicelib.platform.clock import parse_instant
 
 
 def test_dev_run_and_admin_listing(api, clock):

@@ -6,11 +6,11 @@ from datetime import time, timedelta
 
 import pytest
 
-from chalicelib.clock import parse_instant
-from chalicelib.jobs import framework
-from chalicelib.jobs.framework import Budget, JobDef, at_dates, daily, every, run_due_jobs
-from chalicelib.store import jobs as store
-from chalicelib.store.uniques import Unique
+from chalicelib.platform.clock import parse_instant
+from chalicelib.jobs import runner as framework
+from chalicelib.jobs.runner import Budget, JobDef, at_dates, daily, every, run_due_jobs
+from chalicelib.jobs import repository as store
+from chalicelib.platform.store.uniques import Unique
 from tests.jobs import steps
 
 
@@ -123,7 +123,7 @@ def test_a_failing_step_is_recorded_and_retried(deps):
 
 
 def test_a_job_whose_code_is_not_deployed_is_reported_not_crashed(deps):
-    missing = JobDef("missing", "not yet", "chalicelib.services.no_such_module:step",
+    missing = JobDef("missing", "not yet", "chalicelib.billing.no_such_module:step",
                      at_dates(lambda e: e.windows.registration.closes))
     report = run_due_jobs(deps, CLOSES, Budget.seconds(60), [missing])
     assert [(r["job"], r["status"]) for r in report["ran"]] == [("missing", "unavailable")]
@@ -155,7 +155,7 @@ def test_global_jobs_run_once_per_slot(deps):
 
 
 def test_due_helpers():
-    from chalicelib.services.editions import load_seed
+    from chalicelib.editions.service import load_seed
     edition = load_seed("2026")
     reminder = daily(time(9, 0), lambda e: e.windows.registration.opens,
                      lambda e: e.windows.learning.closes)
@@ -170,8 +170,8 @@ def test_due_helpers():
 
 
 def test_watched_editions_keep_last_years_until_its_dates_are_past(deps):
-    from chalicelib.services.editions import load_seed, save_edition
-    from chalicelib.store.kv import get_value
+    from chalicelib.editions.service import load_seed, save_edition
+    from chalicelib.platform.store.kv import get_value
     old = load_seed("2026").model_dump(mode="json")
     old["edition_id"] = "2025"
     for w in old["windows"].values():
@@ -179,7 +179,7 @@ def test_watched_editions_keep_last_years_until_its_dates_are_past(deps):
             if w.get(k):
                 w[k] = w[k].replace("2026", "2025")
     save_edition(deps, old, "admin", at("2025-01-01T00:00:00+08:00"), create=True)
-    from chalicelib.store.kv import put_value
+    from chalicelib.platform.store.kv import put_value
     put_value(framework.WATCHED_KEY, ["2025"])
     ids = [e.edition_id for e in framework.watched_editions(deps, at("2026-04-05T10:00:00+08:00"))]
     assert ids == ["2026"]  # 2025's last date (invoices) is long past: dropped

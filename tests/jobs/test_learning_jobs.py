@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.clock import parse_instant
+from chalicelib.platform.clock import parse_instant
 from chalicelib.jobs.definitions import BY_NAME
-from chalicelib.jobs.framework import Budget, run_due_jobs
+from chalicelib.jobs.runner import Budget, run_due_jobs
 from tests.jobs.test_framework import CountingBudget
 
 OPENS = parse_instant("2026-06-01T00:00:00+08:00")
@@ -20,7 +20,7 @@ CLOSES = parse_instant("2026-07-01T00:00:00+08:00")
 @pytest.fixture
 def three_finished(deps, clock):
     """Three trainees with every course 学习完 and the questionnaire submitted."""
-    from chalicelib.services import learning, questionnaire
+    from chalicelib.learning import service as learning, questionnaire
     from tests.learning.conftest import answers_for, complete_courses, paid_trainee
     people = []
     for name in ("甲", "乙", "丙"):
@@ -35,20 +35,20 @@ def three_finished(deps, clock):
 
 @pytest.fixture
 def one_page_per_step(monkeypatch):
-    from chalicelib.services import learning_jobs
+    from chalicelib.learning import jobs as learning_jobs
     ticks = itertools.count(0, 1000)
     monkeypatch.setattr(learning_jobs, "PAGE", 1)
     monkeypatch.setattr(learning_jobs, "monotonic", lambda: float(next(ticks)))
 
 
 def certificate_mails() -> list:
-    from chalicelib.services import mail
+    from chalicelib.platform.mail import outbox as mail
     return [m for m in mail.list_mail(None) if m["template"] == "certificate.available"]
 
 
 def test_open_and_expire_certificates_interrupted_and_resumed(deps, three_finished,
                                                               one_page_per_step):
-    from chalicelib.services import certificates
+    from chalicelib.certificates import service as certificates
     opening = [BY_NAME["open_certificates"]]
     # The download window opens; the invocation has time for two one-trainee pages only
     report = run_due_jobs(deps, OPENS, CountingBudget(3), opening)

@@ -8,12 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.clock import parse_instant
+from chalicelib.platform.clock import parse_instant
 from chalicelib.jobs.definitions import BY_NAME
-from chalicelib.jobs.framework import Budget, run_due_jobs
-from chalicelib.services import orders, registrations
-from chalicelib.store.payments import Order
-from chalicelib.store.registrations import Registration
+from chalicelib.jobs.runner import Budget, run_due_jobs
+from chalicelib.billing import orders
+from chalicelib.registration import service as registrations
+from chalicelib.billing.repository import Order
+from chalicelib.registration.repository import Registration
 from tests.invoices.factories import make_account
 from tests.jobs.test_framework import CountingBudget
 
@@ -36,7 +37,7 @@ def open_transfer_orders(deps, n: int) -> list[dict]:
 @pytest.fixture
 def one_page_per_step(monkeypatch):
     """The payments steps read one order per page and find their time spent after it."""
-    from chalicelib.services import payment_jobs
+    from chalicelib.billing import jobs as payment_jobs
     ticks = itertools.count(0, 1000)
     monkeypatch.setattr(payment_jobs, "PAGE", 1)
     monkeypatch.setattr(payment_jobs, "monotonic", lambda: float(next(ticks)))
@@ -68,7 +69,7 @@ def test_close_unusable_orders_at_learning_end_interrupted_and_resumed(deps, clo
 
 
 def test_overdue_transfers_reminded_once_through_the_daily_job(deps, clock):
-    from chalicelib.services import mail
+    from chalicelib.platform.mail import outbox as mail
     made = open_transfer_orders(deps, 1)
     job = [BY_NAME["remind_overdue_transfers"]]
     # review due 2026-04-14 00:00 (5 working days); the 04-14 09:30 run reminds

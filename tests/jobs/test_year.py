@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.clock import parse_instant
+from chalicelib.platform.clock import parse_instant
 from chalicelib.jobs import recent_runs
-from chalicelib.jobs.framework import Budget, run_due_jobs
-from chalicelib.services import registrations
-from chalicelib.store.jobs import JobRunRepository, run_key
-from chalicelib.store.mail import Mail
+from chalicelib.jobs.runner import Budget, run_due_jobs
+from chalicelib.registration import service as registrations
+from chalicelib.jobs.repository import JobRunRepository, run_key
+from chalicelib.platform.mail.repository import Mail
 from tests.invoices.factories import make_account
 
 

@@ -27,8 +27,8 @@ class Trainee:
 
 def make_registration(name: str = "李玥", user_sub: str | None = None,
                       submitted_at: datetime | None = None) -> Trainee:
-    from chalicelib.store.base import new_id
-    from chalicelib.store.registrations import Registration, RegistrationRepository
+    from chalicelib.platform.store.base import new_id
+    from chalicelib.registration.repository import Registration, RegistrationRepository
     sub = user_sub or str(uuid.uuid4())
     email = f"{sub[:8]}@example.com"
     now = submitted_at or at("2026-04-05T10:00:00+08:00")
@@ -45,7 +45,7 @@ def make_registration(name: str = "李玥", user_sub: str | None = None,
 def set_payment(registration_id: str, status: str = "approved",
                 payment_status: str = "paid") -> None:
     """The test stand-in for the payments feature: a conditional update of the item."""
-    from chalicelib.store.registrations import Registration
+    from chalicelib.registration.repository import Registration
     reg = Registration.get(registration_id, consistent_read=True)
     reg.update(actions=[Registration.status.set(status),
                         Registration.edition_status.set(f"2026#{status}"),
@@ -62,8 +62,8 @@ def paid_trainee(name: str = "李玥") -> Trainee:
 def complete_courses(deps: Any, t: Trainee, except_ids: tuple[str, ...] = ()) -> None:
     """Credit every course's required time directly on the progress items (tests that are
     about what comes after learning; the crediting itself is tested through heartbeats)."""
-    from chalicelib.services import editions
-    from chalicelib.store.learning import Progress, learner_key
+    from chalicelib.editions import service as editions
+    from chalicelib.learning.repository import Progress, learner_key
     edition = editions.get_current(deps)
     for c in edition.courses:
         if c.course_id in except_ids:
@@ -74,7 +74,7 @@ def complete_courses(deps: Any, t: Trainee, except_ids: tuple[str, ...] = ()) ->
 
 
 def answers_for(deps: Any) -> dict[str, Any]:
-    from chalicelib.services import editions
+    from chalicelib.editions import service as editions
     edition = editions.get_current(deps)
     return {q.question_id: (5 if q.type == "rating" else "讲得很好") for q in edition.questions()}
 
@@ -86,7 +86,7 @@ def trainee(deps: Any) -> Trainee:
 
 @pytest.fixture
 def enrolled(deps: Any, clock: Any, trainee: Trainee) -> Trainee:
-    from chalicelib.services import learning
+    from chalicelib.learning import service as learning
     clock.set(LEARNING_OPEN)
     learning.enroll(deps, trainee.user_sub, clock.now())
     return trainee
@@ -95,7 +95,7 @@ def enrolled(deps: Any, clock: Any, trainee: Trainee) -> Trainee:
 @pytest.fixture
 def finished(deps: Any, clock: Any, enrolled: Trainee) -> Trainee:
     """Every course 学习完 and the questionnaire submitted: eligible for the certificate."""
-    from chalicelib.services import questionnaire
+    from chalicelib.learning import questionnaire
     complete_courses(deps, enrolled)
     clock.set(at("2026-05-20T10:00:00+08:00"))
     questionnaire.submit(deps, enrolled.user_sub, answers_for(deps), clock.now())

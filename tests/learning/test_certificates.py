@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from chalicelib.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError, WindowClosedError
-from chalicelib.services import certificates
+from chalicelib.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError, WindowClosedError
+from chalicelib.certificates import service as certificates
 from tests.conftest import at
 from tests.learning.conftest import CERT_CLOSES, CERT_OPENS, paid_trainee, set_payment
 
@@ -18,7 +18,7 @@ LAST_SECOND = at("2026-06-30T23:59:59+08:00")
 
 
 def stored_pdf(deps: Any, certificate_no: str) -> bytes:
-    from chalicelib.adapters.storage import storage
+    from chalicelib.platform.storage import storage
     return storage(deps).get_object("certificates", f"2026/{certificate_no}.pdf")
 
 
@@ -67,10 +67,10 @@ def test_window_first_second_issues_and_pdf_holds_the_facts(deps: Any, clock: An
 def test_rare_characters_are_embedded(deps: Any, clock: Any, enrolled: Any) -> None:
     from pypdf import PdfReader
 
-    from chalicelib.services import questionnaire
+    from chalicelib.learning import questionnaire
     from tests.learning.conftest import answers_for, complete_courses
     rare = paid_trainee("王喆堃玥")
-    from chalicelib.services import learning
+    from chalicelib.learning import service as learning
     learning.enroll(deps, rare.user_sub, clock.now())
     complete_courses(deps, rare)
     clock.set(at("2026-05-20T10:00:00+08:00"))
@@ -101,7 +101,7 @@ def test_unused_eligibility_expires(deps: Any, clock: Any, finished: Any) -> Non
 
 
 def test_two_concurrent_first_downloads_issue_one(deps: Any, clock: Any, finished: Any) -> None:
-    from chalicelib.store.audit import history
+    from chalicelib.platform.store.audit import history
     clock.set(CERT_OPENS)
     now = clock.now()
     with ThreadPoolExecutor(2) as pool:
@@ -122,7 +122,7 @@ def test_refunded_after_eligibility_cannot_download(deps: Any, clock: Any, finis
 
 
 def test_verify_genuine_revoked_and_made_up(deps: Any, clock: Any, finished: Any) -> None:
-    from chalicelib.domain.certificate_no import new_certificate_no
+    from chalicelib.certificates.numbers import new_certificate_no
     clock.set(CERT_OPENS)
     link = certificates.download(deps, finished.user_sub, clock.now())
     no = link["certificate_no"]
@@ -153,7 +153,7 @@ def test_verify_genuine_revoked_and_made_up(deps: Any, clock: Any, finished: Any
 
 
 def test_qr_code_points_at_verification_page(deps: Any, clock: Any, finished: Any) -> None:
-    from chalicelib.services import editions
+    from chalicelib.editions import service as editions
     edition = editions.get_current(deps)
     url = certificates.verify_url(deps, edition, "2026-AAAA-BBBB-CCCC-DDDDE")
     parsed = urlparse(url)

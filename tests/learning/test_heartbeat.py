@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.learning import MAX_CREDIT_S
-from chalicelib.errors import ConflictError, ForbiddenError, WindowClosedError
-from chalicelib.services import learning
+from chalicelib.learning.rules import MAX_CREDIT_S
+from chalicelib.platform.errors import ConflictError, ForbiddenError, WindowClosedError
+from chalicelib.learning import service as learning
 from tests.conftest import at
 from tests.learning.conftest import LEARNING_CLOSES, LEARNING_OPEN, make_registration, set_payment
 
@@ -61,7 +61,7 @@ def test_enrol_inside_learning_window_only(deps: Any, clock: Any, trainee: Any) 
 
 
 def test_enrol_twice_is_harmless_and_audited_once(deps: Any, clock: Any, trainee: Any) -> None:
-    from chalicelib.store.audit import history
+    from chalicelib.platform.store.audit import history
     clock.set(LEARNING_OPEN)
     first = learning.enroll(deps, trainee.user_sub, clock.now())
     clock.advance(minutes=5)

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chalicelib.services import editions, learning_jobs
+from chalicelib.editions import service as editions
+from chalicelib.learning import jobs as learning_jobs
 from tests.conftest import at
 from tests.learning.conftest import CERT_CLOSES, CERT_OPENS, LEARNING_CLOSES, LEARNING_OPEN, answers_for, complete_courses, set_payment
 
@@ -35,7 +36,7 @@ def test_close_learning_records_once(deps: Any, clock: Any) -> None:
 
 
 def test_open_certificates_mails_eligible_once(deps: Any, clock: Any, finished: Any) -> None:
-    from chalicelib.services import mail
+    from chalicelib.platform.mail import outbox as mail
     first = run_to_end(learning_jobs.open_certificates, deps, CERT_OPENS)
     again = run_to_end(learning_jobs.open_certificates, deps, CERT_OPENS)
     assert first == {"mailed": 1, "skipped": 0} and again == {"mailed": 0, "skipped": 0}
@@ -44,7 +45,7 @@ def test_open_certificates_mails_eligible_once(deps: Any, clock: Any, finished: 
 
 
 def test_expire_certificates_marks_unused_once(deps: Any, clock: Any, finished: Any) -> None:
-    from chalicelib.services import certificates
+    from chalicelib.certificates import service as certificates
     assert run_to_end(learning_jobs.expire_certificates, deps, LEARNING_CLOSES) == {"not_due": 1}
     first = run_to_end(learning_jobs.expire_certificates, deps, CERT_CLOSES)
     again = run_to_end(learning_jobs.expire_certificates, deps, CERT_CLOSES)
@@ -97,7 +98,7 @@ def test_questionnaire_certificate_and_verify_through_the_api(api: Any, deps: An
     assert api.post("/learning/enroll", token).status_code == 200
     sub = api.get("/registrations/mine", token).data["registrations"][0]
     trainee = Trainee(user_sub="", registration_id=reg_id, name="孙堃")
-    from chalicelib.store.registrations import Registration
+    from chalicelib.registration.repository import Registration
     trainee.user_sub = Registration.get(sub["registration_id"]).user_sub
     complete_courses(deps, trainee)
     clock.set(at("2026-05-01T09:00:00+08:00"))
@@ -154,7 +155,7 @@ def test_sample_videos_are_made_uploaded_and_playable(deps: Any, clock: Any, enr
     playback link then streams the video inline."""
     import requests
 
-    from chalicelib.services import learning
+    from chalicelib.learning import service as learning
     from devtools import setup_sample_videos as videos
     monkeypatch.setattr(videos, "CACHE", tmp_path)
     monkeypatch.setattr(videos, "SECONDS", 1)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.errors import ConflictError, ForbiddenError, ValidationError, WindowClosedError
-from chalicelib.services import questionnaire
+from chalicelib.platform.errors import ConflictError, ForbiddenError, ValidationError, WindowClosedError
+from chalicelib.learning import questionnaire
 from tests.conftest import at
 from tests.learning.conftest import QUESTIONNAIRE_OPEN, answers_for, complete_courses, paid_trainee
 
@@ -84,7 +84,7 @@ def test_optional_comment_may_be_left_out(deps: Any, clock: Any, enrolled: Any) 
 def test_export_xlsx_has_every_response(deps: Any, clock: Any, enrolled: Any) -> None:
     from openpyxl import load_workbook
 
-    from chalicelib.services import learning
+    from chalicelib.learning import service as learning
     complete_courses(deps, enrolled)
     clock.set(QUESTIONNAIRE_OPEN)
     questionnaire.submit(deps, enrolled.user_sub, {**answers_for(deps), "comments": "=1+1"},

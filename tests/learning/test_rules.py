@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain import certificate_no as cn
-from chalicelib.domain.learning import MAX_CREDIT_S, ProgressState, credit_for, decode_token, encode_token
+from chalicelib.certificates import numbers as cn
+from chalicelib.learning.rules import MAX_CREDIT_S, ProgressState, credit_for, decode_token, encode_token
 
 
 def test_certificate_numbers_are_random_and_self_checking() -> None:
@@ -98,7 +98,7 @@ def test_token_round_trip_and_garbage() -> None:
 
 
 def test_s3_signer_is_inline_and_short_lived(deps: Any) -> None:
-    from chalicelib.adapters.video import S3VideoSigner
+    from chalicelib.learning.video import S3VideoSigner
     now = datetime(2026, 4, 13, tzinfo=UTC)
     out = S3VideoSigner(deps).sign("2026/C01.mp4", 300, now)
     q = parse_qs(urlparse(out["url"]).query)
@@ -114,7 +114,7 @@ def test_cloudfront_signer_signature_verifies() -> None:
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-    from chalicelib.adapters.video import CloudFrontVideoSigner
+    from chalicelib.learning.video import CloudFrontVideoSigner
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -135,7 +135,7 @@ def test_cloudfront_signer_signature_verifies() -> None:
 
 
 def test_edition_rejects_incomplete_cloudfront_config() -> None:
-    from chalicelib.domain.edition import VideoDelivery
+    from chalicelib.editions.edition import VideoDelivery
     with pytest.raises(ValueError):
         VideoDelivery(signer="cloudfront", cloudfront_domain="d.example")
 
@@ -147,8 +147,8 @@ def test_configured_seal_image_replaces_the_drawn_seal() -> None:
     import segno
     from pypdf import PdfReader
 
-    from chalicelib.adapters.certificate_pdf import CertificateData, render
-    from chalicelib.adapters.fonts import cjk_face_index, cjk_font_path
+    from chalicelib.certificates.pdf import CertificateData, render
+    from chalicelib.platform.fonts import cjk_face_index, cjk_font_path
     png = BytesIO()
     segno.make("seal").save(png, kind="png", scale=4)
     day = datetime(2026, 6, 1, 9, tzinfo=UTC)

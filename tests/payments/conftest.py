@@ -14,14 +14,14 @@ _seq = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def keys() -> dict[str, Any]:
-    from chalicelib.adapters.payments.sandbox_keys import make_sandbox_keys
+    from chalicelib.dev.sandbox_keys import make_sandbox_keys
     return make_sandbox_keys()
 
 
 @pytest.fixture(scope="session")
 def foreign_keys() -> dict[str, Any]:
     """Another set of keys: what a forger would sign with."""
-    from chalicelib.adapters.payments.sandbox_keys import make_sandbox_keys
+    from chalicelib.dev.sandbox_keys import make_sandbox_keys
     return make_sandbox_keys()
 
 
@@ -34,8 +34,8 @@ def pdeps(deps: Any, clock: Any, keys: dict[str, Any]) -> Any:
 
 def make_account(kind: str = "personal", name: str = "李玥", unit_name: str | None = None,
                  credit_code: str | None = None) -> Any:
-    from chalicelib.clock import system_now
-    from chalicelib.store.accounts import Account
+    from chalicelib.platform.clock import system_now
+    from chalicelib.identity.repository import Account
     sub = f"sub-{uuid.uuid4().hex[:12]}"
     email = f"{kind}-{next(_seq)}-{uuid.uuid4().hex[:6]}@example.com"
     acc = Account(user_sub=sub, email=email, name=name, phone="13800138000",
@@ -48,7 +48,7 @@ def make_account(kind: str = "personal", name: str = "李玥", unit_name: str | 
 def approved_registration(deps: Any, now: datetime, name: str = "李玥",
                           unit_name: str = "国家图书馆", approve: bool = True) -> Any:
     """A trainee account with a registration (approved unless told otherwise)."""
-    from chalicelib.services import registrations
+    from chalicelib.registration import service as registrations
     acc = make_account(name=name)
     reg = registrations.create_registration(deps, acc.user_sub, {
         "unit_name": unit_name, "job_title": "馆员", "region": "北京"}, now)
@@ -58,23 +58,23 @@ def approved_registration(deps: Any, now: datetime, name: str = "李玥",
 
 
 def get_reg(registration_id: str) -> Any:
-    from chalicelib.store.registrations import Registration
+    from chalicelib.registration.repository import Registration
     return Registration.get(registration_id, consistent_read=True)
 
 
 def get_order(order_id: str) -> Any:
-    from chalicelib.store.payments import Order
+    from chalicelib.billing.repository import Order
     return Order.get(order_id, consistent_read=True)
 
 
 def payments_of(order_id: str) -> list[Any]:
-    from chalicelib.store.payments import Payment
+    from chalicelib.billing.repository import Payment
     return list(Payment.by_order.query(order_id))
 
 
 def alipay_body(keys: dict[str, Any], order: dict[str, Any] | Any, now: datetime,
                 txn: str = "2026000000000000000000000001", **kw: Any) -> bytes:
-    from chalicelib.services.sandbox import alipay_notification
+    from chalicelib.dev.sandbox import alipay_notification
     order_id = order["order_id"] if isinstance(order, dict) else order
     amount = kw.pop("amount_fen", None) or (order["amount_fen"] if isinstance(order, dict) else 40000)
     return alipay_notification(keys["alipay"], order_id, amount, txn, now, **kw)

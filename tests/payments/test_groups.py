@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.errors import ConflictError, ValidationError
+from chalicelib.platform.errors import ConflictError, ValidationError
 from tests.payments.conftest import approved_registration, get_order, get_reg, make_account
 
 UNIT = "国家图书馆"
@@ -20,8 +20,8 @@ def _unit() -> Any:
 
 
 def test_group_order_members_checked_and_reserved(pdeps: Any, clock: Any) -> None:
-    from chalicelib.services import group_orders, orders
-    from chalicelib.store.registrations import Registration
+    from chalicelib.billing import group_orders, orders
+    from chalicelib.registration.repository import Registration
     now = clock.now()
     unit = _unit()
     a_acc, a = approved_registration(pdeps, now, name="甲", unit_name="国家图书馆")
@@ -49,7 +49,7 @@ def test_group_order_members_checked_and_reserved(pdeps: Any, clock: Any) -> Non
     released = group_orders.release_member(pdeps, unit.user_sub, order["order_id"], c, now)
     assert released["amount_fen"] == 98000 and get_reg(c).open_order_id is None
     # Finance confirms: every member paid at once; a repeat changes nothing
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     done = payments.confirm_transfer(pdeps, order["order_id"], None, "GRP-1", 98000, "fin", now)
     assert done["status"] == "paid"
     assert [get_reg(r).payment_status for r in (a, b, c)] == ["paid", "paid", "unpaid"]
@@ -60,7 +60,7 @@ def test_group_order_members_checked_and_reserved(pdeps: Any, clock: Any) -> Non
     assert get_order(order["order_id"]).voucher_key == post["key"]
     # Not uploaded yet: finance sees no link; once the object is there, a short-lived one
     assert group_orders.upload_links(pdeps, order["order_id"], now)["voucher"] is None
-    from chalicelib.adapters.storage import storage
+    from chalicelib.platform.storage import storage
     storage(pdeps).put_object("vouchers", post["key"], b"\x89PNG", "image/png")
     assert post["key"] in group_orders.upload_links(pdeps, order["order_id"], now)["voucher"]["url"]
     with pytest.raises(ValidationError):
@@ -71,7 +71,7 @@ def test_group_order_members_checked_and_reserved(pdeps: Any, clock: Any) -> Non
 
 
 def test_two_units_racing_for_the_same_member(pdeps: Any, clock: Any) -> None:
-    from chalicelib.services import group_orders
+    from chalicelib.billing import group_orders
     now = clock.now()
     units = [_unit(), _unit()]
     _, shared = approved_registration(pdeps, now, name="共", unit_name=UNIT)
@@ -102,11 +102,11 @@ def test_two_units_racing_for_the_same_member(pdeps: Any, clock: Any) -> None:
 
 
 def test_large_group_reserved_in_two_steps_and_paid_resumably(pdeps: Any, clock: Any) -> None:
-    from chalicelib.services import group_orders, payments
-    from chalicelib.store import payments as store
-    from chalicelib.store.base import new_id
-    from chalicelib.store.payments import Payment
-    from chalicelib.store.registrations import Registration
+    from chalicelib.billing import group_orders, payments
+    from chalicelib.billing import repository as store
+    from chalicelib.platform.store.base import new_id
+    from chalicelib.billing.repository import Payment
+    from chalicelib.registration.repository import Registration
     now = clock.now()
     unit = _unit()
     ids = [new_id("R") for _ in range(97)]  # one transaction holds 95: reserved in two steps

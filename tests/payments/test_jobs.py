@@ -20,8 +20,10 @@ def _run(step: Any, deps: Any, edition: Any, now: Any, budget_s: float = 60.0) -
 
 
 def test_remind_overdue_transfers_once_per_order(pdeps: Any, clock: Any) -> None:
-    from chalicelib.services import editions, mail, orders
-    from chalicelib.services.payment_jobs import remind_overdue_transfers
+    from chalicelib.editions import service as editions
+    from chalicelib.platform.mail import outbox as mail
+    from chalicelib.billing import orders
+    from chalicelib.billing.jobs import remind_overdue_transfers
     edition = editions.get_current(pdeps)
     acc, rid = approved_registration(pdeps, clock.now())
     order = orders.create_order(pdeps, acc.user_sub, rid, "bank_transfer", False, clock.now())
@@ -34,10 +36,11 @@ def test_remind_overdue_transfers_once_per_order(pdeps: Any, clock: Any) -> None
 
 
 def test_close_unusable_orders_and_lock_refunds(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import editions, orders, payments
-    from chalicelib.services.payment_jobs import close_unusable_orders, lock_refunds_and_refund_unapproved
-    from chalicelib.store.payments import Refund
-    from chalicelib.store.registrations import Registration
+    from chalicelib.editions import service as editions
+    from chalicelib.billing import orders, payments
+    from chalicelib.billing.jobs import close_unusable_orders, lock_refunds_and_refund_unapproved
+    from chalicelib.billing.repository import Refund
+    from chalicelib.registration.repository import Registration
     edition = editions.get_current(pdeps)
     now = clock.now()
     made = []
@@ -75,9 +78,10 @@ def test_close_unusable_orders_and_lock_refunds(pdeps: Any, clock: Any, keys: An
 
 def test_refund_left_requested_by_a_provider_outage_is_retried(pdeps: Any, clock: Any, keys: Any,
                                                                monkeypatch: Any) -> None:
-    from chalicelib.adapters.payments import ProviderError, provider
-    from chalicelib.services import editions, orders, payments, refunds
-    from chalicelib.services.payment_jobs import retry_stuck_refunds
+    from chalicelib.billing.providers import ProviderError, provider
+    from chalicelib.editions import service as editions
+    from chalicelib.billing import orders, payments, refunds
+    from chalicelib.billing.jobs import retry_stuck_refunds
     edition = editions.get_current(pdeps)
     now = clock.now()
     acc, rid = approved_registration(pdeps, now)

@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from chalicelib.errors import ConflictError, WindowClosedError
+from chalicelib.platform.errors import ConflictError, WindowClosedError
 from tests.conftest import at
 from tests.payments.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
 
 
 def _refunds(order_id: str) -> list[Any]:
-    from chalicelib.store.payments import Refund
+    from chalicelib.billing.repository import Refund
     return list(Refund.by_order.query(order_id))
 
 
 def _paid_alipay(pdeps: Any, clock: Any, keys: Any, **kw: Any) -> tuple[Any, str, dict]:
-    from chalicelib.services import orders, payments
+    from chalicelib.billing import orders, payments
     acc, rid = approved_registration(pdeps, clock.now(), **kw)
     order = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, clock.now())
     assert payments.handle_alipay(pdeps, alipay_body(keys, order, clock.now(), txn="2026" + rid), clock.now())[0] == 200
@@ -27,7 +27,7 @@ def _paid_alipay(pdeps: Any, clock: Any, keys: Any, **kw: Any) -> tuple[Any, str
 
 
 def test_one_open_order_per_registration_and_channel_switch(pdeps: Any, clock: Any) -> None:
-    from chalicelib.services import orders
+    from chalicelib.billing import orders
     acc, rid = approved_registration(pdeps, clock.now())
     now = clock.now()
     first = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, now)
@@ -49,8 +49,8 @@ def test_one_open_order_per_registration_and_channel_switch(pdeps: Any, clock: A
 
 
 def test_unapproved_or_foreign_registrations_cannot_order(pdeps: Any, clock: Any) -> None:
-    from chalicelib.errors import NotFoundError
-    from chalicelib.services import orders
+    from chalicelib.platform.errors import NotFoundError
+    from chalicelib.billing import orders
     acc, rid = approved_registration(pdeps, clock.now(), approve=False)
     with pytest.raises(ConflictError) as exc:
         orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, clock.now())
@@ -62,8 +62,9 @@ def test_unapproved_or_foreign_registrations_cannot_order(pdeps: Any, clock: Any
 
 def test_duplicate_payment_via_two_channels_is_refunded_automatically(
         pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import mail, orders, payments
-    from chalicelib.services.sandbox import wechat_payment_notification
+    from chalicelib.platform.mail import outbox as mail
+    from chalicelib.billing import orders, payments
+    from chalicelib.dev.sandbox import wechat_payment_notification
     acc, rid = approved_registration(pdeps, clock.now())
     now = clock.now()
     ali = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, now)
@@ -90,7 +91,7 @@ def test_duplicate_payment_via_two_channels_is_refunded_automatically(
 
 def test_money_for_a_closed_order_of_an_unpaid_registration_is_credited(
         pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import orders, payments
+    from chalicelib.billing import orders, payments
     acc, rid = approved_registration(pdeps, clock.now())
     now = clock.now()
     ali = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, now)
@@ -103,8 +104,9 @@ def test_money_for_a_closed_order_of_an_unpaid_registration_is_credited(
 
 
 def test_withdrawn_and_rejected_registrations_money_is_refunded(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import orders, payments, registrations
-    from chalicelib.store.registrations import Registration
+    from chalicelib.billing import orders, payments
+    from chalicelib.registration import service as registrations
+    from chalicelib.registration.repository import Registration
     acc, rid = approved_registration(pdeps, clock.now())
     now = clock.now()
     order = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, now)
@@ -128,7 +130,7 @@ def test_withdrawn_and_rejected_registrations_money_is_refunded(pdeps: Any, cloc
 
 
 def test_bank_transfer_confirmed_once_and_serial_unique(pdeps: Any, clock: Any) -> None:
-    from chalicelib.services import orders, payments
+    from chalicelib.billing import orders, payments
     now = clock.now()
     acc, rid = approved_registration(pdeps, now)
     acc2, rid2 = approved_registration(pdeps, now, name="王五")
@@ -148,7 +150,7 @@ def test_bank_transfer_confirmed_once_and_serial_unique(pdeps: Any, clock: Any) 
 
 
 def test_refund_until_course_start_to_the_second(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import refunds
+    from chalicelib.billing import refunds
     acc, rid, order = _paid_alipay(pdeps, clock, keys)
     late_acc, late_rid, late_order = _paid_alipay(pdeps, clock, keys, name="赵六")
     # At 2026-04-12 23:59:59 (Beijing) the request is accepted and Alipay refunds at once
@@ -169,7 +171,7 @@ def test_refund_until_course_start_to_the_second(pdeps: Any, clock: Any, keys: A
 
 
 def test_concurrent_refund_requests_make_one_refund(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import refunds
+    from chalicelib.billing import refunds
     acc, rid, order = _paid_alipay(pdeps, clock, keys)
     results: list[Any] = []
     errors: list[Any] = []
@@ -194,9 +196,10 @@ def test_concurrent_refund_requests_make_one_refund(pdeps: Any, clock: Any, keys
 
 def test_wechat_refund_completed_by_its_notification_and_replay_changes_nothing(
         pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import mail, orders, payments, refunds
-    from chalicelib.services.sandbox import wechat_payment_notification, wechat_refund_notification
-    from chalicelib.store.payments import Refund
+    from chalicelib.platform.mail import outbox as mail
+    from chalicelib.billing import orders, payments, refunds
+    from chalicelib.dev.sandbox import wechat_payment_notification, wechat_refund_notification
+    from chalicelib.billing.repository import Refund
     acc, rid = approved_registration(pdeps, clock.now())
     now = clock.now()
     order = orders.create_order(pdeps, acc.user_sub, rid, "wechatpay", False, now)
@@ -216,7 +219,7 @@ def test_wechat_refund_completed_by_its_notification_and_replay_changes_nothing(
 
 
 def test_bank_transfer_refund_completed_by_finance_with_unique_serial(pdeps: Any, clock: Any) -> None:
-    from chalicelib.services import orders, payments, refunds
+    from chalicelib.billing import orders, payments, refunds
     now = clock.now()
     acc, rid = approved_registration(pdeps, now)
     order = orders.create_order(pdeps, acc.user_sub, rid, "bank_transfer", False, now)

@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from chalicelib.adapters.payments import ProviderError, RefundRequest, crypto
-from chalicelib.adapters.payments.alipay import Alipay, sign_content
-from chalicelib.adapters.payments.wechatpay import WechatPay, signed_message
+from chalicelib.billing.providers import ProviderError, RefundRequest, crypto
+from chalicelib.billing.providers.alipay import Alipay, sign_content
+from chalicelib.billing.providers.wechatpay import WechatPay, signed_message
 
 NOW = datetime.fromisoformat("2026-04-05T02:00:00+00:00")
 
@@ -64,7 +64,7 @@ def test_alipay_refund_call_signed_both_ways(keys: Any, monkeypatch: Any) -> Non
 def test_alipay_pay_url_is_signed_by_the_merchant(keys: Any) -> None:
     from urllib.parse import urlparse
 
-    from chalicelib.adapters.payments import PayRequest
+    from chalicelib.billing.providers import PayRequest
     cfg = {**keys["alipay"], "sandbox": False}
     url = Alipay(cfg).pay_link(PayRequest("OABC", 49000, "培训费", "https://x/n", "https://x/r", NOW), NOW)["pay_url"]
     params = dict(parse_qsl(urlparse(url).query))

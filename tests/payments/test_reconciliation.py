@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.errors import ConflictError
-from chalicelib.services.reconciliation import LineRef, OrderRef, match_lines, parse_statement
+from chalicelib.platform.errors import ConflictError
+from chalicelib.billing.reconciliation import LineRef, OrderRef, match_lines, parse_statement
 from tests.payments.conftest import approved_registration, get_reg
 
 ORDERS = [OrderRef("O1", 49000, "individual", "李玥", "国家图书馆"),
@@ -52,7 +52,7 @@ def test_matcher_is_careful() -> None:
 
 def test_matching_timing_sanity() -> None:
     from bench.reconciliation import dataset
-    from chalicelib.services.reconciliation import Matcher
+    from chalicelib.billing.reconciliation import Matcher
     orders, lines, expected = dataset(n_orders=10_000, n_lines=2_000, seed=3)
     started = time.perf_counter()
     result = Matcher(orders).match(lines)
@@ -70,8 +70,8 @@ CSV = ("交易日期,收入金额,支出金额,对方户名,对方账号,附言,
 
 
 def test_statement_import_reimport_and_confirm(pdeps: Any, clock: Any) -> None:
-    from chalicelib.services import orders, payments, reconciliation
-    from chalicelib.store.registrations import Registration
+    from chalicelib.billing import orders, payments, reconciliation
+    from chalicelib.registration.repository import Registration
     now = clock.now()
     acc1, rid1 = approved_registration(pdeps, now, name="李玥", unit_name="国家图书馆")
     acc2, rid2 = approved_registration(pdeps, now, name="王五", unit_name="上海图书馆")

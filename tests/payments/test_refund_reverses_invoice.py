@@ -5,8 +5,9 @@ from tests.payments.conftest import alipay_body, approved_registration
 
 
 def test_refund_after_invoicing_reverses_the_invoice(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import invoices, orders, payments, refunds
-    from chalicelib.store.billing import Invoice
+    from chalicelib.invoicing import service as invoices
+    from chalicelib.billing import orders, payments, refunds
+    from chalicelib.invoicing.repository import Invoice
     # Given a paid order with its invoice issued
     acc, rid = approved_registration(pdeps, clock.now(), name="李玥")
     now = clock.now()

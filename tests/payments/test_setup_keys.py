@@ -11,8 +11,8 @@ import pytest
 
 
 def test_keys_generated_once_and_loaded(tmp_path: Path) -> None:
-    from chalicelib.adapters.payments.keys import KeysMissingError, load_keys
-    from chalicelib.settings import Settings
+    from chalicelib.billing.providers.keys import KeysMissingError, load_keys
+    from chalicelib.platform.settings import Settings
     from devtools.setup_payment_keys import run
     settings = Settings(stage="dev", region="ap-southeast-1", endpoint_url="http://x", table_prefix="d-",
                         bucket_prefix="d-", user_pool_name="p", user_pool_id=None, user_pool_client_id=None,

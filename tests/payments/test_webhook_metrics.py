@@ -3,7 +3,7 @@ from typing import Any
 
 
 def test_forged_notifications_count_as_rejected(api: Any, monkeypatch: Any) -> None:
-    from chalicelib.routes import payments as routes
+    from chalicelib.billing import routes
     seen: list[str] = []
     monkeypatch.setattr(routes, "count", lambda name, value=1: seen.append(name))
     r = api.call("POST", "/webhooks/alipay", body=b"out_trade_no=O1&total_amount=490.00&sign=forged",

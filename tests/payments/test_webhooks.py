@@ -11,14 +11,14 @@ from tests.payments.conftest import alipay_body, approved_registration, get_orde
 
 
 def _order(pdeps: Any, clock: Any, channel: str = "alipay", **kw: Any) -> tuple[Any, str, dict]:
-    from chalicelib.services import orders
+    from chalicelib.billing import orders
     acc, rid = approved_registration(pdeps, clock.now(), **kw)
     order = orders.create_order(pdeps, acc.user_sub, rid, channel, False, clock.now())
     return acc, rid, order
 
 
 def _nothing_written(order_id: str, rid: str) -> None:
-    from chalicelib.store.payments import ProviderNotification
+    from chalicelib.billing.repository import ProviderNotification
     assert get_order(order_id).status == "open"
     assert get_reg(rid).payment_status == "unpaid"
     assert payments_of(order_id) == []
@@ -27,7 +27,8 @@ def _nothing_written(order_id: str, rid: str) -> None:
 
 # --- Alipay ---------------------------------------------------------------------------
 def test_alipay_signed_notification_credits_the_order_once(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import mail, payments
+    from chalicelib.platform.mail import outbox as mail
+    from chalicelib.billing import payments
     acc, rid, order = _order(pdeps, clock)
     assert order["amount_fen"] == 49000 and order["pay_url"].endswith(f"/dev/pay/{order['order_id']}")
     # When Alipay posts its signed notification
@@ -45,7 +46,7 @@ def test_alipay_signed_notification_credits_the_order_once(pdeps: Any, clock: An
 
 def test_forged_tampered_and_unsigned_alipay_notifications_write_nothing(
         pdeps: Any, clock: Any, keys: Any, foreign_keys: Any) -> None:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     _, rid, order = _order(pdeps, clock)
     now = clock.now()
     forged = alipay_body(foreign_keys, order, now, app_id=keys["alipay"]["app_id"])
@@ -59,7 +60,7 @@ def test_forged_tampered_and_unsigned_alipay_notifications_write_nothing(
 
 
 def test_alipay_verification_does_not_mutate_what_it_checks(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.adapters.payments import provider
+    from chalicelib.billing.providers import provider
     _, _, order = _order(pdeps, clock)
     note = provider(pdeps, "alipay").parse_notification(alipay_body(keys, order, clock.now()), {},
                                                         clock.now())
@@ -67,7 +68,7 @@ def test_alipay_verification_does_not_mutate_what_it_checks(pdeps: Any, clock: A
 
 
 def test_replayed_notification_changes_state_once(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     _, _, order = _order(pdeps, clock)
     body = alipay_body(keys, order, clock.now())
     for _ in range(3):
@@ -77,7 +78,7 @@ def test_replayed_notification_changes_state_once(pdeps: Any, clock: Any, keys: 
 
 
 def test_twenty_concurrent_identical_notifications_make_one_payment(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     _, rid, order = _order(pdeps, clock)
     body = alipay_body(keys, order, clock.now())
     results: list[Any] = []
@@ -102,7 +103,7 @@ def test_twenty_concurrent_identical_notifications_make_one_payment(pdeps: Any, 
 
 
 def test_amount_mismatch_is_flagged_not_credited(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     _, rid, order = _order(pdeps, clock)
     body = alipay_body(keys, order, clock.now(), amount_fen=100)
     assert payments.handle_alipay(pdeps, body, clock.now()) == (200, "success")
@@ -114,7 +115,7 @@ def test_amount_mismatch_is_flagged_not_credited(pdeps: Any, clock: Any, keys: A
 
 
 def test_unknown_order_is_kept_and_listed_for_finance(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     body = alipay_body(keys, "ONOSUCHORDER", clock.now(), amount_fen=40000)
     assert payments.handle_alipay(pdeps, body, clock.now()) == (200, "success")
     assert payments.handle_alipay(pdeps, body, clock.now()) == (200, "success")  # replay
@@ -124,7 +125,7 @@ def test_unknown_order_is_kept_and_listed_for_finance(pdeps: Any, clock: Any, ke
 
 
 def test_foreign_app_id_is_flagged(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     _, rid, order = _order(pdeps, clock)
     body = alipay_body(keys, order, clock.now(), app_id="2021999999999999")
     assert payments.handle_alipay(pdeps, body, clock.now()) == (200, "success")
@@ -133,7 +134,7 @@ def test_foreign_app_id_is_flagged(pdeps: Any, clock: Any, keys: Any) -> None:
 
 
 def test_out_of_order_statuses(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     _, rid, order = _order(pdeps, clock)
     now = clock.now()
     # WAIT_BUYER_PAY is acknowledged and ignored
@@ -154,13 +155,13 @@ def test_out_of_order_statuses(pdeps: Any, clock: Any, keys: Any) -> None:
 
 # --- WeChat Pay -------------------------------------------------------------------------
 def _wx(keys: Any, order: dict, now: Any, txn: str = "4200000000000000000000000001", **kw: Any) -> Any:
-    from chalicelib.services.sandbox import wechat_payment_notification
+    from chalicelib.dev.sandbox import wechat_payment_notification
     return wechat_payment_notification(keys["wechatpay"], order["order_id"], order["amount_fen"],
                                        txn, now, **kw)
 
 
 def test_wechat_signed_notification_credits(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     _, rid, order = _order(pdeps, clock, "wechatpay")
     assert order["code_url"].endswith(order["order_id"])
     body, headers = _wx(keys, order, clock.now())
@@ -171,8 +172,8 @@ def test_wechat_signed_notification_credits(pdeps: Any, clock: Any, keys: Any) -
 
 
 def test_wechat_bad_signatures_write_nothing(pdeps: Any, clock: Any, keys: Any, foreign_keys: Any) -> None:
-    from chalicelib.adapters.payments import crypto
-    from chalicelib.services import payments
+    from chalicelib.billing.providers import crypto
+    from chalicelib.billing import payments
     _, rid, order = _order(pdeps, clock, "wechatpay")
     now = clock.now()
     body, headers = _wx(keys, order, now)
@@ -202,7 +203,7 @@ def test_wechat_bad_signatures_write_nothing(pdeps: Any, clock: Any, keys: Any, 
 
 
 def test_wechat_foreign_merchant_is_flagged(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     _, rid, order = _order(pdeps, clock, "wechatpay")
     body, headers = _wx(keys, order, clock.now(), mchid="1999999999")
     assert payments.handle_wechatpay(pdeps, body, headers, clock.now()) == (204, None)

@@ -1,8 +1,8 @@
 """The 5-working-day review date on the official calendar (chinese-calendar)."""
 from __future__ import annotations
 
-from chalicelib.clock import iso, parse_instant
-from chalicelib.services.working_days import review_due
+from chalicelib.platform.clock import iso, parse_instant
+from chalicelib.platform.working_days import review_due
 
 
 def test_across_qingming_2026() -> None:

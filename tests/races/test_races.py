@@ -31,14 +31,14 @@ def race(*calls: Callable[[], Any]) -> list[Any]:
 
 
 def _refunds(order_id: str) -> list[Any]:
-    from chalicelib.store.payments import Refund
+    from chalicelib.billing.repository import Refund
     return list(Refund.by_order.query(order_id))
 
 
 def test_two_channels_paying_at_the_same_moment_credit_once_and_refund_the_other_once(
         pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.services import orders, payments
-    from chalicelib.services.sandbox import wechat_payment_notification
+    from chalicelib.billing import orders, payments
+    from chalicelib.dev.sandbox import wechat_payment_notification
     for round_no in range(3):
         acc, rid = approved_registration(pdeps, clock.now(), name=f"竞{round_no}")
         now = clock.now()
@@ -71,9 +71,9 @@ def test_two_channels_paying_at_the_same_moment_credit_once_and_refund_the_other
 
 
 def test_a_group_order_racing_an_individual_order_holds_the_trainee_once(pdeps: Any, clock: Any) -> None:
-    from chalicelib.errors import ConflictError
-    from chalicelib.services import group_orders, orders
-    from chalicelib.store.payments import Order
+    from chalicelib.platform.errors import ConflictError
+    from chalicelib.billing import group_orders, orders
+    from chalicelib.billing.repository import Order
     unit = make_account(kind="unit", name="国家图书馆财务处", unit_name=UNIT, credit_code="12100000400010398P")
     winners: set[str] = set()
     for _ in range(4):

@@ -1,6 +1,6 @@
 """The authorization matrix: every route of the app, called as each kind of caller, against
 a declared expectation. The route list comes from the app itself (`app.routes`, with the
-declared `roles` of chalicelib.routes.http.REGISTRY); a route without a row fails.
+declared `roles` of chalicelib.platform.http.REGISTRY); a route without a row fails.
 
 Callers: anon (no token), a (trainee A, using trainee B's object ids), b (trainee B, the
 owner), unit, reviewer, finance, admin. Outcome classes:
@@ -183,7 +183,7 @@ def test_every_route_of_the_app_has_a_row_and_no_row_is_stale() -> None:
 def test_rows_agree_with_the_declared_roles() -> None:
     """The matrix is written by hand; the roles are declared on the routes. They must agree:
     a route with roles refuses the anonymous caller, and a caller without one of its roles."""
-    from chalicelib.routes.http import REGISTRY
+    from chalicelib.platform.http import REGISTRY
     role_of = {"a": "trainee", "b": "trainee", "unit": "unit", "reviewer": "reviewer",
                "finance": "finance", "admin": "admin"}
     wrong = []

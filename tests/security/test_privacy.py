@@ -12,7 +12,8 @@ CONFIRM = {"confirm": "注销"}
 
 
 def _paid_trainee(api: Any, deps: Any, clock: Any) -> tuple[str, str, dict[str, str]]:
-    from chalicelib.services import payments, registrations
+    from chalicelib.billing import payments
+    from chalicelib.registration import service as registrations
     from tests.invoices.factories import FastIssuer
     deps.extras["invoice_issuer"] = FastIssuer()
     email, token = api.signup(unique_email("pii"), name="王小明", phone="13912345678")
@@ -27,11 +28,11 @@ def _paid_trainee(api: Any, deps: Any, clock: Any) -> tuple[str, str, dict[str, 
 
 def test_export_then_erasure_keeps_finance_records_and_removes_the_person(api: Any, deps: Any,
                                                                           clock: Any) -> None:
-    from chalicelib.services import mail
-    from chalicelib.store.accounts import Account
-    from chalicelib.store.audit import history
-    from chalicelib.store.payments import Order
-    from chalicelib.store.registrations import Registration
+    from chalicelib.platform.mail import outbox as mail
+    from chalicelib.identity.repository import Account
+    from chalicelib.platform.store.audit import history
+    from chalicelib.billing.repository import Order
+    from chalicelib.registration.repository import Registration
     email, token, ids = _paid_trainee(api, deps, clock)
     sub = api.get("/me", token).data["user_id"]
     # Given a paid trainee: the export holds the account, registration, order and invoice
@@ -90,7 +91,7 @@ def test_an_unpaid_live_registration_blocks_until_withdrawn(api: Any, deps: Any,
 
 def test_logs_never_carry_phone_email_name_or_token(api: Any, deps: Any, clock: Any) -> None:
     """Everything a sign-up, a registration and an erasure log, with PII passed in `extra`."""
-    from chalicelib.observability import logger, mask
+    from chalicelib.platform.observability import logger, mask
     records: list[str] = []
 
     class Capture(logging.Handler):

@@ -14,7 +14,7 @@ from tests.payments.conftest import alipay_body, approved_registration, get_orde
 @contextmanager
 def dynamodb_calls() -> Iterator[list[str]]:
     """Every DynamoDB operation the app makes meanwhile, seen on the shared botocore client."""
-    from chalicelib.store.base import connection
+    from chalicelib.platform.store.base import connection
     seen: list[str] = []
     events = connection().client.meta.events
 
@@ -28,13 +28,13 @@ def dynamodb_calls() -> Iterator[list[str]]:
 
 
 def _order(pdeps: Any, clock: Any, channel: str) -> tuple[str, dict[str, Any]]:
-    from chalicelib.services import orders
+    from chalicelib.billing import orders
     acc, rid = approved_registration(pdeps, clock.now())
     return rid, orders.create_order(pdeps, acc.user_sub, rid, channel, False, clock.now())
 
 
 def _untouched(order_id: str, rid: str) -> None:
-    from chalicelib.store.payments import ProviderNotification
+    from chalicelib.billing.repository import ProviderNotification
     assert get_order(order_id).status == "open"
     assert get_reg(rid).payment_status == "unpaid"
     assert payments_of(order_id) == []
@@ -63,7 +63,7 @@ def test_alipay_abuse_is_refused_without_touching_storage(api: Any, pdeps: Any, 
 
 def test_wechatpay_abuse_is_refused_without_touching_storage(api: Any, pdeps: Any, clock: Any,
                                                               keys: Any, foreign_keys: Any) -> None:
-    from chalicelib.services.sandbox import wechat_payment_notification
+    from chalicelib.dev.sandbox import wechat_payment_notification
     rid, order = _order(pdeps, clock, "wechatpay")
     now = clock.now()
 

@@ -36,8 +36,8 @@ class World:
         documents are tested by their own features and cost ~10 s each on a loaded machine."""
         import pytest
 
-        from chalicelib.services import certificates
-        from chalicelib.services.context import set_deps
+        from chalicelib.certificates import service as certificates
+        from chalicelib.platform.deps import set_deps
         saved = {k: os.environ.get(k) for k in ("TABLE_PREFIX", "BUCKET_PREFIX")}
         os.environ["TABLE_PREFIX"] = self.prefix
         os.environ["BUCKET_PREFIX"] = self.prefix
@@ -62,7 +62,7 @@ def fresh_stack() -> tuple[str, Any]:
 
 
 def _paid_by_transfer(api: Api, deps: Any, token: str, rid: str, serial: str) -> str:
-    from chalicelib.services import payments
+    from chalicelib.billing import payments
     r = api.post("/orders", token, json={"registration_id": rid, "channel": "bank_transfer"})
     assert r.status_code == 201, r.body
     oid = r.data["order_id"]
@@ -74,8 +74,11 @@ def build_world(client: Any) -> World:
     """Trainees A and B (both approved, paid, invoiced; B also certified), a trainee C with a
     bank-transfer refund waiting for finance, a unit with a group order holding trainee D,
     and one staff member per role."""
-    from chalicelib.clock import FixedClock
-    from chalicelib.services import editions, learning, questionnaire, refunds, registrations
+    from chalicelib.platform.clock import FixedClock
+    from chalicelib.editions import service as editions
+    from chalicelib.learning import service as learning, questionnaire
+    from chalicelib.billing import refunds
+    from chalicelib.registration import service as registrations
     from tests.invoices.factories import FastIssuer
     from tests.learning.conftest import Trainee, answers_for, complete_courses
 
@@ -148,7 +151,7 @@ def shared_world() -> World:
         from app import app
         import pytest
 
-        from chalicelib.services import certificates
+        from chalicelib.certificates import service as certificates
         client = Client(app, stage_name="test")
         client.__enter__()
         patch = pytest.MonkeyPatch()

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError as PydanticError
 
-from chalicelib.domain.edition import Edition, invoice_deadline
-from chalicelib.errors import WindowClosedError
-from chalicelib.services.editions import DATA_DIR, load_seed
+from chalicelib.editions.edition import Edition, invoice_deadline
+from chalicelib.platform.errors import WindowClosedError
+from chalicelib.editions.service import DATA_DIR, load_seed
 from tests.conftest import at
 
 SECOND = timedelta(seconds=1)

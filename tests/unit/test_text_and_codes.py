@@ -1,9 +1,9 @@
 import pytest
 
-from chalicelib.domain.credit_code import normalise_credit_code
-from chalicelib.domain.registration import ALLOWED, RegistrationStatus, can_move
-from chalicelib.domain.text import mask_name, normalise_email, normalise_name, normalise_phone
-from chalicelib.observability import mask
+from chalicelib.identity.credit_code import normalise_credit_code
+from chalicelib.registration.states import ALLOWED, RegistrationStatus, can_move
+from chalicelib.platform.text import mask_name, normalise_email, normalise_name, normalise_phone
+from chalicelib.platform.observability import mask
 
 
 def test_unit_names_compare_after_full_width_and_spaces():

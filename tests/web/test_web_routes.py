@@ -36,7 +36,7 @@ def test_favicon_is_no_content(api):
 
 
 def test_web_routes_are_listed_for_the_openapi_check(api):
-    from chalicelib.routes.web import WEB_ROUTES
+    from chalicelib.dev.web import WEB_ROUTES
     doc = api.get("/openapi.json").data
     assert set(WEB_ROUTES) == {"/", "/web", "/web/{name}", "/verify.html", "/favicon.ico"}
     assert not set(WEB_ROUTES) & set(doc["paths"])  # files, not part of the JSON contract

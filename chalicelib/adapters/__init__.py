@@ -1,1 +1,0 @@
-"""The outside world: AWS clients, identity, mail, object storage, payment providers, PDFs."""

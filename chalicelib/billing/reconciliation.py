@@ -1,0 +1,290 @@
+"""Bank statement reconciliation for finance: parse a CSV/XLSX export with the usual Chinese
+headers, keep each credit line once (its id derives from the bank serial, so a re-import
+merges), and propose matches against the open bank-transfer orders with a pure, indexed
+matcher. Finance confirms each match (POST /admin/orders/{id}/confirm-transfer)."""
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from chalicelib.billing.states import Channel, OrderKind, memo_key
+from chalicelib.platform.text import normalise_name
+from chalicelib.platform.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
+from chalicelib.editions import service as editions
+from chalicelib.platform.deps import Deps
+from chalicelib.billing import repository as store
+from chalicelib.billing.repository import Order, StatementLine
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_LINES = 20_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADERS = {
+    "date": ("交易日期", "记账日期", "日期", "交易时间"),
+    "amount": ("收入金额", "贷方金额", "贷方发生额", "收入", "贷方", "入账金额"),
+    "payer": ("对方户名", "付款人名称", "对方名称", "付款人", "对方单位"),
+    "account": ("对方账号", "付款人账号", "对方账户"),
+    "memo": ("附言", "摘要", "用途", "备注", "交易附言"),
+    "serial": ("交易流水号", "流水号", "银行流水号", "交易序号", "凭证号"),
+}
+PREFIXES = ("在职培训", "在职培训费", "培训费")
+
+
+# --- parsing --------------------------------------------------------------------------------
+def _rows(raw: bytes, content_type: str) -> list[list[str]]:
+    ctype = content_type.split(";")[0].strip().lower()
+    if ctype == XLSX or raw[:2] == b"PK":
+        from openpyxl import load_workbook
+        try:
+            wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        except Exception as exc:  # a corrupt upload is the client's problem, not a 500
+            raise ValidationError("无法读取 XLSX 文件", field="body") from exc
+        sheet = wb.worksheets[0]
+        return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    if ctype not in ("text/csv", "application/csv", "text/plain", "application/octet-stream"):
+        raise UnsupportedMediaTypeError("银行流水须为 CSV（text/csv）或 XLSX")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationError("CSV 编码无法识别（支持 UTF-8 与 GBK）", field="body")
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _header_map(row: list[str]) -> dict[str, int] | None:
+    cells = [normalise_name(c) for c in row]
+    found: dict[str, int] = {}
+    for name, aliases in HEADERS.items():
+        for alias in aliases:
+            if alias in cells:
+                found.setdefault(name, cells.index(alias))
+                break
+    memo_cols = [i for i, c in enumerate(cells) if c in HEADERS["memo"]]
+    if "amount" in found and "serial" in found:
+        found["memo_cols"] = memo_cols  # type: ignore[assignment]
+        return found
+    return None
+
+
+def to_fen(text: str) -> int | None:
+    cleaned = re.sub(r"[,，\s¥￥元]", "", normalise_name(text))
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    fen = value * 100
+    if fen != fen.to_integral_value():
+        return None
+    return int(fen)
+
+
+def line_id_for(serial: str) -> str:
+    digest = hashlib.sha256(serial.encode()).digest()
+    return "L" + base64.b32encode(digest).decode()[:14]
+
+
+def parse_statement(raw: bytes, content_type: str) -> list[dict[str, Any]]:
+    """Credit lines of a statement: serial, amount (fen), payer, account, memo, date."""
+    if len(raw) > MAX_BYTES:
+        raise PayloadTooLargeError(f"银行流水文件不能超过 {MAX_BYTES // 1024 // 1024} MB")
+    if not raw.strip():
+        raise ValidationError("请上传银行流水文件", field="body")
+    rows = _rows(raw, content_type)
+    header = None
+    start = 0
+    for i, row in enumerate(rows[:30]):
+        header = _header_map(row)
+        if header:
+            start = i + 1
+            break
+    if header is None:
+        raise ValidationError("未找到表头：需要“交易流水号”与“收入金额/贷方金额”等列", field="body")
+    memo_cols: list[int] = header.pop("memo_cols")  # type: ignore[assignment]
+
+    def cell(row: list[str], name: str) -> str:
+        idx = header.get(name)
+        return row[idx].strip() if idx is not None and idx < len(row) and row[idx] else ""
+    lines = []
+    for row in rows[start:]:
+        serial = "".join(cell(row, "serial").split()).upper()
+        amount = to_fen(cell(row, "amount"))
+        if not serial or amount is None or amount <= 0:
+            continue  # debits, totals and blank rows
+        memo = " ".join(row[i].strip() for i in memo_cols if i < len(row) and row[i] and row[i].strip())
+        lines.append({"line_id": line_id_for(serial), "bank_serial": serial, "amount_fen": amount,
+                      "payer_name": cell(row, "payer"), "payer_account": cell(row, "account"),
+                      "memo": memo, "trade_date": cell(row, "date")})
+        if len(lines) > MAX_LINES:
+            raise ValidationError(f"一次最多导入 {MAX_LINES} 行", field="body")
+    return lines
+
+
+# --- the matcher (pure) --------------------------------------------------------------------
+@dataclass(frozen=True)
+class OrderRef:
+    order_id: str
+    amount_fen: int
+    kind: str  # individual | group
+    person: str  # normalised name ("" for a group)
+    unit: str  # normalised unit name
+
+
+@dataclass(frozen=True)
+class LineRef:
+    line_id: str
+    amount_fen: int
+    memo: str
+    payer_name: str
+
+
+def _strip_prefix(text: str) -> str:
+    for prefix in PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
+def _is_abbreviation(short: str, full: str) -> bool:
+    """国图 ~ 国家图书馆, 北大图书馆 ~ 北京大学图书馆: in order, same first character."""
+    if len(short) < 2 or not full or short[0] != full[0] or len(short) > len(full):
+        return False
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+def _unit_score(rest: str, payer: str, unit: str) -> int:
+    if not unit:
+        return 0
+    if unit in rest or (payer and payer == unit):
+        return 2
+    if (rest and _is_abbreviation(rest, unit)) or (payer and _is_abbreviation(payer, unit)):
+        return 1
+    return 0
+
+
+class Matcher:
+    """Indexes the open orders once (by name and by amount for groups), then matches lines
+    in about O(memo length) each."""
+
+    def __init__(self, orders: list[OrderRef]) -> None:
+        self.by_person: dict[str, list[OrderRef]] = {}
+        self.groups_by_amount: dict[int, list[OrderRef]] = {}
+        lengths = set()
+        for o in orders:
+            if o.kind == OrderKind.GROUP.value:
+                self.groups_by_amount.setdefault(o.amount_fen, []).append(o)
+            elif o.person:
+                self.by_person.setdefault(o.person, []).append(o)
+                lengths.add(len(o.person))
+        self.name_lengths = sorted(lengths)
+
+    def candidates(self, line: LineRef) -> list[tuple[int, OrderRef, str]]:
+        text = _strip_prefix(memo_key(line.memo))
+        payer = memo_key(line.payer_name)
+        found: dict[str, tuple[int, OrderRef, str]] = {}
+        names = set()
+        for n in self.name_lengths:
+            for i in range(0, max(0, len(text) - n) + 1):
+                names.add(text[i:i + n])
+        if payer:
+            names.add(payer)
+        for name in names:
+            for o in self.by_person.get(name, ()):
+                if o.amount_fen != line.amount_fen:
+                    continue
+                rest = text.replace(name, "", 1)
+                score = 10 + _unit_score(rest, payer if payer != name else "", o.unit)
+                found[o.order_id] = max(found.get(o.order_id, (0, o, "")), (score, o, "name"),
+                                        key=lambda t: t[0])
+        for o in self.groups_by_amount.get(line.amount_fen, ()):
+            score = _unit_score(text, payer, o.unit)
+            if score:
+                found[o.order_id] = (5 + score, o, "unit")
+        return sorted(found.values(), key=lambda t: -t[0])
+
+    def match(self, lines: list[LineRef]) -> dict[str, list[dict[str, Any]]]:
+        matches, ambiguous, unmatched = [], [], []
+        for line in lines:
+            cands = self.candidates(line)
+            if not cands:
+                unmatched.append({"line_id": line.line_id, "amount_fen": line.amount_fen,
+                                  "memo": line.memo, "payer_name": line.payer_name})
+                continue
+            best = cands[0][0]
+            top = [c for c in cands if c[0] == best]
+            strong = (best >= 11) or (best >= 6 and top[0][2] == "unit")
+            if len(top) == 1 and strong:
+                matches.append({"line_id": line.line_id, "order_id": top[0][1].order_id,
+                                "confidence": "high" if best in (12, 7) else "medium"})
+            else:
+                ambiguous.append({"line_id": line.line_id, "amount_fen": line.amount_fen,
+                                  "memo": line.memo, "payer_name": line.payer_name,
+                                  "candidates": [{"order_id": c[1].order_id, "score": c[0]}
+                                                 for c in cands[:5]]})
+        # One line never pays two orders; two lines proposed for one order need a human.
+        seen: dict[str, int] = {}
+        for m in matches:
+            seen[m["order_id"]] = seen.get(m["order_id"], 0) + 1
+        clash = [m for m in matches if seen[m["order_id"]] > 1]
+        if clash:
+            matches = [m for m in matches if seen[m["order_id"]] == 1]
+            ambiguous.extend({"line_id": m["line_id"], "candidates": [
+                {"order_id": m["order_id"], "score": None}], "reason": "same_order_twice"}
+                for m in clash)
+        return {"matches": matches, "ambiguous": ambiguous, "unmatched": unmatched}
+
+
+def match_lines(lines: list[LineRef], orders: list[OrderRef]) -> dict[str, list[dict[str, Any]]]:
+    """Pure: sort statement lines into confident matches, ambiguous ones and unmatched."""
+    return Matcher(orders).match(lines)
+
+
+# --- the import ------------------------------------------------------------------------------
+def _open_transfer_orders(edition_id: str) -> list[Order]:
+    queue = store.order_queue(edition_id, "open", Channel.BANK_TRANSFER.value)
+    return list(Order.by_queue.query(queue))
+
+
+def import_statement(deps: Deps, raw: bytes, content_type: str, actor: str,
+                     now: datetime) -> dict[str, Any]:
+    """Keep the statement's credit lines (once per bank serial) and propose matches for the
+    lines not yet used; lines already credited are reported, never matched again."""
+    edition = editions.get_current(deps)
+    parsed = parse_statement(raw, content_type)
+    existing = store.batch_get_lines([p["line_id"] for p in parsed]) if parsed else {}
+    new = 0
+    lines: list[LineRef] = []
+    already = []
+    for p in parsed:
+        known = existing.get(p["line_id"])
+        if known is None:
+            item = StatementLine(edition_id=edition.edition_id, status="new", imported_at=now,
+                                 imported_by=actor, edition_status=f"{edition.edition_id}#new", **p)
+            if store.save_line_if_new(item):
+                new += 1
+            else:
+                known = store.get_line(p["line_id"])
+        if known is not None and known.status != "new":
+            already.append({"line_id": known.line_id, "bank_serial": known.bank_serial,
+                            "order_id": known.order_id})
+            continue
+        lines.append(LineRef(line_id=p["line_id"], amount_fen=p["amount_fen"], memo=p["memo"],
+                             payer_name=p["payer_name"]))
+    orders = [OrderRef(order_id=o.order_id, amount_fen=int(o.amount_fen), kind=o.kind,
+                       person=memo_key(o.payer_name) if o.kind == OrderKind.INDIVIDUAL.value else "",
+                       unit=memo_key(o.unit_name))
+              for o in _open_transfer_orders(edition.edition_id)]
+    result: dict[str, Any] = dict(match_lines(lines, orders))
+    result.update({"imported": new, "known": len(parsed) - new, "already_credited": already})
+    return result

@@ -1,1 +1,0 @@
-"""Plain data and rules: states, transitions, windows. No boto3 here."""

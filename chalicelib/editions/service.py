@@ -1,0 +1,139 @@
+"""The edition as data: seeding from the JSON files, reading the current one, admin edits."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.editions.edition import Edition
+from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationError
+from chalicelib.platform.deps import Deps
+from chalicelib.platform.store.audit import audit_entry
+from chalicelib.platform.store.base import is_condition_failure, transaction
+from chalicelib.editions.repository import EditionItem
+from chalicelib.platform.store.kv import get_value, put_value
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "editions"
+CURRENT_KEY = "current_edition"
+# How long a process may keep the current edition in memory (prod): edits show within it.
+CACHE_SECONDS_PROD = 30.0
+
+
+def load_seed(edition_id: str) -> Edition:
+    return Edition.model_validate_json((DATA_DIR / f"{edition_id}.json").read_text("utf-8"))
+
+
+def parse_edition(data: Any) -> Edition:
+    try:
+        return Edition.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first.get("loc", ())) or "edition"
+        msg = str(first.get("msg", "")).removeprefix("Value error, ")
+        raise ValidationError(f"届次数据无效（{name}）：{msg}", field=name) from exc
+
+
+def seed_edition(edition: Edition, now: datetime, make_current: bool = True) -> bool:
+    """Create the edition unless it exists (idempotent); returns True when created."""
+    item = EditionItem(edition_id=edition.edition_id,
+                       document=edition.model_dump(mode="json"), version=1, updated_at=now,
+                       updated_by="seed")
+    created = True
+    try:
+        item.save(condition=EditionItem.edition_id.does_not_exist())
+    except PutError as exc:
+        if not is_condition_failure(exc):
+            raise
+        created = False
+    if make_current and get_value(CURRENT_KEY) is None:
+        put_value(CURRENT_KEY, edition.edition_id)
+    return created
+
+
+def get_edition(deps: Deps, edition_id: str) -> Edition:
+    cache = deps._edition_cache
+    ttl = 0.0 if deps.settings.is_dev else CACHE_SECONDS_PROD
+    hit = cache.get(edition_id)
+    if hit and time.monotonic() - hit[0] < ttl:
+        return hit[1]  # type: ignore[no-any-return]
+    try:
+        item = EditionItem.get(edition_id)
+    except DoesNotExist as exc:
+        raise NotFoundError(f"届次 {edition_id} 不存在", code="EDITION_NOT_FOUND") from exc
+    edition = Edition.model_validate(item.document)
+    cache[edition_id] = (time.monotonic(), edition)
+    return edition
+
+
+def current_edition_id(deps: Deps) -> str:
+    edition_id = get_value(CURRENT_KEY)
+    if not edition_id:
+        raise NotFoundError("当前没有开放的培训届次", code="EDITION_NOT_FOUND")
+    return str(edition_id)
+
+
+def get_current(deps: Deps) -> Edition:
+    cache = deps._edition_cache
+    if not deps.settings.is_dev and "current_id" in cache and \
+            time.monotonic() - cache["current_id"][0] < CACHE_SECONDS_PROD:
+        return get_edition(deps, cache["current_id"][1])
+    edition_id = current_edition_id(deps)
+    cache["current_id"] = (time.monotonic(), edition_id)
+    return get_edition(deps, edition_id)
+
+
+def list_editions(deps: Deps, ids: list[str]) -> list[Edition]:
+    return [get_edition(deps, i) for i in ids]
+
+
+def save_edition(deps: Deps, data: Any, actor: str, now: datetime, *, create: bool,
+                 edition_id: str | None = None, expected_version: int | None = None,
+                 make_current: bool = False) -> dict[str, Any]:
+    """Create or replace an edition after validating it (windows in the notice's order)."""
+    edition = parse_edition(data)
+    if edition_id is not None and edition.edition_id != edition_id:
+        raise ValidationError("edition_id 与路径不一致", field="edition_id")
+    item = EditionItem(edition_id=edition.edition_id, document=edition.model_dump(mode="json"),
+                       updated_at=now, updated_by=actor)
+    condition: Any
+    if create:
+        item.version = 1
+        condition = EditionItem.edition_id.does_not_exist()
+    else:
+        try:
+            current = EditionItem.get(edition.edition_id, consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFoundError(f"届次 {edition.edition_id} 不存在", code="EDITION_NOT_FOUND") from exc
+        version = expected_version if expected_version is not None else current.version
+        item.version = version + 1
+        condition = EditionItem.version == version
+    try:
+        with transaction() as tx:
+            tx.save(item, condition=condition)
+            tx.save(audit_entry(f"edition#{edition.edition_id}",
+                                "edition.created" if create else "edition.updated", actor, now,
+                                {"version": item.version}))
+    except Exception as exc:
+        if is_condition_failure(exc):
+            raise ConflictError("届次已存在或已被他人修改，请刷新后重试",
+                                code="EDITION_CONFLICT") from exc
+        raise
+    if make_current:
+        put_value(CURRENT_KEY, edition.edition_id)
+    deps._edition_cache.clear()
+    return {"edition_id": edition.edition_id, "version": item.version,
+            "current": make_current or get_value(CURRENT_KEY) == edition.edition_id}
+
+
+def seed_all(now: datetime) -> list[str]:
+    created = []
+    for path in sorted(DATA_DIR.glob("*.json")):
+        edition = Edition.model_validate(json.loads(path.read_text("utf-8")))
+        if seed_edition(edition, now):
+            created.append(edition.edition_id)
+    return created

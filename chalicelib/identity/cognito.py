@@ -1,0 +1,183 @@
+"""Accounts in Cognito (moto's locally): sign-up, login, groups, and JWT verification
+against the pool's JWKS. Behind this class so another OIDC provider can replace it."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import jwt
+from botocore.exceptions import ClientError
+
+from chalicelib.platform.aws import client
+from chalicelib.platform.errors import ConflictError, ForbiddenError, RetryLaterError, UnauthorizedError, ValidationError
+from chalicelib.platform.settings import Settings
+
+ROLES = ("trainee", "unit", "reviewer", "finance", "admin")
+
+
+class TokenError(Exception):
+    """A token that must not be accepted; `reason` is a stable code for logs and tests."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CognitoIdentity:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._cognito_client: Any = None
+        self._pool_id = settings.user_pool_id
+        self._client_id = settings.user_pool_client_id
+        self._jwks: dict[str, Any] | None = None
+        self._jwks_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def _cognito(self) -> Any:
+        """The Cognito client, built on first use: verifying a token (most requests) needs
+        only the JWKS, and building the client costs ~0.15 s of a cold start."""
+        if self._cognito_client is None:
+            self._cognito_client = client(self.settings, "cognito-idp")
+        return self._cognito_client
+
+    # --- the pool -------------------------------------------------------------------
+    @property
+    def pool_id(self) -> str:
+        if not self._pool_id:
+            self._resolve()
+        assert self._pool_id
+        return self._pool_id
+
+    @property
+    def client_id(self) -> str:
+        if not self._client_id:
+            self._resolve()
+        assert self._client_id
+        return self._client_id
+
+    def _resolve(self) -> None:
+        """Dev only: moto makes random ids, so find the pool and its client by name."""
+        pools = self._cognito.list_user_pools(MaxResults=60)["UserPools"]
+        pool = next((p for p in pools if p["Name"] == self.settings.user_pool_name), None)
+        if pool is None:
+            raise RetryLaterError("用户池尚未创建", code="USER_POOL_MISSING")
+        clients = self._cognito.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=10)
+        self._pool_id = pool["Id"]
+        self._client_id = clients["UserPoolClients"][0]["ClientId"]
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.settings.region}.amazonaws.com/{self.pool_id}"
+
+    def _jwks_url(self) -> str:
+        base = self.settings.endpoint_url or f"https://cognito-idp.{self.settings.region}.amazonaws.com"
+        return f"{base.rstrip('/')}/{self.pool_id}/.well-known/jwks.json"
+
+    # --- accounts -------------------------------------------------------------------
+    def sign_up(self, email: str, password: str, attributes: dict[str, str]) -> str:
+        """Create the account; returns its `sub`. In dev/test it is confirmed at once."""
+        attrs = [{"Name": "email", "Value": email},
+                 *({"Name": k, "Value": v} for k, v in attributes.items())]
+        try:
+            out = self._cognito.sign_up(ClientId=self.client_id, Username=email,
+                                        Password=password, UserAttributes=attrs)
+            if self.settings.is_dev:
+                self._cognito.admin_confirm_sign_up(UserPoolId=self.pool_id, Username=email)
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code == "UsernameExistsException":
+                raise ConflictError("该邮箱已注册，请直接登录", code="EMAIL_TAKEN") from exc
+            if code in ("InvalidPasswordException", "InvalidParameterException"):
+                raise ValidationError("密码不符合要求：至少 8 位，含大小写字母、数字和符号",
+                                      field="password", code="WEAK_PASSWORD") from exc
+            raise
+        return str(out["UserSub"])
+
+    def confirm(self, email: str, code: str) -> None:
+        try:
+            self._cognito.confirm_sign_up(ClientId=self.client_id, Username=email,
+                                          ConfirmationCode=code)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("CodeMismatchException", "ExpiredCodeException",
+                                                 "UserNotFoundException"):
+                raise ValidationError("验证码无效或已过期", field="code") from exc
+            raise
+
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        try:
+            out = self._cognito.initiate_auth(
+                ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": password})
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code in ("NotAuthorizedException", "UserNotFoundException"):
+                raise UnauthorizedError("邮箱或密码错误", code="INVALID_CREDENTIALS") from exc
+            if code == "UserNotConfirmedException":
+                raise ForbiddenError("账号尚未验证，请先完成邮箱验证", code="NOT_CONFIRMED") from exc
+            raise
+        result = out.get("AuthenticationResult")
+        if not result:
+            raise UnauthorizedError("需要额外的登录验证步骤", code="CHALLENGE_REQUIRED")
+        return {"id_token": result["IdToken"], "access_token": result["AccessToken"],
+                "refresh_token": result.get("RefreshToken"),
+                "expires_in": result.get("ExpiresIn", 3600)}
+
+    def add_to_group(self, email: str, group: str) -> None:
+        self._cognito.admin_add_user_to_group(UserPoolId=self.pool_id, Username=email,
+                                              GroupName=group)
+
+    def delete_user(self, email: str) -> None:
+        try:
+            self._cognito.admin_delete_user(UserPoolId=self.pool_id, Username=email)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "UserNotFoundException":
+                raise
+
+    # --- tokens ---------------------------------------------------------------------
+    def _keys(self, force: bool = False) -> dict[str, Any]:
+        with self._lock:
+            if force or self._jwks is None or time.monotonic() - self._jwks_at > 3600:
+                with urllib.request.urlopen(self._jwks_url(), timeout=5) as resp:  # noqa: S310
+                    data = json.loads(resp.read())
+                self._jwks = {k["kid"]: k for k in data["keys"]}
+                self._jwks_at = time.monotonic()
+            return self._jwks
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a valid id token of this pool and client; TokenError otherwise."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenError("malformed") from exc
+        if header.get("alg") != "RS256":
+            raise TokenError("bad_algorithm")
+        keys = self._keys()
+        if header.get("kid") not in keys:
+            keys = self._keys(force=True)  # the pool may have rotated its keys
+        jwk = keys.get(str(header.get("kid")))
+        if jwk is None:
+            raise TokenError("unknown_key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, jwt.PyJWK(jwk).key, algorithms=["RS256"], audience=self.client_id,
+                issuer=self.issuer, options={"require": ["exp", "iss", "aud", "token_use"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenError("expired") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise TokenError("wrong_client") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise TokenError("foreign_pool") from exc
+        except jwt.PyJWTError as exc:
+            raise TokenError("invalid_signature") from exc
+        if claims.get("token_use") != "id":
+            raise TokenError("wrong_token_use")
+        return claims
+
+
+def roles_from_claims(claims: dict[str, Any]) -> list[str]:
+    groups = [g for g in claims.get("cognito:groups", []) if g in ROLES]
+    return groups or ["trainee"]

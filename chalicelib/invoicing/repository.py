@@ -1,0 +1,246 @@
+"""E-invoices: never deleted, corrected only by a red-letter (negative) invoice.
+
+Numbers are gapless and unique per series: the series counter is read, then incremented
+(conditional on the value read) in the SAME transaction that creates the invoice, so an
+issue that fails leaves no gap and two issues never share a number (the loser retries with
+the next value). "One invoice per order" holds through a guard item `invoice#<order_id>`
+created in that transaction and released only by a reversal."""
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime
+from typing import Any, Callable
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.platform.store.audit import audit_entry
+from chalicelib.platform.store.base import decode_token, encode_token, register, transaction
+from chalicelib.platform.store.uniques import Unique
+
+BLUE, RED = "blue", "red"  # an invoice, and the negative one that reverses it
+ISSUED, REVERSED = "issued", "reversed"
+MAX_ATTEMPTS = 30
+
+
+class ByOwner(GlobalSecondaryIndex["Invoice"]):
+    class Meta:
+        index_name = "by_owner"
+        projection = AllProjection()
+
+    owner_sub = UnicodeAttribute(hash_key=True)
+    issued_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ByEdition(GlobalSecondaryIndex["Invoice"]):
+    """Finance's register of an edition's invoices, by time."""
+    class Meta:
+        index_name = "by_edition"
+        projection = AllProjection()
+
+    edition_id = UnicodeAttribute(hash_key=True)
+    issued_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ByOrder(GlobalSecondaryIndex["Invoice"]):
+    class Meta:
+        index_name = "by_order"
+        projection = AllProjection()
+
+    order_id = UnicodeAttribute(hash_key=True)
+    issued_at = UTCDateTimeAttribute(range_key=True)
+
+
+@register
+class InvoiceCounter(Model):
+    """The last number handed out in a series."""
+    class Meta:
+        table_name = "invoice_counters"
+
+    series = UnicodeAttribute(hash_key=True)
+    last_no = NumberAttribute(default=0)
+
+
+@register
+class Invoice(Model):
+    class Meta:
+        table_name = "invoices"
+
+    invoice_id = UnicodeAttribute(hash_key=True)
+    invoice_no = UnicodeAttribute()  # <series>-<seq, 6 digits>
+    series = UnicodeAttribute()
+    seq = NumberAttribute()
+    kind = UnicodeAttribute()  # blue | red
+    status = UnicodeAttribute()  # issued | reversed (a blue one that a red one cancelled)
+    order_id = UnicodeAttribute()
+    order_kind = UnicodeAttribute()  # individual | group
+    edition_id = UnicodeAttribute()
+    owner_sub = UnicodeAttribute()
+    buyer_type = UnicodeAttribute()  # individual | unit
+    title = UnicodeAttribute()
+    credit_code = UnicodeAttribute(null=True)
+    item = UnicodeAttribute()
+    quantity = NumberAttribute(default=1)
+    amount_fen = NumberAttribute()  # negative for a red invoice
+    official_card = BooleanAttribute(default=False)
+    channel = UnicodeAttribute(null=True)
+    paid_at = UTCDateTimeAttribute(null=True)
+    issued_at = UTCDateTimeAttribute()
+    issued_by = UnicodeAttribute()
+    reverses_id = UnicodeAttribute(null=True)  # red: the invoice it cancels
+    reverses_no = UnicodeAttribute(null=True)
+    reversed_by_id = UnicodeAttribute(null=True)  # blue: the red invoice that cancelled it
+    reversed_at = UTCDateTimeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    issuer = UnicodeAttribute()
+    pdf_key = UnicodeAttribute()
+    pdf_ready_at = UTCDateTimeAttribute(null=True)
+    external_no = UnicodeAttribute(null=True)  # a tax platform's own number, when one issues
+
+    by_owner = ByOwner()
+    by_edition = ByEdition()
+    by_order = ByOrder()
+
+
+def order_guard_key(order_id: str) -> str:
+    return f"invoice#{order_id}"
+
+
+def format_no(series: str, seq: int) -> str:
+    return f"{series}-{seq:06d}"
+
+
+class InvoiceExistsError(Exception):
+    """The order already has a live invoice (its guard is held)."""
+
+    def __init__(self, invoice_id: str | None) -> None:
+        super().__init__(invoice_id)
+        self.invoice_id = invoice_id
+
+
+class AlreadyReversedError(Exception):
+    pass
+
+
+def _reasons(exc: TransactWriteError) -> list[str | None]:
+    return [getattr(r, "code", None) for r in (getattr(exc, "cancellation_reasons", None) or [])]
+
+
+def _last_no(series: str) -> int:
+    try:
+        return int(InvoiceCounter.get(series, consistent_read=True).last_no or 0)
+    except DoesNotExist:
+        return 0
+
+
+def _counter_update(tx: Any, series: str, last: int) -> None:
+    counter = InvoiceCounter(series=series)
+    condition = InvoiceCounter.series.does_not_exist() if last == 0 else \
+        InvoiceCounter.last_no == last
+    tx.update(counter, actions=[InvoiceCounter.last_no.set(last + 1)], condition=condition)
+
+
+def _numbered(series: str, attempt: Callable[[int], None], check_other: Callable[[], None]
+              ) -> int:
+    """Run `attempt(last)` (a transaction including the counter update) until it wins. After
+    a lost condition `check_other` raises when the cause is not the counter (the order got
+    its invoice, the original was reversed); otherwise another issue took the number and
+    this one retries with the next."""
+    for n in range(MAX_ATTEMPTS):
+        last = _last_no(series)
+        try:
+            attempt(last)
+            return last + 1
+        except TransactWriteError as exc:
+            reasons = _reasons(exc)
+            if not any(r in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+                raise
+            check_other()
+            time.sleep(random.uniform(0, 0.005 * (n + 1)))  # noqa: S311 - jitter, not crypto
+    raise RuntimeError(f"invoice counter {series}: too much contention")
+
+
+class InvoiceRepository:
+    def get(self, invoice_id: str) -> Invoice | None:
+        try:
+            return Invoice.get(invoice_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def live_invoice_id(self, order_id: str) -> str | None:
+        try:
+            return str(Unique.get(order_guard_key(order_id), consistent_read=True).owner)
+        except DoesNotExist:
+            return None
+
+    def issue(self, invoice: Invoice, actor: str, now: datetime) -> Invoice:
+        """Number and create `invoice` with its order guard, in one transaction; raises
+        InvoiceExistsError when the order already has a live invoice."""
+        def attempt(last: int) -> None:
+            invoice.seq = last + 1
+            invoice.invoice_no = format_no(invoice.series, last + 1)
+            with transaction() as tx:
+                _counter_update(tx, invoice.series, last)
+                tx.save(Unique(key=order_guard_key(invoice.order_id), owner=invoice.invoice_id,
+                               created_at=now), condition=Unique.key.does_not_exist())
+                tx.save(invoice, condition=Invoice.invoice_id.does_not_exist())
+                tx.save(audit_entry(f"invoice#{invoice.invoice_id}", "invoice.issued", actor, now,
+                                    {"invoice_no": invoice.invoice_no, "order_id": invoice.order_id,
+                                     "amount_fen": invoice.amount_fen}))
+
+        def exists() -> None:
+            owner = self.live_invoice_id(invoice.order_id)
+            if owner is not None and owner != invoice.invoice_id:
+                raise InvoiceExistsError(owner)
+        _numbered(invoice.series, attempt, exists)
+        return invoice
+
+    def reverse(self, original: Invoice, red: Invoice, reason: str, actor: str,
+                now: datetime) -> Invoice:
+        """Issue the red invoice, mark the original reversed and free the order for a fresh
+        invoice, in one transaction; AlreadyReversedError when it was reversed before."""
+        def attempt(last: int) -> None:
+            red.seq = last + 1
+            red.invoice_no = format_no(red.series, last + 1)
+            with transaction() as tx:
+                _counter_update(tx, red.series, last)
+                tx.update(original, actions=[Invoice.status.set(REVERSED),
+                                             Invoice.reversed_by_id.set(red.invoice_id),
+                                             Invoice.reversed_at.set(now),
+                                             Invoice.reason.set(reason)],
+                          condition=(Invoice.status == ISSUED) & (Invoice.kind == BLUE))
+                tx.delete(Unique(key=order_guard_key(original.order_id)),
+                          condition=Unique.owner == original.invoice_id)
+                tx.save(red, condition=Invoice.invoice_id.does_not_exist())
+                tx.save(audit_entry(f"invoice#{original.invoice_id}", "invoice.reversed", actor,
+                                    now, {"red_invoice_no": red.invoice_no, "reason": reason}))
+                tx.save(audit_entry(f"invoice#{red.invoice_id}", "invoice.issued", actor, now,
+                                    {"invoice_no": red.invoice_no, "order_id": red.order_id,
+                                     "amount_fen": red.amount_fen,
+                                     "reverses": original.invoice_no}))
+
+        def reversed_before() -> None:
+            current = self.get(original.invoice_id)
+            if current is None or current.status != ISSUED:
+                raise AlreadyReversedError()
+        _numbered(red.series, attempt, reversed_before)
+        return red
+
+    def mark_pdf_ready(self, invoice: Invoice, now: datetime) -> None:
+        invoice.update(actions=[Invoice.pdf_ready_at.set(now)])
+
+    def list_by_owner(self, owner_sub: str) -> list[Invoice]:
+        return list(Invoice.by_owner.query(owner_sub, scan_index_forward=False))
+
+    def list_by_order(self, order_id: str) -> list[Invoice]:
+        return list(Invoice.by_order.query(order_id))
+
+    def list_by_edition(self, edition_id: str, limit: int, token: str | None
+                        ) -> tuple[list[Invoice], str | None]:
+        result = Invoice.by_edition.query(edition_id, scan_index_forward=False, limit=limit,
+                                          last_evaluated_key=decode_token(token))
+        items = list(result)
+        return items, encode_token(result.last_evaluated_key)

@@ -1,0 +1,119 @@
+"""The course-effect survey (问卷): the edition's questions, one response per trainee after
+every course is 学习完 and inside the questionnaire window, and the admins' XLSX export."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.platform.clock import iso, shanghai
+from chalicelib.editions.edition import Edition
+from chalicelib.learning.rules import validate_answers
+from chalicelib.platform.errors import ConflictError, ForbiddenError
+from chalicelib.editions import service as editions
+from chalicelib.platform.deps import Deps
+from chalicelib.learning.service import courses_view, find_registration, require_paid, unmet_payment
+from chalicelib.learning.repository import QuestionnaireRepository, QuestionnaireResponse
+
+repo = QuestionnaireRepository()
+EXPORT_PAGE = 200
+
+
+def questions_view(edition: Edition) -> list[dict[str, Any]]:
+    return [{"question_id": q.question_id, "type": q.type, "text": q.text,
+             "course_id": q.course_id, "required": q.required,
+             **({"min": 1, "max": 5} if q.type == "rating" else {})}
+            for q in edition.questions()]
+
+
+def get_questionnaire(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
+    """The survey, whether the trainee may answer now, and their response if any."""
+    edition = editions.get_current(deps)
+    reg = find_registration(edition, user_sub)
+    window = edition.window("questionnaire")
+    unmet = unmet_payment(reg)
+    response = repo.get(reg.registration_id) if reg is not None else None
+    if reg is not None and not unmet and response is None \
+            and not courses_view(edition, reg)["all_completed"]:
+        unmet.append("courses_incomplete")
+    if not window.is_open(now):
+        unmet.append("window_closed")
+    return {"edition_id": edition.edition_id, "questions": questions_view(edition),
+            "submitted": response is not None,
+            "submitted_at": iso(response.submitted_at) if response else None,
+            "answers": response.answers if response else None,
+            "can_submit": response is None and not unmet, "unmet": unmet,
+            "opens": iso(window.opens), "closes": iso(window.closes)}
+
+
+def submit(deps: Deps, user_sub: str, answers: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One response per trainee, only after every course is 学习完, inside the window."""
+    edition = editions.get_current(deps)
+    reg = require_paid(edition, user_sub)
+    edition.require_open("questionnaire", now)
+    if repo.get(reg.registration_id) is not None:
+        raise ConflictError("您已提交过问卷，每人只能提交一次", code="QUESTIONNAIRE_ALREADY_SUBMITTED")
+    progress = courses_view(edition, reg)
+    if not progress["all_completed"]:
+        left = len(progress["courses"]) - progress["completed_count"]
+        raise ForbiddenError(f"还有 {left} 门课程未学习完，全部学习完后才能填写问卷",
+                             code="COURSES_INCOMPLETE", remaining=left)
+    clean = validate_answers(edition.questions(), answers)
+    response = QuestionnaireResponse(
+        registration_id=reg.registration_id, edition_id=edition.edition_id, user_sub=user_sub,
+        name=reg.name, unit_name=reg.unit_name, email=reg.email, answers=clean,
+        submitted_at=now)
+    if not repo.submit(response, user_sub, now):
+        if repo.get(reg.registration_id) is not None:
+            raise ConflictError("您已提交过问卷，每人只能提交一次",
+                                code="QUESTIONNAIRE_ALREADY_SUBMITTED")
+        require_paid(edition, user_sub)
+        raise ConflictError("报名状态已变化，请刷新后重试", code="STATE_CHANGED")
+    return {"registration_id": reg.registration_id, "submitted": True,
+            "submitted_at": iso(now), "answers": clean}
+
+
+def export_xlsx(deps: Deps, edition_id: str | None) -> tuple[bytes, str]:
+    """Every response of the edition as an XLSX workbook (openpyxl imported here only)."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    edition = editions.get_edition(deps, edition_id) if edition_id else editions.get_current(deps)
+    questions = edition.questions()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "问卷结果"
+    header = ["报名编号", "姓名", "单位", "提交时间（北京时间）"] + [q.text for q in questions]
+    ws.append(header)
+    token: str | None = None
+    count = 0
+    while True:
+        items, token = repo.page(edition.edition_id, EXPORT_PAGE, token)
+        for r in items:
+            row: list[Any] = [r.registration_id, r.name, r.unit_name,
+                              shanghai(r.submitted_at).strftime("%Y-%m-%d %H:%M:%S")]
+            row += [_cell(r.answers.get(q.question_id)) for q in questions]
+            ws.append(row)
+            count += 1
+        if not token:
+            break
+    # Averages of the ratings, one row under the answers.
+    if count:
+        avg: list[Any] = ["平均分", "", "", ""]
+        for i, q in enumerate(questions):
+            col = get_column_letter(5 + i)
+            avg.append(f"=AVERAGE({col}2:{col}{count + 1})" if q.type == "rating" else "")
+        ws.append(avg)
+    for i, _ in enumerate(header):
+        ws.column_dimensions[get_column_letter(i + 1)].width = 18 if i < 4 else 24
+    ws.freeze_panes = "E2"
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue(), f"questionnaire-{edition.edition_id}.xlsx"
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # a comment is text, never a formula (CSV/XLSX injection)
+    return value

@@ -1,0 +1,294 @@
+"""Learning records: progress per trainee and course, questionnaire responses, and
+certificates. The only code of the learning feature that touches DynamoDB.
+
+Keys were chosen so the hot path needs no lookup: a progress item is addressed by
+`<edition>#<user sub>` + course id, both known from the request (the caller's Cognito sub
+and the cached current edition)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.learning.rules import ProgressState
+from chalicelib.platform.store.audit import audit_entry
+from chalicelib.platform.store.base import decode_token, encode_token, is_condition_failure, register, transaction
+from chalicelib.registration.repository import Registration
+from chalicelib.platform.store.uniques import Unique
+
+# A transaction holds at most 100 items: the registration, its audit entry, and courses.
+PROGRESS_PER_TRANSACTION = 90
+
+
+def learner_key(edition_id: str, user_sub: str) -> str:
+    return f"{edition_id}#{user_sub}"
+
+
+@register
+class Progress(Model):
+    """One trainee's progress in one course; created for every course at enrolment, so
+    its existence means "enrolled"."""
+    class Meta:
+        table_name = "learning_progress"
+
+    learner = UnicodeAttribute(hash_key=True)  # "<edition>#<user sub>"
+    course_id = UnicodeAttribute(range_key=True)
+    edition_id = UnicodeAttribute()
+    user_sub = UnicodeAttribute()
+    registration_id = UnicodeAttribute()
+    last_at_ms = NumberAttribute()  # app-clock time of the last accepted report (epoch ms)
+    high_water_s = NumberAttribute()  # furthest position ever credited up to
+    credited_s = NumberAttribute()
+    required_s = NumberAttribute()
+    enrolled_at = UTCDateTimeAttribute()
+    completed_at = UTCDateTimeAttribute(null=True)
+
+    def state(self) -> ProgressState:
+        return ProgressState(int(self.last_at_ms), int(self.high_water_s), int(self.credited_s))
+
+
+class ResponsesByEdition(GlobalSecondaryIndex["QuestionnaireResponse"]):
+    """Every response of an edition, in submission order: export and the certificate jobs."""
+    class Meta:
+        index_name = "by_edition"
+        projection = AllProjection()
+
+    edition_id = UnicodeAttribute(hash_key=True)
+    submitted_at = UTCDateTimeAttribute(range_key=True)
+
+
+@register
+class QuestionnaireResponse(Model):
+    """One per registration. Only possible after every course is 学习完, so it is also the
+    record of certificate eligibility: `certificate_no` once issued, `certificate_state`
+    "issued" or "expired" (the download window passed without a download)."""
+    class Meta:
+        table_name = "questionnaire_responses"
+
+    registration_id = UnicodeAttribute(hash_key=True)
+    edition_id = UnicodeAttribute()
+    user_sub = UnicodeAttribute()
+    name = UnicodeAttribute()
+    unit_name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    answers = JSONAttribute()
+    submitted_at = UTCDateTimeAttribute()
+    certificate_no = UnicodeAttribute(null=True)
+    certificate_state = UnicodeAttribute(null=True)
+
+    by_edition = ResponsesByEdition()
+
+
+@register
+class Certificate(Model):
+    """An issued certificate. Its data never changes after issue except the revocation
+    fields and the PDF bookkeeping (pending -> stored)."""
+    class Meta:
+        table_name = "certificates"
+
+    certificate_no = UnicodeAttribute(hash_key=True)
+    edition_id = UnicodeAttribute()
+    edition_title = UnicodeAttribute()
+    registration_id = UnicodeAttribute()
+    user_sub = UnicodeAttribute()
+    holder_name = UnicodeAttribute()
+    unit_name = UnicodeAttribute()
+    hours = NumberAttribute()
+    learning_from = UTCDateTimeAttribute()
+    learning_to = UTCDateTimeAttribute()
+    issued_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()  # issued | revoked
+    revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
+    revoke_reason = UnicodeAttribute(null=True)
+    pdf_key = UnicodeAttribute()
+    pdf_state = UnicodeAttribute()  # pending | stored
+    pdf_bytes = NumberAttribute(null=True)
+
+
+def _paid_condition() -> Any:
+    return (Registration.status == "approved") & (Registration.payment_status == "paid")
+
+
+class ProgressRepository:
+    def enrol(self, reg: Registration, items: list[Progress], actor: str, now: datetime) -> bool:
+        """Mark the registration enrolled and create its progress items; False when it is no
+        longer approved and paid or is already enrolled."""
+        first, rest = items[:PROGRESS_PER_TRANSACTION], items[PROGRESS_PER_TRANSACTION:]
+        try:
+            with transaction() as tx:
+                tx.update(reg, actions=[Registration.enrolled_at.set(now),
+                                        Registration.version.add(1)],
+                          condition=_paid_condition() & Registration.enrolled_at.does_not_exist())
+                for item in first:
+                    tx.save(item, condition=Progress.learner.does_not_exist())
+                tx.save(audit_entry(f"registration#{reg.registration_id}", "learning.enrolled",
+                                    actor, now, {"courses": len(items)}))
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        self.ensure(rest)
+        return True
+
+    def ensure(self, items: list[Progress]) -> None:
+        """Create progress items that are missing (idempotent; editions with >90 courses)."""
+        for item in items:
+            try:
+                item.save(condition=Progress.learner.does_not_exist())
+            except PutError as exc:
+                if not is_condition_failure(exc):
+                    raise
+
+    def get(self, learner: str, course_id: str) -> Progress | None:
+        try:
+            return Progress.get(learner, course_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def list(self, learner: str) -> list[Progress]:
+        return list(Progress.query(learner, consistent_read=True))
+
+    def credit(self, learner: str, course_id: str, seen: ProgressState, new: ProgressState,
+               now: datetime, completes: bool) -> Progress | None:
+        """The heartbeat's one write: succeeds only when the stored state is still `seen`
+        (the service checked the learning window against the edition). Returns the item as
+        stored after the write (ALL_NEW: no read), or None when the condition failed."""
+        item = Progress(learner=learner, course_id=course_id)
+        actions: list[Any] = [Progress.last_at_ms.set(new.last_at_ms),
+                   Progress.high_water_s.set(new.high_water_s),
+                   Progress.credited_s.set(new.credited_s)]
+        if completes:
+            actions.append(Progress.completed_at.set(Progress.completed_at | now))
+        condition = ((Progress.last_at_ms == seen.last_at_ms)
+                     & (Progress.high_water_s == seen.high_water_s)
+                     & (Progress.credited_s == seen.credited_s))
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+        return item
+
+
+class QuestionnaireRepository:
+    def submit(self, response: QuestionnaireResponse, actor: str, now: datetime) -> bool:
+        """One response per registration, and only while it is approved and paid."""
+        try:
+            with transaction() as tx:
+                tx.save(response, condition=QuestionnaireResponse.registration_id.does_not_exist())
+                tx.condition_check(Registration, response.registration_id,
+                                   condition=_paid_condition())
+                tx.save(audit_entry(f"registration#{response.registration_id}",
+                                    "questionnaire.submitted", actor, now,
+                                    {"answers": len(response.answers)}))
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def get(self, registration_id: str) -> QuestionnaireResponse | None:
+        try:
+            return QuestionnaireResponse.get(registration_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def page(self, edition_id: str, limit: int, token: str | None
+             ) -> tuple[list[QuestionnaireResponse], str | None]:
+        result = QuestionnaireResponse.by_edition.query(
+            edition_id, limit=limit, last_evaluated_key=decode_token(token))
+        items = list(result)
+        return items, encode_token(result.last_evaluated_key)
+
+    def expire(self, response: QuestionnaireResponse, actor: str, now: datetime) -> bool:
+        """The download window ended without a certificate: record it once."""
+        try:
+            with transaction() as tx:
+                tx.update(response, actions=[QuestionnaireResponse.certificate_state.set("expired")],
+                          condition=QuestionnaireResponse.certificate_no.does_not_exist()
+                          & QuestionnaireResponse.certificate_state.does_not_exist())
+                tx.save(audit_entry(f"registration#{response.registration_id}",
+                                    "certificate.expired", actor, now))
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+
+class CertificateRepository:
+    def issue(self, cert: Certificate, response: QuestionnaireResponse, actor: str,
+              now: datetime) -> bool:
+        """Issue at most once per registration: the response item takes the number in the
+        same transaction (condition: it has none), and the registration must still be
+        approved and paid. False when another request issued first or it is not allowed."""
+        try:
+            with transaction() as tx:
+                tx.save(cert, condition=Certificate.certificate_no.does_not_exist())
+                tx.update(response, actions=[
+                    QuestionnaireResponse.certificate_no.set(cert.certificate_no),
+                    QuestionnaireResponse.certificate_state.set("issued")],
+                    condition=QuestionnaireResponse.certificate_no.does_not_exist()
+                    & QuestionnaireResponse.certificate_state.does_not_exist())
+                tx.condition_check(Registration, cert.registration_id,
+                                   condition=_paid_condition())
+                tx.save(audit_entry(f"certificate#{cert.certificate_no}", "certificate.issued",
+                                    actor, now, {"registration_id": cert.registration_id}))
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def get(self, certificate_no: str) -> Certificate | None:
+        try:
+            return Certificate.get(certificate_no, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def mark_stored(self, cert: Certificate, size: int) -> None:
+        try:
+            cert.update(actions=[Certificate.pdf_state.set("stored"),
+                                 Certificate.pdf_bytes.set(size)],
+                        condition=Certificate.pdf_state == "pending")
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+            cert.refresh(consistent_read=True)  # another request stored it first
+
+    def revoke(self, cert: Certificate, reason: str, actor: str, now: datetime) -> bool:
+        try:
+            with transaction() as tx:
+                tx.update(cert, actions=[Certificate.status.set("revoked"),
+                                         Certificate.revoked_at.set(now),
+                                         Certificate.revoked_by.set(actor),
+                                         Certificate.revoke_reason.set(reason)],
+                          condition=Certificate.status == "issued")
+                tx.save(audit_entry(f"certificate#{cert.certificate_no}", "certificate.revoked",
+                                    actor, now, {"reason": reason}))
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+
+def mark_once(key: str, owner: str, now: datetime, action: str, actor: str,
+              data: dict[str, Any] | None = None) -> bool:
+    """A job's one-time record (e.g. learning closed for an edition): True the first time."""
+    try:
+        with transaction() as tx:
+            tx.save(Unique(key=key, owner=owner, created_at=now),
+                    condition=Unique.key.does_not_exist())
+            tx.save(audit_entry(f"edition#{owner}", action, actor, now, data))
+    except TransactWriteError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True

@@ -1,0 +1,192 @@
+"""Learning: enrolment (选学), the catalogue with own progress, playback links and the
+heartbeat that credits watched time. Rules in domain/learning.py; storage in
+store/learning.py."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.platform.clock import iso
+from chalicelib.editions.edition import Edition
+from chalicelib.learning.rules import HEARTBEAT_INTERVAL_S, ProgressState, clamp_position, credit_for, decode_token, encode_token, is_completed
+from chalicelib.platform.errors import ConflictError, ForbiddenError, NotFoundError
+from chalicelib.editions import service as editions
+from chalicelib.platform.deps import Deps
+from chalicelib.learning.repository import Progress, ProgressRepository, learner_key
+from chalicelib.registration.repository import Registration, RegistrationRepository
+
+registrations = RegistrationRepository()
+progress_repo = ProgressRepository()
+
+
+def epoch_ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+# --- who may learn ---------------------------------------------------------------------
+def find_registration(edition: Edition, user_sub: str) -> Registration | None:
+    """The trainee's registration for the edition: the live one, else the latest."""
+    reg_id = registrations.live_registration_id(edition.edition_id, user_sub)
+    if reg_id:
+        reg = registrations.get(reg_id)
+        if reg is not None:
+            return reg
+    mine = [r for r in registrations.list_mine(user_sub) if r.edition_id == edition.edition_id]
+    return mine[0] if mine else None
+
+
+def unmet_payment(reg: Registration | None) -> list[str]:
+    """Why a registration may not learn: [] when approved and paid."""
+    if reg is None:
+        return ["not_registered"]
+    unmet = []
+    if reg.status != "approved":
+        unmet.append("not_approved")
+    if reg.payment_status == "refunded":
+        unmet.append("refunded")
+    elif reg.payment_status != "paid":
+        unmet.append("not_paid")
+    return unmet
+
+
+PAYMENT_MESSAGES = {
+    "not_registered": ("NOT_REGISTERED", "您尚未报名本届培训"),
+    "not_approved": ("NOT_APPROVED", "报名审核通过并交费后才能学习"),
+    "not_paid": ("NOT_PAID", "交费成功后才能选学和学习"),
+    "refunded": ("REFUNDED", "该报名已退费，不能继续学习"),
+}
+
+
+def require_paid(edition: Edition, user_sub: str) -> Registration:
+    reg = find_registration(edition, user_sub)
+    unmet = unmet_payment(reg)
+    if unmet:
+        code, message = PAYMENT_MESSAGES[unmet[0]]
+        raise ForbiddenError(message, code=code)
+    assert reg is not None
+    return reg
+
+
+def _course(edition: Edition, course_id: str) -> Any:
+    course = edition.course(course_id)
+    if course is None:
+        raise NotFoundError("课程不存在", code="COURSE_NOT_FOUND")
+    return course
+
+
+def _progress_items(edition: Edition, reg: Registration, now: datetime) -> list[Progress]:
+    learner = learner_key(edition.edition_id, reg.user_sub)
+    return [Progress(learner=learner, course_id=c.course_id, edition_id=edition.edition_id,
+                     user_sub=reg.user_sub, registration_id=reg.registration_id,
+                     last_at_ms=epoch_ms(now), high_water_s=0, credited_s=0,
+                     required_s=edition.required_seconds(c), enrolled_at=now)
+            for c in edition.courses]
+
+
+# --- use cases -------------------------------------------------------------------------
+def enroll(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
+    """选学: a paid, approved trainee inside the learning window; repeating it is harmless."""
+    edition = editions.get_current(deps)
+    reg = require_paid(edition, user_sub)
+    edition.require_open("learning", now)
+    if reg.enrolled_at is None:
+        if not progress_repo.enrol(reg, _progress_items(edition, reg, now), user_sub, now):
+            reg.refresh(consistent_read=True)
+            if reg.enrolled_at is None:
+                require_paid(edition, user_sub)  # says why (e.g. refunded meanwhile)
+                raise ConflictError("报名状态已变化，请刷新后重试", code="STATE_CHANGED")
+    else:
+        progress_repo.ensure(_progress_items(edition, reg, now))  # courses added later
+    return {"registration_id": reg.registration_id, "enrolled": True,
+            "enrolled_at": iso(reg.enrolled_at or now), **courses_view(edition, reg)}
+
+
+def courses_view(edition: Edition, reg: Registration) -> dict[str, Any]:
+    items = {p.course_id: p for p in progress_repo.list(learner_key(edition.edition_id,
+                                                                    reg.user_sub))}
+    courses = []
+    for c in edition.courses:
+        required = edition.required_seconds(c)
+        item = items.get(c.course_id)
+        credited = int(item.credited_s) if item else 0
+        courses.append({
+            "course_id": c.course_id, "title": c.title, "hours": c.hours,
+            "duration_s": c.duration_s, "credited_s": credited, "required_s": required,
+            "position_s": int(item.high_water_s) if item else 0,
+            "completed": is_completed(credited, required),
+            "completed_at": iso(item.completed_at) if item else None,
+            "token": encode_token(item.state()) if item else None})
+    done = sum(1 for c in courses if c["completed"])
+    return {"courses": courses, "completed_count": done, "all_completed": done == len(courses),
+            "required_share": edition.required_share}
+
+
+def list_courses(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
+    """The catalogue with the trainee's own progress."""
+    edition = editions.get_current(deps)
+    reg = require_paid(edition, user_sub)
+    window = edition.window("learning")
+    return {"edition_id": edition.edition_id, "registration_id": reg.registration_id,
+            "enrolled": reg.enrolled_at is not None, "enrolled_at": iso(reg.enrolled_at),
+            "learning_open": window.is_open(now), "learning_opens": iso(window.opens),
+            "learning_closes": iso(window.closes),
+            "heartbeat_interval_s": HEARTBEAT_INTERVAL_S, **courses_view(edition, reg)}
+
+
+def play(deps: Deps, user_sub: str, course_id: str, now: datetime) -> dict[str, Any]:
+    """A short-lived inline streaming URL, only to a paid, enrolled trainee in the window."""
+    from chalicelib.learning.video import url_ttl_s, video_signer
+    edition = editions.get_current(deps)
+    course = _course(edition, course_id)
+    reg = require_paid(edition, user_sub)
+    edition.require_open("learning", now)
+    item = progress_repo.get(learner_key(edition.edition_id, user_sub), course_id)
+    if reg.enrolled_at is None or item is None:
+        raise ConflictError("请先选学，再观看课程视频", code="NOT_ENROLLED")
+    link = video_signer(deps, edition).sign(edition.video_key(course), url_ttl_s(edition), now)
+    required = edition.required_seconds(course)
+    return {**link, "course_id": course_id, "position_s": int(item.high_water_s),
+            "credited_s": int(item.credited_s), "required_s": required,
+            "completed": is_completed(int(item.credited_s), required),
+            "token": encode_token(item.state()), "heartbeat_interval_s": HEARTBEAT_INTERVAL_S}
+
+
+def _answer(course_id: str, state: ProgressState, required: int, credit: int,
+            accepted: bool) -> dict[str, Any]:
+    return {"course_id": course_id, "credited_s": state.credited_s, "required_s": required,
+            "completed": is_completed(state.credited_s, required), "credit_s": credit,
+            "accepted": accepted, "position_s": state.high_water_s,
+            "token": encode_token(state), "heartbeat_interval_s": HEARTBEAT_INTERVAL_S}
+
+
+def heartbeat(deps: Deps, user_sub: str, course_id: str, position_s: float, token: str | None,
+              now: datetime) -> dict[str, Any]:
+    """Credit watched time from a player report with ONE conditional UpdateItem (no read)
+    when the player sends back the token of its previous answer. Without a token, or when
+    it is stale (another tab, a lost answer), the item is read and the update retried once.
+    A report that cannot credit anything (repeat, out of order, too soon) writes nothing."""
+    edition = editions.get_current(deps)  # in-process cache in prod: no storage call
+    course = _course(edition, course_id)
+    edition.require_open("learning", now)
+    required = edition.required_seconds(course)
+    position = clamp_position(position_s, course.duration_s)
+    learner = learner_key(edition.edition_id, user_sub)
+    now_ms = epoch_ms(now)
+    seen = decode_token(token)
+    for _attempt in range(2):
+        if seen is None:
+            item = progress_repo.get(learner, course_id)
+            if item is None:
+                raise ConflictError("请先选学，再观看课程视频", code="NOT_ENROLLED")
+            seen = item.state()
+        credit = credit_for(seen, position, now_ms)
+        if credit.new is None:
+            return _answer(course_id, seen, required, 0, False)
+        stored = progress_repo.credit(learner, course_id, seen, credit.new, now,
+                                      completes=is_completed(credit.new.credited_s, required))
+        if stored is not None:
+            return _answer(course_id, stored.state(), required, credit.credit_s, True)
+        seen = None  # the token was stale or a concurrent report won: read, retry once
+    item = progress_repo.get(learner, course_id)
+    assert item is not None
+    return _answer(course_id, item.state(), required, 0, False)

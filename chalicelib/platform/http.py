@@ -1,0 +1,284 @@
+"""The view boundary, written once: authentication verdict, roles, JSON/body parsing into
+typed models, error mapping to {"Code","Message"}, response serialisation, and the
+OpenAPI registry every route declares itself into."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import wraps
+from typing import Any, Callable, Iterable
+
+import pydantic
+from botocore.exceptions import ClientError
+from chalice import AuthResponse, Blueprint, Chalice, Response
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.platform.clock import monotonic
+from chalicelib.platform.errors import AppError, ForbiddenError, PayloadTooLargeError, RetryLaterError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError
+from chalicelib.platform.observability import logger
+from chalicelib.platform.deps import Deps, get_deps
+
+MAX_JSON_BYTES = 64 * 1024
+PUBLIC: tuple[str, ...] = ()
+ANY_SIGNED_IN = ("trainee", "unit", "reviewer", "finance", "admin")
+
+TOKEN_MESSAGES = {
+    "expired": ("TOKEN_EXPIRED", "登录已过期，请重新登录"),
+    "malformed": ("TOKEN_INVALID", "登录令牌格式错误，请重新登录"),
+    "bad_algorithm": ("TOKEN_INVALID", "登录令牌无效，请重新登录"),
+    "unknown_key": ("TOKEN_INVALID", "登录令牌无效，请重新登录"),
+    "invalid_signature": ("TOKEN_INVALID", "登录令牌无效，请重新登录"),
+    "wrong_client": ("TOKEN_INVALID", "登录令牌不属于本平台，请重新登录"),
+    "foreign_pool": ("TOKEN_INVALID", "登录令牌不属于本平台，请重新登录"),
+    "wrong_token_use": ("TOKEN_INVALID", "请使用登录返回的 id_token"),
+    "missing": ("UNAUTHORIZED", "请先登录"),
+}
+
+auth_blueprint = Blueprint(__name__)
+
+
+@auth_blueprint.authorizer(ttl_seconds=0)
+def jwt_authorizer(auth_request: Any) -> AuthResponse:
+    """Verifies the Cognito JWT (signature against the pool's JWKS, expiry, issuer, client,
+    token use). Its verdict travels in the context; the view boundary turns a bad verdict
+    into a 401 that names the problem, so every route answers in the API's error format."""
+    token = (auth_request.token or "").strip()
+    if token.lower().startswith("bearer "):
+        token = token[7:].strip()
+    from chalicelib.identity.cognito import TokenError, roles_from_claims
+    try:
+        claims = get_deps().identity.verify(token)
+    except TokenError as exc:
+        logger.info("token rejected", extra={"reason": exc.reason})
+        return AuthResponse(routes=["*"], principal_id="anonymous",
+                            context={"auth_error": exc.reason})
+    return AuthResponse(routes=["*"], principal_id=claims["sub"], context={
+        "sub": claims["sub"], "email": claims.get("email", ""),
+        "roles": ",".join(roles_from_claims(claims))})
+
+
+@dataclass
+class Principal:
+    sub: str
+    email: str
+    roles: list[str]
+
+    def has(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+@dataclass
+class Ctx:
+    deps: Deps
+    now: datetime
+    principal: Principal | None
+    request: Any
+    body: Any = None
+    query: Any = None
+
+    @property
+    def user(self) -> Principal:
+        assert self.principal is not None
+        return self.principal
+
+
+@dataclass
+class RouteSpec:
+    path: str
+    method: str
+    summary: str
+    roles: tuple[str, ...]
+    body: Any = None
+    query: type[pydantic.BaseModel] | None = None
+    response: Any = None
+    status: int = 200
+    content_types: tuple[str, ...] = ("application/json",)
+    tags: tuple[str, ...] = ()
+    errors: tuple[int, ...] = ()
+    media_type: str = "application/json"  # of the success response (files: their type)
+
+
+@dataclass
+class Registry:
+    routes: list[RouteSpec] = field(default_factory=list)
+
+
+REGISTRY = Registry()
+
+
+def _principal(request: Any) -> Principal | None:
+    ctx = (request.context or {}).get("authorizer") or {}
+    if ctx.get("auth_error"):
+        code, message = TOKEN_MESSAGES.get(ctx["auth_error"], TOKEN_MESSAGES["invalid_signature"])
+        raise UnauthorizedError(message, code=code)
+    if not ctx.get("sub"):
+        return None
+    return Principal(sub=ctx["sub"], email=ctx.get("email", ""),
+                     roles=[r for r in ctx.get("roles", "").split(",") if r])
+
+
+def _field_name(loc: Iterable[Any]) -> str:
+    return ".".join(str(p) for p in loc) or "body"
+
+
+def _validation_error(exc: pydantic.ValidationError, where: str) -> ValidationError:
+    first = exc.errors()[0]
+    name = _field_name(first.get("loc", ()))
+    kind = first.get("type", "")
+    if kind == "missing":
+        text = f"缺少必填字段：{name}"
+    elif kind == "extra_forbidden":
+        text = f"不支持的字段：{name}"
+    elif kind.startswith("string_too_long") or kind == "too_long":
+        text = f"字段过长：{name}"
+    elif kind.startswith("string_too_short") or kind == "too_short":
+        text = f"字段不能为空：{name}"
+    else:
+        msg = first.get("msg", "")
+        msg = msg.removeprefix("Value error, ")
+        text = f"字段 {name} 无效：{msg}"
+    return ValidationError(text, field=name if where == "body" else f"{where}.{name}")
+
+
+def parse_json(request: Any) -> Any:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_JSON_BYTES:
+        raise PayloadTooLargeError(f"请求体不能超过 {MAX_JSON_BYTES // 1024} KB")
+    if not raw.strip():
+        raise ValidationError("请求体不能为空，需要 JSON 对象", field="body")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError("请求体不是有效的 JSON", field="body", code="MALFORMED_JSON") from exc
+
+
+def _parse_body(request: Any, model: Any) -> Any:
+    data = parse_json(request)
+    if not isinstance(data, dict):
+        raise ValidationError("请求体必须是 JSON 对象", field="body")
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise _validation_error(exc, "body") from exc
+
+
+def _parse_query(request: Any, model: type[pydantic.BaseModel]) -> Any:
+    params = dict(request.query_params or {})
+    try:
+        return model.model_validate(params)
+    except pydantic.ValidationError as exc:
+        raise _validation_error(exc, "query") from exc
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, datetime):
+        from chalicelib.platform.clock import iso
+        return iso(o)
+    if isinstance(o, pydantic.BaseModel):
+        return o.model_dump(mode="json")
+    if hasattr(o, "value"):  # enums
+        return o.value
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False, default=_default, separators=(",", ":"))
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "application/json; charset=utf-8",
+                             "Cache-Control": "no-store", **(headers or {})})
+
+
+def error_response(exc: AppError) -> Response:
+    return json_response(exc.body(), exc.status)
+
+
+def _transient(exc: Exception) -> bool:
+    # PynamoDB's errors carry AWS's code apart from their text (and a cancelled transaction
+    # its reasons): a throttled transaction is as transient as a throttled put.
+    codes = [getattr(exc, "cause_response_code", None)]
+    codes += [getattr(r, "code", None) for r in getattr(exc, "cancellation_reasons", None) or []]
+    text = repr(exc) + " " + " ".join(str(c) for c in codes if c)
+    return any(s in text for s in ("Throttl", "ProvisionedThroughputExceeded", "RequestLimitExceeded",
+                                   "ServiceUnavailable", "InternalServerError", "TransactionConflict"))
+
+
+def run_view(fn: Callable[[], Any]) -> Response:
+    """Run a view body and map every failure once: AppError -> its status; transient AWS
+    faults -> 503 RETRY_LATER (a retry helps); anything else -> logged 500."""
+    try:
+        return fn()  # type: ignore[no-any-return]
+    except AppError as exc:
+        return error_response(exc)
+    except (ClientError, PynamoDBException) as exc:
+        if _transient(exc):
+            logger.warning("transient storage fault", extra={"error": repr(exc)[:300]})
+            return error_response(RetryLaterError())
+        logger.exception("storage error")
+        return json_response({"Code": "INTERNAL_ERROR", "Message": "系统内部错误，请稍后重试"}, 500)
+
+
+def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: str,
+          roles: tuple[str, ...] = PUBLIC, body: Any = None,
+          query: type[pydantic.BaseModel] | None = None, response: Any = None,
+          status: int = 200, content_types: tuple[str, ...] = ("application/json",),
+          raw: bool = False, tags: tuple[str, ...] = (), errors: tuple[int, ...] = (),
+          media_type: str = "application/json") -> Callable:
+    """Declare a JSON route. The view gets a Ctx (deps, now, principal, body, query) and the
+    path parameters; it returns data (serialised with `status`) or a chalice Response.
+    `roles`: empty = public; otherwise the caller needs one of them. `raw=True` leaves the
+    body unparsed (providers' webhooks, file uploads). `media_type`: of a success answer
+    that is a file, not JSON."""
+    if body is not None or raw:  # the boundary (or the gateway) refuses big or mistyped bodies
+        errors = tuple(sorted({*errors, 413, 415}))
+    spec = RouteSpec(path=path, method=method, summary=summary, roles=roles, body=body,
+                     query=query, response=response, status=status,
+                     content_types=content_types, tags=tags, errors=errors, media_type=media_type)
+    REGISTRY.routes.append(spec)
+
+    def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(fn)
+        def view(**params: Any) -> Response:
+            def call() -> Response:
+                request = bp.current_request
+                principal = _principal(request) if roles else None
+                if roles:
+                    if principal is None:
+                        raise UnauthorizedError()
+                    if not principal.has(*roles):
+                        raise ForbiddenError()
+                deps = get_deps()
+                ctx = Ctx(deps=deps, now=deps.now(), principal=principal, request=request)
+                if query is not None:
+                    ctx.query = _parse_query(request, query)
+                if body is not None and not raw:
+                    _require_json(request)
+                    ctx.body = _parse_body(request, body)
+                result = fn(ctx, **params)
+                if isinstance(result, Response):
+                    return result
+                return json_response(result, status)
+            request_context = getattr(bp.current_request, "context", None) or {}
+            lambda_context = getattr(bp, "lambda_context", None)
+            logger.append_keys(
+                request_id=request_context.get("requestId")
+                or getattr(lambda_context, "aws_request_id", None), route=f"{method} {path}")
+            started = monotonic()
+            response = run_view(call)
+            logger.info("request served", extra={
+                "status": response.status_code,
+                "duration_ms": round((monotonic() - started) * 1000, 1)})
+            return response
+
+        kwargs: dict[str, Any] = {"methods": [method], "content_types": list(content_types)}
+        if roles:
+            kwargs["authorizer"] = jwt_authorizer
+        bp.route(path, **kwargs)(view)
+        return view
+    return decorator
+
+
+def _require_json(request: Any) -> None:
+    ctype = (request.headers.get("content-type") or "application/json").split(";")[0].strip()
+    if ctype != "application/json":
+        raise UnsupportedMediaTypeError("请求体须为 application/json")

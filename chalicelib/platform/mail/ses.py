@@ -1,0 +1,19 @@
+"""Sending mail through SES. Behind this class so SMTP can replace it in a region
+without SES."""
+from __future__ import annotations
+
+from chalicelib.platform.aws import client
+from chalicelib.platform.settings import Settings
+
+
+class SesMailer:
+    def __init__(self, settings: Settings) -> None:
+        self._ses = client(settings, "ses")
+        self._sender = settings.mail_sender
+
+    def send(self, to_addr: str, subject: str, body: str) -> str:
+        out = self._ses.send_email(
+            Source=self._sender, Destination={"ToAddresses": [to_addr]},
+            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                     "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
+        return str(out["MessageId"])

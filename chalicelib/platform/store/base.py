@@ -1,0 +1,126 @@
+"""Shared pieces of the store: the base model, binding to a stage, transactions, paging."""
+from __future__ import annotations
+
+import base64
+import json
+import random
+import secrets
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.platform.errors import ValidationError
+from chalicelib.platform.settings import Settings
+
+# Crockford's base32 without I, L, O, U: ids people read aloud or type from paper.
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+_MODELS: list[type[Model]] = []
+
+
+class _Connection(Connection):
+    """Retries a transaction cancelled only by a conflict with another in-flight transaction
+    (nothing was written; DynamoDB asks the caller to retry). A lost condition is final."""
+
+    def transact_write_items(self, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(6):
+            try:
+                return super().transact_write_items(*args, **kwargs)
+            except TransactWriteError as exc:
+                codes = {r.code for r in (exc.cancellation_reasons or []) if r is not None}
+                if attempt == 5 or not codes or not codes <= {"TransactionConflict", "None"}:
+                    raise
+                time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 - jitter
+        raise AssertionError("unreachable")
+_bound: dict[Any, Any] = {}
+
+
+def register(model: type[Model]) -> type[Model]:
+    """Class decorator: the model's table is part of the platform (created locally, in
+    tests and by infra/ from the same definition)."""
+    model.Meta.base_name = model.Meta.table_name  # type: ignore[attr-defined]
+    _MODELS.append(model)
+    return model
+
+
+def registered_models() -> list[type[Model]]:
+    return list(_MODELS)
+
+
+def bind(settings: Settings) -> None:
+    """Point every model at the stage's tables and endpoint (moto or AWS). All models share
+    one botocore client: PynamoDB would otherwise build one per table (~0.1 s each, on the
+    cold-start path of every Lambda)."""
+    key = (settings.table_prefix, settings.endpoint_url, settings.region)
+    if _bound.get("key") == key:
+        return
+    conn_key = ("connection", settings.region, settings.endpoint_url)
+    if conn_key not in _bound:
+        _bound[conn_key] = _Connection(region=settings.region, host=settings.endpoint_url,
+                                      max_retry_attempts=3, max_pool_connections=50)
+    shared = _bound[conn_key]
+    for model in _MODELS:
+        meta = model.Meta
+        meta.table_name = settings.table_name(meta.base_name)  # type: ignore[attr-defined]
+        meta.host = settings.endpoint_url
+        meta.region = settings.region
+        meta.max_retry_attempts = 3
+        model._connection = None
+        table = model._get_connection()
+        shared.add_meta_table(table.get_meta_table())
+        table.connection = shared
+    _bound["key"] = key
+    _bound["connection"] = shared
+
+
+def connection() -> Connection:
+    return _bound["connection"]  # type: ignore[no-any-return]
+
+
+def new_id(prefix: str, length: int = 10) -> str:
+    """A readable random id: `R` + 10 base32 characters (50 bits) = unguessable enough for
+    object ids, which are always checked against their owner anyway."""
+    return prefix + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+
+
+@contextmanager
+def transaction() -> Iterator[TransactWrite]:
+    """Items that change together change in one DynamoDB transaction."""
+    with TransactWrite(connection=connection()) as tx:
+        yield tx
+
+
+def is_condition_failure(exc: Exception) -> bool:
+    """True when a conditional write (or a transaction) lost: the state was not as
+    expected. Other failures (throttling, network) are not this and should propagate."""
+    if isinstance(exc, TransactWriteError):
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    if isinstance(exc, (PutError, UpdateError)) or hasattr(exc, "cause_response_code"):
+        return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+    return False
+
+
+def encode_token(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(last_key, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str | None) -> dict[str, Any] | None:
+    if not token:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError("分页参数 next_token 无效", field="next_token") from exc
+    if not isinstance(value, dict):
+        raise ValidationError("分页参数 next_token 无效", field="next_token")
+    return value

@@ -1,1 +1,0 @@
-"""Chalice blueprints: parse -> one service call -> serialise. No rules here."""
