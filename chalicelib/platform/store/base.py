@@ -1,20 +1,19 @@
 """Shared pieces of the store: the base model, binding to a stage, transactions, paging."""
 from __future__ import annotations
 
-import base64
-import json
 import random
 import secrets
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.platform.errors import ValidationError
+from chalicelib.platform.errors import RetryLaterError
+from chalicelib.platform.paging import decode_token, encode_token  # noqa: F401 - re-exported for the repositories
 from chalicelib.platform.settings import Settings
 
 # Crockford's base32 without I, L, O, U: ids people read aloud or type from paper.
@@ -106,21 +105,16 @@ def is_condition_failure(exc: Exception) -> bool:
     return False
 
 
-def encode_token(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    raw = json.dumps(last_key, separators=(",", ":"), ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+T = TypeVar("T")
 
 
-def decode_token(token: str | None) -> dict[str, Any] | None:
-    if not token:
-        return None
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError("分页参数 next_token 无效", field="next_token") from exc
-    if not isinstance(value, dict):
-        raise ValidationError("分页参数 next_token 无效", field="next_token")
-    return value
+def retry_lost_races(attempt: Callable[[int], T | None], attempts: int = 6) -> T:
+    """Optimistic concurrency, written once: `attempt(n)` reads the state, decides and makes
+    its conditional write; it answers None when that write lost a race (someone changed
+    the item in between), and is then run again on the state as it is now. A race lost
+    `attempts` times in a row is a 503 the client may retry, never a silent give-up."""
+    for n in range(attempts):
+        result = attempt(n)
+        if result is not None:
+            return result
+    raise RetryLaterError("系统繁忙（并发冲突），请稍后重试", code="RETRY_LATER")
