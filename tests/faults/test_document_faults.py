@@ -20,7 +20,7 @@ def _kinds(op: str) -> list[str]:
 def test_invoice_request_converges_and_numbers_stay_gapless(deps: Any, clock: Any) -> None:
     from chalicelib.invoicing import service as invoices
     from chalicelib.invoicing.repository import Invoice
-    from tests.invoices.factories import FastIssuer, make_account, make_order
+    from tests.invoicing.factories import FastIssuer, make_account, make_order
     deps.extras["invoice_issuer"] = FastIssuer()
     clock.set(at("2026-04-10T10:00:00+08:00"))
 

@@ -15,7 +15,7 @@ from chalicelib.billing import orders
 from chalicelib.registration import service as registrations
 from chalicelib.billing.repository import Order
 from chalicelib.registration.repository import Registration
-from tests.invoices.factories import make_account
+from tests.invoicing.factories import make_account
 from tests.jobs.test_framework import CountingBudget
 
 NOW = parse_instant("2026-04-05T10:00:00+08:00")

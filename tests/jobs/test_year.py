@@ -10,7 +10,7 @@ from chalicelib.jobs.runner import Budget, run_due_jobs
 from chalicelib.registration import service as registrations
 from chalicelib.jobs.repository import JobRunRepository, run_key
 from chalicelib.platform.mail.repository import Mail
-from tests.invoices.factories import make_account
+from tests.invoicing.factories import make_account
 
 
 def at(text: str):

@@ -14,7 +14,7 @@ CONFIRM = {"confirm": "注销"}
 def _paid_trainee(api: Any, deps: Any, clock: Any) -> tuple[str, str, dict[str, str]]:
     from chalicelib.billing import payments
     from chalicelib.registration import service as registrations
-    from tests.invoices.factories import FastIssuer
+    from tests.invoicing.factories import FastIssuer
     deps.extras["invoice_issuer"] = FastIssuer()
     email, token = api.signup(unique_email("pii"), name="王小明", phone="13912345678")
     rid = api.register(token).data["registration_id"]

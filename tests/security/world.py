@@ -79,7 +79,7 @@ def build_world(client: Any) -> World:
     from chalicelib.learning import service as learning, questionnaire
     from chalicelib.billing import refunds
     from chalicelib.registration import service as registrations
-    from tests.invoices.factories import FastIssuer
+    from tests.invoicing.factories import FastIssuer
     from tests.learning.conftest import Trainee, answers_for, complete_courses
 
     prefix, deps = fresh_stack()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.platform.clock import parse_instant
-from tests.invoices.factories import BAD_CODE, UNIT_CODE, make_order
+from tests.invoicing.factories import BAD_CODE, UNIT_CODE, make_order
 
 PAID = parse_instant("2026-04-05T09:00:00+08:00")
 
@@ -87,7 +87,7 @@ def test_the_pdf_says_what_it_must(deps, clock, tmp_path):
     """The real issuer: text extracted with pypdf; one page rendered with pdftoppm."""
     from chalicelib.platform.storage import storage
     from chalicelib.invoicing import service as invoices
-    from tests.invoices.factories import make_account
+    from tests.invoicing.factories import make_account
     trainee = make_account("张三")
     order = make_order(trainee.user_sub, PAID, official_card=True)
     inv = invoices.request_invoice(deps, trainee.user_sub, order.order_id, "国家图书馆", UNIT_CODE,

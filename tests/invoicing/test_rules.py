@@ -11,7 +11,7 @@ from chalicelib.platform.clock import iso, parse_instant
 from chalicelib.editions.edition import invoice_deadline
 from chalicelib.platform.errors import ValidationError, WindowClosedError
 from chalicelib.invoicing.service import buyer_for, require_window, window_closes
-from tests.invoices.factories import BAD_CODE, UNIT_CODE
+from tests.invoicing.factories import BAD_CODE, UNIT_CODE
 
 
 def at(text: str):

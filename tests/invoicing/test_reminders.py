@@ -12,7 +12,7 @@ from chalicelib.jobs.definitions import BY_NAME
 from chalicelib.jobs.runner import Budget, run_due_jobs
 from chalicelib.invoicing import service as invoices
 from chalicelib.platform.mail.repository import Mail
-from tests.invoices.factories import FastIssuer, make_account, make_order
+from tests.invoicing.factories import FastIssuer, make_account, make_order
 from tests.jobs.test_framework import CountingBudget
 
 PAID = parse_instant("2026-04-05T10:00:00+08:00")  # window closes 2026-05-06 00:00

@@ -11,7 +11,7 @@ from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationE
 from chalicelib.invoicing import service as invoices
 from chalicelib.platform.store.audit import history
 from chalicelib.invoicing.repository import InvoiceCounter
-from tests.invoices.factories import BAD_CODE, UNIT_CODE, BrokenIssuer, FastIssuer, make_account, make_member_refund, make_order
+from tests.invoicing.factories import BAD_CODE, UNIT_CODE, BrokenIssuer, FastIssuer, make_account, make_member_refund, make_order
 
 PAID = parse_instant("2026-01-31T09:00:00+08:00")
 
