@@ -298,6 +298,16 @@ def orders_in_queue(queue: str, limit: int | None = None, token: str | None = No
     return items, encode_token(result.last_evaluated_key)
 
 
+def all_orders_in_queue(edition_id: str, status: str, channel: str) -> list[Order]:
+    return list(Order.by_queue.query(order_queue(edition_id, status, channel)))
+
+
+def paid_orders_between(edition_id: str, channel: str, lo: datetime, hi: datetime, limit: int,
+                        token: str | None) -> tuple[list[Order], str | None]:
+    return orders_in_queue(order_queue(edition_id, "paid", channel), limit, token,
+                           Order.paid_at.between(lo, hi))
+
+
 def payments_of_order(order_id: str) -> list[Payment]:
     return list(Payment.by_order.query(order_id))
 

@@ -1,0 +1,36 @@
+"""What other features may read of billing: small named read-only functions (invoicing,
+reports, identity's privacy export). They never write and never hand out a query to build
+on; billing's repository stays private to billing."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.billing import repository as store
+from chalicelib.billing.repository import Order, Refund
+
+
+def get_order(order_id: str) -> Order | None:
+    """The order, or None (read consistently)."""
+    return store.get_order(order_id)
+
+
+def refunds_of_order(order_id: str) -> list[Refund]:
+    """Every refund recorded against the order (any status)."""
+    return store.refunds_of_order(order_id)
+
+
+def orders_of_owner(owner_sub: str) -> list[Order]:
+    """The orders an account placed (a trainee's own, a unit's group orders), newest first."""
+    return store.orders_of_owner(owner_sub)
+
+
+def orders_in_queue(edition_id: str, status: str, channel: str) -> list[Order]:
+    """Every order of the edition in `status` on `channel` (e.g. paid alipay orders)."""
+    return store.all_orders_in_queue(edition_id, status, channel)
+
+
+def paid_orders_between(edition_id: str, channel: str, lo: datetime, hi: datetime,
+                        limit: int, token: str | None) -> tuple[list[Order], str | None]:
+    """One page of the edition's paid orders on `channel` whose payment time is within
+    [lo, hi]; the token of the next page, or None when there is no more."""
+    return store.paid_orders_between(edition_id, channel, lo, hi, limit, token)
