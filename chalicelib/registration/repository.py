@@ -172,3 +172,17 @@ class RegistrationRepository:
 
     def find_by_email(self, edition_id: str, email: str) -> list[Registration]:
         return list(Registration.by_edition_email.query(f"{edition_id}#{email}"))
+
+    def get_many(self, registration_ids: list[str], consistent_read: bool = False
+                 ) -> list[Registration]:
+        """Several at once (missing ids are left out; order not kept)."""
+        if not registration_ids:
+            return []
+        return list(Registration.batch_get(list(dict.fromkeys(registration_ids)),
+                                           consistent_read=consistent_read))
+
+    def all_by_status(self, edition_id: str, status: str) -> list[Registration]:
+        return list(Registration.by_edition_status.query(f"{edition_id}#{status}"))
+
+    def count_by_status(self, edition_id: str, status: str) -> int:
+        return int(Registration.by_edition_status.count(f"{edition_id}#{status}"))
