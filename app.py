@@ -46,5 +46,5 @@ def openapi(ctx: Ctx) -> dict[str, Any]:
 @app.schedule(Cron("0/15", "*", "*", "*", "?", "*"), name="scheduled-jobs",
               description="Every 15 minutes: run what the editions' calendars made due")
 def scheduled_jobs(event: Any) -> dict[str, Any]:
-    from chalicelib.jobs import on_schedule
+    from chalicelib.jobs.service import on_schedule  # here: API cold starts never load the runner
     return on_schedule(event.context)

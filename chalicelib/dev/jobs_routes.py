@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib import jobs
+from chalicelib.jobs import service as jobs
 from chalicelib.platform.errors import NotFoundError
 from chalicelib.platform.http import Ctx, route
 

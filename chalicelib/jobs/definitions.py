@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from chalicelib.editions.edition import Edition
-from chalicelib.jobs.runner import JobDef, at_dates, daily, edition_end, every
+from chalicelib.jobs.schedule import JobDef, at_dates, daily, edition_end, every
 
 PAYMENT_JOBS = "chalicelib.billing.jobs"
 TASKS = "chalicelib.jobs.tasks"

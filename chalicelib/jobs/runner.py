@@ -14,22 +14,22 @@ A step: `step(deps, edition, now, cursor, budget_s) -> (counts, next_cursor | No
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.platform.clock import SHANGHAI, iso, monotonic, shanghai
+from chalicelib.editions import service as editions
 from chalicelib.editions.edition import Edition
+from chalicelib.jobs import repository as store
+from chalicelib.jobs.definitions import JOBS
+from chalicelib.jobs.schedule import JobDef, edition_end, resolve
+from chalicelib.platform.clock import iso, monotonic
+from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import NotFoundError
 from chalicelib.platform.observability import logger
-from chalicelib.platform.deps import Deps
-from chalicelib.jobs import repository as store
 from chalicelib.platform.store.base import new_id
 from chalicelib.platform.store.kv import get_value, put_value
-
-Step = Callable[[Deps, Any, datetime, Any, float], tuple[dict[str, int], Any]]
 
 WATCHED_KEY = "jobs.watched_editions"
 GLOBAL = "-"  # the "edition" of jobs that belong to no edition (mail retry)
@@ -60,66 +60,6 @@ class Budget:
         if getter is None:
             return cls.seconds(fallback_s)
         return cls(lambda: getter() / 1000.0 - SAFETY_S)
-
-
-@dataclass(frozen=True)
-class JobDef:
-    """A job: its name, what it does, when it is due for an edition, and its step (as
-    "module:function", imported only when it runs: heavy or not-yet-deployed code stays off
-    the cold-start path and a missing module is reported, not a crash)."""
-    name: str
-    label: str
-    step: str
-    due: Callable[[Edition | None, datetime], list[datetime]]
-    per_edition: bool = True
-    keep_s: int | None = None  # periodic runs: forget the record after this
-
-
-def resolve(spec: str) -> Step | None:
-    module_name, _, attr = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:  # the module exists but is broken: that is a bug
-            raise
-        return None
-    fn = getattr(module, attr, None)
-    return fn if callable(fn) else None
-
-
-# --- due-time helpers (used by the definitions) -----------------------------------------
-def at_dates(*getters: Callable[[Edition], datetime | None]
-             ) -> Callable[[Edition | None, datetime], list[datetime]]:
-    """Due once at each of the edition's dates."""
-    def due(edition: Edition | None, now: datetime) -> list[datetime]:
-        assert edition is not None
-        return sorted({d for d in (g(edition) for g in getters) if d is not None})
-    return due
-
-
-def daily(at_local: time, active_from: Callable[[Edition], datetime],
-          active_until: Callable[[Edition], datetime]
-          ) -> Callable[[Edition | None, datetime], list[datetime]]:
-    """Due every day at `at_local` (Asia/Shanghai) while the edition's period is active;
-    only the latest occurrence counts (the job catches up on whatever it missed)."""
-    def due(edition: Edition | None, now: datetime) -> list[datetime]:
-        assert edition is not None
-        local = shanghai(now)
-        slot = datetime.combine(local.date(), at_local, tzinfo=SHANGHAI)
-        if slot > local:
-            slot -= timedelta(days=1)
-        if not active_from(edition) <= slot < active_until(edition):
-            return []
-        return [slot.astimezone(now.tzinfo)]
-    return due
-
-
-def every(minutes: int) -> Callable[[Edition | None, datetime], list[datetime]]:
-    """Due at every `minutes` slot (UTC-aligned): the latest slot only."""
-    def due(edition: Edition | None, now: datetime) -> list[datetime]:
-        slot = now.replace(second=0, microsecond=0)
-        return [slot - timedelta(minutes=slot.minute % minutes)]
-    return due
 
 
 # --- the runner ------------------------------------------------------------------------
@@ -194,7 +134,6 @@ def watched_editions(deps: Deps, now: datetime) -> list[Edition]:
     """The current edition and every earlier one that still has a date ahead or a run not
     done. Kept as a list in kv (keys only, no Scan); an edition leaves it once all its jobs'
     dates are more than a week past."""
-    from chalicelib.editions import service as editions
     ids: list[str] = list(get_value(WATCHED_KEY, []) or [])
     try:
         current = editions.current_edition_id(deps)
@@ -217,18 +156,9 @@ def watched_editions(deps: Deps, now: datetime) -> list[Edition]:
     return keep
 
 
-def edition_end(edition: Edition) -> datetime:
-    """The last instant any per-edition job of `edition` can become due: certificates
-    expire, and the invoice window of an order paid on the last day of learning ends."""
-    invoices_end = edition.windows.learning.closes + timedelta(
-        days=31 * edition.invoice_window_months + 2)
-    return max(edition.windows.certificate.closes, invoices_end)
-
-
 def run_due_jobs(deps: Deps, now: datetime, budget: Budget,
                  jobs: list[JobDef] | None = None) -> dict[str, Any]:
     """Everything due at `now` that is not done yet, oldest due first; returns what ran."""
-    from chalicelib.jobs.definitions import JOBS
     jobs = JOBS if jobs is None else jobs
     pending: list[tuple[datetime, int, JobDef, Edition | None]] = []
     for index, job in enumerate(jobs):

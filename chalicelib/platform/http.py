@@ -10,13 +10,12 @@ from functools import wraps
 from typing import Any, Callable, Iterable
 
 import pydantic
-from botocore.exceptions import ClientError
 from chalice import AuthResponse, Blueprint, Chalice, Response
-from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.platform.clock import monotonic
 from chalicelib.platform.errors import AppError, ForbiddenError, PayloadTooLargeError, RetryLaterError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError
 from chalicelib.platform.observability import logger
+from chalicelib.platform.store.faults import STORAGE_ERRORS, is_transient
 from chalicelib.platform.deps import Deps, get_deps
 
 MAX_JSON_BYTES = 64 * 1024
@@ -193,16 +192,6 @@ def error_response(exc: AppError) -> Response:
     return json_response(exc.body(), exc.status)
 
 
-def _transient(exc: Exception) -> bool:
-    # PynamoDB's errors carry AWS's code apart from their text (and a cancelled transaction
-    # its reasons): a throttled transaction is as transient as a throttled put.
-    codes = [getattr(exc, "cause_response_code", None)]
-    codes += [getattr(r, "code", None) for r in getattr(exc, "cancellation_reasons", None) or []]
-    text = repr(exc) + " " + " ".join(str(c) for c in codes if c)
-    return any(s in text for s in ("Throttl", "ProvisionedThroughputExceeded", "RequestLimitExceeded",
-                                   "ServiceUnavailable", "InternalServerError", "TransactionConflict"))
-
-
 def run_view(fn: Callable[[], Any]) -> Response:
     """Run a view body and map every failure once: AppError -> its status; transient AWS
     faults -> 503 RETRY_LATER (a retry helps); anything else -> logged 500."""
@@ -210,8 +199,8 @@ def run_view(fn: Callable[[], Any]) -> Response:
         return fn()  # type: ignore[no-any-return]
     except AppError as exc:
         return error_response(exc)
-    except (ClientError, PynamoDBException) as exc:
-        if _transient(exc):
+    except STORAGE_ERRORS as exc:
+        if is_transient(exc):
             logger.warning("transient storage fault", extra={"error": repr(exc)[:300]})
             return error_response(RetryLaterError())
         logger.exception("storage error")

@@ -48,8 +48,8 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 def load_settings() -> Settings:
     """Read and check the environment (not cached: tests change it)."""
-    stage = _env("APP_STAGE", "dev") or "dev"
-    if stage not in STAGES:
+    stage = _env("APP_STAGE")
+    if stage not in STAGES:  # fails closed: an unset stage is an error, never dev
         raise SettingsError(f"APP_STAGE must be one of {STAGES}, got {stage!r}")
     endpoint = _env("AWS_ENDPOINT_URL")
     if stage == "prod" and endpoint:
@@ -74,5 +74,6 @@ def load_settings() -> Settings:
 
 
 def dev_routes_enabled() -> bool:
-    """Read once at import of app.py: the dev routes exist only in the dev/test stages."""
-    return (_env("APP_STAGE", "dev") or "dev") in ("dev", "test")
+    """Read once at import of app.py: the dev routes (and the sandbox providers) exist only
+    when the stage says dev or test explicitly; anything else, unset included, is prod."""
+    return _env("APP_STAGE") in ("dev", "test")

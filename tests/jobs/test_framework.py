@@ -8,7 +8,8 @@ import pytest
 
 from chalicelib.platform.clock import parse_instant
 from chalicelib.jobs import runner as framework
-from chalicelib.jobs.runner import Budget, JobDef, at_dates, daily, every, run_due_jobs
+from chalicelib.jobs.runner import Budget, run_due_jobs
+from chalicelib.jobs.schedule import JobDef, at_dates, daily, every
 from chalicelib.jobs import repository as store
 from chalicelib.platform.store.uniques import Unique
 from tests.jobs import steps

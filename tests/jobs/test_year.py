@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.platform.clock import parse_instant
-from chalicelib.jobs import recent_runs
+from chalicelib.jobs.service import recent_runs
 from chalicelib.jobs.runner import Budget, run_due_jobs
 from chalicelib.registration import service as registrations
 from chalicelib.jobs.repository import JobRunRepository, run_key

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PutError
-
-from chalicelib.platform.observability import logger
 from chalicelib.platform.deps import Deps
-from chalicelib.platform.store.base import is_condition_failure
-from chalicelib.platform.mail.repository import Mail
+from chalicelib.platform.errors import RetryLaterError
+from chalicelib.platform.mail.repository import Mail, MailNotRecordedError, MailRepository
+from chalicelib.platform.mail.ses import MailSendError
+from chalicelib.platform.observability import logger
 
 FOOTER = "\n\n——\n中国图书馆学会 在职培训平台（此邮件由系统自动发送，请勿直接回复）"
 
@@ -28,6 +26,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "【待审核提醒】{edition_title} 报名已截止，仍有 {count} 条报名待审核",
         "报名已于 {closed_at} 截止，仍有 {count} 条报名待审核，请尽快处理。"),
 }
+
+
+repo = MailRepository()
 
 
 def render(template: str, params: dict[str, Any]) -> tuple[str, str]:
@@ -48,15 +49,13 @@ def queue_mail(deps: Deps, mail_id: str, to_addr: str, template: str, params: di
     even be recorded, and queues it again on the retry (`mail_id` keeps it to one)."""
     subject, body = render(template, params)
     mail = Mail(mail_id=mail_id, to_addr=to_addr, subject=subject, body=body, template=template,
-                status="pending", pending="pending", created_at=now)
+                pending="pending", created_at=now)
     try:
-        mail.save(condition=Mail.mail_id.does_not_exist())
-    except PutError as exc:
-        if is_condition_failure(exc):
+        if not repo.add_once(mail):
             return False  # this event's mail was already queued
+    except MailNotRecordedError as exc:
         logger.exception("mail not recorded", extra={"template": template})
         if required:
-            from chalicelib.platform.errors import RetryLaterError
             raise RetryLaterError("通知邮件未能记录，请稍后重试") from exc
         return False
     _try_send(deps, mail, now)
@@ -66,21 +65,19 @@ def queue_mail(deps: Deps, mail_id: str, to_addr: str, template: str, params: di
 def _try_send(deps: Deps, mail: Mail, now: datetime) -> bool:
     try:
         message_id = deps.mailer.send(mail.to_addr, mail.subject, mail.body)
-    except (ClientError, BotoCoreError, OSError) as exc:
-        logger.warning("mail send failed; will retry", extra={"mail_id": mail.mail_id,
-                                                              "error": type(exc).__name__})
-        mail.update(actions=[Mail.attempts.add(1), Mail.last_error.set(type(exc).__name__)])
+    except (MailSendError, OSError) as exc:
+        error = str(exc) if isinstance(exc, MailSendError) else type(exc).__name__
+        logger.warning("mail send failed; will retry", extra={"mail_id": mail.mail_id, "error": error})
+        repo.record_failure(mail, error)
         return False
-    mail.update(actions=[Mail.status.set("sent"), Mail.pending.remove(), Mail.sent_at.set(now),
-                         Mail.attempts.add(1), Mail.provider_message_id.set(message_id)],
-                condition=Mail.status == "pending")
+    repo.mark_sent(mail, message_id, now)
     return True
 
 
 def send_pending(deps: Deps, now: datetime, limit: int = 200) -> dict[str, int]:
     """Retry unsent mails (sparse index: reads only pending ones)."""
     sent = failed = 0
-    for mail in Mail.pending_index.query("pending", limit=limit):
+    for mail in repo.pending(limit):
         if _try_send(deps, mail, now):
             sent += 1
         else:
@@ -89,10 +86,22 @@ def send_pending(deps: Deps, now: datetime, limit: int = 200) -> dict[str, int]:
 
 
 def list_mail(to_addr: str | None, limit: int = 100) -> list[dict[str, Any]]:
-    if to_addr:
-        items = Mail.by_recipient.query(to_addr.strip().lower(), scan_index_forward=False, limit=limit)
-    else:
-        items = Mail.feed_index.query("mail", scan_index_forward=False, limit=limit)
+    items = repo.latest(to_addr.strip().lower() if to_addr else None, limit)
     return [{"mail_id": m.mail_id, "to": m.to_addr, "subject": m.subject, "body": m.body,
              "template": m.template, "status": m.status, "created_at": m.created_at,
              "sent_at": m.sent_at} for m in items]
+
+
+def mails_to(email: str) -> list[dict[str, Any]]:
+    """Every mail sent to `email` (a personal-data export)."""
+    return [{"mail_id": m.mail_id, "subject": m.subject, "template": m.template,
+             "status": m.status, "created_at": m.created_at, "sent_at": m.sent_at}
+            for m in repo.to_recipient(email)]
+
+
+def scrub_recipient(email: str, placeholder: str) -> int:
+    """Erasure: mails to `email` keep only that they were sent (address and text removed)."""
+    mails = repo.to_recipient(email)
+    for m in mails:
+        repo.scrub(m, placeholder, "（已按本人申请删除）")
+    return len(mails)

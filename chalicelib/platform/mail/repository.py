@@ -2,11 +2,17 @@
 and the retry job sends it later (a failed mail never undoes a committed change)."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Iterable
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.platform.store.base import register
+from chalicelib.platform.mail.states import MAIL_STATUS, MailStatus
+from chalicelib.platform.store.attributes import StateAttribute
+from chalicelib.platform.store.base import is_condition_failure, register
 
 
 class ByRecipient(GlobalSecondaryIndex["Mail"]):
@@ -48,7 +54,7 @@ class Mail(Model):
     subject = UnicodeAttribute()
     body = UnicodeAttribute()
     template = UnicodeAttribute()
-    status = UnicodeAttribute(default="pending")  # pending | sent
+    status = StateAttribute(MAIL_STATUS, default=MailStatus.PENDING.value)
     pending = UnicodeAttribute(null=True)
     feed = UnicodeAttribute(default="mail")
     attempts = NumberAttribute(default=0)
@@ -60,3 +66,47 @@ class Mail(Model):
     by_recipient = ByRecipient()
     pending_index = Pending()
     feed_index = Feed()
+
+
+class MailNotRecordedError(Exception):
+    """Storage refused the outbox entry (not a duplicate): the caller decides to retry."""
+
+
+class MailRepository:
+    """The outbox's named reads and writes (the only mail persistence code)."""
+
+    def add_once(self, mail: Mail) -> bool:
+        """Record a new mail; False when one with its id exists already (sent at most once)."""
+        try:
+            mail.save(condition=Mail.mail_id.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise MailNotRecordedError(str(exc)) from exc
+        return True
+
+    def record_failure(self, mail: Mail, error: str) -> None:
+        mail.update(actions=[Mail.attempts.add(1), Mail.last_error.set(error)])
+
+    def mark_sent(self, mail: Mail, message_id: str, now: datetime) -> None:
+        mail.update(actions=[Mail.status.set(MailStatus.SENT.value), Mail.pending.remove(),
+                             Mail.sent_at.set(now), Mail.attempts.add(1),
+                             Mail.provider_message_id.set(message_id)],
+                    condition=Mail.status.is_in(*MAIL_STATUS.sources(MailStatus.SENT)))
+
+    def pending(self, limit: int) -> Iterable[Mail]:
+        return Mail.pending_index.query("pending", limit=limit)
+
+    def latest(self, to_addr: str | None, limit: int) -> Iterable[Mail]:
+        """Newest first: to one recipient, or all mails (the dev mailbox)."""
+        if to_addr:
+            return Mail.by_recipient.query(to_addr, scan_index_forward=False, limit=limit)
+        return Mail.feed_index.query("mail", scan_index_forward=False, limit=limit)
+
+    def to_recipient(self, to_addr: str) -> list[Mail]:
+        return list(Mail.by_recipient.query(to_addr))
+
+    def scrub(self, mail: Mail, placeholder: str, body: str) -> None:
+        """Erasure: the address and text go, the record of a mail having been sent stays."""
+        mail.update(actions=[Mail.to_addr.set(placeholder), Mail.body.set(body),
+                             Mail.pending.remove()])

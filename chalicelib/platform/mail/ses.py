@@ -2,8 +2,14 @@
 without SES."""
 from __future__ import annotations
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib.platform.aws import client
 from chalicelib.platform.settings import Settings
+
+
+class MailSendError(Exception):
+    """The provider did not take the mail (throttled, unreachable, refused): retry later."""
 
 
 class SesMailer:
@@ -12,8 +18,11 @@ class SesMailer:
         self._sender = settings.mail_sender
 
     def send(self, to_addr: str, subject: str, body: str) -> str:
-        out = self._ses.send_email(
-            Source=self._sender, Destination={"ToAddresses": [to_addr]},
-            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
+        try:
+            out = self._ses.send_email(
+                Source=self._sender, Destination={"ToAddresses": [to_addr]},
+                Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                         "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
+        except (ClientError, BotoCoreError, OSError) as exc:
+            raise MailSendError(type(exc).__name__) from exc
         return str(out["MessageId"])
