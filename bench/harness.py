@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import os
-import socket
 import threading
 import time
 import uuid
@@ -20,6 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator
 
+from devtools import embedded_aws
 from devtools.appclient import PASSWORD, AppClient, unique_email  # noqa: F401 - used by bench modules
 _prefixes = itertools.count(1)
 _state: dict[str, Any] = {}
@@ -212,49 +211,19 @@ def _short(table: Any) -> str:
 
 
 # --- the embedded AWS and fresh stacks ---------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def setup_env() -> str:
     """The environment the app reads, the wire counter, and moto's server (once)."""
     if "endpoint" in _state:
         return str(_state["endpoint"])
-    os.environ.update({
-        "APP_STAGE": "test", "AWS_REGION": "ap-southeast-1",
-        "AWS_DEFAULT_REGION": "ap-southeast-1", "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing", "TABLE_PREFIX": "b0-", "BUCKET_PREFIX": "b0-",
-        "USER_POOL_NAME": "bench-users", "MAIL_SENDER": "noreply@lsc.example.org",
-        "POWERTOOLS_LOG_LEVEL": "ERROR", "LOG_LEVEL": "ERROR",
-        "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"})
-    for var in ("AWS_PROFILE", "USER_POOL_ID", "USER_POOL_CLIENT_ID"):
-        os.environ.pop(var, None)
-    import logging
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    embedded_aws.set_environment(embedded_aws.app_environment("b0-", "bench-users", "ERROR"))
     COUNTER.install()
-    from moto.server import ThreadedMotoServer
-
-    from devtools.moto_atomic import make_dynamodb_atomic
-    make_dynamodb_atomic()
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    from chalicelib.platform.settings import load_settings
-    from devtools.bootstrap import create_user_pool
-    create_user_pool(load_settings())
-    _state.update(endpoint=endpoint, server=server)
-    return endpoint
+    _state["endpoint"] = embedded_aws.start()
+    return str(_state["endpoint"])
 
 
 def stop_env() -> None:
-    server = _state.pop("server", None)
     _state.pop("endpoint", None)
-    if server is not None:
-        server.stop()
+    embedded_aws.stop()
 
 
 def fresh_stack(at: datetime, prod_like: bool = True) -> Any:
@@ -263,19 +232,13 @@ def fresh_stack(at: datetime, prod_like: bool = True) -> Any:
     stage (no dev clock offset read, the edition cached in memory) while still talking to
     moto; otherwise the test stage's own behaviour (dev clock read from storage)."""
     setup_env()
-    from chalicelib.platform.clock import FixedClock
     from chalicelib.platform import deps as context
+    from chalicelib.platform.clock import FixedClock
     from chalicelib.platform.settings import load_settings
-    from devtools.bootstrap import create_resources, seed
     prefix = f"b{next(_prefixes)}{uuid.uuid4().hex[:4]}-"
-    os.environ["TABLE_PREFIX"] = prefix
-    os.environ["BUCKET_PREFIX"] = prefix
     _state["prefix"] = prefix
-    context.reset_deps()
+    deps = embedded_aws.fresh_stack(prefix)
     settings = load_settings()
-    create_resources(settings)
-    seed(settings, staff=False)
-    deps = context.get_deps()
     if prod_like:
         deps = dataclasses.replace(deps, settings=dataclasses.replace(settings, stage="prod"),
                                    clock=FixedClock(at), extras={}, _edition_cache={})

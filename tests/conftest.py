@@ -4,74 +4,43 @@ costs ~0.5 s); every test gets its own fresh tables and buckets (a new prefix)."
 from __future__ import annotations
 
 import itertools
-import logging
-import os
-import socket
 from datetime import datetime
 from typing import Any, Iterator
 
 import pytest
 
+from devtools import embedded_aws
 from devtools.appclient import PASSWORD, AppClient, unique_email  # noqa: F401 - re-exported to tests
+from devtools.embedded_aws import fresh_stack  # noqa: F401 - re-exported to tests
 
 # The environment the app reads; set before the app is imported.
-os.environ.update({
-    "APP_STAGE": "test", "AWS_REGION": "ap-southeast-1", "AWS_DEFAULT_REGION": "ap-southeast-1",
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-    "TABLE_PREFIX": "t0-", "BUCKET_PREFIX": "t0-", "USER_POOL_NAME": "t-users",
-    "MAIL_SENDER": "noreply@lsc.example.org", "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-})
-for var in ("AWS_PROFILE", "USER_POOL_ID", "USER_POOL_CLIENT_ID"):
-    os.environ.pop(var, None)
-logging.getLogger("werkzeug").setLevel(logging.ERROR)
+embedded_aws.set_environment(embedded_aws.app_environment("t0-", "t-users"))
 
 _prefixes = itertools.count(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    yield embedded_aws.start()
+    embedded_aws.stop()
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    from devtools.moto_atomic import make_dynamodb_atomic
-    make_dynamodb_atomic()
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    from chalicelib.platform.settings import load_settings
-    from devtools.bootstrap import create_user_pool
-    create_user_pool(load_settings())
-    yield endpoint
-    server.stop()
-
-
-def fresh_stack(prefix: str) -> Any:
-    """Fresh tables and buckets under `prefix`, the editions seeded; returns the app's Deps."""
-    from chalicelib.platform.deps import get_deps, reset_deps
-    from chalicelib.platform.settings import load_settings
-    from devtools.bootstrap import create_resources, seed
-    os.environ["TABLE_PREFIX"] = prefix
-    os.environ["BUCKET_PREFIX"] = prefix
-    reset_deps()
-    settings = load_settings()
-    create_resources(settings)
-    seed(settings, staff=False)
-    return get_deps()
+def sandbox_payment_keys() -> dict[str, Any]:
+    """Sandbox merchant/provider key pairs, made once per session: the test stage never
+    reads .dev/keys, so no test depends on files `make run` or another test left behind."""
+    from chalicelib.dev.sandbox_keys import make_sandbox_keys
+    return make_sandbox_keys()
 
 
 @pytest.fixture
-def stack(moto_endpoint: str) -> Iterator[Any]:
-    """Every test gets its own tables and buckets (a new prefix)."""
+def stack(moto_endpoint: str, sandbox_payment_keys: dict[str, Any]) -> Iterator[Any]:
+    """Every test gets its own tables and buckets (a new prefix) and the sandbox keys."""
     from chalicelib.platform.deps import reset_deps
-    yield fresh_stack(f"t{next(_prefixes)}-")
+    deps = fresh_stack(f"t{next(_prefixes)}-")
+    for channel in ("alipay", "wechatpay"):
+        deps.extras[f"keys:{channel}"] = sandbox_payment_keys[channel]
+    yield deps
     reset_deps()
 
 
