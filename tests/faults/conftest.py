@@ -1,2 +1,2 @@
 """The fault tests reuse the payments fixtures (sandbox keys, Deps with the keys installed)."""
-from tests.payments.conftest import keys, pdeps  # noqa: F401 - fixtures
+from tests.billing.conftest import keys, pdeps  # noqa: F401 - fixtures

@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.conftest import at
 from tests.faults.injector import at_write, inject, run_faulted
-from tests.payments.conftest import approved_registration
+from tests.billing.conftest import approved_registration
 
 CLOSES = at("2026-06-13T00:10:00+08:00")  # learning (and payment) closed: orders and mail due
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.faults.injector import at_write, inject, run_faulted
-from tests.payments.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
+from tests.billing.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
 
 KINDS = ("throttle", "conditional", "interrupt")
 

@@ -1,2 +1,2 @@
 """The races reuse the payments fixtures (sandbox keys, Deps with the keys installed)."""
-from tests.payments.conftest import foreign_keys, keys, pdeps  # noqa: F401 - fixtures
+from tests.billing.conftest import foreign_keys, keys, pdeps  # noqa: F401 - fixtures

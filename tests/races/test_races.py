@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from tests.payments.conftest import alipay_body, approved_registration, get_reg, make_account, payments_of
+from tests.billing.conftest import alipay_body, approved_registration, get_reg, make_account, payments_of
 
 UNIT = "国家图书馆"
 

@@ -18,4 +18,4 @@ def active_world(world: World) -> Iterator[World]:
         yield world
 
 
-from tests.payments.conftest import foreign_keys, keys, pdeps  # noqa: E402,F401 - payment fixtures
+from tests.billing.conftest import foreign_keys, keys, pdeps  # noqa: E402,F401 - payment fixtures

@@ -1,14 +1,14 @@
 """Webhook abuse through the HTTP boundary: oversized bodies, wrong content types, stale
 timestamps, unknown serials, the providers' signature probes. Each is refused cheaply (not a
 single DynamoDB call) and writes nothing. (The service-level signature cases live in
-tests/payments/test_webhooks.py.)"""
+tests/billing/test_webhooks.py.)"""
 from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, Iterator
 
-from tests.payments.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
+from tests.billing.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
 
 
 @contextmanager

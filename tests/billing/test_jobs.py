@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import at
-from tests.payments.conftest import alipay_body, approved_registration, get_order, get_reg
+from tests.billing.conftest import alipay_body, approved_registration, get_order, get_reg
 
 
 def _run(step: Any, deps: Any, edition: Any, now: Any, budget_s: float = 60.0) -> tuple[dict, int]:

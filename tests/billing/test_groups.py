@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.platform.errors import ConflictError, ValidationError
-from tests.payments.conftest import approved_registration, get_order, get_reg, make_account
+from tests.billing.conftest import approved_registration, get_order, get_reg, make_account
 
 UNIT = "国家图书馆"
 

@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.platform.errors import ConflictError
 from chalicelib.billing.reconciliation import LineRef, OrderRef, match_lines, parse_statement
-from tests.payments.conftest import approved_registration, get_reg
+from tests.billing.conftest import approved_registration, get_reg
 
 ORDERS = [OrderRef("O1", 49000, "individual", "李玥", "国家图书馆"),
           OrderRef("O2", 40000, "individual", "王五", "上海图书馆"),

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.platform.errors import ConflictError, WindowClosedError
 from tests.conftest import at
-from tests.payments.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
+from tests.billing.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
 
 
 def _refunds(order_id: str) -> list[Any]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from tests.payments.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
+from tests.billing.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
 
 
 def _order(pdeps: Any, clock: Any, channel: str = "alipay", **kw: Any) -> tuple[Any, str, dict]:

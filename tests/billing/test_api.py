@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.payments.conftest import alipay_body
+from tests.billing.conftest import alipay_body
 
 
 def _approved_trainee(api: Any) -> tuple[str, str]:
