@@ -9,7 +9,7 @@ PORT ?= 8000
 STAGE ?= prod
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck unit fuzz bench synth deploy clean system-deps
+.PHONY: run test test-shuffled lint typecheck unit fuzz bench synth deploy clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3; \
@@ -28,16 +28,22 @@ run: $(STAMP) system-deps
 	PORT=$(PORT) $(PY) -m devtools.run
 
 lint: $(STAMP)
-	$(PY) -m ruff check app.py chalicelib devtools tests
+	$(PY) -m ruff check app.py chalicelib devtools tests bench
+	$(VENV)/bin/lint-imports  # architecture contracts: .importlinter
 
 typecheck: $(STAMP)
 	$(PY) -m mypy app.py chalicelib
 
 test: $(STAMP) system-deps lint typecheck
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q --maxfail=50 tests
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q -p no:randomly --maxfail=50 tests
+
+# The same suite in a random order (pytest-randomly; SEED=... repeats an order): proves no
+# test depends on another having run first.
+test-shuffled: $(STAMP) system-deps
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q -p randomly $(if $(SEED),--randomly-seed=$(SEED)) tests
 
 fuzz: $(STAMP)
-	FUZZ_MAX_EXAMPLES=500 $(PY) -m pytest -q tests -m fuzz
+	FUZZ_MAX_EXAMPLES=500 $(PY) -m pytest -q -p no:randomly tests -m fuzz
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench

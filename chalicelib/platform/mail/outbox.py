@@ -3,9 +3,8 @@ pending and `send_pending` (a scheduled job) sends it later."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import RetryLaterError
 from chalicelib.platform.mail.repository import Mail, MailNotRecordedError, MailRepository
 from chalicelib.platform.mail.ses import MailSendError
@@ -29,6 +28,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 
 
 repo = MailRepository()
+
+
+class Deps(Protocol):
+    """What the outbox needs of a request's dependencies: the mail adapter (platform.deps
+    builds it; the outbox does not import deps, which imports the adapter)."""
+    mailer: Any
 
 
 def render(template: str, params: dict[str, Any]) -> tuple[str, str]:
