@@ -11,13 +11,13 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.jobs.states import RESUMABLE, RUN_STATUS, RunStatus
+from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import is_condition_failure, register, transaction
 
-# States of a run. `partial`: stopped by the time budget after a checkpoint, resumable;
-# `unavailable`: the job's step function is not deployed (recorded, retried later).
-RUNNING, PARTIAL, DONE, FAILED, UNAVAILABLE = "running", "partial", "done", "failed", "unavailable"
-RESUMABLE = (PARTIAL, FAILED, UNAVAILABLE)
+# The run states by their old names (the runner and the tests use them).
+RUNNING, PARTIAL, DONE, FAILED, UNAVAILABLE = (s.value for s in RunStatus)
 
 
 class Feed(GlobalSecondaryIndex["JobRun"]):
@@ -51,7 +51,7 @@ class JobRun(Model):
     due_key = UnicodeAttribute()  # ISO instant of the due time (sortable)
     due_at = UTCDateTimeAttribute()
     job_edition = UnicodeAttribute()
-    status = UnicodeAttribute()
+    status = StateAttribute(RUN_STATUS)
     started_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     finished_at = UTCDateTimeAttribute(null=True)

@@ -7,6 +7,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.jobs import service as jobs
+from chalicelib.jobs.states import RUN_STATUS
 from chalicelib.platform.http import Ctx, route
 
 bp = Blueprint(__name__)
@@ -16,8 +17,7 @@ RUN_OUT = {
     "properties": {
         "run_key": {"type": "string"}, "job": {"type": "string"}, "label": {"type": "string"},
         "edition_id": {"type": "string"}, "due_at": {"type": "string"},
-        "status": {"type": "string",
-                   "enum": ["running", "partial", "done", "failed", "unavailable"]},
+        "status": RUN_STATUS.schema(),
         "started_at": {"type": "string"}, "updated_at": {"type": "string"},
         "finished_at": {"type": ["string", "null"]}, "counts": {"type": "object"},
         "invocations": {"type": "integer"}, "steps": {"type": "integer"},
