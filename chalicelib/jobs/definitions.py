@@ -45,7 +45,7 @@ JOBS: list[JobDef] = [
     # provider dedups on our refund id); bank-transfer refunds wait for finance.
     JobDef("retry_stuck_refunds", "重试未完成的在线退款", f"{PAYMENT_JOBS}:retry_stuck_refunds",
            every(15), keep_s=3 * 24 * 3600),
-    JobDef("retry_mail", "重发未发出的邮件", f"{TASKS}:retry_mail", every(15),
+    JobDef("retry_mail", "重发未发出的邮件", "chalicelib.platform.mail.outbox:retry_step", every(15),
            per_edition=False, keep_s=3 * 24 * 3600),
 ]
 

@@ -13,7 +13,6 @@ from chalicelib.platform.mail import outbox as mail
 from chalicelib.platform.deps import Deps
 
 LEARNING_JOBS = "chalicelib.learning.jobs"
-MAIL_PAGE = 100
 
 
 def review_recipients(edition: Edition) -> list[str]:
@@ -71,12 +70,3 @@ def remind_invoice_deadlines(deps: Deps, edition: Edition, now: datetime, cursor
                              budget_s: float) -> tuple[dict[str, int], Any]:
     from chalicelib.invoicing import service as invoices
     return invoices.remind_deadlines(deps, edition, now, cursor, budget_s)
-
-
-def retry_mail(deps: Deps, edition: Edition | None, now: datetime, cursor: Any,
-               budget_s: float) -> tuple[dict[str, int], Any]:
-    """Send the mails whose first attempt failed (the outbox's sparse pending index). Goes
-    on while a full page made progress; mails that keep failing wait for the next slot."""
-    counts = mail.send_pending(deps, now, limit=MAIL_PAGE)
-    more = counts["sent"] > 0 and counts["sent"] + counts["failed"] >= MAIL_PAGE
-    return counts, ({"again": True} if more else None)

@@ -110,3 +110,16 @@ def scrub_recipient(email: str, placeholder: str) -> int:
     for m in mails:
         repo.scrub(m, placeholder, "（已按本人申请删除）")
     return len(mails)
+
+
+MAIL_PAGE = 100
+
+
+def retry_step(deps: Deps, edition: Any, now: datetime, cursor: Any,
+               budget_s: float) -> tuple[dict[str, int], Any]:
+    """The retry_mail job's step: send the mails whose first attempt failed (the outbox's
+    sparse pending index). Goes on while a full page made progress; mails that keep
+    failing wait for the next slot."""
+    counts = send_pending(deps, now, limit=MAIL_PAGE)
+    more = counts["sent"] > 0 and counts["sent"] + counts["failed"] >= MAIL_PAGE
+    return counts, ({"again": True} if more else None)
