@@ -1,4 +1,6 @@
-"""Registrations and the repository that moves them between states."""
+"""Registrations and the repository that moves them between states. Private to the
+registration package: other features read through `queries` and write through
+`transitions`."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,9 +11,11 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import decode_token, encode_token, is_condition_failure, register, transaction
 from chalicelib.platform.store.uniques import Unique
+from chalicelib.registration.states import PAYMENT_STATUS, STATUS, TIER, PaymentStatus, RegistrationStatus
 
 
 class ByUser(GlobalSecondaryIndex["Registration"]):
@@ -67,10 +71,10 @@ class Registration(Model):
     region = UnicodeAttribute()
     phone = UnicodeAttribute()
     email = UnicodeAttribute()
-    status = UnicodeAttribute()
-    payment_status = UnicodeAttribute(default="unpaid")
-    tier = UnicodeAttribute()
-    fee_fen = NumberAttribute()
+    status = StateAttribute(STATUS)
+    payment_status = StateAttribute(PAYMENT_STATUS, default=PaymentStatus.UNPAID.value)
+    tier = StateAttribute(TIER)
+    fee_fen = FenAttribute()
     submitted_at = UTCDateTimeAttribute()
     reviewed_at = UTCDateTimeAttribute(null=True)
     reviewed_by = UnicodeAttribute(null=True)
@@ -98,80 +102,21 @@ def live_key(edition_id: str, user_sub: str) -> str:
     return f"live-registration#{edition_id}#{user_sub}"
 
 
-class RegistrationRepository:
-    """Every state change is a conditional write in one transaction with its audit entry."""
+def _audit(reg: Registration, action: str, actor: str, now: datetime,
+           data: dict[str, Any] | None = None) -> Any:
+    return audit_entry(f"registration#{reg.registration_id}", action, actor, now, data)
 
+
+class RegistrationRepository:
+    """Every state change is a conditional write in one transaction with its audit entry;
+    the states a move may start from come from the state machine (`STATUS.sources`)."""
+
+    # --- reads ------------------------------------------------------------------------
     def get(self, registration_id: str) -> Registration | None:
         try:
             return Registration.get(registration_id, consistent_read=True)
         except DoesNotExist:
             return None
-
-    def create(self, reg: Registration, actor: str, now: datetime) -> bool:
-        """Insert with its live-registration guard; False when a live one already exists."""
-        guard = Unique(key=live_key(reg.edition_id, reg.user_sub), owner=reg.registration_id,
-                       created_at=now)
-        try:
-            with transaction() as tx:
-                tx.save(guard, condition=Unique.key.does_not_exist())
-                tx.save(reg, condition=Registration.registration_id.does_not_exist())
-                tx.save(audit_entry(f"registration#{reg.registration_id}",
-                                    "registration.submitted", actor, now,
-                                    {"tier": reg.tier, "fee_fen": reg.fee_fen}))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
-
-    def live_registration_id(self, edition_id: str, user_sub: str) -> str | None:
-        try:
-            return Unique.get(live_key(edition_id, user_sub), consistent_read=True).owner
-        except DoesNotExist:
-            return None
-
-    def transition(self, reg: Registration, expected: str, new: str, actor: str, now: datetime,
-                   action: str, data: dict[str, Any] | None = None,
-                   extra_actions: list[Any] | None = None, release_live: bool = False,
-                   extra_condition: Any = None) -> bool:
-        """Move `reg` from `expected` to `new` if still there; False when another request
-        moved it first. `release_live` frees the one-live-registration guard."""
-        condition = Registration.status == expected
-        if extra_condition is not None:
-            condition = condition & extra_condition
-        actions = [Registration.status.set(new),
-                   Registration.edition_status.set(f"{reg.edition_id}#{new}"),
-                   Registration.version.add(1), *(extra_actions or [])]
-        try:
-            with transaction() as tx:
-                tx.update(reg, actions=actions, condition=condition)
-                if release_live:
-                    tx.delete(Unique(key=live_key(reg.edition_id, reg.user_sub)),
-                              condition=Unique.owner == reg.registration_id)
-                tx.save(audit_entry(f"registration#{reg.registration_id}", action, actor, now,
-                                    data))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
-
-    def list_mine(self, user_sub: str) -> list[Registration]:
-        return list(Registration.by_user.query(user_sub, scan_index_forward=False))
-
-    def list_by_status(self, edition_id: str, status: str, limit: int,
-                       token: str | None) -> tuple[list[Registration], str | None]:
-        result = Registration.by_edition_status.query(
-            f"{edition_id}#{status}", scan_index_forward=True, limit=limit,
-            last_evaluated_key=decode_token(token))
-        items = list(result)
-        return items, encode_token(result.last_evaluated_key)
-
-    def list_by_unit(self, edition_id: str, unit_norm: str) -> list[Registration]:
-        return list(Registration.by_edition_unit.query(f"{edition_id}#{unit_norm}"))
-
-    def find_by_email(self, edition_id: str, email: str) -> list[Registration]:
-        return list(Registration.by_edition_email.query(f"{edition_id}#{email}"))
 
     def get_many(self, registration_ids: list[str], consistent_read: bool = False
                  ) -> list[Registration]:
@@ -181,8 +126,116 @@ class RegistrationRepository:
         return list(Registration.batch_get(list(dict.fromkeys(registration_ids)),
                                            consistent_read=consistent_read))
 
+    def live_registration_id(self, edition_id: str, user_sub: str) -> str | None:
+        try:
+            return Unique.get(live_key(edition_id, user_sub), consistent_read=True).owner
+        except DoesNotExist:
+            return None
+
+    def list_mine(self, user_sub: str) -> list[Registration]:
+        return list(Registration.by_user.query(user_sub, scan_index_forward=False))
+
+    def list_by_status(self, edition_id: str, status: str, limit: int,
+                       token: str | None) -> tuple[list[Registration], str | None]:
+        result = Registration.by_edition_status.query(
+            _edition_status(edition_id, status), scan_index_forward=True, limit=limit,
+            last_evaluated_key=decode_token(token))
+        items = list(result)
+        return items, encode_token(result.last_evaluated_key)
+
     def all_by_status(self, edition_id: str, status: str) -> list[Registration]:
-        return list(Registration.by_edition_status.query(f"{edition_id}#{status}"))
+        return list(Registration.by_edition_status.query(_edition_status(edition_id, status)))
 
     def count_by_status(self, edition_id: str, status: str) -> int:
-        return int(Registration.by_edition_status.count(f"{edition_id}#{status}"))
+        return int(Registration.by_edition_status.count(_edition_status(edition_id, status)))
+
+    def list_by_unit(self, edition_id: str, unit_norm: str) -> list[Registration]:
+        return list(Registration.by_edition_unit.query(f"{edition_id}#{unit_norm}"))
+
+    def find_by_email(self, edition_id: str, email: str) -> list[Registration]:
+        return list(Registration.by_edition_email.query(f"{edition_id}#{email}"))
+
+    # --- writes -----------------------------------------------------------------------
+    def create(self, reg: Registration, actor: str, now: datetime) -> bool:
+        """Insert with its live-registration guard; False when a live one already exists."""
+        reg.edition_status = _edition_status(reg.edition_id, reg.status)
+        guard = Unique(key=live_key(reg.edition_id, reg.user_sub), owner=reg.registration_id,
+                       created_at=now)
+        try:
+            with transaction() as tx:
+                tx.save(guard, condition=Unique.key.does_not_exist())
+                tx.save(reg, condition=Registration.registration_id.does_not_exist())
+                tx.save(_audit(reg, "registration.submitted", actor, now,
+                               {"tier": reg.tier, "fee_fen": reg.fee_fen}))
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def approve(self, reg: Registration, actor: str, now: datetime) -> bool:
+        """pending -> approved; False when another request moved it first. On success `reg`
+        holds what was written (nothing else changes a pending registration)."""
+        ok = self._move(reg, RegistrationStatus.APPROVED, actor, now, "registration.approved",
+                        [Registration.reviewed_at.set(now), Registration.reviewed_by.set(actor)])
+        if ok:  # what the transaction wrote, applied here instead of read back
+            reg.status = RegistrationStatus.APPROVED.value
+            reg.edition_status = _edition_status(reg.edition_id, reg.status)
+            reg.version = (reg.version or 0) + 1
+            reg.reviewed_at, reg.reviewed_by = now, actor
+        return ok
+
+    def reject(self, reg: Registration, reason: str, actor: str, now: datetime) -> bool:
+        """pending -> rejected with its reason; frees the one-live-registration guard."""
+        return self._move(reg, RegistrationStatus.REJECTED, actor, now, "registration.rejected",
+                          [Registration.reviewed_at.set(now), Registration.reviewed_by.set(actor),
+                           Registration.reject_reason.set(reason)],
+                          data={"reason": reason}, release_live=True)
+
+    def withdraw(self, reg: Registration, actor: str, now: datetime) -> bool:
+        """A live, unpaid registration held by no order -> withdrawn; frees the guard."""
+        return self._move(reg, RegistrationStatus.WITHDRAWN, actor, now, "registration.withdrawn",
+                          [Registration.withdrawn_at.set(now)], release_live=True,
+                          condition=(Registration.payment_status == PaymentStatus.UNPAID.value)
+                          & Registration.open_order_id.does_not_exist())
+
+    def scrub_person(self, user_sub: str, regs: list[Registration], name: str, phone: str,
+                     email: str) -> int:
+        """Replace the person's name and contact on their registrations (erasure); the
+        facts (status, payment, fee) stay. Repeating it is harmless."""
+        for start in range(0, len(regs), 100):
+            with transaction() as tx:
+                for reg in regs[start:start + 100]:
+                    tx.update(reg, actions=[
+                        Registration.name.set(name), Registration.phone.set(phone),
+                        Registration.email.set(email),
+                        Registration.edition_email.set(f"{reg.edition_id}#{email}")],
+                        condition=Registration.user_sub == user_sub)
+        return len(regs)
+
+    def _move(self, reg: Registration, new: RegistrationStatus, actor: str, now: datetime,
+              action: str, extra_actions: list[Any], data: dict[str, Any] | None = None,
+              release_live: bool = False, condition: Any = None) -> bool:
+        """`reg` -> `new` if it is still in a state the machine lets move there."""
+        expected = Registration.status.is_in(*STATUS.sources(new))
+        if condition is not None:
+            expected = expected & condition
+        actions = [Registration.status.set(new.value),
+                   Registration.edition_status.set(_edition_status(reg.edition_id, new)),
+                   Registration.version.add(1), *extra_actions]
+        try:
+            with transaction() as tx:
+                tx.update(reg, actions=actions, condition=expected)
+                if release_live:
+                    tx.delete(Unique(key=live_key(reg.edition_id, reg.user_sub)),
+                              condition=Unique.owner == reg.registration_id)
+                tx.save(_audit(reg, action, actor, now, data))
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+
+def _edition_status(edition_id: str, status: str) -> str:
+    return f"{edition_id}#{status}"

@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.platform.clock import iso
-from chalicelib.registration.states import PaymentStatus, RegistrationStatus, Tier
-from chalicelib.platform.text import normalise_email, normalise_name, normalise_phone
-from chalicelib.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from chalicelib.editions import service as editions, members
-from chalicelib.platform.mail import outbox as mail
+from chalicelib.billing.orders import close_open_order_of
+from chalicelib.editions import members, service as editions
 from chalicelib.identity.accounts import get_account
+from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
+from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationError
+from chalicelib.platform.mail import outbox as mail
+from chalicelib.platform.money import yuan
+from chalicelib.platform.paging import page_out
 from chalicelib.platform.store.base import new_id
+from chalicelib.platform.text import normalise_email, normalise_name, normalise_phone
+from chalicelib.registration.errors import AlreadyPaidError, AlreadyRegisteredError, PersonalAccountRequiredError, RegistrationChangedError, RegistrationNotFoundError, RegistrationStateError
 from chalicelib.registration.repository import Registration, RegistrationRepository
+from chalicelib.registration.states import LIVE, TIER, PaymentStatus, RegistrationStatus, Tier
 
 repo = RegistrationRepository()
-
-TIER_LABELS = {"member": "会员", "non_member": "非会员"}
 
 
 def view(reg: Registration) -> dict[str, Any]:
@@ -41,7 +43,7 @@ def create_registration(deps: Deps, user_sub: str, fields: dict[str, Any],
     edition.require_open("registration", now)
     account = get_account(user_sub)
     if account.kind != "personal":
-        raise ForbiddenError("单位账号不能报名，请使用个人账号", code="PERSONAL_ACCOUNT_REQUIRED")
+        raise PersonalAccountRequiredError()
     name = fields.get("name") or account.name
     phone = fields.get("phone") or account.phone
     email = normalise_email(fields.get("email") or account.email)
@@ -61,24 +63,22 @@ def create_registration(deps: Deps, user_sub: str, fields: dict[str, Any],
         region=fields["region"].strip(), phone=phone.strip(), email=email,
         status=RegistrationStatus.PENDING.value, payment_status=PaymentStatus.UNPAID.value,
         tier=tier.value, fee_fen=fee, submitted_at=now,
-        edition_status=f"{edition.edition_id}#{RegistrationStatus.PENDING.value}",
         edition_unit=f"{edition.edition_id}#{unit_norm}",
         edition_email=f"{edition.edition_id}#{email}")
     if not repo.create(reg, user_sub, now):
         existing = repo.live_registration_id(edition.edition_id, user_sub)
-        raise ConflictError("您已报名本届培训，不能重复报名", code="ALREADY_REGISTERED",
-                            registration_id=existing)
+        raise AlreadyRegisteredError(registration_id=existing)
     return view(reg)
 
 
 def list_mine(user_sub: str) -> dict[str, Any]:
-    return {"registrations": [view(r) for r in repo.list_mine(user_sub)]}
+    return page_out("registrations", [view(r) for r in repo.list_mine(user_sub)], None)
 
 
 def get_for_staff(registration_id: str) -> Registration:
     reg = repo.get(registration_id)
     if reg is None:
-        raise NotFoundError("报名记录不存在", code="REGISTRATION_NOT_FOUND")
+        raise RegistrationNotFoundError()
     return reg
 
 
@@ -86,16 +86,17 @@ def get_own(registration_id: str, user_sub: str) -> Registration:
     """A trainee's own registration; someone else's is reported as missing (no probing)."""
     reg = repo.get(registration_id)
     if reg is None or reg.user_sub != user_sub:
-        raise NotFoundError("报名记录不存在", code="REGISTRATION_NOT_FOUND")
+        raise RegistrationNotFoundError()
     return reg
 
 
 def list_for_review(deps: Deps, status: str, limit: int, token: str | None,
                     edition_id: str | None) -> dict[str, Any]:
+    """A page of the review queue (oldest first); `next_token` only when there is more."""
     edition_id = edition_id or editions.current_edition_id(deps)
     editions.get_edition(deps, edition_id)  # 404 for an unknown edition
     items, next_token = repo.list_by_status(edition_id, status, limit, token)
-    return {"registrations": [view(r) for r in items], "next_token": next_token}
+    return page_out("registrations", [view(r) for r in items], next_token)
 
 
 def _edition_title(deps: Deps, reg: Registration) -> str:
@@ -106,26 +107,17 @@ def approve(deps: Deps, registration_id: str, actor: str, now: datetime) -> dict
     reg = get_for_staff(registration_id)
     if reg.status == RegistrationStatus.APPROVED.value:
         return view(reg)  # a repeated click changes nothing
-    if reg.status != RegistrationStatus.PENDING.value or not repo.transition(
-            reg, RegistrationStatus.PENDING.value, RegistrationStatus.APPROVED.value, actor, now,
-            "registration.approved",
-            extra_actions=[Registration.reviewed_at.set(now), Registration.reviewed_by.set(actor)]):
+    if reg.status != RegistrationStatus.PENDING.value or not repo.approve(reg, actor, now):
         current = get_for_staff(registration_id)
         if current.status == RegistrationStatus.APPROVED.value:
             return view(current)
-        raise ConflictError(f"该报名当前状态为 {current.status}，不能通过", code="INVALID_STATE",
-                            status=current.status)
-    # What the conditional transaction wrote, applied here instead of read back: nothing
-    # else changes a pending registration (orders and payments need it approved).
-    reg.status = RegistrationStatus.APPROVED.value
-    reg.edition_status = f"{reg.edition_id}#{reg.status}"
-    reg.version = (reg.version or 0) + 1
-    reg.reviewed_at, reg.reviewed_by = now, actor
+        raise RegistrationStateError(f"该报名当前状态为 {current.status}，不能通过",
+                                     status=current.status)
     mail.queue_mail(deps, f"registration.approved#{reg.registration_id}", reg.email,
                     "registration.approved",
                     {"name": reg.name, "edition_title": _edition_title(deps, reg),
-                     "registration_id": reg.registration_id, "fee_yuan": f"{reg.fee_fen / 100:.2f}",
-                     "tier_label": TIER_LABELS.get(reg.tier, reg.tier)}, now)
+                     "registration_id": reg.registration_id, "fee_yuan": yuan(int(reg.fee_fen)),
+                     "tier_label": TIER.label(reg.tier)}, now)
     return view(reg)
 
 
@@ -135,17 +127,12 @@ def reject(deps: Deps, registration_id: str, reason: str, actor: str,
     if not reason:
         raise ValidationError("驳回须填写原因", field="reason")
     reg = get_for_staff(registration_id)
-    if reg.status != RegistrationStatus.PENDING.value or not repo.transition(
-            reg, RegistrationStatus.PENDING.value, RegistrationStatus.REJECTED.value, actor, now,
-            "registration.rejected", data={"reason": reason}, release_live=True,
-            extra_actions=[Registration.reviewed_at.set(now), Registration.reviewed_by.set(actor),
-                           Registration.reject_reason.set(reason)]):
+    if reg.status != RegistrationStatus.PENDING.value or not repo.reject(reg, reason, actor, now):
         current = get_for_staff(registration_id)
-        raise ConflictError(f"该报名当前状态为 {current.status}，不能驳回", code="INVALID_STATE",
-                            status=current.status)
-    reg.refresh(consistent_read=True)
+        raise RegistrationStateError(f"该报名当前状态为 {current.status}，不能驳回",
+                                     status=current.status)
+    reg = get_for_staff(registration_id)
     if reg.open_order_id:  # money can no longer be taken for it
-        from chalicelib.billing.orders import close_open_order_of
         close_open_order_of(deps, reg, actor, now, "registration_rejected")
     mail.queue_mail(deps, f"registration.rejected#{reg.registration_id}", reg.email,
                     "registration.rejected",
@@ -156,28 +143,20 @@ def reject(deps: Deps, registration_id: str, reason: str, actor: str,
 
 def withdraw(deps: Deps, registration_id: str, user_sub: str, now: datetime) -> dict[str, Any]:
     """The trainee withdraws a registration that is not paid; its unpaid order is closed
-    first. Money that still arrives for it is refunded automatically (services/payments)."""
+    first. Money that still arrives for it is refunded automatically (billing)."""
     reg = get_own(registration_id, user_sub)
-    if reg.status not in (RegistrationStatus.PENDING.value, RegistrationStatus.APPROVED.value):
-        raise ConflictError("该报名已结束，无需撤回", code="INVALID_STATE", status=reg.status)
+    if reg.status not in LIVE:
+        raise RegistrationStateError("该报名已结束，无需撤回", status=reg.status)
     if reg.payment_status != PaymentStatus.UNPAID.value:
-        raise ConflictError("已交费的报名不能撤回，请申请退费", code="ALREADY_PAID")
+        raise AlreadyPaidError()
     if reg.open_order_id:  # the unpaid order is closed (a group order only releases this seat)
-        from chalicelib.billing.orders import close_open_order_of
         close_open_order_of(deps, reg, user_sub, now, "registration_withdrawn")
-        reg.refresh(consistent_read=True)
+        reg = get_own(registration_id, user_sub)
         if reg.payment_status != PaymentStatus.UNPAID.value:
-            raise ConflictError("已交费的报名不能撤回，请申请退费", code="ALREADY_PAID")
-    ok = repo.transition(
-        reg, reg.status, RegistrationStatus.WITHDRAWN.value, user_sub, now,
-        "registration.withdrawn", release_live=True,
-        extra_actions=[Registration.withdrawn_at.set(now)],
-        extra_condition=(Registration.payment_status == PaymentStatus.UNPAID.value)
-        & Registration.open_order_id.does_not_exist())
-    if not ok:
-        raise ConflictError("报名状态已变化，请刷新后重试", code="STATE_CHANGED")
-    reg.refresh(consistent_read=True)
-    return view(reg)
+            raise AlreadyPaidError()
+    if not repo.withdraw(reg, user_sub, now):
+        raise RegistrationChangedError()
+    return view(get_own(registration_id, user_sub))
 
 
 def bulk_approve(deps: Deps, ids: list[str], actor: str, now: datetime) -> dict[str, Any]:
@@ -190,3 +169,9 @@ def bulk_approve(deps: Deps, ids: list[str], actor: str, now: datetime) -> dict[
             results.append({"registration_id": registration_id, "ok": False,
                             "code": exc.code, "message": exc.message})
     return {"results": results, "approved": sum(1 for r in results if r["ok"])}
+
+
+def erase_person(user_sub: str, name: str, phone: str, email: str) -> int:
+    """Erasure: the person's name and contact replaced on all their registrations (the
+    facts stay: status, payment, fee). Returns how many; repeating it is harmless."""
+    return repo.scrub_person(user_sub, repo.list_mine(user_sub), name, phone, email)

@@ -1,7 +1,5 @@
 import pytest
 
-from chalicelib.identity.credit_code import normalise_credit_code
-from chalicelib.registration.states import ALLOWED, RegistrationStatus, can_move
 from chalicelib.platform.text import mask_name, normalise_email, normalise_name, normalise_phone
 from chalicelib.platform.observability import mask
 
@@ -22,21 +20,6 @@ def test_phone_and_email_normalisation():
                                          ("欧阳娜娜", "欧**娜")])
 def test_public_names_are_masked(name, masked):
     assert mask_name(name) == masked
-
-
-def test_credit_code_check_character():
-    assert normalise_credit_code("91110000600037341L") == "91110000600037341L"
-    assert normalise_credit_code("91110000600037341X") is None  # wrong check character
-    assert normalise_credit_code("9111000060003734") is None  # too short
-    assert normalise_credit_code("") is None
-
-
-def test_registration_moves():
-    assert can_move(RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
-    assert can_move(RegistrationStatus.APPROVED, RegistrationStatus.WITHDRAWN)
-    assert not can_move(RegistrationStatus.REJECTED, RegistrationStatus.APPROVED)
-    assert not can_move(RegistrationStatus.APPROVED, RegistrationStatus.PENDING)
-    assert ALLOWED[RegistrationStatus.WITHDRAWN] == set()
 
 
 def test_logs_never_carry_phone_email_or_token():
