@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from chalicelib.invoicing.states import InvoiceKind
 from chalicelib.platform.clock import shanghai
+from chalicelib.platform.money import yuan
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 UNITS = ["", "拾", "佰", "仟"]
@@ -20,7 +22,7 @@ GROUPS = ["", "万", "亿", "万亿"]
 class InvoiceDocument:
     """Everything printed on an invoice."""
     invoice_no: str
-    kind: str  # blue | red
+    kind: str  # states.InvoiceKind
     issued_at: datetime
     seller: str
     buyer_title: str
@@ -50,12 +52,6 @@ class InvoiceIssuer(Protocol):
     def issue(self, doc: InvoiceDocument) -> IssuedDocument:
         """Produce the document; raise on failure (the record stays, issuing is retried)."""
         ...
-
-
-def yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
 
 
 def _integer_words(n: int) -> str:
@@ -115,7 +111,7 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
     pdf.set_creator("中国图书馆学会 在职培训平台")
     pdf.add_font("cjk", fname=str(path), collection_font_number=cjk_face_index(path))
     pdf.add_page()
-    red = doc.kind == "red"
+    red = doc.kind == InvoiceKind.RED
     ink = (170, 30, 30) if red else (120, 70, 20)
     pdf.set_draw_color(*ink)
     pdf.set_text_color(*ink)
@@ -153,7 +149,7 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
     pdf.set_font("cjk", size=11)
     pdf.cell(70, 7, doc.item)
     pdf.cell(20, 7, str(doc.quantity))
-    pdf.cell(40, 7, yuan(doc.amount_fen))
+    pdf.cell(40, 7, yuan(doc.amount_fen, grouping=True))
     pdf.set_font("cjk", size=9)
     pdf.cell(50, 7, "公务卡" if doc.official_card else "")
     y += 12
@@ -162,7 +158,7 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
     pdf.set_xy(14, y)
     pdf.cell(36, 7, "价税合计（大写）")
     pdf.cell(90, 7, amount_in_words(doc.amount_fen))
-    pdf.cell(50, 7, f"（小写）¥{yuan(doc.amount_fen)}")
+    pdf.cell(50, 7, f"（小写）¥{yuan(doc.amount_fen, grouping=True)}")
     y += 9
     notes = [f"订单号：{doc.order_id}", *doc.notes]
     if doc.official_card:

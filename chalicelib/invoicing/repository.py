@@ -17,12 +17,15 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.invoicing.errors import AlreadyReversedError, InvoiceExistsError
+from chalicelib.invoicing.states import BUYER, KIND, STATUS, InvoiceKind, InvoiceStatus
+from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import decode_token, encode_token, register, transaction
+from chalicelib.platform.store.base import decode_token, encode_token, register, retry_lost_races, transaction
 from chalicelib.platform.store.uniques import Unique
 
-BLUE, RED = "blue", "red"  # an invoice, and the negative one that reverses it
-ISSUED, REVERSED = "issued", "reversed"
+# Issues racing for one series' next number: each round one of them wins, so this many
+# rounds let a burst of that many simultaneous issues all through (then 503 RETRY_LATER).
 MAX_ATTEMPTS = 30
 
 
@@ -73,18 +76,18 @@ class Invoice(Model):
     invoice_no = UnicodeAttribute()  # <series>-<seq, 6 digits>
     series = UnicodeAttribute()
     seq = NumberAttribute()
-    kind = UnicodeAttribute()  # blue | red
-    status = UnicodeAttribute()  # issued | reversed (a blue one that a red one cancelled)
+    kind = StateAttribute(KIND)
+    status = StateAttribute(STATUS)
     order_id = UnicodeAttribute()
     order_kind = UnicodeAttribute()  # individual | group
     edition_id = UnicodeAttribute()
     owner_sub = UnicodeAttribute()
-    buyer_type = UnicodeAttribute()  # individual | unit
+    buyer_type = StateAttribute(BUYER)
     title = UnicodeAttribute()
     credit_code = UnicodeAttribute(null=True)
     item = UnicodeAttribute()
     quantity = NumberAttribute(default=1)
-    amount_fen = NumberAttribute()  # negative for a red invoice
+    amount_fen = FenAttribute()  # negative for a red invoice
     official_card = BooleanAttribute(default=False)
     channel = UnicodeAttribute(null=True)
     paid_at = UTCDateTimeAttribute(null=True)
@@ -113,20 +116,19 @@ def format_no(series: str, seq: int) -> str:
     return f"{series}-{seq:06d}"
 
 
-class InvoiceExistsError(Exception):
-    """The order already has a live invoice (its guard is held)."""
-
-    def __init__(self, invoice_id: str | None) -> None:
-        super().__init__(invoice_id)
-        self.invoice_id = invoice_id
-
-
-class AlreadyReversedError(Exception):
-    pass
+def apply_reversal(original: Invoice, red: Invoice, reason: str, now: datetime) -> None:
+    """What a reversal writes on the original (both repositories apply it after commit)."""
+    original.status = InvoiceStatus.REVERSED.value
+    original.reversed_by_id = red.invoice_id
+    original.reversed_at = now
+    original.reason = reason
 
 
-def _reasons(exc: TransactWriteError) -> list[str | None]:
-    return [getattr(r, "code", None) for r in (getattr(exc, "cancellation_reasons", None) or [])]
+def _lost_race(exc: TransactWriteError) -> bool:
+    """A condition failed (counter moved, guard taken, already reversed) or the transaction
+    kept meeting another in flight: nothing was written, look again and retry."""
+    reasons = [getattr(r, "code", None) for r in (getattr(exc, "cancellation_reasons", None) or [])]
+    return any(r in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons)
 
 
 def _last_no(series: str) -> int:
@@ -143,24 +145,24 @@ def _counter_update(tx: Any, series: str, last: int) -> None:
     tx.update(counter, actions=[InvoiceCounter.last_no.set(last + 1)], condition=condition)
 
 
-def _numbered(series: str, attempt: Callable[[int], None], check_other: Callable[[], None]
-              ) -> int:
-    """Run `attempt(last)` (a transaction including the counter update) until it wins. After
-    a lost condition `check_other` raises when the cause is not the counter (the order got
-    its invoice, the original was reversed); otherwise another issue took the number and
-    this one retries with the next."""
-    for n in range(MAX_ATTEMPTS):
+def _numbered(series: str, write: Callable[[int], None], check_other: Callable[[], None]) -> int:
+    """Run `write(seq)` (a transaction including the counter's move to `seq`) until it wins;
+    the number it took. After a lost race `check_other` raises when the cause is not the
+    counter (the order got its invoice, the original was reversed); otherwise another issue
+    took the number and this one retries with the next."""
+    def attempt(n: int) -> int | None:
+        if n:
+            time.sleep(random.uniform(0, 0.005 * n))  # noqa: S311 - jitter, not crypto
         last = _last_no(series)
         try:
-            attempt(last)
-            return last + 1
+            write(last)
         except TransactWriteError as exc:
-            reasons = _reasons(exc)
-            if not any(r in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+            if not _lost_race(exc):
                 raise
             check_other()
-            time.sleep(random.uniform(0, 0.005 * (n + 1)))  # noqa: S311 - jitter, not crypto
-    raise RuntimeError(f"invoice counter {series}: too much contention")
+            return None
+        return last + 1
+    return retry_lost_races(attempt, attempts=MAX_ATTEMPTS)
 
 
 class InvoiceRepository:
@@ -171,6 +173,7 @@ class InvoiceRepository:
             return None
 
     def live_invoice_id(self, order_id: str) -> str | None:
+        """The order's invoice that is not reversed, if it has one (its guard's owner)."""
         try:
             return str(Unique.get(order_guard_key(order_id), consistent_read=True).owner)
         except DoesNotExist:
@@ -179,7 +182,7 @@ class InvoiceRepository:
     def issue(self, invoice: Invoice, actor: str, now: datetime) -> Invoice:
         """Number and create `invoice` with its order guard, in one transaction; raises
         InvoiceExistsError when the order already has a live invoice."""
-        def attempt(last: int) -> None:
+        def write(last: int) -> None:
             invoice.seq = last + 1
             invoice.invoice_no = format_no(invoice.series, last + 1)
             with transaction() as tx:
@@ -194,24 +197,26 @@ class InvoiceRepository:
         def exists() -> None:
             owner = self.live_invoice_id(invoice.order_id)
             if owner is not None and owner != invoice.invoice_id:
-                raise InvoiceExistsError(owner)
-        _numbered(invoice.series, attempt, exists)
+                raise InvoiceExistsError(invoice_id=owner)
+        _numbered(invoice.series, write, exists)
         return invoice
 
     def reverse(self, original: Invoice, red: Invoice, reason: str, actor: str,
                 now: datetime) -> Invoice:
         """Issue the red invoice, mark the original reversed and free the order for a fresh
-        invoice, in one transaction; AlreadyReversedError when it was reversed before."""
-        def attempt(last: int) -> None:
+        invoice, in one transaction (`original` then holds what was written);
+        AlreadyReversedError when it was reversed before."""
+        def write(last: int) -> None:
             red.seq = last + 1
             red.invoice_no = format_no(red.series, last + 1)
             with transaction() as tx:
                 _counter_update(tx, red.series, last)
-                tx.update(original, actions=[Invoice.status.set(REVERSED),
+                tx.update(original, actions=[Invoice.status.set(InvoiceStatus.REVERSED.value),
                                              Invoice.reversed_by_id.set(red.invoice_id),
                                              Invoice.reversed_at.set(now),
                                              Invoice.reason.set(reason)],
-                          condition=(Invoice.status == ISSUED) & (Invoice.kind == BLUE))
+                          condition=Invoice.status.is_in(*STATUS.sources(InvoiceStatus.REVERSED))
+                          & (Invoice.kind == InvoiceKind.BLUE.value))
                 tx.delete(Unique(key=order_guard_key(original.order_id)),
                           condition=Unique.owner == original.invoice_id)
                 tx.save(red, condition=Invoice.invoice_id.does_not_exist())
@@ -224,22 +229,32 @@ class InvoiceRepository:
 
         def reversed_before() -> None:
             current = self.get(original.invoice_id)
-            if current is None or current.status != ISSUED:
+            if current is None or current.status not in STATUS.sources(InvoiceStatus.REVERSED):
                 raise AlreadyReversedError()
-        _numbered(red.series, attempt, reversed_before)
+        _numbered(red.series, write, reversed_before)
+        apply_reversal(original, red, reason, now)
         return red
 
     def mark_pdf_ready(self, invoice: Invoice, now: datetime) -> None:
         invoice.update(actions=[Invoice.pdf_ready_at.set(now)])
 
     def list_by_owner(self, owner_sub: str) -> list[Invoice]:
+        """An account's invoices, newest first."""
         return list(Invoice.by_owner.query(owner_sub, scan_index_forward=False))
 
     def list_by_order(self, order_id: str) -> list[Invoice]:
+        """Every invoice of an order (blue, red, reversed), oldest first."""
         return list(Invoice.by_order.query(order_id))
+
+    def last_reversal_at(self, order_id: str) -> datetime | None:
+        """When the order's latest blue invoice was reversed (None: never)."""
+        times = [i.reversed_at for i in self.list_by_order(order_id)
+                 if i.kind == InvoiceKind.BLUE and i.reversed_at is not None]
+        return max(times) if times else None
 
     def list_by_edition(self, edition_id: str, limit: int, token: str | None
                         ) -> tuple[list[Invoice], str | None]:
+        """One page of an edition's invoices, newest first; the next page's token or None."""
         result = Invoice.by_edition.query(edition_id, scan_index_forward=False, limit=limit,
                                           last_evaluated_key=decode_token(token))
         items = list(result)

@@ -3,6 +3,7 @@ within a week are reminded once; the job runs twice without a second mail and re
 after an interruption without reminding anyone twice."""
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,8 @@ import pytest
 from chalicelib.platform.clock import parse_instant
 from chalicelib.jobs.definitions import BY_NAME
 from chalicelib.jobs.runner import Budget, run_due_jobs
-from chalicelib.invoicing import service as invoices
+from chalicelib.invoicing import jobs as invoice_jobs, service as invoices
+from chalicelib.platform import paging
 from chalicelib.platform.mail.repository import Mail
 from tests.invoicing.factories import FastIssuer, make_account, make_order
 from tests.jobs.test_framework import CountingBudget
@@ -69,7 +71,10 @@ def test_reminded_once_a_week_before_the_window_closes(deps, people):
 
 
 def test_interrupted_half_way_resumes_without_reminding_twice(deps, people, monkeypatch):
-    monkeypatch.setattr(invoices, "REMIND_PAGE", 1)
+    # One order a page, and every page takes a step's whole time: one page per step
+    monkeypatch.setattr(invoice_jobs, "REMIND_PAGE", 1)
+    ticks = itertools.count(0, 1000)
+    monkeypatch.setattr(paging, "monotonic", lambda: float(next(ticks)))
     now = parse_instant("2026-04-29T09:00:00+08:00")
     # Given a budget that lasts for two pages only
     report = run_due_jobs(deps, now, CountingBudget(3), job_only())

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.invoicing.issuer import amount_in_words, yuan
+from chalicelib.invoicing.issuer import amount_in_words
 from chalicelib.platform.clock import iso, parse_instant
 from chalicelib.editions.edition import invoice_deadline
 from chalicelib.platform.errors import ValidationError, WindowClosedError
-from chalicelib.invoicing.service import buyer_for, require_window, window_closes
+from chalicelib.invoicing.rules import buyer_for, require_window, window_closes
+from chalicelib.platform.money import yuan
 from tests.invoicing.factories import BAD_CODE, UNIT_CODE
 
 
@@ -106,5 +107,6 @@ def test_amount_in_words(fen, words):
     assert amount_in_words(fen) == words
 
 
-def test_yuan():
-    assert yuan(49000) == "490.00" and yuan(-49000) == "-490.00" and yuan(123456789) == "1,234,567.89"
+def test_yuan_as_printed_on_invoices():
+    assert yuan(49000, grouping=True) == "490.00" and yuan(-49000, grouping=True) == "-490.00"
+    assert yuan(123456789, grouping=True) == "1,234,567.89"
