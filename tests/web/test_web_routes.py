@@ -1,7 +1,5 @@
-"""The static front end as the dev stage serves it, and the report routes it relies on."""
+"""The static front end as the dev stage serves it (the report routes it relies on: tests/reports)."""
 from __future__ import annotations
-
-from tests.conftest import unique_email
 
 
 def test_root_redirects_to_the_app(api):
@@ -40,65 +38,3 @@ def test_web_routes_are_listed_for_the_openapi_check(api):
     doc = api.get("/openapi.json").data
     assert set(WEB_ROUTES) == {"/", "/web", "/web/{name}", "/verify.html", "/favicon.ico"}
     assert not set(WEB_ROUTES) & set(doc["paths"])  # files, not part of the JSON contract
-
-
-def test_report_summary_counts_the_funnel(api):
-    # Given two registrations, one approved
-    _, t1 = api.signup(name="甲")
-    _, t2 = api.signup(name="乙")
-    r1 = api.register(t1).data
-    api.register(t2)
-    reviewer = api.staff("reviewer")
-    api.post(f"/admin/registrations/{r1['registration_id']}/approve", reviewer)
-    # When the admin asks for the report
-    r = api.get("/admin/reports/summary", api.staff("admin"))
-    # Then the funnel and the daily counts say so
-    assert r.status_code == 200, r.body
-    funnel = {row["step"]: row["count"] for row in r.data["funnel"]}
-    assert funnel == {"registered": 2, "approved": 1, "paid": 0, "courses_done": 0,
-                      "questionnaire": 0, "certificate": 0}
-    assert r.data["registrations_per_day"] == [{"date": "2026-04-05", "count": 2}]
-    assert {i["channel"] for i in r.data["income_by_channel"]} == {"alipay", "wechatpay", "bank_transfer"}
-    assert r.data["income_total_fen"] == 0
-
-
-def test_report_is_admin_only(api):
-    assert api.get("/admin/reports/summary", api.staff("reviewer")).status_code == 403
-
-
-def test_unit_sees_its_staff_and_who_can_join_a_group_order(api):
-    # Given a unit account and two staff registered under its name (one with full-width
-    # characters and spaces), one approved
-    email = unique_email("unit")
-    r = api.post("/auth/signup", json={"email": email, "password": "Passw0rd!x", "name": "王主任",
-                                       "kind": "unit", "unit_name": "湖北省图书馆",
-                                       "credit_code": "91110000717803011R"})
-    assert r.status_code == 201, r.body
-    unit = api.login(email)
-    _, a = api.signup(name="甲")
-    _, b = api.signup(name="乙")
-    ra = api.register(a, unit_name="湖北省图书馆").data
-    api.register(b, unit_name="湖北省 图书馆")
-    api.post(f"/admin/registrations/{ra['registration_id']}/approve", api.staff("reviewer"))
-    # When the unit lists its staff
-    r = api.get("/unit/registrations", unit)
-    # Then both are there; only the approved one can be picked, the other says why
-    assert r.status_code == 200, r.body
-    rows = {row["name"]: row for row in r.data["registrations"]}
-    assert rows["甲"]["payable"] is True
-    assert rows["乙"]["payable"] is False and rows["乙"]["problem_text"] == "报名尚未审核通过"
-    # And a trainee may not use the route
-    assert api.get("/unit/registrations", a).status_code == 403
-
-
-def test_open_transfers_list_bank_orders_for_finance(api):
-    _, t = api.signup(name="丙")
-    reg = api.register(t).data
-    api.post(f"/admin/registrations/{reg['registration_id']}/approve", api.staff("reviewer"))
-    order = api.post("/orders", t, json={"registration_id": reg["registration_id"],
-                                         "channel": "bank_transfer"}).data
-    r = api.get("/admin/transfers/open?kind=individual", api.staff("finance"))
-    assert r.status_code == 200, r.body
-    assert [o["order_id"] for o in r.data["orders"]] == [order["order_id"]]
-    assert r.data["orders"][0]["memo"] == "在职培训+国家图书馆+丙"
-    assert api.get("/admin/transfers/open?kind=nope", api.staff("finance")).status_code == 400
