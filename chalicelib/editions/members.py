@@ -1,20 +1,19 @@
 """The members roster and what it says about one person for one edition."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
-from chalicelib.platform.clock import iso, parse_instant
 from chalicelib.editions.edition import Edition
-from chalicelib.platform.text import normalise_email, normalise_phone
+from chalicelib.editions.members_repository import Member, MemberRepository
+from chalicelib.platform.clock import iso, parse_instant
 from chalicelib.platform.errors import ValidationError
-from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import transaction
-from chalicelib.editions.members_repository import Member
+from chalicelib.platform.spreadsheets import as_dicts, read_rows
+from chalicelib.platform.text import normalise_email, normalise_phone
 
+repo = MemberRepository()
 MAX_ROWS = 5000
+BAD_HEADER = "表头不正确：需要 姓名、邮箱、手机号、会员号、会费年度、审批时间"
 # Accepted column headers (CSV/XLSX), English or Chinese.
 HEADERS = {
     "name": "name", "姓名": "name",
@@ -50,13 +49,11 @@ def _row(raw: dict[str, Any], index: int) -> Member:
                               field=f"{where}.dues_year") from exc
     if not 2000 <= dues_year <= 2100:
         raise ValidationError(f"第 {index + 1} 行：会费年度超出范围", field=f"{where}.dues_year")
-    approved_raw = raw.get("approved_at")
+    approved_raw = text("approved_at")
     approved_at = None
-    if isinstance(approved_raw, datetime):
-        approved_at = parse_instant(approved_raw.isoformat())
-    elif approved_raw not in (None, ""):
+    if approved_raw:  # a spreadsheet's date cell reads as "2026-03-01 09:00:00" (Beijing time)
         try:
-            approved_at = parse_instant(str(approved_raw).strip().replace("/", "-"))
+            approved_at = parse_instant(approved_raw.replace("/", "-"))
         except ValueError as exc:
             raise ValidationError(f"第 {index + 1} 行：审批时间格式不正确（例 2026-03-01T09:00:00+08:00）",
                                   field=f"{where}.approved_at") from exc
@@ -65,8 +62,7 @@ def _row(raw: dict[str, Any], index: int) -> Member:
 
 
 def upsert_members(rows: list[dict[str, Any]], actor: str, now: datetime) -> dict[str, Any]:
-    """Validate every row first (all or nothing), then write them with an audit entry each
-    batch of 50 (DynamoDB transactions hold 100 items)."""
+    """Validate every row first (all or nothing), then write them, each with an audit entry."""
     if not rows:
         raise ValidationError("members 不能为空", field="members")
     if len(rows) > MAX_ROWS:
@@ -77,69 +73,25 @@ def upsert_members(rows: list[dict[str, Any]], actor: str, now: datetime) -> dic
         if m.member_no in seen:
             raise ValidationError(f"第 {i + 1} 行：会员号 {m.member_no} 重复", field=f"members[{i}].member_no")
         seen.add(m.member_no)
-    for start in range(0, len(parsed), 50):
-        chunk = parsed[start:start + 50]
-        with transaction() as tx:
-            for m in chunk:
-                m.updated_at = now
-                tx.save(m)
-                tx.save(audit_entry(f"member#{m.member_no}", "member.upserted", actor, now,
-                                    {"dues_year": m.dues_year}))
-    return {"upserted": len(parsed)}
+    return {"upserted": repo.upsert_many(parsed, actor, now)}
 
 
 def parse_roster(content: bytes, content_type: str) -> list[dict[str, Any]]:
-    """CSV (UTF-8, with or without BOM, or GBK as Excel saves it) or XLSX to row dicts."""
-    if content_type.endswith("sheet") or content[:2] == b"PK":
-        rows = _xlsx_rows(content)
-    else:
-        rows = _csv_rows(content)
+    """CSV (UTF-8, with or without BOM, or GBK as Excel saves it) or XLSX to row dicts
+    keyed by field name; rows without any value are left out."""
+    header, rows = as_dicts(read_rows(content, content_type, field="file"))
+    if not any(h in HEADERS for h in header):
+        raise ValidationError(BAD_HEADER, field="file")
     out = []
     for row in rows:
-        mapped = {HEADERS[k.strip()]: v for k, v in row.items()
-                  if k and k.strip() in HEADERS}
+        mapped = {HEADERS[k]: v for k, v in row.items() if k in HEADERS}
         if any(v not in (None, "") for v in mapped.values()):
             out.append(mapped)
     return out
 
 
-def _csv_rows(content: bytes) -> Iterable[dict[str, Any]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationError("无法识别文件编码，请另存为 UTF-8 CSV 或 XLSX", field="file")
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not any(f and f.strip() in HEADERS for f in reader.fieldnames):
-        raise ValidationError("表头不正确：需要 姓名、邮箱、手机号、会员号、会费年度、审批时间", field="file")
-    return list(reader)
-
-
-def _xlsx_rows(content: bytes) -> Iterable[dict[str, Any]]:
-    import openpyxl  # heavy: only when an XLSX arrives
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise ValidationError("无法读取 XLSX 文件", field="file") from exc
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header or not any(h and str(h).strip() in HEADERS for h in header):
-        raise ValidationError("表头不正确：需要 姓名、邮箱、手机号、会员号、会费年度、审批时间", field="file")
-    names = [str(h).strip() if h is not None else "" for h in header]
-    return [dict(zip(names, r, strict=False)) for r in rows]
-
-
 def find_rows(email: str | None, phone_norm: str | None) -> list[Member]:
-    rows: dict[str, Member] = {}
-    if email:
-        rows.update({m.member_no: m for m in Member.by_email.query(normalise_email(email))})
-    if phone_norm:
-        rows.update({m.member_no: m for m in Member.by_phone.query(phone_norm)})
-    return list(rows.values())
+    return repo.find(normalise_email(email) if email else None, phone_norm)
 
 
 def membership_status(email: str | None, phone_norm: str | None, edition: Edition,

@@ -1,11 +1,17 @@
-"""The members roster: the association's data, imported or edited by admins."""
+"""The members roster: the association's data, imported or edited by admins. Private to
+the editions package; the repository's named methods are the only persistence code here."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.platform.store.base import register
+from chalicelib.platform.store.audit import audit_entry
+from chalicelib.platform.store.base import register, transaction
+
+BATCH = 50  # rows per transaction, each with its audit entry (transactions hold 100 items)
 
 
 class MemberByEmail(GlobalSecondaryIndex["Member"]):
@@ -39,3 +45,26 @@ class Member(Model):
 
     by_email = MemberByEmail()
     by_phone = MemberByPhone()
+
+
+class MemberRepository:
+    def upsert_many(self, rows: list[Member], actor: str, now: datetime) -> int:
+        """Insert or replace each row (keyed by member number), audited, in transactions
+        of BATCH rows."""
+        for start in range(0, len(rows), BATCH):
+            with transaction() as tx:
+                for m in rows[start:start + BATCH]:
+                    m.updated_at = now
+                    tx.save(m)
+                    tx.save(audit_entry(f"member#{m.member_no}", "member.upserted", actor, now,
+                                        {"dues_year": m.dues_year}))
+        return len(rows)
+
+    def find(self, email_norm: str | None, phone_norm: str | None) -> list[Member]:
+        """The rows with this (normalised) e-mail or mobile number, each once."""
+        rows: dict[str, Member] = {}
+        if email_norm:
+            rows.update({m.member_no: m for m in Member.by_email.query(email_norm)})
+        if phone_norm:
+            rows.update({m.member_no: m for m in Member.by_phone.query(phone_norm)})
+        return list(rows.values())

@@ -1,10 +1,20 @@
-"""Editions: the whole edition document as JSON, validated by domain.edition.Edition."""
+"""Editions: the whole edition document as JSON (validated by editions.edition.Edition),
+versioned for optimistic concurrency, and which one is current. Private to the editions
+package; the repository's named methods are the only persistence code here."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
 
-from chalicelib.platform.store.base import register
+from chalicelib.platform.store.audit import audit_entry
+from chalicelib.platform.store.base import is_condition_failure, register, transaction
+from chalicelib.platform.store.kv import get_value, put_value
+
+CURRENT_KEY = "current_edition"
 
 
 @register
@@ -17,3 +27,60 @@ class EditionItem(Model):
     version = NumberAttribute(default=1)
     updated_at = UTCDateTimeAttribute()
     updated_by = UnicodeAttribute(null=True)
+
+
+class EditionRepository:
+    def get(self, edition_id: str, consistent_read: bool = False) -> EditionItem | None:
+        try:
+            return EditionItem.get(edition_id, consistent_read=consistent_read)
+        except DoesNotExist:
+            return None
+
+    def seed(self, edition_id: str, document: dict[str, Any], now: datetime) -> bool:
+        """Create the edition unless it exists (idempotent); True when created."""
+        item = EditionItem(edition_id=edition_id, document=document, version=1, updated_at=now,
+                           updated_by="seed")
+        try:
+            item.save(condition=EditionItem.edition_id.does_not_exist())
+        except PutError as exc:
+            if not is_condition_failure(exc):
+                raise
+            return False
+        return True
+
+    def create(self, edition_id: str, document: dict[str, Any], actor: str,
+               now: datetime) -> bool:
+        """A new edition at version 1, audited; False when the id is taken."""
+        item = EditionItem(edition_id=edition_id, document=document, version=1, updated_at=now,
+                           updated_by=actor)
+        return self._write(item, EditionItem.edition_id.does_not_exist(), "edition.created",
+                           actor, now)
+
+    def replace(self, edition_id: str, document: dict[str, Any], expected_version: int,
+                actor: str, now: datetime) -> bool:
+        """The edition's new document at `expected_version + 1`, audited; False when the
+        stored version is no longer `expected_version` (edited meanwhile)."""
+        item = EditionItem(edition_id=edition_id, document=document,
+                           version=expected_version + 1, updated_at=now, updated_by=actor)
+        return self._write(item, EditionItem.version == expected_version, "edition.updated",
+                           actor, now)
+
+    def current_id(self) -> str | None:
+        value = get_value(CURRENT_KEY)
+        return str(value) if value else None
+
+    def set_current(self, edition_id: str) -> None:
+        put_value(CURRENT_KEY, edition_id)
+
+    def _write(self, item: EditionItem, condition: Any, action: str, actor: str,
+               now: datetime) -> bool:
+        try:
+            with transaction() as tx:
+                tx.save(item, condition=condition)
+                tx.save(audit_entry(f"edition#{item.edition_id}", action, actor, now,
+                                    {"version": item.version}))
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True

@@ -1,44 +1,45 @@
-"""Admin: editions and the members roster."""
+"""The current edition (anyone) and, for admins, editions and the members roster."""
 from __future__ import annotations
 
 from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.editions import members, service as editions
+from chalicelib.editions.models import EDITION_OUT, EditionSavedOut, EditionWriteIn, MembersIn, UpsertedOut
 from chalicelib.platform.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
-from chalicelib.identity.routes import EDITION_OUT
 from chalicelib.platform.http import Ctx, route
-from chalicelib.platform.schemas import EditionWriteIn, MembersIn
-from chalicelib.editions import service as editions, members
 
 bp = Blueprint(__name__)
 ADMIN = ("admin",)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_TYPES = ("text/csv", XLSX, "application/octet-stream")
 MAX_UPLOAD = 5 * 1024 * 1024
-UPSERTED = {"type": "object", "required": ["upserted"], "properties": {"upserted": {"type": "integer"}}}
-EDITION_SAVED = {"type": "object", "required": ["edition_id", "version"],
-                 "properties": {"edition_id": {"type": "string"}, "version": {"type": "integer"},
-                                "current": {"type": "boolean"}}}
+
+
+@route(bp, "/editions/current", summary="当前届次：日历、费用、课程、汇款账户、联系方式",
+       response=EDITION_OUT, tags=("core",))
+def current_edition(ctx: Ctx) -> dict[str, Any]:
+    return editions.get_current(ctx.deps).public_view(ctx.now)
 
 
 @route(bp, "/admin/members", "POST", summary="新增或更新会员名册行", roles=ADMIN, body=MembersIn,
-       response=UPSERTED, tags=("admin",))
-def upsert_members(ctx: Ctx) -> dict[str, Any]:
+       response=UpsertedOut, tags=("admin",))
+def upsert_members(ctx: Ctx) -> UpsertedOut:
     rows = [r.model_dump(mode="json") for r in ctx.body.members]
-    return members.upsert_members(rows, ctx.user.sub, ctx.now)
+    return UpsertedOut(**members.upsert_members(rows, ctx.user.sub, ctx.now))
 
 
 @route(bp, "/admin/members/import", "POST", summary="导入会员名册（CSV 或 XLSX）", roles=ADMIN,
-       content_types=UPLOAD_TYPES, raw=True, response=UPSERTED, tags=("admin",),
+       content_types=UPLOAD_TYPES, raw=True, response=UpsertedOut, tags=("admin",),
        body={"type": "string", "format": "binary"})
-def import_members(ctx: Ctx) -> dict[str, Any]:
+def import_members(ctx: Ctx) -> UpsertedOut:
     content = read_upload(ctx.request)
     ctype = (ctx.request.headers.get("content-type") or "").split(";")[0].strip()
     rows = members.parse_roster(content, ctype)
     if not rows:
         raise ValidationError("文件中没有数据行", field="file")
-    return members.upsert_members(rows, ctx.user.sub, ctx.now)
+    return UpsertedOut(**members.upsert_members(rows, ctx.user.sub, ctx.now))
 
 
 def read_upload(request: Any) -> bytes:
@@ -54,20 +55,20 @@ def read_upload(request: Any) -> bytes:
 
 
 @route(bp, "/admin/editions", "POST", summary="新建届次（窗口按通知顺序校验）", roles=ADMIN,
-       body=EditionWriteIn, response=EDITION_SAVED, status=201, tags=("admin",), errors=(409,))
-def create_edition(ctx: Ctx) -> dict[str, Any]:
+       body=EditionWriteIn, response=EditionSavedOut, status=201, tags=("admin",), errors=(409,))
+def create_edition(ctx: Ctx) -> EditionSavedOut:
     b: EditionWriteIn = ctx.body
-    return editions.save_edition(ctx.deps, b.edition, ctx.user.sub, ctx.now, create=True,
-                                 make_current=b.make_current)
+    return EditionSavedOut(**editions.save_edition(ctx.deps, b.edition, ctx.user.sub, ctx.now,
+                                                   create=True, make_current=b.make_current))
 
 
 @route(bp, "/admin/editions/{edition_id}", "PUT", summary="修改届次", roles=ADMIN,
-       body=EditionWriteIn, response=EDITION_SAVED, tags=("admin",), errors=(404, 409))
-def update_edition(ctx: Ctx, edition_id: str) -> dict[str, Any]:
+       body=EditionWriteIn, response=EditionSavedOut, tags=("admin",), errors=(404, 409))
+def update_edition(ctx: Ctx, edition_id: str) -> EditionSavedOut:
     b: EditionWriteIn = ctx.body
-    return editions.save_edition(ctx.deps, b.edition, ctx.user.sub, ctx.now, create=False,
-                                 edition_id=edition_id, expected_version=b.expected_version,
-                                 make_current=b.make_current)
+    return EditionSavedOut(**editions.save_edition(
+        ctx.deps, b.edition, ctx.user.sub, ctx.now, create=False, edition_id=edition_id,
+        expected_version=b.expected_version, make_current=b.make_current))
 
 
 @route(bp, "/admin/editions/{edition_id}", summary="读取届次（含完整数据）", roles=ADMIN,

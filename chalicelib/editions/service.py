@@ -8,18 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.editions.edition import Edition
-from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationError
+from chalicelib.editions.errors import EditionConflictError, EditionNotFoundError
+from chalicelib.editions.repository import EditionRepository
 from chalicelib.platform.deps import Deps
-from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import is_condition_failure, transaction
-from chalicelib.editions.repository import EditionItem
-from chalicelib.platform.store.kv import get_value, put_value
+from chalicelib.platform.errors import ValidationError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "editions"
-CURRENT_KEY = "current_edition"
+repo = EditionRepository()
 # How long a process may keep the current edition in memory (prod): edits show within it.
 CACHE_SECONDS_PROD = 30.0
 
@@ -40,18 +37,9 @@ def parse_edition(data: Any) -> Edition:
 
 def seed_edition(edition: Edition, now: datetime, make_current: bool = True) -> bool:
     """Create the edition unless it exists (idempotent); returns True when created."""
-    item = EditionItem(edition_id=edition.edition_id,
-                       document=edition.model_dump(mode="json"), version=1, updated_at=now,
-                       updated_by="seed")
-    created = True
-    try:
-        item.save(condition=EditionItem.edition_id.does_not_exist())
-    except PutError as exc:
-        if not is_condition_failure(exc):
-            raise
-        created = False
-    if make_current and get_value(CURRENT_KEY) is None:
-        put_value(CURRENT_KEY, edition.edition_id)
+    created = repo.seed(edition.edition_id, edition.model_dump(mode="json"), now)
+    if make_current and repo.current_id() is None:
+        repo.set_current(edition.edition_id)
     return created
 
 
@@ -61,20 +49,19 @@ def get_edition(deps: Deps, edition_id: str) -> Edition:
     hit = cache.get(edition_id)
     if hit and time.monotonic() - hit[0] < ttl:
         return hit[1]  # type: ignore[no-any-return]
-    try:
-        item = EditionItem.get(edition_id)
-    except DoesNotExist as exc:
-        raise NotFoundError(f"届次 {edition_id} 不存在", code="EDITION_NOT_FOUND") from exc
+    item = repo.get(edition_id)
+    if item is None:
+        raise EditionNotFoundError(edition_id)
     edition = Edition.model_validate(item.document)
     cache[edition_id] = (time.monotonic(), edition)
     return edition
 
 
 def current_edition_id(deps: Deps) -> str:
-    edition_id = get_value(CURRENT_KEY)
+    edition_id = repo.current_id()
     if not edition_id:
-        raise NotFoundError("当前没有开放的培训届次", code="EDITION_NOT_FOUND")
-    return str(edition_id)
+        raise EditionNotFoundError()
+    return edition_id
 
 
 def get_current(deps: Deps) -> Edition:
@@ -98,36 +85,24 @@ def save_edition(deps: Deps, data: Any, actor: str, now: datetime, *, create: bo
     edition = parse_edition(data)
     if edition_id is not None and edition.edition_id != edition_id:
         raise ValidationError("edition_id 与路径不一致", field="edition_id")
-    item = EditionItem(edition_id=edition.edition_id, document=edition.model_dump(mode="json"),
-                       updated_at=now, updated_by=actor)
-    condition: Any
+    document = edition.model_dump(mode="json")
     if create:
-        item.version = 1
-        condition = EditionItem.edition_id.does_not_exist()
+        version = 1
+        saved = repo.create(edition.edition_id, document, actor, now)
     else:
-        try:
-            current = EditionItem.get(edition.edition_id, consistent_read=True)
-        except DoesNotExist as exc:
-            raise NotFoundError(f"届次 {edition.edition_id} 不存在", code="EDITION_NOT_FOUND") from exc
-        version = expected_version if expected_version is not None else current.version
-        item.version = version + 1
-        condition = EditionItem.version == version
-    try:
-        with transaction() as tx:
-            tx.save(item, condition=condition)
-            tx.save(audit_entry(f"edition#{edition.edition_id}",
-                                "edition.created" if create else "edition.updated", actor, now,
-                                {"version": item.version}))
-    except Exception as exc:
-        if is_condition_failure(exc):
-            raise ConflictError("届次已存在或已被他人修改，请刷新后重试",
-                                code="EDITION_CONFLICT") from exc
-        raise
+        current = repo.get(edition.edition_id, consistent_read=True)
+        if current is None:
+            raise EditionNotFoundError(edition.edition_id)
+        expected = expected_version if expected_version is not None else int(current.version)
+        version = expected + 1
+        saved = repo.replace(edition.edition_id, document, expected, actor, now)
+    if not saved:
+        raise EditionConflictError()
     if make_current:
-        put_value(CURRENT_KEY, edition.edition_id)
+        repo.set_current(edition.edition_id)
     deps._edition_cache.clear()
-    return {"edition_id": edition.edition_id, "version": item.version,
-            "current": make_current or get_value(CURRENT_KEY) == edition.edition_id}
+    return {"edition_id": edition.edition_id, "version": version,
+            "current": make_current or repo.current_id() == edition.edition_id}
 
 
 def seed_all(now: datetime) -> list[str]:

@@ -4,18 +4,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib.platform.clock import iso
+from chalicelib.editions import members, service as editions
+from chalicelib.editions.errors import EditionNotFoundError
 from chalicelib.identity.credit_code import normalise_credit_code
-from chalicelib.platform.text import normalise_email, normalise_phone
-from chalicelib.platform.errors import NotFoundError, ValidationError
-from chalicelib.platform.observability import logger
-from chalicelib.editions import service as editions, members
+from chalicelib.identity.errors import AccountNotFoundError, InvalidCreditCodeError
+from chalicelib.identity.repository import Account, AccountRepository
+from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
-from chalicelib.identity.repository import Account
-from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import transaction
+from chalicelib.platform.errors import ValidationError
+from chalicelib.platform.observability import logger
+from chalicelib.platform.text import normalise_email, normalise_phone
+
+repo = AccountRepository()
 
 
 def sign_up(deps: Deps, *, email: str, password: str, name: str, phone: str | None,
@@ -32,8 +32,7 @@ def sign_up(deps: Deps, *, email: str, password: str, name: str, phone: str | No
             raise ValidationError("单位账号须填写单位名称", field="unit_name")
         code = normalise_credit_code(credit_code or "")
         if code is None:
-            raise ValidationError("统一社会信用代码无效（校验位不符或格式错误）", field="credit_code",
-                                  code="INVALID_CREDIT_CODE")
+            raise InvalidCreditCodeError()
     sub = deps.identity.sign_up(email, password, {"name": name})
     account = Account(user_sub=sub, email=email, name=name, phone=phone, phone_norm=phone_norm,
                       kind=kind, unit_name=unit_name, credit_code=code, created_at=now)
@@ -41,9 +40,7 @@ def sign_up(deps: Deps, *, email: str, password: str, name: str, phone: str | No
         role = group or ("unit" if kind == "unit" else None)
         if role:
             deps.identity.add_to_group(email, role)
-        with transaction() as tx:
-            tx.save(account, condition=Account.user_sub.does_not_exist())
-            tx.save(audit_entry(f"account#{sub}", "account.created", sub, now, {"kind": kind}))
+        repo.create(account, now)
     except Exception:
         # Never leave a Cognito user without its profile: undo, so the e-mail can retry.
         logger.exception("profile not saved; removing the identity")
@@ -53,10 +50,10 @@ def sign_up(deps: Deps, *, email: str, password: str, name: str, phone: str | No
 
 
 def get_account(user_sub: str) -> Account:
-    try:
-        return Account.get(user_sub)
-    except DoesNotExist as exc:
-        raise NotFoundError("账号资料不存在", code="ACCOUNT_NOT_FOUND") from exc
+    account = repo.get(user_sub)
+    if account is None:
+        raise AccountNotFoundError()
+    return account
 
 
 def profile_view(account: Account) -> dict[str, Any]:
@@ -71,7 +68,7 @@ def me(deps: Deps, user_sub: str, roles: list[str], now: datetime) -> dict[str, 
     view["roles"] = roles
     try:
         edition = editions.get_current(deps)
-    except NotFoundError:
+    except EditionNotFoundError:
         view["membership"] = None
         return view
     view["membership"] = members.membership_status(account.email, account.phone_norm,

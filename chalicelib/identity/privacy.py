@@ -6,16 +6,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib.billing import orders
+from chalicelib.billing.states import OrderStatus
+from chalicelib.editions import service as editions
+from chalicelib.identity.errors import AccountNotFoundError
+from chalicelib.identity.repository import Account, AccountRepository
+from chalicelib.invoicing import service as invoices
+from chalicelib.learning import queries as learning
 from chalicelib.platform.clock import iso
-from chalicelib.platform.errors import ConflictError, NotFoundError
-from chalicelib.platform.observability import logger
 from chalicelib.platform.deps import Deps
+from chalicelib.platform.errors import ConflictError
+from chalicelib.platform.mail import outbox
+from chalicelib.platform.observability import logger
+from chalicelib.platform.store.audit import history
+from chalicelib.registration import queries as registration_queries, service as registrations
+from chalicelib.registration.states import LIVE, PaymentStatus, RegistrationStatus
 
+repo = AccountRepository()
 ERASED_NAME = "已注销用户"
+ERASED_PHONE = "-"
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never deliverable
 # Money matters still moving: erasure waits until they are final (the person is needed).
-UNFINISHED_ORDER = {"open", "reserving", "refunding"}
-LIVE_REGISTRATION = {"pending", "approved"}
+UNFINISHED_ORDER = {OrderStatus.OPEN.value, OrderStatus.RESERVING.value,
+                    OrderStatus.REFUNDING.value}
 
 
 def erased_email(user_sub: str) -> str:
@@ -26,21 +39,15 @@ def is_erased(account: Any) -> bool:
     return str(account.email).endswith("@" + ERASED_DOMAIN)
 
 
-def _account(user_sub: str) -> Any:
-    from chalicelib.identity.repository import Account
-    try:
-        return Account.get(user_sub, consistent_read=True)
-    except Account.DoesNotExist as exc:
-        raise NotFoundError("账号不存在", code="ACCOUNT_NOT_FOUND") from exc
+def _account(user_sub: str) -> Account:
+    account = repo.get(user_sub, consistent_read=True)
+    if account is None:
+        raise AccountNotFoundError("账号不存在")
+    return account
 
 
 def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
     """Everything held about the person, in one JSON document (PIPL art. 45: a copy)."""
-    from chalicelib.invoicing import service as invoices
-    from chalicelib.billing import orders
-    from chalicelib.registration import service as registrations
-    from chalicelib.platform.mail.outbox import list_mail
-    from chalicelib.platform.store.audit import history
     account = _account(user_sub)
     regs = registrations.list_mine(user_sub)["registrations"]
     return {
@@ -53,20 +60,17 @@ def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
         "orders": orders.list_mine(deps, user_sub)["orders"],
         "invoices": invoices.list_mine(user_sub)["invoices"],
         "learning": _learning(user_sub, regs),
-        "mail": [] if is_erased(account) else list_mail(account.email, limit=500),
+        "mail": [] if is_erased(account) else [{"to": account.email, **m}
+                                               for m in outbox.mails_to(account.email)],
         "history": [{"entity": e.entity, "action": e.action, "at": iso(e.at)}
                     for r in regs for e in history(f"registration#{r['registration_id']}")],
     }
 
 
 def _learning(user_sub: str, regs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from chalicelib.learning.repository import Progress, learner_key
-    out = []
-    for edition_id in sorted({r["edition_id"] for r in regs if r.get("edition_id")}):
-        for p in Progress.query(learner_key(edition_id, user_sub)):
-            out.append({"edition_id": edition_id, "course_id": p.course_id,
-                        "credited_s": int(p.credited_s or 0)})
-    return out
+    return [{"edition_id": edition_id, "course_id": p.course_id, "credited_s": p.credited_s}
+            for edition_id in sorted({r["edition_id"] for r in regs if r.get("edition_id")})
+            for p in learning.progress_of(edition_id, user_sub)]
 
 
 def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any]:
@@ -74,63 +78,35 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
     mail; remove their sign-in. Orders, payments, refunds, invoices and certificates stay
     as issued (accounting records and an official document third parties verify).
     Refused while a registration is live or money is still moving. Repeating is harmless."""
-    from chalicelib.billing import orders
-    from chalicelib.identity.repository import Account
-    from chalicelib.platform.store.audit import audit_entry
-    from chalicelib.platform.store.base import is_condition_failure, transaction
-    from chalicelib.registration.repository import Registration, RegistrationRepository
     account = _account(user_sub)
     if is_erased(account):
         return {"user_id": user_sub, "erased": True, "already": True}
-    regs = RegistrationRepository().list_mine(user_sub)
-    live = [r.registration_id for r in regs if r.status in LIVE_REGISTRATION
-            and r.payment_status == "unpaid"]
+    regs = registration_queries.registrations_of_user(user_sub)
+    live = [r.registration_id for r in regs if r.status in LIVE
+            and r.payment_status == PaymentStatus.UNPAID.value]
     moving = [o["order_id"] for o in orders.list_mine(deps, user_sub)["orders"]
               if o["status"] in UNFINISHED_ORDER]
-    in_training = [r.registration_id for r in regs if r.status == "approved"
-                   and r.payment_status == "paid" and not _edition_over(deps, r.edition_id, now)]
+    in_training = [r.registration_id for r in regs if r.status == RegistrationStatus.APPROVED.value
+                   and r.payment_status == PaymentStatus.PAID.value
+                   and not _edition_over(deps, r.edition_id, now)]
     if live or moving or in_training:
         raise ConflictError("尚有进行中的报名、培训或款项，请先撤回报名或待其办结后再申请注销",
                             code="ERASURE_BLOCKED", registrations=live + in_training, orders=moving)
     email, placeholder = account.email, erased_email(user_sub)
-    try:
-        with transaction() as tx:
-            tx.update(account, actions=[Account.name.set(ERASED_NAME), Account.email.set(placeholder),
-                                        Account.phone.remove(), Account.phone_norm.remove()],
-                      condition=Account.email == email)
-            for reg in regs:
-                tx.update(reg, actions=[
-                    Registration.name.set(ERASED_NAME), Registration.phone.set("-"),
-                    Registration.email.set(placeholder),
-                    Registration.edition_email.set(f"{reg.edition_id}#{placeholder}")],
-                    condition=Registration.user_sub == user_sub)
-            tx.save(audit_entry(f"account#{user_sub}", "account.erased", actor, now,
-                                {"registrations": len(regs)}))
-    except Exception as exc:
-        if is_condition_failure(exc):  # erased by a racing request meanwhile
-            return {"user_id": user_sub, "erased": True, "already": True}
-        raise
-    scrubbed = _scrub_mail(email, placeholder)
+    # The registrations first: the account's erasure is the commit point (a repeat after a
+    # failure in between finds the account unerased and does it all again).
+    count = registrations.erase_person(user_sub, ERASED_NAME, ERASED_PHONE, placeholder)
+    if not repo.erase(account, ERASED_NAME, placeholder, actor, now, {"registrations": count}):
+        return {"user_id": user_sub, "erased": True, "already": True}  # a racing request won
+    scrubbed = outbox.scrub_recipient(email, placeholder)
     deps.identity.delete_user(email)  # after commit; repeating it is harmless
-    logger.info("personal data erased", extra={"user_sub": user_sub, "registrations": len(regs),
+    logger.info("personal data erased", extra={"user_sub": user_sub, "registrations": count,
                                                "mail": scrubbed})
     return {"user_id": user_sub, "erased": True, "already": False,
-            "registrations": len(regs), "mail": scrubbed}
+            "registrations": count, "mail": scrubbed}
 
 
 def _edition_over(deps: Deps, edition_id: str, now: datetime) -> bool:
     """The training is over once its certificate window has closed."""
-    from chalicelib.editions import service as editions
     closes = editions.get_edition(deps, edition_id).window("certificate").closes
     return closes is not None and now >= closes
-
-
-def _scrub_mail(email: str, placeholder: str) -> int:
-    """Outgoing mail to the person: address replaced, body (which names them) dropped."""
-    from chalicelib.platform.mail.repository import Mail
-    count = 0
-    for m in Mail.by_recipient.query(email):
-        m.update(actions=[Mail.to_addr.set(placeholder), Mail.body.set("（已按本人申请删除）"),
-                          Mail.pending.remove()])
-        count += 1
-    return count

@@ -1,11 +1,17 @@
-"""Accounts (profiles): one item per Cognito user, keyed by its `sub`."""
+"""Accounts (profiles): one item per Cognito user, keyed by its `sub`. Private to the
+identity package; the repository's named methods are the only persistence code here."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.platform.store.base import register
+from chalicelib.platform.store.audit import audit_entry
+from chalicelib.platform.store.base import is_condition_failure, register, transaction
 
 
 class ByEmail(GlobalSecondaryIndex["Account"]):
@@ -41,3 +47,37 @@ class Account(Model):
 
     by_email = ByEmail()
     by_phone = ByPhone()
+
+
+class AccountRepository:
+    """Each write is one transaction with its audit entry."""
+
+    def get(self, user_sub: str, consistent_read: bool = False) -> Account | None:
+        try:
+            return Account.get(user_sub, consistent_read=consistent_read)
+        except DoesNotExist:
+            return None
+
+    def create(self, account: Account, now: datetime) -> None:
+        """Insert a new profile (raises when the `sub` already has one)."""
+        with transaction() as tx:
+            tx.save(account, condition=Account.user_sub.does_not_exist())
+            tx.save(audit_entry(f"account#{account.user_sub}", "account.created",
+                                account.user_sub, now, {"kind": account.kind}))
+
+    def erase(self, account: Account, name: str, email: str, actor: str, now: datetime,
+              data: dict[str, Any]) -> bool:
+        """Replace name and e-mail, drop the phone, audited once; False when the account no
+        longer has the e-mail it was read with (erased by a racing request meanwhile)."""
+        try:
+            with transaction() as tx:
+                tx.update(account, actions=[Account.name.set(name), Account.email.set(email),
+                                            Account.phone.remove(), Account.phone_norm.remove()],
+                          condition=Account.email == account.email)
+                tx.save(audit_entry(f"account#{account.user_sub}", "account.erased", actor, now,
+                                    data))
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True

@@ -1,41 +1,24 @@
-"""Health, the edition, accounts and the profile."""
+"""Accounts and the profile; and, until it moves to the platform's blueprint, /health."""
 from __future__ import annotations
 
 from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.platform.http import ANY_SIGNED_IN, Ctx, route
-from chalicelib.platform.schemas import ConfirmIn, LoginIn, Ok, SignupIn, TokensOut
 from chalicelib.identity import accounts
-from chalicelib.editions import service as editions
+from chalicelib.identity.models import PROFILE_OUT, ConfirmIn, LoginIn, SignupIn, TokensOut
+from chalicelib.platform.http import ANY_SIGNED_IN, Ctx, route
+from chalicelib.platform.schemas import Ok
+from chalicelib.platform.store.kv import get_value
 
 bp = Blueprint(__name__)
 
-EDITION_OUT = {"type": "object", "required": ["edition_id", "windows", "fees", "courses"],
-               "properties": {"edition_id": {"type": "string"}, "title": {"type": "string"},
-                              "windows": {"type": "object"}, "fees": {"type": "object"},
-                              "courses": {"type": "array", "items": {"type": "object"}},
-                              "bank_account": {"type": "object"},
-                              "contacts": {"type": "array"}}}
-PROFILE_OUT = {"type": "object", "required": ["user_id", "email", "kind"],
-               "properties": {"user_id": {"type": "string"}, "email": {"type": "string"},
-                              "name": {"type": "string"}, "kind": {"type": "string"},
-                              "roles": {"type": "array", "items": {"type": "string"}},
-                              "membership": {"type": ["object", "null"]}}}
 
-
+# Not identity's: the lead moves it to chalicelib/platform/routes.py.
 @route(bp, "/health", summary="存储可达时返回 ok", response=Ok, tags=("core",))
 def health(ctx: Ctx) -> dict[str, Any]:
-    from chalicelib.platform.store.kv import get_value
     get_value("health")  # one read: storage is reachable
     return {"status": "ok"}
-
-
-@route(bp, "/editions/current", summary="当前届次：日历、费用、课程、汇款账户、联系方式",
-       response=EDITION_OUT, tags=("core",))
-def current_edition(ctx: Ctx) -> dict[str, Any]:
-    return editions.get_current(ctx.deps).public_view(ctx.now)
 
 
 @route(bp, "/auth/signup", "POST", summary="注册个人或单位账号", body=SignupIn,
@@ -49,8 +32,8 @@ def signup(ctx: Ctx) -> dict[str, Any]:
 
 @route(bp, "/auth/login", "POST", summary="登录，返回 id_token 等令牌", body=LoginIn,
        response=TokensOut, tags=("auth",), errors=(401,))
-def login(ctx: Ctx) -> dict[str, Any]:
-    return ctx.deps.identity.login(str(ctx.body.email).lower(), ctx.body.password)  # type: ignore[no-any-return]
+def login(ctx: Ctx) -> TokensOut:
+    return TokensOut(**ctx.deps.identity.login(str(ctx.body.email).lower(), ctx.body.password))
 
 
 @route(bp, "/auth/confirm", "POST", summary="用邮件验证码确认账号（生产环境）", body=ConfirmIn,
