@@ -1,26 +1,32 @@
 """Certificates (电子结业证书): eligibility and state, issue once inside the download window
 (a conditional write; the PDF is made once and kept), short-lived links, public
-verification with a masked name, and revocation by an admin."""
+verification with a masked name, and revocation by an admin. Whether a trainee is
+eligible is learning's question (`learning.questionnaire.certificate_eligibility`)."""
 from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.platform.clock import iso, shanghai
+from chalicelib.certificates.errors import CertificateAlreadyRevokedError, CertificateChangedError, CertificateNoInvalidError, CertificateNotFoundError, CertificateRevokedError, NotEligibleError, NotGenuineError
 from chalicelib.certificates.numbers import new_certificate_no, normalise
-from chalicelib.editions.edition import Edition
-from chalicelib.platform.text import mask_name
-from chalicelib.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError, WindowClosedError
-from chalicelib.platform.observability import logger
+from chalicelib.certificates.repository import Certificate, CertificateRepository
+from chalicelib.certificates.states import CertificateStatus, MineState, PdfState
 from chalicelib.editions import service as editions
-from chalicelib.platform.mail import outbox as mail
+from chalicelib.editions.edition import Edition
+from chalicelib.learning import queries as learning_records
+from chalicelib.learning.questionnaire import certificate_eligibility
+from chalicelib.learning.service import require_paid
+from chalicelib.learning.states import ResponseCertificateState
+from chalicelib.platform.clock import iso, shanghai
 from chalicelib.platform.deps import Deps
-from chalicelib.learning.service import courses_view, find_registration, require_paid, unmet_payment
-from chalicelib.learning.repository import Certificate, CertificateRepository, QuestionnaireRepository, QuestionnaireResponse
+from chalicelib.platform.errors import ValidationError, WindowClosedError
+from chalicelib.platform.observability import logger
+from chalicelib.platform.storage import storage
+from chalicelib.platform.text import mask_name
+from chalicelib.registration.queries import Registration
 
 certs = CertificateRepository()
-responses = QuestionnaireRepository()
 
 BUCKET = "certificates"
 LINK_TTL_S = 300
@@ -37,46 +43,32 @@ UNMET_TEXT = {
     "questionnaire_missing": "未提交问卷",
 }
 
-mail.register_template(
-    "certificate.available",
-    "【证书可下载】{edition_title} 电子结业证书",
-    "{name}，您好：\n\n您已完成{edition_title}的全部课程学习并提交问卷，电子结业证书现已开放下载。"
-    "\n请于 {closes} 前登录平台下载；逾期不再提供下载和补发。")
-
-
-def _eligibility(edition: Edition, user_sub: str) -> tuple[Any, QuestionnaireResponse | None, list[str]]:
-    reg = find_registration(edition, user_sub)
-    unmet = unmet_payment(reg)
-    response = responses.get(reg.registration_id) if reg is not None else None
-    if reg is not None and response is None:
-        if not courses_view(edition, reg)["all_completed"]:
-            unmet.append("courses_incomplete")
-        unmet.append("questionnaire_missing")
-    return reg, response, unmet
-
 
 def mine(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
     """Eligibility (approved, paid, every course 学习完, questionnaire submitted) and state:
     not_eligible | eligible | issued | revoked | expired."""
     edition = editions.get_current(deps)
-    _reg, response, unmet = _eligibility(edition, user_sub)
+    found = certificate_eligibility(edition, user_sub)
+    response, unmet = found.response, found.unmet
     window = edition.window("certificate")
     cert = certs.get(response.certificate_no) if response and response.certificate_no else None
+    state: MineState
     if cert is not None:
-        state = "revoked" if cert.status == "revoked" else "issued"
+        state = MineState.REVOKED if cert.status == CertificateStatus.REVOKED else MineState.ISSUED
     elif unmet:
-        state = "not_eligible"
-    elif (response and response.certificate_state == "expired") or now >= window.closes:
-        state = "expired"
+        state = MineState.NOT_ELIGIBLE
+    elif (response and response.certificate_state == ResponseCertificateState.EXPIRED) \
+            or now >= window.closes:
+        state = MineState.EXPIRED
     else:
-        state = "eligible"
+        state = MineState.ELIGIBLE
     return {
         "edition_id": edition.edition_id, "eligible": not unmet, "unmet": unmet,
-        "unmet_text": [UNMET_TEXT[u] for u in unmet], "state": state,
+        "unmet_text": [UNMET_TEXT[u] for u in unmet], "state": state.value,
         "certificate_no": cert.certificate_no if cert else None,
         "issued_at": iso(cert.issued_at) if cert else None,
         "hours": edition.certificate_hours,
-        "download_open": window.is_open(now) and state in ("eligible", "issued"),
+        "download_open": window.is_open(now) and state in (MineState.ELIGIBLE, MineState.ISSUED),
         "window": {"opens": iso(window.opens), "closes": iso(window.closes)},
     }
 
@@ -92,29 +84,26 @@ def download(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
         if exc.code == "WINDOW_CLOSED":
             exc.message += "，逾期不再提供证书下载，也不补发"
         raise
-    response = responses.get(reg.registration_id)
+    response = learning_records.response_of(reg.registration_id)
     if response is None:
-        _r, _resp, unmet = _eligibility(edition, user_sub)
-        raise ForbiddenError("尚不符合领取证书的条件：" + "、".join(UNMET_TEXT[u] for u in unmet),
-                             code="NOT_ELIGIBLE", unmet=unmet)
+        unmet = certificate_eligibility(edition, user_sub).unmet
+        raise NotEligibleError(unmet, [UNMET_TEXT[u] for u in unmet])
     issued_here = False
     if response.certificate_no:
         cert = _get(response.certificate_no)
     else:
         cert = _new_certificate(edition, reg, now)
-        if certs.issue(cert, response, user_sub, now):
+        if certs.issue(cert, user_sub, now):
             issued_here = True
         else:
-            response.refresh(consistent_read=True)
-            if not response.certificate_no:
+            response = learning_records.response_of(reg.registration_id)
+            if response is None or not response.certificate_no:
                 require_paid(edition, user_sub)
-                raise ConflictError("证书状态已变化，请刷新后重试", code="STATE_CHANGED")
+                raise CertificateChangedError()
             cert = _get(response.certificate_no)
-    if cert.status == "revoked":
-        raise ConflictError("该证书已被撤销，不能下载", code="CERTIFICATE_REVOKED",
-                            certificate_no=cert.certificate_no)
-    _ensure_pdf(deps, edition, cert, wait=not issued_here)
-    from chalicelib.platform.storage import storage
+    if cert.status == CertificateStatus.REVOKED:
+        raise CertificateRevokedError(cert.certificate_no)
+    cert = _ensure_pdf(deps, edition, cert, wait=not issued_here)
     link = storage(deps).presigned_get(BUCKET, cert.pdf_key, LINK_TTL_S, now,
                                        filename=f"结业证书-{cert.certificate_no}.pdf",
                                        content_type="application/pdf")
@@ -124,11 +113,11 @@ def download(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
 def _get(certificate_no: str) -> Certificate:
     cert = certs.get(certificate_no)
     if cert is None:  # the response names it, so it was committed with it
-        raise NotFoundError("证书不存在", code="CERTIFICATE_NOT_FOUND")
+        raise CertificateNotFoundError()
     return cert
 
 
-def _new_certificate(edition: Edition, reg: Any, now: datetime) -> Certificate:
+def _new_certificate(edition: Edition, reg: Registration, now: datetime) -> Certificate:
     no = new_certificate_no(edition.edition_id)
     learning = edition.window("learning")
     assert learning.opens is not None
@@ -137,29 +126,29 @@ def _new_certificate(edition: Edition, reg: Any, now: datetime) -> Certificate:
         registration_id=reg.registration_id, user_sub=reg.user_sub, holder_name=reg.name,
         unit_name=reg.unit_name, hours=edition.certificate_hours,
         learning_from=learning.opens, learning_to=learning.closes - timedelta(seconds=1),
-        issued_at=now, status="issued", pdf_key=f"{edition.edition_id}/{no}.pdf",
-        pdf_state="pending")
+        issued_at=now, status=CertificateStatus.ISSUED.value,
+        pdf_key=f"{edition.edition_id}/{no}.pdf", pdf_state=PdfState.PENDING.value)
 
 
-def _ensure_pdf(deps: Deps, edition: Edition, cert: Certificate, wait: bool) -> None:
+def _ensure_pdf(deps: Deps, edition: Edition, cert: Certificate, wait: bool) -> Certificate:
     """Render and store the PDF unless it is stored. Made once: a request that did not
     issue waits for the issuer's PDF; only if the issuer died does it render the same
-    document (rendering is deterministic)."""
-    if cert.pdf_state == "stored":
-        return
+    document (rendering is deterministic). Answers the certificate as stored."""
+    if cert.pdf_state == PdfState.STORED:
+        return cert
     deadline = time.monotonic() + (WAIT_FOR_PDF_S if wait else 0)
     while time.monotonic() < deadline:
         time.sleep(0.25)
-        cert.refresh(consistent_read=True)
-        if cert.pdf_state == "stored":
-            return
-    from chalicelib.platform.storage import storage
+        cert = _get(cert.certificate_no)
+        if cert.pdf_state == PdfState.STORED:
+            return cert
     data = render_pdf(deps, edition, cert)
     storage(deps).put_object(BUCKET, cert.pdf_key, data, "application/pdf",
                              metadata={"certificate-no": cert.certificate_no})
     certs.mark_stored(cert, len(data))
     logger.info("certificate stored", extra={"certificate_no": cert.certificate_no,
                                              "bytes": len(data)})
+    return cert
 
 
 def verify_url(deps: Deps, edition: Edition, certificate_no: str) -> str:
@@ -172,7 +161,6 @@ def render_pdf(deps: Deps, edition: Edition, cert: Certificate) -> bytes:
     """The certificate's PDF from its stored data (fonts, fpdf2, segno imported here)."""
     from chalicelib.certificates.pdf import CertificateData, render
     from chalicelib.platform.fonts import cjk_face_index, cjk_font_path
-    from chalicelib.platform.storage import storage
     seal_key = edition.seal_key()
     seal = storage(deps).get_object(BUCKET, seal_key) if seal_key else None
     spec = edition.certificate
@@ -191,8 +179,7 @@ def render_pdf(deps: Deps, edition: Edition, cert: Certificate) -> bytes:
 def _canonical(certificate_no: str) -> str:
     canonical = normalise(certificate_no)
     if canonical is None:
-        raise ValidationError("证书编号格式不正确或校验位错误", field="certificate_no",
-                              code="CERTIFICATE_NO_INVALID", genuine=False)
+        raise CertificateNoInvalidError()
     return canonical
 
 
@@ -200,13 +187,12 @@ def verify(deps: Deps, certificate_no: str) -> dict[str, Any]:
     """Public: is this certificate genuine? A masked holder name, hours, edition, date."""
     cert = certs.get(_canonical(certificate_no))
     if cert is None:
-        raise NotFoundError("查无此证书：该编号不是本平台颁发的证书", code="CERTIFICATE_NOT_FOUND",
-                            genuine=False)
+        raise NotGenuineError()
     return _public_view(cert)
 
 
 def _public_view(cert: Certificate) -> dict[str, Any]:
-    valid = cert.status == "issued"
+    valid = cert.status == CertificateStatus.ISSUED
     return {"genuine": valid, "status": cert.status, "certificate_no": cert.certificate_no,
             "holder_name": mask_name(cert.holder_name), "hours": cert.hours,
             "edition": cert.edition_title, "edition_id": cert.edition_id,
@@ -222,8 +208,7 @@ def revoke(deps: Deps, certificate_no: str, reason: str, actor: str, now: dateti
         raise ValidationError("撤销须填写原因", field="reason")
     cert = certs.get(_canonical(certificate_no))
     if cert is None:
-        raise NotFoundError("证书不存在", code="CERTIFICATE_NOT_FOUND")
-    if cert.status == "revoked" or not certs.revoke(cert, reason, actor, now):
-        raise ConflictError("该证书已被撤销", code="CERTIFICATE_ALREADY_REVOKED")
-    cert.refresh(consistent_read=True)
-    return _public_view(cert)
+        raise CertificateNotFoundError()
+    if cert.status == CertificateStatus.REVOKED or not certs.revoke(cert, reason, actor, now):
+        raise CertificateAlreadyRevokedError()
+    return _public_view(_get(cert.certificate_no))

@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.learning.repository import Progress, QuestionnaireRepository, QuestionnaireResponse, learner_key
+from chalicelib.learning.repository import Progress, ProgressRepository, QuestionnaireRepository, QuestionnaireResponse, learner_key
 
 __all__ = ["CourseProgress", "ResponseRecord", "progress_of", "all_courses_done",
            "responses_of_edition", "response_of", "page_responses"]
 
+_progress = ProgressRepository()
 _responses = QuestionnaireRepository()
 
 
@@ -38,7 +39,7 @@ class ResponseRecord:
     certificate_state: str | None
 
 
-def _progress(item: Progress) -> CourseProgress:
+def _course(item: Progress) -> CourseProgress:
     return CourseProgress(edition_id=item.edition_id, course_id=item.course_id,
                           credited_s=int(item.credited_s or 0),
                           required_s=int(item.required_s or 0),
@@ -46,7 +47,7 @@ def _progress(item: Progress) -> CourseProgress:
                           completed_at=item.completed_at)
 
 
-def _response(item: QuestionnaireResponse) -> ResponseRecord:
+def record_of(item: QuestionnaireResponse) -> ResponseRecord:
     return ResponseRecord(registration_id=item.registration_id, edition_id=item.edition_id,
                           user_sub=item.user_sub, submitted_at=item.submitted_at,
                           certificate_no=item.certificate_no,
@@ -55,7 +56,7 @@ def _response(item: QuestionnaireResponse) -> ResponseRecord:
 
 def progress_of(edition_id: str, user_sub: str) -> list[CourseProgress]:
     """A trainee's progress items of an edition, by course id (empty: not enrolled)."""
-    return [_progress(p) for p in Progress.query(learner_key(edition_id, user_sub))]
+    return [_course(p) for p in _progress.list(learner_key(edition_id, user_sub), consistent=False)]
 
 
 def all_courses_done(edition_id: str, user_sub: str, course_count: int) -> bool:
@@ -66,19 +67,17 @@ def all_courses_done(edition_id: str, user_sub: str, course_count: int) -> bool:
 
 def responses_of_edition(edition_id: str) -> list[ResponseRecord]:
     """Every questionnaire response of an edition, in submission order (reports)."""
-    return [_response(r) for r in QuestionnaireResponse.by_edition.query(edition_id)]
+    return [record_of(r) for r in _responses.all_of_edition(edition_id)]
 
 
 def response_of(registration_id: str) -> ResponseRecord | None:
     """The registration's questionnaire response (consistent read), if submitted."""
-    try:
-        return _response(QuestionnaireResponse.get(registration_id, consistent_read=True))
-    except QuestionnaireResponse.DoesNotExist:
-        return None
+    item = _responses.get(registration_id)
+    return record_of(item) if item is not None else None
 
 
 def page_responses(edition_id: str, limit: int, token: str | None
                    ) -> tuple[list[ResponseRecord], str | None]:
     """One page of an edition's responses in submission order, and the next page's token."""
     items, next_token = _responses.page(edition_id, limit, token)
-    return [_response(r) for r in items], next_token
+    return [record_of(r) for r in items], next_token

@@ -1,18 +1,23 @@
 """The course-effect survey (问卷): the edition's questions, one response per trainee after
-every course is 学习完 and inside the questionnaire window, and the admins' XLSX export."""
+every course is 学习完 and inside the questionnaire window, the admins' XLSX export, and
+the certificate eligibility a response stands for (what the certificates feature asks)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.platform.clock import iso, shanghai
-from chalicelib.editions.edition import Edition
-from chalicelib.learning.rules import validate_answers
-from chalicelib.platform.errors import ConflictError, ForbiddenError
 from chalicelib.editions import service as editions
-from chalicelib.platform.deps import Deps
-from chalicelib.learning.service import courses_view, find_registration, require_paid, unmet_payment
+from chalicelib.editions.edition import Edition
+from chalicelib.learning.errors import CoursesIncompleteError, QuestionnaireAlreadySubmittedError, RegistrationChangedError
+from chalicelib.learning.queries import ResponseRecord, record_of
 from chalicelib.learning.repository import QuestionnaireRepository, QuestionnaireResponse
+from chalicelib.learning.rules import unmet_payment, validate_answers
+from chalicelib.learning.service import courses_view, find_registration, require_paid
+from chalicelib.platform.clock import iso, shanghai
+from chalicelib.platform.deps import Deps
+from chalicelib.platform.paging import walk_pages
+from chalicelib.registration.queries import Registration
 
 repo = QuestionnaireRepository()
 EXPORT_PAGE = 200
@@ -51,12 +56,10 @@ def submit(deps: Deps, user_sub: str, answers: dict[str, Any], now: datetime) ->
     reg = require_paid(edition, user_sub)
     edition.require_open("questionnaire", now)
     if repo.get(reg.registration_id) is not None:
-        raise ConflictError("您已提交过问卷，每人只能提交一次", code="QUESTIONNAIRE_ALREADY_SUBMITTED")
+        raise QuestionnaireAlreadySubmittedError()
     progress = courses_view(edition, reg)
     if not progress["all_completed"]:
-        left = len(progress["courses"]) - progress["completed_count"]
-        raise ForbiddenError(f"还有 {left} 门课程未学习完，全部学习完后才能填写问卷",
-                             code="COURSES_INCOMPLETE", remaining=left)
+        raise CoursesIncompleteError(len(progress["courses"]) - progress["completed_count"])
     clean = validate_answers(edition.questions(), answers)
     response = QuestionnaireResponse(
         registration_id=reg.registration_id, edition_id=edition.edition_id, user_sub=user_sub,
@@ -64,10 +67,9 @@ def submit(deps: Deps, user_sub: str, answers: dict[str, Any], now: datetime) ->
         submitted_at=now)
     if not repo.submit(response, user_sub, now):
         if repo.get(reg.registration_id) is not None:
-            raise ConflictError("您已提交过问卷，每人只能提交一次",
-                                code="QUESTIONNAIRE_ALREADY_SUBMITTED")
+            raise QuestionnaireAlreadySubmittedError()
         require_paid(edition, user_sub)
-        raise ConflictError("报名状态已变化，请刷新后重试", code="STATE_CHANGED")
+        raise RegistrationChangedError()
     return {"registration_id": reg.registration_id, "submitted": True,
             "submitted_at": iso(now), "answers": clean}
 
@@ -86,18 +88,16 @@ def export_xlsx(deps: Deps, edition_id: str | None) -> tuple[bytes, str]:
     ws.title = "问卷结果"
     header = ["报名编号", "姓名", "单位", "提交时间（北京时间）"] + [q.text for q in questions]
     ws.append(header)
-    token: str | None = None
-    count = 0
-    while True:
-        items, token = repo.page(edition.edition_id, EXPORT_PAGE, token)
-        for r in items:
-            row: list[Any] = [r.registration_id, r.name, r.unit_name,
-                              shanghai(r.submitted_at).strftime("%Y-%m-%d %H:%M:%S")]
-            row += [_cell(r.answers.get(q.question_id)) for q in questions]
-            ws.append(row)
-            count += 1
-        if not token:
-            break
+
+    def add_row(r: QuestionnaireResponse) -> bool:
+        row: list[Any] = [r.registration_id, r.name, r.unit_name,
+                          shanghai(r.submitted_at).strftime("%Y-%m-%d %H:%M:%S")]
+        ws.append(row + [_cell(r.answers.get(q.question_id)) for q in questions])
+        return True
+    # every page, whatever it takes (an admin's download, not a job with a budget)
+    counts, _ = walk_pages([lambda token: repo.page(edition.edition_id, EXPORT_PAGE, token)],
+                           add_row, None, float("inf"))
+    count = counts["seen"]
     # Averages of the ratings, one row under the answers.
     if count:
         avg: list[Any] = ["平均分", "", "", ""]
@@ -117,3 +117,24 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value  # a comment is text, never a formula (CSV/XLSX injection)
     return value
+
+
+# --- certificate eligibility (asked by the certificates feature) --------------------------
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether the trainee may have the edition's certificate: approved, paid, every course
+    学习完 and the questionnaire submitted. `unmet` names what is missing, in that order."""
+    registration: Registration | None
+    response: ResponseRecord | None
+    unmet: list[str] = field(default_factory=list)
+
+
+def certificate_eligibility(edition: Edition, user_sub: str) -> Eligibility:
+    reg = find_registration(edition, user_sub)
+    unmet = unmet_payment(reg)
+    item = repo.get(reg.registration_id) if reg is not None else None
+    if reg is not None and item is None:
+        if not courses_view(edition, reg)["all_completed"]:
+            unmet.append("courses_incomplete")
+        unmet.append("questionnaire_missing")
+    return Eligibility(reg, record_of(item) if item is not None else None, unmet)

@@ -1,9 +1,16 @@
-"""Learning records: progress per trainee and course, questionnaire responses, and
-certificates. The only code of the learning feature that touches DynamoDB.
+"""Learning records: progress per trainee and course, and questionnaire responses. The
+only code of the learning feature that touches DynamoDB; private to chalicelib.learning
+(other features read through `learning.queries` and write through `learning.transitions`).
 
 Keys were chosen so the hot path needs no lookup: a progress item is addressed by
 `<edition>#<user sub>` + course id, both known from the request (the caller's Cognito sub
-and the cached current edition)."""
+and the cached current edition).
+
+A questionnaire response also records what became of the certificate eligibility it
+stands for: `certificate_no` and `certificate_state` (states.RESPONSE_CERTIFICATE_STATE).
+Learning owns the item, its schema and that state table; the certificates feature is the
+only writer of the two fields, through `learning.transitions` inside its own issue and
+expiry transactions."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,10 +22,12 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.learning.rules import ProgressState
+from chalicelib.learning.states import RESPONSE_CERTIFICATE_STATE
+from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import decode_token, encode_token, is_condition_failure, register, transaction
-from chalicelib.registration.repository import Registration
 from chalicelib.platform.store.uniques import Unique
+from chalicelib.registration import transitions as registration
 
 # A transaction holds at most 100 items: the registration, its audit entry, and courses.
 PROGRESS_PER_TRANSACTION = 90
@@ -78,60 +87,38 @@ class QuestionnaireResponse(Model):
     answers = JSONAttribute()
     submitted_at = UTCDateTimeAttribute()
     certificate_no = UnicodeAttribute(null=True)
-    certificate_state = UnicodeAttribute(null=True)
+    certificate_state = StateAttribute(RESPONSE_CERTIFICATE_STATE, null=True)
 
     by_edition = ResponsesByEdition()
 
 
-@register
-class Certificate(Model):
-    """An issued certificate. Its data never changes after issue except the revocation
-    fields and the PDF bookkeeping (pending -> stored)."""
-    class Meta:
-        table_name = "certificates"
-
-    certificate_no = UnicodeAttribute(hash_key=True)
-    edition_id = UnicodeAttribute()
-    edition_title = UnicodeAttribute()
-    registration_id = UnicodeAttribute()
-    user_sub = UnicodeAttribute()
-    holder_name = UnicodeAttribute()
-    unit_name = UnicodeAttribute()
-    hours = NumberAttribute()
-    learning_from = UTCDateTimeAttribute()
-    learning_to = UTCDateTimeAttribute()
-    issued_at = UTCDateTimeAttribute()
-    status = UnicodeAttribute()  # issued | revoked
-    revoked_at = UTCDateTimeAttribute(null=True)
-    revoked_by = UnicodeAttribute(null=True)
-    revoke_reason = UnicodeAttribute(null=True)
-    pdf_key = UnicodeAttribute()
-    pdf_state = UnicodeAttribute()  # pending | stored
-    pdf_bytes = NumberAttribute(null=True)
-
-
-def _paid_condition() -> Any:
-    return (Registration.status == "approved") & (Registration.payment_status == "paid")
+def _committed(write: Any) -> bool:
+    """Run a transaction body; False when one of its conditions failed."""
+    try:
+        with transaction() as tx:
+            write(tx)
+    except TransactWriteError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
 
 
 class ProgressRepository:
-    def enrol(self, reg: Registration, items: list[Progress], actor: str, now: datetime) -> bool:
+    def enrol(self, registration_id: str, items: list[Progress], actor: str,
+              now: datetime) -> bool:
         """Mark the registration enrolled and create its progress items; False when it is no
         longer approved and paid or is already enrolled."""
         first, rest = items[:PROGRESS_PER_TRANSACTION], items[PROGRESS_PER_TRANSACTION:]
-        try:
-            with transaction() as tx:
-                tx.update(reg, actions=[Registration.enrolled_at.set(now),
-                                        Registration.version.add(1)],
-                          condition=_paid_condition() & Registration.enrolled_at.does_not_exist())
-                for item in first:
-                    tx.save(item, condition=Progress.learner.does_not_exist())
-                tx.save(audit_entry(f"registration#{reg.registration_id}", "learning.enrolled",
-                                    actor, now, {"courses": len(items)}))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+
+        def write(tx: Any) -> None:
+            registration.mark_enrolled(tx, registration_id, now)
+            for item in first:
+                tx.save(item, condition=Progress.learner.does_not_exist())
+            tx.save(audit_entry(f"registration#{registration_id}", "learning.enrolled",
+                                actor, now, {"courses": len(items)}))
+        if not _committed(write):
+            return False
         self.ensure(rest)
         return True
 
@@ -150,8 +137,8 @@ class ProgressRepository:
         except DoesNotExist:
             return None
 
-    def list(self, learner: str) -> list[Progress]:
-        return list(Progress.query(learner, consistent_read=True))
+    def list(self, learner: str, consistent: bool = True) -> list[Progress]:
+        return list(Progress.query(learner, consistent_read=consistent))
 
     def credit(self, learner: str, course_id: str, seen: ProgressState, new: ProgressState,
                now: datetime, completes: bool) -> Progress | None:
@@ -160,8 +147,8 @@ class ProgressRepository:
         stored after the write (ALL_NEW: no read), or None when the condition failed."""
         item = Progress(learner=learner, course_id=course_id)
         actions: list[Any] = [Progress.last_at_ms.set(new.last_at_ms),
-                   Progress.high_water_s.set(new.high_water_s),
-                   Progress.credited_s.set(new.credited_s)]
+                              Progress.high_water_s.set(new.high_water_s),
+                              Progress.credited_s.set(new.credited_s)]
         if completes:
             actions.append(Progress.completed_at.set(Progress.completed_at | now))
         condition = ((Progress.last_at_ms == seen.last_at_ms)
@@ -179,19 +166,13 @@ class ProgressRepository:
 class QuestionnaireRepository:
     def submit(self, response: QuestionnaireResponse, actor: str, now: datetime) -> bool:
         """One response per registration, and only while it is approved and paid."""
-        try:
-            with transaction() as tx:
-                tx.save(response, condition=QuestionnaireResponse.registration_id.does_not_exist())
-                tx.condition_check(Registration, response.registration_id,
-                                   condition=_paid_condition())
-                tx.save(audit_entry(f"registration#{response.registration_id}",
-                                    "questionnaire.submitted", actor, now,
-                                    {"answers": len(response.answers)}))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        def write(tx: Any) -> None:
+            tx.save(response, condition=QuestionnaireResponse.registration_id.does_not_exist())
+            registration.require_paid(tx, response.registration_id)
+            tx.save(audit_entry(f"registration#{response.registration_id}",
+                                "questionnaire.submitted", actor, now,
+                                {"answers": len(response.answers)}))
+        return _committed(write)
 
     def get(self, registration_id: str) -> QuestionnaireResponse | None:
         try:
@@ -206,89 +187,15 @@ class QuestionnaireRepository:
         items = list(result)
         return items, encode_token(result.last_evaluated_key)
 
-    def expire(self, response: QuestionnaireResponse, actor: str, now: datetime) -> bool:
-        """The download window ended without a certificate: record it once."""
-        try:
-            with transaction() as tx:
-                tx.update(response, actions=[QuestionnaireResponse.certificate_state.set("expired")],
-                          condition=QuestionnaireResponse.certificate_no.does_not_exist()
-                          & QuestionnaireResponse.certificate_state.does_not_exist())
-                tx.save(audit_entry(f"registration#{response.registration_id}",
-                                    "certificate.expired", actor, now))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
-
-
-class CertificateRepository:
-    def issue(self, cert: Certificate, response: QuestionnaireResponse, actor: str,
-              now: datetime) -> bool:
-        """Issue at most once per registration: the response item takes the number in the
-        same transaction (condition: it has none), and the registration must still be
-        approved and paid. False when another request issued first or it is not allowed."""
-        try:
-            with transaction() as tx:
-                tx.save(cert, condition=Certificate.certificate_no.does_not_exist())
-                tx.update(response, actions=[
-                    QuestionnaireResponse.certificate_no.set(cert.certificate_no),
-                    QuestionnaireResponse.certificate_state.set("issued")],
-                    condition=QuestionnaireResponse.certificate_no.does_not_exist()
-                    & QuestionnaireResponse.certificate_state.does_not_exist())
-                tx.condition_check(Registration, cert.registration_id,
-                                   condition=_paid_condition())
-                tx.save(audit_entry(f"certificate#{cert.certificate_no}", "certificate.issued",
-                                    actor, now, {"registration_id": cert.registration_id}))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
-
-    def get(self, certificate_no: str) -> Certificate | None:
-        try:
-            return Certificate.get(certificate_no, consistent_read=True)
-        except DoesNotExist:
-            return None
-
-    def mark_stored(self, cert: Certificate, size: int) -> None:
-        try:
-            cert.update(actions=[Certificate.pdf_state.set("stored"),
-                                 Certificate.pdf_bytes.set(size)],
-                        condition=Certificate.pdf_state == "pending")
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-            cert.refresh(consistent_read=True)  # another request stored it first
-
-    def revoke(self, cert: Certificate, reason: str, actor: str, now: datetime) -> bool:
-        try:
-            with transaction() as tx:
-                tx.update(cert, actions=[Certificate.status.set("revoked"),
-                                         Certificate.revoked_at.set(now),
-                                         Certificate.revoked_by.set(actor),
-                                         Certificate.revoke_reason.set(reason)],
-                          condition=Certificate.status == "issued")
-                tx.save(audit_entry(f"certificate#{cert.certificate_no}", "certificate.revoked",
-                                    actor, now, {"reason": reason}))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+    def all_of_edition(self, edition_id: str) -> list[QuestionnaireResponse]:
+        return list(QuestionnaireResponse.by_edition.query(edition_id))
 
 
 def mark_once(key: str, owner: str, now: datetime, action: str, actor: str,
               data: dict[str, Any] | None = None) -> bool:
     """A job's one-time record (e.g. learning closed for an edition): True the first time."""
-    try:
-        with transaction() as tx:
-            tx.save(Unique(key=key, owner=owner, created_at=now),
-                    condition=Unique.key.does_not_exist())
-            tx.save(audit_entry(f"edition#{owner}", action, actor, now, data))
-    except TransactWriteError as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
-    return True
+    def write(tx: Any) -> None:
+        tx.save(Unique(key=key, owner=owner, created_at=now),
+                condition=Unique.key.does_not_exist())
+        tx.save(audit_entry(f"edition#{owner}", action, actor, now, data))
+    return _committed(write)

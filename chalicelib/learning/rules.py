@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.learning.states import CourseStatus
 from chalicelib.platform.errors import ValidationError
+from chalicelib.registration.states import PaymentStatus, RegistrationStatus
 
 HEARTBEAT_INTERVAL_S = 30
 MIN_INTERVAL_S = 5  # a report sooner than this after the last accepted one credits nothing
@@ -55,6 +57,27 @@ def credit_for(state: ProgressState, position_s: int, now_ms: int) -> Credit:
 def is_completed(credited_s: int, required_s: int) -> bool:
     """学习完: credited time reached the required share of the video."""
     return credited_s >= required_s
+
+
+def course_status(credited_s: int, required_s: int) -> CourseStatus:
+    if is_completed(credited_s, required_s):
+        return CourseStatus.COMPLETED
+    return CourseStatus.LEARNING if credited_s > 0 else CourseStatus.NOT_STARTED
+
+
+def unmet_payment(reg: Any) -> list[str]:
+    """Why a registration (anything with `status` and `payment_status`, or None) may not
+    learn: [] when approved and paid. "refunding" is not paid: the money is on its way back."""
+    if reg is None:
+        return ["not_registered"]
+    unmet = []
+    if reg.status != RegistrationStatus.APPROVED:
+        unmet.append("not_approved")
+    if reg.payment_status == PaymentStatus.REFUNDED:
+        unmet.append("refunded")
+    elif reg.payment_status != PaymentStatus.PAID:
+        unmet.append("not_paid")
+    return unmet
 
 
 def encode_token(state: ProgressState) -> str:

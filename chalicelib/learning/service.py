@@ -1,22 +1,27 @@
 """Learning: enrolment (选学), the catalogue with own progress, playback links and the
-heartbeat that credits watched time. Rules in domain/learning.py; storage in
-store/learning.py."""
+heartbeat that credits watched time. Rules in rules.py; storage in repository.py;
+registrations are read through `registration.queries` (swapped for an in-memory twin in
+the unit tests, like the repositories)."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from chalicelib.platform.clock import iso
-from chalicelib.editions.edition import Edition
-from chalicelib.learning.rules import HEARTBEAT_INTERVAL_S, ProgressState, clamp_position, credit_for, decode_token, encode_token, is_completed
-from chalicelib.platform.errors import ConflictError, ForbiddenError, NotFoundError
 from chalicelib.editions import service as editions
-from chalicelib.platform.deps import Deps
+from chalicelib.editions.edition import Course, Edition
+from chalicelib.learning import video
+from chalicelib.learning.errors import CourseNotFoundError, NotAllowedToLearnError, NotEnrolledError, RegistrationChangedError
 from chalicelib.learning.repository import Progress, ProgressRepository, learner_key
-from chalicelib.registration.repository import Registration, RegistrationRepository
+from chalicelib.learning.rules import HEARTBEAT_INTERVAL_S, ProgressState, clamp_position, credit_for, decode_token, encode_token, is_completed, unmet_payment
+from chalicelib.platform.clock import iso
+from chalicelib.platform.deps import Deps
+from chalicelib.registration import queries as registrations
+from chalicelib.registration.queries import Registration
 
-registrations = RegistrationRepository()
 progress_repo = ProgressRepository()
+
+__all__ = ["find_registration", "unmet_payment", "require_paid", "courses_view", "enroll",
+           "list_courses", "play", "heartbeat"]
 
 
 def epoch_ms(at: datetime) -> int:
@@ -28,49 +33,29 @@ def find_registration(edition: Edition, user_sub: str) -> Registration | None:
     """The trainee's registration for the edition: the live one, else the latest."""
     reg_id = registrations.live_registration_id(edition.edition_id, user_sub)
     if reg_id:
-        reg = registrations.get(reg_id)
+        reg = registrations.get_registration(reg_id)
         if reg is not None:
             return reg
-    mine = [r for r in registrations.list_mine(user_sub) if r.edition_id == edition.edition_id]
+    mine = [r for r in registrations.registrations_of_user(user_sub)
+            if r.edition_id == edition.edition_id]
     return mine[0] if mine else None
 
 
-def unmet_payment(reg: Registration | None) -> list[str]:
-    """Why a registration may not learn: [] when approved and paid."""
-    if reg is None:
-        return ["not_registered"]
-    unmet = []
-    if reg.status != "approved":
-        unmet.append("not_approved")
-    if reg.payment_status == "refunded":
-        unmet.append("refunded")
-    elif reg.payment_status != "paid":
-        unmet.append("not_paid")
-    return unmet
-
-
-PAYMENT_MESSAGES = {
-    "not_registered": ("NOT_REGISTERED", "您尚未报名本届培训"),
-    "not_approved": ("NOT_APPROVED", "报名审核通过并交费后才能学习"),
-    "not_paid": ("NOT_PAID", "交费成功后才能选学和学习"),
-    "refunded": ("REFUNDED", "该报名已退费，不能继续学习"),
-}
-
-
 def require_paid(edition: Edition, user_sub: str) -> Registration:
+    """The trainee's registration when it is approved and paid; else NOT_REGISTERED,
+    NOT_APPROVED, NOT_PAID or REFUNDED (403)."""
     reg = find_registration(edition, user_sub)
     unmet = unmet_payment(reg)
     if unmet:
-        code, message = PAYMENT_MESSAGES[unmet[0]]
-        raise ForbiddenError(message, code=code)
+        raise NotAllowedToLearnError(unmet[0])
     assert reg is not None
     return reg
 
 
-def _course(edition: Edition, course_id: str) -> Any:
+def _course(edition: Edition, course_id: str) -> Course:
     course = edition.course(course_id)
     if course is None:
-        raise NotFoundError("课程不存在", code="COURSE_NOT_FOUND")
+        raise CourseNotFoundError()
     return course
 
 
@@ -89,19 +74,23 @@ def enroll(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
     edition = editions.get_current(deps)
     reg = require_paid(edition, user_sub)
     edition.require_open("learning", now)
-    if reg.enrolled_at is None:
-        if not progress_repo.enrol(reg, _progress_items(edition, reg, now), user_sub, now):
-            reg.refresh(consistent_read=True)
-            if reg.enrolled_at is None:
+    enrolled_at = reg.enrolled_at
+    if enrolled_at is None:
+        if not progress_repo.enrol(reg.registration_id, _progress_items(edition, reg, now),
+                                   user_sub, now):
+            again = registrations.get_registration(reg.registration_id)
+            if again is None or again.enrolled_at is None:
                 require_paid(edition, user_sub)  # says why (e.g. refunded meanwhile)
-                raise ConflictError("报名状态已变化，请刷新后重试", code="STATE_CHANGED")
+                raise RegistrationChangedError()
+            enrolled_at = again.enrolled_at
     else:
         progress_repo.ensure(_progress_items(edition, reg, now))  # courses added later
     return {"registration_id": reg.registration_id, "enrolled": True,
-            "enrolled_at": iso(reg.enrolled_at or now), **courses_view(edition, reg)}
+            "enrolled_at": iso(enrolled_at or now), **courses_view(edition, reg)}
 
 
 def courses_view(edition: Edition, reg: Registration) -> dict[str, Any]:
+    """The edition's courses with the trainee's progress, and whether all are 学习完."""
     items = {p.course_id: p for p in progress_repo.list(learner_key(edition.edition_id,
                                                                     reg.user_sub))}
     courses = []
@@ -135,15 +124,15 @@ def list_courses(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
 
 def play(deps: Deps, user_sub: str, course_id: str, now: datetime) -> dict[str, Any]:
     """A short-lived inline streaming URL, only to a paid, enrolled trainee in the window."""
-    from chalicelib.learning.video import url_ttl_s, video_signer
     edition = editions.get_current(deps)
     course = _course(edition, course_id)
     reg = require_paid(edition, user_sub)
     edition.require_open("learning", now)
     item = progress_repo.get(learner_key(edition.edition_id, user_sub), course_id)
     if reg.enrolled_at is None or item is None:
-        raise ConflictError("请先选学，再观看课程视频", code="NOT_ENROLLED")
-    link = video_signer(deps, edition).sign(edition.video_key(course), url_ttl_s(edition), now)
+        raise NotEnrolledError()
+    link = video.video_signer(deps, edition).sign(edition.video_key(course),
+                                                  video.url_ttl_s(edition), now)
     required = edition.required_seconds(course)
     return {**link, "course_id": course_id, "position_s": int(item.high_water_s),
             "credited_s": int(item.credited_s), "required_s": required,
@@ -177,7 +166,7 @@ def heartbeat(deps: Deps, user_sub: str, course_id: str, position_s: float, toke
         if seen is None:
             item = progress_repo.get(learner, course_id)
             if item is None:
-                raise ConflictError("请先选学，再观看课程视频", code="NOT_ENROLLED")
+                raise NotEnrolledError()
             seen = item.state()
         credit = credit_for(seen, position, now_ms)
         if credit.new is None:

@@ -62,7 +62,7 @@ def test_first_certificate_download_converges_to_one_certificate(deps: Any, cloc
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.certificates import service as certificates
     from chalicelib.learning import service as learning, questionnaire
-    from chalicelib.learning.repository import Certificate
+    from chalicelib.certificates.repository import Certificate
     from tests.learning.conftest import CERT_OPENS, LEARNING_OPEN, answers_for, complete_courses, paid_trainee
     monkeypatch.setattr(certificates, "render_pdf", lambda d, e, c: b"%PDF-1.4 " + c.certificate_no.encode())
     monkeypatch.setattr(certificates, "WAIT_FOR_PDF_S", 0.0, raising=False)

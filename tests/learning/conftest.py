@@ -1,5 +1,6 @@
-"""Fixtures of the learning tests: a paid, approved trainee of the 2026 edition, made by
-updating the Registration item directly (the payments feature does this in production)."""
+"""Fixtures of the learning (and certificates) tests: a paid, approved trainee of the 2026
+edition, made by updating the Registration item directly (the billing feature does this in
+production), enrolled, then finished (every course 学习完, questionnaire submitted)."""
 from __future__ import annotations
 
 import uuid
@@ -71,6 +72,29 @@ def complete_courses(deps: Any, t: Trainee, except_ids: tuple[str, ...] = ()) ->
         item = Progress.get(learner_key("2026", t.user_sub), c.course_id)
         item.update(actions=[Progress.credited_s.set(edition.required_seconds(c)),
                              Progress.high_water_s.set(edition.required_seconds(c))])
+
+
+def paid_api_trainee(api: Any, name: str = "赵玥") -> tuple[str, str]:
+    """A trainee signed up and registered through the API, then paid: (token, registration id)."""
+    _email, token = api.signup(name=name)
+    r = api.register(token)
+    assert r.status_code == 201, r.body
+    set_payment(r.data["registration_id"])
+    return token, r.data["registration_id"]
+
+
+def run_to_end(step: Any, deps: Any, now: Any) -> dict[str, int]:
+    """A job step called until it hands back no cursor; the counts summed."""
+    from chalicelib.editions import service as editions
+    edition = editions.get_current(deps)
+    total: dict[str, int] = {}
+    cursor = None
+    while True:
+        counts, cursor = step(deps, edition, now, cursor, 5.0)
+        for k, v in counts.items():
+            total[k] = total.get(k, 0) + v
+        if cursor is None:
+            return total
 
 
 def answers_for(deps: Any) -> dict[str, Any]:

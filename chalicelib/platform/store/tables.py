@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "chalicelib.invoicing.repository",
     "chalicelib.jobs.repository",
     "chalicelib.learning.repository",
+    "chalicelib.certificates.repository",
 )
 
 # Tables not owned by a PynamoDB model (Powertools idempotency keeps its own records).

@@ -1,4 +1,4 @@
-"""The learning feature's job steps driven by the runner: certificates open and expire at
+"""The certificates feature's job steps driven by the runner: certificates open and expire at
 the edition's dates, each trainee touched once, a run interrupted half-way resumes without
 mailing or expiring anyone twice, a second run changes nothing."""
 from __future__ import annotations
@@ -35,10 +35,11 @@ def three_finished(deps, clock):
 
 @pytest.fixture
 def one_page_per_step(monkeypatch):
-    from chalicelib.learning import jobs as learning_jobs
+    from chalicelib.certificates import jobs as certificate_jobs
+    from chalicelib.platform import paging
     ticks = itertools.count(0, 1000)
-    monkeypatch.setattr(learning_jobs, "PAGE", 1)
-    monkeypatch.setattr(learning_jobs, "monotonic", lambda: float(next(ticks)))
+    monkeypatch.setattr(certificate_jobs, "PAGE", 1)
+    monkeypatch.setattr(paging, "monotonic", lambda: float(next(ticks)))
 
 
 def certificate_mails() -> list:

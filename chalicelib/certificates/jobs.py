@@ -1,0 +1,81 @@
+"""The certificates feature's steps of the scheduled jobs (chalicelib/jobs/definitions.py
+names them as "chalicelib.certificates.jobs:open_certificates" and
+"...:expire_certificates"). Each: `step(deps, edition, now, cursor, budget_s) ->
+(counts, next_cursor | None)`, idempotent per trainee (a repeated or resumed run mails or
+expires nobody twice), paging the edition's questionnaire responses through their GSI
+(`platform.paging.walk_pages`: no Scan)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.certificates.repository import CertificateRepository
+from chalicelib.editions.edition import Edition
+from chalicelib.learning import queries as learning_records
+from chalicelib.learning.queries import ResponseRecord
+from chalicelib.learning.rules import unmet_payment
+from chalicelib.platform.clock import shanghai
+from chalicelib.platform.deps import Deps
+from chalicelib.platform.mail import outbox as mail
+from chalicelib.platform.paging import Page, walk_pages
+from chalicelib.registration import queries as registrations
+
+PAGE = 50
+ACTOR = "system:learning_jobs"  # the name the audit trail has always carried
+certs = CertificateRepository()
+
+mail.register_template(
+    "certificate.available",
+    "【证书可下载】{edition_title} 电子结业证书",
+    "{name}，您好：\n\n您已完成{edition_title}的全部课程学习并提交问卷，电子结业证书现已开放下载。"
+    "\n请于 {closes} 前登录平台下载；逾期不再提供下载和补发。")
+
+
+def _responses(edition: Edition) -> list[Any]:
+    def page(token: str | None) -> Page:
+        return learning_records.page_responses(edition.edition_id, PAGE, token)
+    return [page]
+
+
+def _used(r: ResponseRecord) -> bool:
+    """The eligibility was used (issued) or has lapsed (expired) already."""
+    return bool(r.certificate_no or r.certificate_state)
+
+
+def open_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any,
+                      budget_s: float) -> tuple[dict[str, int], Any]:
+    """The download window opens: mail every eligible trainee (a questionnaire response
+    exists only after every course is 学习完; still approved and paid), once each."""
+    window = edition.window("certificate")
+    if not window.is_open(now):
+        return {"not_due": 1}, None
+    counts = {"mailed": 0, "skipped": 0}
+    closes = shanghai(window.closes).strftime("%Y-%m-%d %H:%M")
+
+    def mail_one(r: ResponseRecord) -> bool:
+        reg = None if _used(r) else registrations.get_registration(r.registration_id)
+        if reg is None or unmet_payment(reg):
+            counts["skipped"] += 1
+            return False
+        queued = mail.queue_mail(
+            deps, f"certificate.available#{edition.edition_id}#{r.registration_id}",
+            reg.email, "certificate.available",
+            {"name": reg.name, "edition_title": edition.title, "closes": closes}, now)
+        counts["mailed"] += int(queued)  # False: mailed by an earlier run already
+        return queued
+    _walked, next_cursor = walk_pages(_responses(edition), mail_one, cursor, budget_s)
+    return counts, next_cursor
+
+
+def expire_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any,
+                        budget_s: float) -> tuple[dict[str, int], Any]:
+    """The download window has closed: record, once per trainee, that an eligibility was
+    never used (no download and no reissue afterwards; requests are refused already)."""
+    if now < edition.windows.certificate.closes:
+        return {"not_due": 1}, None
+
+    def expire_one(r: ResponseRecord) -> bool:
+        return not _used(r) and certs.expire(r.registration_id, ACTOR, now)
+    walked, next_cursor = walk_pages(_responses(edition), expire_one, cursor, budget_s)
+    return {"expired": walked["changed"], "already": walked["seen"] - walked["changed"]}, \
+        next_cursor

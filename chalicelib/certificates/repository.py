@@ -1,0 +1,107 @@
+"""Issued certificates: the only persistence code of the certificates feature, private to
+chalicelib.certificates. The table (`certificates`) is unchanged from when it lived with
+learning's records. Issuing and expiring also write the questionnaire response the
+eligibility is recorded on: through `learning.transitions`, in the same transaction."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.models import Model
+
+from chalicelib.certificates.states import PDF_STATE, STATUS, CertificateStatus, PdfState
+from chalicelib.learning import transitions as responses
+from chalicelib.platform.store.attributes import StateAttribute
+from chalicelib.platform.store.audit import audit_entry
+from chalicelib.platform.store.base import is_condition_failure, register, transaction
+from chalicelib.registration import transitions as registration
+
+
+@register
+class Certificate(Model):
+    """An issued certificate. Its data never changes after issue except the revocation
+    fields and the PDF bookkeeping (pending -> stored)."""
+    class Meta:
+        table_name = "certificates"
+
+    certificate_no = UnicodeAttribute(hash_key=True)
+    edition_id = UnicodeAttribute()
+    edition_title = UnicodeAttribute()
+    registration_id = UnicodeAttribute()
+    user_sub = UnicodeAttribute()
+    holder_name = UnicodeAttribute()
+    unit_name = UnicodeAttribute()
+    hours = NumberAttribute()
+    learning_from = UTCDateTimeAttribute()
+    learning_to = UTCDateTimeAttribute()
+    issued_at = UTCDateTimeAttribute()
+    status = StateAttribute(STATUS)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
+    revoke_reason = UnicodeAttribute(null=True)
+    pdf_key = UnicodeAttribute()
+    pdf_state = StateAttribute(PDF_STATE)
+    pdf_bytes = NumberAttribute(null=True)
+
+
+def _committed(write: Any) -> bool:
+    try:
+        with transaction() as tx:
+            write(tx)
+    except TransactWriteError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
+
+
+class CertificateRepository:
+    def issue(self, cert: Certificate, actor: str, now: datetime) -> bool:
+        """Issue at most once per registration: the response item takes the number in the
+        same transaction (condition: it has none), and the registration must still be
+        approved and paid. False when another request issued first or it is not allowed."""
+        def write(tx: Any) -> None:
+            tx.save(cert, condition=Certificate.certificate_no.does_not_exist())
+            responses.record_certificate(tx, cert.registration_id, cert.certificate_no)
+            registration.require_paid(tx, cert.registration_id)
+            tx.save(audit_entry(f"certificate#{cert.certificate_no}", "certificate.issued",
+                                actor, now, {"registration_id": cert.registration_id}))
+        return _committed(write)
+
+    def expire(self, registration_id: str, actor: str, now: datetime) -> bool:
+        """The download window ended without a certificate: record it once."""
+        def write(tx: Any) -> None:
+            responses.record_expired(tx, registration_id)
+            tx.save(audit_entry(f"registration#{registration_id}", "certificate.expired",
+                                actor, now))
+        return _committed(write)
+
+    def get(self, certificate_no: str) -> Certificate | None:
+        try:
+            return Certificate.get(certificate_no, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def mark_stored(self, cert: Certificate, size: int) -> None:
+        try:
+            cert.update(actions=[Certificate.pdf_state.set(PdfState.STORED.value),
+                                 Certificate.pdf_bytes.set(size)],
+                        condition=Certificate.pdf_state.is_in(*PDF_STATE.sources(PdfState.STORED)))
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+            cert.refresh(consistent_read=True)  # another request stored it first
+
+    def revoke(self, cert: Certificate, reason: str, actor: str, now: datetime) -> bool:
+        """Revoke once (condition: still issued). False when it was revoked meanwhile."""
+        def write(tx: Any) -> None:
+            tx.update(cert, actions=[
+                Certificate.status.set(CertificateStatus.REVOKED.value),
+                Certificate.revoked_at.set(now), Certificate.revoked_by.set(actor),
+                Certificate.revoke_reason.set(reason)],
+                condition=Certificate.status.is_in(*STATUS.sources(CertificateStatus.REVOKED)))
+            tx.save(audit_entry(f"certificate#{cert.certificate_no}", "certificate.revoked",
+                                actor, now, {"reason": reason}))
+        return _committed(write)

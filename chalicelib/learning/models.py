@@ -1,0 +1,146 @@
+"""Learning's request and response models: the routes validate into the first and answer
+with the second, and the OpenAPI document is built from both (so they cannot drift). The
+response models hold exactly the fields the services answer (extra="forbid": a field the
+service adds without its model fails loudly)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StringConstraints, WithJsonSchema, model_serializer
+
+from chalicelib.platform.clock import iso
+from chalicelib.platform.schemas import Body
+
+# A time the API shows in Asia/Shanghai ("2026-04-05T10:05:00+08:00").
+Instant = Annotated[datetime, PlainSerializer(iso, return_type=str), WithJsonSchema({"type": "string"})]
+Number = int | float  # as the data holds it: 30 stays 30, 1.5 stays 1.5
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- requests ---------------------------------------------------------------------------
+class HeartbeatIn(Body):
+    position_s: float = Field(ge=0, le=1_000_000, description="播放器当前位置（秒）")
+    token: str | None = Field(default=None, max_length=80,
+                              description="上一次心跳（或 play）应答中的 token，原样带回")
+
+
+Answer = StrictInt | Annotated[str, StringConstraints(max_length=4000)]  # true is not 1
+
+
+class AnswersIn(Body):
+    answers: dict[Annotated[str, StringConstraints(max_length=40)], Answer] = Field(
+        max_length=200)
+
+
+class ExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    edition_id: str | None = Field(default=None, max_length=32)
+
+
+# --- responses --------------------------------------------------------------------------
+class CourseOut(Out):
+    """A course of the catalogue with the trainee's progress."""
+    course_id: str
+    title: str
+    hours: Number
+    duration_s: int
+    credited_s: int
+    required_s: int
+    position_s: int
+    completed: bool
+    completed_at: str | None
+    token: str | None
+
+
+class EnrollOut(Out):
+    """选学's answer: the enrolment and the catalogue with progress."""
+    registration_id: str
+    enrolled: bool
+    enrolled_at: str | None
+    courses: list[CourseOut]
+    completed_count: int
+    all_completed: bool
+    required_share: Number
+
+
+class CoursesOut(Out):
+    """The catalogue with the trainee's own progress and the learning window."""
+    edition_id: str
+    registration_id: str
+    enrolled: bool
+    enrolled_at: str | None
+    learning_open: bool
+    learning_opens: str | None
+    learning_closes: str | None
+    heartbeat_interval_s: int
+    courses: list[CourseOut]
+    completed_count: int
+    all_completed: bool
+    required_share: Number
+
+
+class PlayOut(Out):
+    """A short-lived inline streaming link and the state the heartbeats continue from."""
+    url: str
+    expires_at: Instant
+    course_id: str
+    position_s: int
+    credited_s: int
+    required_s: int
+    completed: bool
+    token: str
+    heartbeat_interval_s: int
+
+
+class HeartbeatOut(Out):
+    course_id: str
+    credited_s: int
+    required_s: int
+    completed: bool
+    credit_s: int
+    accepted: bool
+    position_s: int
+    token: str
+    heartbeat_interval_s: int
+
+
+class QuestionOut(Out):
+    """A survey question; a rating carries its scale (`min`, `max`), a text question not."""
+    question_id: str
+    type: Literal["rating", "text"]
+    text: str
+    course_id: str | None
+    required: bool
+    min: int | None = None
+    max: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _scale_only_for_ratings(self, handler: Any) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        for key in ("min", "max"):
+            if out.get(key) is None:
+                out.pop(key, None)
+        return out
+
+
+class QuestionnaireOut(Out):
+    edition_id: str
+    questions: list[QuestionOut]
+    submitted: bool
+    submitted_at: str | None
+    answers: dict[str, Any] | None
+    can_submit: bool
+    unmet: list[str]
+    opens: str | None
+    closes: str | None
+
+
+class ResponseOut(Out):
+    registration_id: str
+    submitted: bool
+    submitted_at: str
+    answers: dict[str, Any]
