@@ -1,0 +1,90 @@
+"""The editions' repositories' in-memory twins (the edition documents with their current
+pointer, and the members roster): the same methods, dicts inside (see
+tests/registration/memory.py for the pattern); tests/editions/test_repository_contract.py
+holds both to the same behaviour."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.editions.members_repository import Member
+from chalicelib.editions.repository import EditionItem
+
+
+class InMemoryEditionRepository:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.current: str | None = None
+        self.audit: list[tuple[str, str, str, dict[str, Any] | None]] = []
+
+    def get(self, edition_id: str, consistent_read: bool = False) -> EditionItem | None:
+        item = self.items.get(edition_id)
+        return EditionItem.from_raw_data(item) if item is not None else None
+
+    def _put(self, edition_id: str, document: dict[str, Any], version: int, actor: str,
+             now: datetime) -> None:
+        self.items[edition_id] = EditionItem(edition_id=edition_id, document=document,
+                                             version=version, updated_at=now,
+                                             updated_by=actor).serialize()
+
+    def seed(self, edition_id: str, document: dict[str, Any], now: datetime) -> bool:
+        if edition_id in self.items:
+            return False
+        self._put(edition_id, document, 1, "seed", now)
+        return True
+
+    def create(self, edition_id: str, document: dict[str, Any], actor: str,
+               now: datetime) -> bool:
+        if edition_id in self.items:
+            return False
+        self._put(edition_id, document, 1, actor, now)
+        self.audit.append((f"edition#{edition_id}", "edition.created", actor, {"version": 1}))
+        return True
+
+    def replace(self, edition_id: str, document: dict[str, Any], expected_version: int,
+                actor: str, now: datetime) -> bool:
+        current = self.get(edition_id)
+        if current is None or current.version != expected_version:
+            return False
+        self._put(edition_id, document, expected_version + 1, actor, now)
+        self.audit.append((f"edition#{edition_id}", "edition.updated", actor,
+                           {"version": expected_version + 1}))
+        return True
+
+    def current_id(self) -> str | None:
+        return self.current
+
+    def set_current(self, edition_id: str) -> None:
+        self.current = edition_id
+
+
+class InMemoryMemberRepository:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.audit: list[tuple[str, str, str, dict[str, Any] | None]] = []
+
+    def upsert_many(self, rows: list[Member], actor: str, now: datetime) -> int:
+        for m in rows:
+            m.updated_at = now
+            self.items[m.member_no] = m.serialize()
+            self.audit.append((f"member#{m.member_no}", "member.upserted", actor,
+                               {"dues_year": m.dues_year}))
+        return len(rows)
+
+    def find(self, email_norm: str | None, phone_norm: str | None) -> list[Member]:
+        rows = [Member.from_raw_data(item) for item in self.items.values()]
+        return [m for m in rows if (email_norm and m.email_norm == email_norm)
+                or (phone_norm and m.phone_norm == phone_norm)]
+
+
+def install(monkeypatch: Any, now: datetime, seeds: tuple[str, ...] = ("2026",)
+            ) -> tuple[InMemoryEditionRepository, InMemoryMemberRepository]:
+    """Put the twins where the editions and roster services look for their repositories,
+    with the seeded editions (the first one current)."""
+    from chalicelib.editions import members, service
+    editions, roster = InMemoryEditionRepository(), InMemoryMemberRepository()
+    monkeypatch.setattr(service, "repo", editions)
+    monkeypatch.setattr(members, "repo", roster)
+    for edition_id in seeds:
+        service.seed_edition(service.load_seed(edition_id), now)
+    return editions, roster

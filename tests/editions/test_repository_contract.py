@@ -1,0 +1,50 @@
+"""The editions' and roster's in-memory twins answer as DynamoDB (moto) does."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chalicelib.editions.members_repository import Member, MemberRepository
+from chalicelib.editions.repository import EditionRepository
+from tests.editions.memory import InMemoryEditionRepository, InMemoryMemberRepository
+
+T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def store(request: pytest.FixtureRequest) -> Any:
+    if request.param == "memory":
+        return InMemoryEditionRepository(), InMemoryMemberRepository()
+    request.getfixturevalue("deps")  # fresh tables on the embedded AWS (the seed is there)
+    return EditionRepository(), MemberRepository()
+
+
+def test_editions_are_versioned(store):
+    editions, _ = store
+    assert editions.create("E1", {"a": 1}, "admin", T0)
+    assert not editions.create("E1", {"a": 2}, "admin", T0)
+    assert not editions.seed("E1", {"a": 3}, T0)
+    assert editions.replace("E1", {"a": 4}, 1, "admin", T0)
+    assert not editions.replace("E1", {"a": 5}, 1, "admin", T0)
+    item = editions.get("E1", consistent_read=True)
+    assert (item.document, item.version, item.updated_by) == ({"a": 4}, 2, "admin")
+    assert editions.get("E2") is None
+    editions.set_current("E1")
+    assert editions.current_id() == "E1"
+
+
+def test_roster_rows_are_found_by_e_mail_or_phone_once(store):
+    _, roster = store
+    rows = [Member(member_no=f"M{i}", name="李玥", email_norm="li@example.com" if i < 2 else None,
+                   phone_norm="13800138000" if i > 0 else None, dues_year=2026) for i in range(3)]
+    assert roster.upsert_many(rows, "admin", T0) == 3
+    found = roster.find("li@example.com", "13800138000")
+    assert sorted(m.member_no for m in found) == ["M0", "M1", "M2"]
+    assert [m.member_no for m in roster.find(None, "13800138000") if m.member_no == "M0"] == []
+    assert roster.find(None, None) == []
+    roster.upsert_many([Member(member_no="M0", name="改名", email_norm="li@example.com",
+                               dues_year=2027)], "admin", T0)
+    [m0] = [m for m in roster.find("li@example.com", None) if m.member_no == "M0"]
+    assert (m0.name, m0.dues_year, m0.updated_at) == ("改名", 2027, T0)

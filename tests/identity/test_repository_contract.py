@@ -1,0 +1,43 @@
+"""The account repository's in-memory twin answers as DynamoDB (moto) does."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chalicelib.identity.repository import Account, AccountRepository
+from tests.identity.memory import InMemoryAccountRepository
+
+T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def repo(request: pytest.FixtureRequest) -> Any:
+    if request.param == "memory":
+        return InMemoryAccountRepository()
+    request.getfixturevalue("deps")  # fresh tables on the embedded AWS
+    return AccountRepository()
+
+
+def account(sub: str = "u1") -> Account:
+    return Account(user_sub=sub, email="li@example.com", name="李玥", phone="13800138000",
+                   phone_norm="13800138000", kind="personal", created_at=T0)
+
+
+def test_create_get_and_a_second_create_fails(repo):
+    repo.create(account(), T0)
+    assert repo.get("u1", consistent_read=True).email == "li@example.com"
+    assert repo.get("u2") is None
+    with pytest.raises(Exception):  # noqa: B017 - either store refuses; the service undoes the sign-up
+        repo.create(account(), T0)
+
+
+def test_erasure_happens_once(repo):
+    repo.create(account(), T0)
+    read = repo.get("u1", consistent_read=True)
+    assert repo.erase(read, "已注销用户", "erased-u1@erased.invalid", "u1", T0, {"registrations": 0})
+    assert not repo.erase(read, "已注销用户", "erased-u1@erased.invalid", "u1", T0, {})  # read before the first
+    now = repo.get("u1", consistent_read=True)
+    assert (now.name, now.email, now.phone, now.phone_norm) == (
+        "已注销用户", "erased-u1@erased.invalid", None, None)

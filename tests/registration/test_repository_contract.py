@@ -1,0 +1,92 @@
+"""The in-memory twin keeps the real repository's promises: the same calls give the same
+answers against DynamoDB (moto) and against dicts, so the fast tests stand on the same
+rules as production."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.registration.repository import Registration, RegistrationRepository
+from tests.registration.memory import InMemoryRegistrationRepository
+
+T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def repo(request: pytest.FixtureRequest) -> Any:
+    if request.param == "memory":
+        return InMemoryRegistrationRepository()
+    request.getfixturevalue("deps")  # fresh tables on the embedded AWS
+    return RegistrationRepository()
+
+
+def registration(rid: str, user: str, minute: int = 0, email: str = "li@example.com",
+                 unit: str = "国家图书馆") -> Registration:
+    return Registration(registration_id=rid, edition_id="2026", user_sub=user, name="李玥",
+                        unit_name=unit, job_title="馆员", region="北京", phone="13800138000",
+                        email=email, status="pending", payment_status="unpaid", tier="non_member",
+                        fee_fen=49000, submitted_at=T0 + timedelta(minutes=minute),
+                        edition_unit=f"2026#{unit}", edition_email=f"2026#{email}")
+
+
+def test_one_live_registration_per_person_and_edition(repo):
+    assert repo.create(registration("R1", "u1"), "u1", T0)
+    assert not repo.create(registration("R2", "u1", 1), "u1", T0)
+    assert repo.live_registration_id("2026", "u1") == "R1"
+    assert repo.get("R2") is None and repo.get("R1").status == "pending"
+    assert repo.reject(repo.get("R1"), "资料不全", "rev", T0)
+    assert repo.live_registration_id("2026", "u1") is None
+    assert repo.create(registration("R2", "u1", 1), "u1", T0)
+    assert [r.registration_id for r in repo.list_mine("u1")] == ["R2", "R1"]  # newest first
+
+
+def test_moves_only_from_the_states_the_table_allows(repo):
+    repo.create(registration("R1", "u1"), "u1", T0)
+    reg = repo.get("R1")
+    assert repo.approve(reg, "rev", T0)
+    assert (reg.status, reg.reviewed_by) == ("approved", "rev")  # what was written, in place
+    stored = repo.get("R1")
+    assert (stored.status, stored.edition_status, stored.reviewed_by) == ("approved", "2026#approved", "rev")
+    assert not repo.approve(repo.get("R1"), "rev", T0)
+    assert not repo.reject(repo.get("R1"), "x", "rev", T0)
+    assert repo.withdraw(repo.get("R1"), "u1", T0)
+    assert not repo.withdraw(repo.get("R1"), "u1", T0)
+    assert repo.get("R1").status == "withdrawn" and repo.live_registration_id("2026", "u1") is None
+
+
+def test_the_review_queue_is_oldest_first_and_paged(repo):
+    for i in (2, 0, 1):
+        repo.create(registration(f"R{i}", f"u{i}", minute=i), f"u{i}", T0)
+    repo.approve(repo.get("R1"), "rev", T0)
+    assert repo.count_by_status("2026", "pending") == 2
+    page, token = repo.list_by_status("2026", "pending", 1, None)
+    rest, last = repo.list_by_status("2026", "pending", 5, token)
+    assert [r.registration_id for r in page + rest] == ["R0", "R2"] and token and last is None
+    assert [r.registration_id for r in repo.all_by_status("2026", "approved")] == ["R1"]
+
+
+def test_found_by_unit_e_mail_and_many_ids(repo):
+    repo.create(registration("R1", "u1", unit="国家图书馆"), "u1", T0)
+    repo.create(registration("R2", "u2", email="b@example.com", unit="首都图书馆"), "u2", T0)
+    assert [r.registration_id for r in repo.list_by_unit("2026", "国家图书馆")] == ["R1"]
+    assert [r.registration_id for r in repo.find_by_email("2026", "b@example.com")] == ["R2"]
+    assert sorted(r.registration_id for r in repo.get_many(["R2", "R1", "R9", "R1"])) == ["R1", "R2"]
+
+
+def test_scrubbing_replaces_name_and_contact_and_keeps_the_facts(repo):
+    repo.create(registration("R1", "u1"), "u1", T0)
+    repo.approve(repo.get("R1"), "rev", T0)
+    assert repo.scrub_person("u1", repo.list_mine("u1"), "已注销用户", "-", "erased@x.invalid") == 1
+    reg = repo.get("R1")
+    assert (reg.name, reg.phone, reg.email, reg.status) == ("已注销用户", "-", "erased@x.invalid", "approved")
+    assert repo.find_by_email("2026", "li@example.com") == []
+
+
+def test_an_unknown_state_is_refused_before_anything_is_written(repo):
+    bad = registration("R1", "u1")
+    bad.status = "accepted"
+    with pytest.raises(ValueError, match="unknown state"):
+        repo.create(bad, "u1", T0)
+    assert repo.get("R1") is None
