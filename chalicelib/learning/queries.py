@@ -12,8 +12,8 @@ from chalicelib.learning.repository import Progress, ProgressRepository, Questio
 __all__ = ["CourseProgress", "ResponseRecord", "progress_of", "all_courses_done",
            "responses_of_edition", "response_of", "page_responses"]
 
-_progress = ProgressRepository()
-_responses = QuestionnaireRepository()
+progress_repo = ProgressRepository()  # the unit tests swap in an in-memory twin
+response_repo = QuestionnaireRepository()
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def record_of(item: QuestionnaireResponse) -> ResponseRecord:
 
 def progress_of(edition_id: str, user_sub: str) -> list[CourseProgress]:
     """A trainee's progress items of an edition, by course id (empty: not enrolled)."""
-    return [_course(p) for p in _progress.list(learner_key(edition_id, user_sub), consistent=False)]
+    return [_course(p) for p in progress_repo.list(learner_key(edition_id, user_sub), consistent=False)]
 
 
 def all_courses_done(edition_id: str, user_sub: str, course_count: int) -> bool:
@@ -67,17 +67,17 @@ def all_courses_done(edition_id: str, user_sub: str, course_count: int) -> bool:
 
 def responses_of_edition(edition_id: str) -> list[ResponseRecord]:
     """Every questionnaire response of an edition, in submission order (reports)."""
-    return [record_of(r) for r in _responses.all_of_edition(edition_id)]
+    return [record_of(r) for r in response_repo.all_of_edition(edition_id)]
 
 
 def response_of(registration_id: str) -> ResponseRecord | None:
     """The registration's questionnaire response (consistent read), if submitted."""
-    item = _responses.get(registration_id)
+    item = response_repo.get(registration_id)
     return record_of(item) if item is not None else None
 
 
 def page_responses(edition_id: str, limit: int, token: str | None
                    ) -> tuple[list[ResponseRecord], str | None]:
     """One page of an edition's responses in submission order, and the next page's token."""
-    items, next_token = _responses.page(edition_id, limit, token)
+    items, next_token = response_repo.page(edition_id, limit, token)
     return [record_of(r) for r in items], next_token

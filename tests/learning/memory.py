@@ -1,0 +1,182 @@
+"""In-memory twins of learning's repositories (Chalice's todo sample: `InMemoryTodoDB` beside
+`DynamoDBTodo`): the same methods and the same conditions, dicts inside, so the service
+rules are tested in milliseconds. Items are kept as DynamoDB would hold them (the model's
+`serialize()`), so an unknown state or a wrong type raises here as it would on a real write.
+moto (tests/learning/test_*.py) proves the real conditions, transactions and races.
+
+`InMemoryRegistrations` stands in for what learning and certificates use of the
+registration feature: `registration.queries` (reads) and `registration.transitions`
+(require_paid, mark_enrolled)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.learning.repository import PROGRESS_PER_TRANSACTION, Progress, QuestionnaireResponse
+from chalicelib.learning.rules import ProgressState
+from chalicelib.learning.states import ResponseCertificateState
+from chalicelib.platform.paging import decode_token, encode_token
+from chalicelib.registration.repository import Registration
+from chalicelib.registration.states import PaymentStatus, RegistrationStatus
+
+
+class InMemoryRegistrations:
+    """registration.queries' reads and registration.transitions' conditions, on dicts."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def add(self, reg: Registration) -> Registration:
+        self.items[reg.registration_id] = reg.serialize()
+        return reg
+
+    def update(self, registration_id: str, **fields: Any) -> None:
+        reg = self.get_registration(registration_id)
+        assert reg is not None
+        for name, value in fields.items():
+            setattr(reg, name, value)
+        self.add(reg)
+
+    # registration.queries
+    def get_registration(self, registration_id: str) -> Registration | None:
+        item = self.items.get(registration_id)
+        return Registration.from_raw_data(item) if item is not None else None
+
+    def registrations_of_user(self, user_sub: str) -> list[Registration]:
+        mine = [Registration.from_raw_data(i) for i in self.items.values()]
+        return sorted((r for r in mine if r.user_sub == user_sub),
+                      key=lambda r: r.submitted_at, reverse=True)
+
+    def live_registration_id(self, edition_id: str, user_sub: str) -> str | None:
+        for reg in self.registrations_of_user(user_sub):
+            if reg.edition_id == edition_id and reg.status in (RegistrationStatus.PENDING,
+                                                                RegistrationStatus.APPROVED):
+                return reg.registration_id  # type: ignore[no-any-return]
+        return None
+
+    # registration.transitions' conditions
+    def is_paid(self, registration_id: str) -> bool:
+        reg = self.get_registration(registration_id)
+        return reg is not None and reg.status == RegistrationStatus.APPROVED \
+            and reg.payment_status == PaymentStatus.PAID
+
+    def mark_enrolled(self, registration_id: str, now: datetime) -> bool:
+        reg = self.get_registration(registration_id)
+        if reg is None or not self.is_paid(registration_id) or reg.enrolled_at is not None:
+            return False
+        self.update(registration_id, enrolled_at=now, version=int(reg.version or 1) + 1)
+        return True
+
+
+class InMemoryProgressRepository:
+    """ProgressRepository's twin. `calls` records each storage operation the real one would
+    make ("GetItem", "Query", "UpdateItem", "TransactWriteItems", "PutItem")."""
+
+    def __init__(self, registrations: InMemoryRegistrations) -> None:
+        self.registrations = registrations
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.audit: list[tuple[str, str, str]] = []
+        self.calls: list[str] = []
+
+    def _load(self, key: tuple[str, str]) -> Progress | None:
+        item = self.items.get(key)
+        return Progress.from_raw_data(item) if item is not None else None
+
+    def enrol(self, registration_id: str, items: list[Progress], actor: str,
+              now: datetime) -> bool:
+        self.calls.append("TransactWriteItems")
+        first, rest = items[:PROGRESS_PER_TRANSACTION], items[PROGRESS_PER_TRANSACTION:]
+        if any((i.learner, i.course_id) in self.items for i in first):
+            return False  # the transaction's does-not-exist condition on a progress item
+        if not self.registrations.mark_enrolled(registration_id, now):
+            return False
+        for item in first:
+            self.items[(item.learner, item.course_id)] = item.serialize()
+        self.audit.append((f"registration#{registration_id}", "learning.enrolled", actor))
+        self.ensure(rest)
+        return True
+
+    def ensure(self, items: list[Progress]) -> None:
+        for item in items:
+            self.calls.append("PutItem")
+            self.items.setdefault((item.learner, item.course_id), item.serialize())
+
+    def get(self, learner: str, course_id: str) -> Progress | None:
+        self.calls.append("GetItem")
+        return self._load((learner, course_id))
+
+    def list(self, learner: str, consistent: bool = True) -> list[Progress]:
+        self.calls.append("Query")
+        return [p for p in (self._load(k) for k in sorted(self.items) if k[0] == learner) if p]
+
+    def credit(self, learner: str, course_id: str, seen: ProgressState, new: ProgressState,
+               now: datetime, completes: bool) -> Progress | None:
+        self.calls.append("UpdateItem")
+        item = self._load((learner, course_id))
+        if item is None or item.state() != seen:
+            return None  # the condition: the stored state is still `seen`
+        item.last_at_ms, item.high_water_s, item.credited_s = \
+            new.last_at_ms, new.high_water_s, new.credited_s
+        if completes and item.completed_at is None:
+            item.completed_at = now
+        self.items[(learner, course_id)] = item.serialize()
+        return self._load((learner, course_id))
+
+
+class InMemoryQuestionnaireRepository:
+    """QuestionnaireRepository's twin, plus the twin of learning.transitions (what the
+    certificates' twin writes on a response inside its 'transaction')."""
+
+    def __init__(self, registrations: InMemoryRegistrations) -> None:
+        self.registrations = registrations
+        self.items: dict[str, dict[str, Any]] = {}
+        self.audit: list[tuple[str, str, str]] = []
+
+    def _load(self, registration_id: str) -> QuestionnaireResponse | None:
+        item = self.items.get(registration_id)
+        return QuestionnaireResponse.from_raw_data(item) if item is not None else None
+
+    def _store(self, response: QuestionnaireResponse) -> None:
+        self.items[response.registration_id] = response.serialize()
+
+    def submit(self, response: QuestionnaireResponse, actor: str, now: datetime) -> bool:
+        if response.registration_id in self.items \
+                or not self.registrations.is_paid(response.registration_id):
+            return False
+        self._store(response)
+        self.audit.append((f"registration#{response.registration_id}",
+                           "questionnaire.submitted", actor))
+        return True
+
+    def get(self, registration_id: str) -> QuestionnaireResponse | None:
+        return self._load(registration_id)
+
+    def all_of_edition(self, edition_id: str) -> list[QuestionnaireResponse]:
+        items = [r for r in (self._load(k) for k in self.items) if r and r.edition_id == edition_id]
+        return sorted(items, key=lambda r: r.submitted_at)
+
+    def page(self, edition_id: str, limit: int, token: str | None
+             ) -> tuple[list[QuestionnaireResponse], str | None]:
+        everything = self.all_of_edition(edition_id)
+        start = int((decode_token(token) or {}).get("i", 0))
+        more = start + limit < len(everything)
+        return everything[start:start + limit], encode_token({"i": start + limit}) if more else None
+
+    # learning.transitions, as conditions plus writes
+    def certificate_open(self, registration_id: str) -> bool:
+        response = self._load(registration_id)
+        return response is not None and not response.certificate_no \
+            and not response.certificate_state
+
+    def record_certificate(self, registration_id: str, certificate_no: str) -> None:
+        response = self._load(registration_id)
+        assert response is not None and self.certificate_open(registration_id)
+        response.certificate_no = certificate_no
+        response.certificate_state = ResponseCertificateState.ISSUED.value
+        self._store(response)
+
+    def record_expired(self, registration_id: str) -> None:
+        response = self._load(registration_id)
+        assert response is not None and self.certificate_open(registration_id)
+        response.certificate_state = ResponseCertificateState.EXPIRED.value
+        self._store(response)
