@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from io import BytesIO
 
 RED = (200, 16, 46)
 INK = (34, 34, 34)
@@ -110,7 +111,6 @@ def render(data: CertificateData, font_path: str, face_index: int,
     pdf.cell(80, 9, _date(data.issued_at), align="C")
     cx, cy, r = 220.0, 152.0, 22.0
     if seal_image:
-        from io import BytesIO
         pdf.image(BytesIO(seal_image), x=cx - r, y=cy - r, w=2 * r, h=2 * r)
     else:
         _seal(pdf, cx, cy, r, data.seal_text)

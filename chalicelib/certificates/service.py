@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.certificates.errors import CertificateAlreadyRevokedError, CertificateChangedError, CertificateNoInvalidError, CertificateNotFoundError, CertificateRevokedError, NotEligibleError, NotGenuineError
 from chalicelib.certificates.numbers import new_certificate_no, normalise
+from chalicelib.certificates.pdf import CertificateData, render
 from chalicelib.certificates.repository import Certificate, CertificateRepository
 from chalicelib.certificates.states import CertificateStatus, MineState, PdfState
 from chalicelib.editions import service as editions
@@ -21,6 +22,7 @@ from chalicelib.learning.states import ResponseCertificateState
 from chalicelib.platform.clock import iso, shanghai
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ValidationError, WindowClosedError
+from chalicelib.platform.fonts import cjk_face_index, cjk_font_path
 from chalicelib.platform.observability import logger
 from chalicelib.platform.storage import storage
 from chalicelib.platform.text import mask_name
@@ -158,9 +160,8 @@ def verify_url(deps: Deps, edition: Edition, certificate_no: str) -> str:
 
 
 def render_pdf(deps: Deps, edition: Edition, cert: Certificate) -> bytes:
-    """The certificate's PDF from its stored data (fonts, fpdf2, segno imported here)."""
-    from chalicelib.certificates.pdf import CertificateData, render
-    from chalicelib.platform.fonts import cjk_face_index, cjk_font_path
+    """The certificate's PDF from its stored data (fpdf2 and segno are imported by `render`
+    only when a certificate is made)."""
     seal_key = edition.seal_key()
     seal = storage(deps).get_object(BUCKET, seal_key) if seal_key else None
     spec = edition.certificate

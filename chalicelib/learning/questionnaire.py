@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from io import BytesIO
 from typing import Any
 
 from chalicelib.editions import service as editions
@@ -76,8 +77,6 @@ def submit(deps: Deps, user_sub: str, answers: dict[str, Any], now: datetime) ->
 
 def export_xlsx(deps: Deps, edition_id: str | None) -> tuple[bytes, str]:
     """Every response of the edition as an XLSX workbook (openpyxl imported here only)."""
-    from io import BytesIO
-
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.learning.states import CourseStatus
 from chalicelib.platform.errors import ValidationError
 from chalicelib.registration.states import PaymentStatus, RegistrationStatus
 
@@ -57,12 +56,6 @@ def credit_for(state: ProgressState, position_s: int, now_ms: int) -> Credit:
 def is_completed(credited_s: int, required_s: int) -> bool:
     """学习完: credited time reached the required share of the video."""
     return credited_s >= required_s
-
-
-def course_status(credited_s: int, required_s: int) -> CourseStatus:
-    if is_completed(credited_s, required_s):
-        return CourseStatus.COMPLETED
-    return CourseStatus.LEARNING if credited_s > 0 else CourseStatus.NOT_STARTED
 
 
 def unmet_payment(reg: Any) -> list[str]:

@@ -1,27 +1,15 @@
-"""Learning's states, each one table: a course's progress as the trainee sees it, and what
-became of the certificate eligibility a questionnaire response records. The models' state
-attributes, the store's conditions, the response schemas and the web's labels come from
-these."""
+"""Learning's stored state field, as one table: what became of the certificate eligibility a
+questionnaire response records. The model's state attribute, the store's conditions and
+the web's labels come from it.
+
+A course's progress has no state field: 学习完 is derived from the credited seconds
+(`rules.is_completed`), and `rules.ProgressState` is the counters a heartbeat's conditional
+write compares, not a state."""
 from __future__ import annotations
 
 from enum import StrEnum
 
 from chalicelib.platform.states import StateMachine
-
-
-class CourseStatus(StrEnum):
-    """Derived from the credited time (rules.course_status); never stored as text."""
-    NOT_STARTED = "not_started"  # enrolled, nothing credited yet
-    LEARNING = "learning"  # some time credited, below the required share
-    COMPLETED = "completed"  # 学习完: the required share is credited (it stays so)
-
-
-COURSE_STATUS = StateMachine.of("learning.course_status", CourseStatus, {
-    CourseStatus.NOT_STARTED: {CourseStatus.LEARNING, CourseStatus.COMPLETED},
-    CourseStatus.LEARNING: {CourseStatus.COMPLETED},
-    CourseStatus.COMPLETED: set(),
-}, {CourseStatus.NOT_STARTED: "未开始", CourseStatus.LEARNING: "学习中",
-    CourseStatus.COMPLETED: "学习完"})
 
 
 class ResponseCertificateState(StrEnum):

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from chalicelib.platform.aws import client
 from chalicelib.platform.clock import system_now
 from chalicelib.platform.storage import storage
 from chalicelib.editions.edition import Edition, VideoDelivery
@@ -72,7 +73,6 @@ class CloudFrontVideoSigner:
 
 
 def _secret_pem(deps: Any, secret_id: str) -> bytes:
-    from chalicelib.platform.aws import client
     value = client(deps.settings, "secretsmanager").get_secret_value(SecretId=secret_id)
     return (value.get("SecretString") or "").encode() or bytes(value["SecretBinary"])
 
