@@ -274,10 +274,3 @@ def remind_deadline(deps: Deps, order: Any, months: int, now: datetime) -> bool:
          "paid_at": shanghai(order.paid_at).strftime("%Y-%m-%d %H:%M"),
          "deadline": _last_second(closes)}, now))
 
-
-def remind_deadlines(deps: Deps, edition: Edition, now: datetime, cursor: Any,
-                     budget_s: float) -> tuple[dict[str, int], Any]:
-    """TRANSITIONAL: chalicelib/jobs/tasks.py still forwards here. The step is
-    `chalicelib.invoicing.jobs:remind_deadlines`; delete this once the job definition names it."""
-    from chalicelib.invoicing import jobs
-    return jobs.remind_deadlines(deps, edition, now, cursor, budget_s)
