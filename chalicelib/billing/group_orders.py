@@ -8,20 +8,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib.billing import rules
+from chalicelib.billing.closing import close_fully, release_from_group
+from chalicelib.billing.errors import GroupMembersInvalidError, GroupReservationConflictError, InvalidOrderStateError, MemberNotFoundError, OrderNotFoundError, StateChangedError, UnitAccountRequiredError
+from chalicelib.billing.orders import get_own_order, view
+from chalicelib.billing.repository import Order, order_queue, repository
 from chalicelib.billing.states import Channel, OrderKind, OrderStatus, group_memo
-from chalicelib.platform.text import normalise_email, normalise_name
-from chalicelib.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from chalicelib.editions import service as editions
 from chalicelib.identity.accounts import get_account
 from chalicelib.platform.deps import Deps
-from chalicelib.billing.orders import close_fully, get_own_order, view
-from chalicelib.platform.working_days import review_due
-from chalicelib.billing import repository as store
+from chalicelib.platform.errors import ValidationError
+from chalicelib.platform.storage import storage
 from chalicelib.platform.store.base import new_id
-from chalicelib.billing.repository import Order
-from chalicelib.registration.repository import Registration, RegistrationRepository
+from chalicelib.platform.text import normalise_email, normalise_name
+from chalicelib.platform.working_days import review_due
+from chalicelib.registration.states import RegistrationStatus
 
-regs = RegistrationRepository()
 ONE_TRANSACTION = 95  # members reserved with the order in one transaction (limit 100 items)
 CHUNK = 95
 MAX_MEMBERS = 500
@@ -33,48 +35,26 @@ UPLOAD_TYPES = {
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 UPLOAD_TTL_S = 900
 
-PROBLEMS = {
-    "NOT_FOUND": "未找到该报名",
-    "UNIT_MISMATCH": "报名单位与本单位名称不一致",
-    "NOT_APPROVED": "报名尚未审核通过",
-    "ALREADY_PAID": "已交费",
-    "IN_OTHER_ORDER": "已在其他未支付订单中",
-}
-
 
 def _unit_account(user_sub: str) -> Any:
     account = get_account(user_sub)
     if account.kind != "unit" or not account.unit_name:
-        raise ForbiddenError("仅单位账号可以集体交费", code="UNIT_ACCOUNT_REQUIRED")
+        raise UnitAccountRequiredError()
     return account
 
 
-def _resolve(edition_id: str, member: str) -> Registration | None:
-    member = member.strip()
-    if "@" in member:
-        found = [r for r in regs.find_by_email(edition_id, normalise_email(member))
-                 if r.status in ("approved", "pending")]
-        found.sort(key=lambda r: r.status != "approved")
-        return found[0] if found else None
-    reg = regs.get(member)
-    return reg if reg is not None and reg.edition_id == edition_id else None
-
-
-def _problem(reg: Registration, unit_norm: str) -> str | None:
-    if normalise_name(reg.unit_name) != unit_norm:
-        return "UNIT_MISMATCH"
-    if reg.status != "approved":
-        return "NOT_APPROVED"
-    if reg.payment_status != "unpaid":
-        return "ALREADY_PAID"
-    if reg.open_order_id:
-        return "IN_OTHER_ORDER"
-    return None
+def _by_email(deps: Deps, edition_id: str, email: str) -> Any:
+    """A member named by e-mail: their approved (else pending) registration of the edition."""
+    found = [r for r in repository(deps).registrations_by_email(edition_id, normalise_email(email))
+             if r.status in (RegistrationStatus.APPROVED.value, RegistrationStatus.PENDING.value)]
+    found.sort(key=lambda r: r.status != RegistrationStatus.APPROVED.value)
+    return found[0] if found else None
 
 
 def create_group_order(deps: Deps, unit_sub: str, members: list[str],
                        now: datetime) -> dict[str, Any]:
     """Build a unit's group order from its staff (registration ids or e-mails)."""
+    store = repository(deps)
     account = _unit_account(unit_sub)
     edition = editions.get_current(deps)
     edition.require_open("payment", now)
@@ -84,40 +64,39 @@ def create_group_order(deps: Deps, unit_sub: str, members: list[str],
     if len(wanted) > MAX_MEMBERS:
         raise ValidationError(f"一个集体订单最多 {MAX_MEMBERS} 人", field="members")
     unit_norm = normalise_name(account.unit_name)
-    chosen: dict[str, Registration] = {}
+    chosen: dict[str, Any] = {}
     problems = []
-    by_id = {r.registration_id: r for r in Registration.batch_get(
-        [m for m in wanted if "@" not in m], consistent_read=True)}
+    by_id = {r.registration_id: r for r in store.registrations(
+        [m for m in wanted if "@" not in m], consistent=True)}
     for member in wanted:
         if "@" in member:
-            reg = _resolve(edition.edition_id, member)
+            reg = _by_email(deps, edition.edition_id, member)
         else:
             found = by_id.get(member)
             reg = found if found is not None and found.edition_id == edition.edition_id else None
-        code = "NOT_FOUND" if reg is None else _problem(reg, unit_norm)
+        code = "NOT_FOUND" if reg is None else rules.group_problem(reg, unit_norm)
         if code is None and reg is not None:
             chosen.setdefault(reg.registration_id, reg)
         else:
-            problems.append({"member": member, "code": code, "message": PROBLEMS[code or "NOT_FOUND"],
+            problems.append({"member": member, "code": code,
+                             "message": rules.GROUP_PROBLEMS[code or "NOT_FOUND"],
                              "registration_id": reg.registration_id if reg else None})
     if problems:
-        raise ConflictError("以下学员不能加入集体交费：" + "；".join(
-            f"{p['member']}（{p['message']}）" for p in problems), code="GROUP_MEMBERS_INVALID",
-            problems=problems)
+        raise GroupMembersInvalidError("以下学员不能加入集体交费：" + "；".join(
+            f"{p['member']}（{p['message']}）" for p in problems), problems=problems)
     members_regs = list(chosen.values())
     big = len(members_regs) > ONE_TRANSACTION
+    status = OrderStatus.RESERVING if big else OrderStatus.OPEN
+    ids = [r.registration_id for r in members_regs]
     order = Order(
         order_id=new_id("G"), edition_id=edition.edition_id, kind=OrderKind.GROUP.value,
-        channel=Channel.BANK_TRANSFER.value, owner_sub=unit_sub,
-        registration_ids=[r.registration_id for r in members_regs],
-        amount_fen=sum(int(r.fee_fen) for r in members_regs),
-        status=OrderStatus.RESERVING.value if big else OrderStatus.OPEN.value,
+        channel=Channel.BANK_TRANSFER.value, owner_sub=unit_sub, registration_ids=ids,
+        amount_fen=sum(int(r.fee_fen) for r in members_regs), status=status.value,
         official_card=False, unit_name=account.unit_name, payer_name=account.unit_name,
         memo=group_memo(edition.bank_account.memo_prefix, account.unit_name), created_at=now,
         review_due_at=review_due(now, edition.transfer_review_working_days),
-        queue=store.order_queue(edition.edition_id,
-                                "reserving" if big else "open", Channel.BANK_TRANSFER.value))
-    first, rest = members_regs[:ONE_TRANSACTION], members_regs[ONE_TRANSACTION:]
+        queue=order_queue(edition.edition_id, status, Channel.BANK_TRANSFER.value))
+    first, rest = ids[:ONE_TRANSACTION], ids[ONE_TRANSACTION:]
     ok = store.create_order(order, first, unit_sub, now)
     reserved = list(first) if ok else []
     for i in range(0, len(rest), CHUNK):
@@ -131,42 +110,31 @@ def create_group_order(deps: Deps, unit_sub: str, members: list[str],
         ok = store.open_reserved(order, unit_sub, now)
     if not ok:
         if reserved:  # roll back what this request reserved
-            order.status = OrderStatus.RESERVING.value if big else OrderStatus.OPEN.value
-            close_fully(order, unit_sub, now, "reservation_failed")
-        raise ConflictError("部分学员刚刚被其他订单占用或状态已变化，请刷新后重试",
-                            code="GROUP_RESERVATION_CONFLICT")
+            order.status = status.value
+            close_fully(deps, order, unit_sub, now, "reservation_failed")
+        raise GroupReservationConflictError()
     order.status = OrderStatus.OPEN.value
     return view(order, edition)
 
 
-def release_from_group(order: Order, registration_id: str, actor: str, now: datetime) -> bool:
-    """Take one member out of an unpaid group order; the amount drops by their fee."""
-    reg = regs.get(registration_id)
-    if reg is None or registration_id not in order.registration_ids:
-        return False
-    if len(order.registration_ids) == 1:
-        return close_fully(order, actor, now, "last_member_released")
-    return store.release_member(order, registration_id, int(order.amount_fen) - int(reg.fee_fen),
-                                actor, now)
-
-
 def release_member(deps: Deps, unit_sub: str, order_id: str, registration_id: str,
                    now: datetime) -> dict[str, Any]:
-    order = _own_group(order_id, unit_sub)
+    """The unit takes one member out of its unpaid group order."""
+    order = _own_group(deps, order_id, unit_sub)
     if order.status != OrderStatus.OPEN.value:
-        raise ConflictError("只有未支付的集体订单可以移出学员", code="INVALID_STATE", status=order.status)
+        raise InvalidOrderStateError("只有未支付的集体订单可以移出学员", status=order.status)
     if registration_id not in order.registration_ids:
-        raise NotFoundError("该学员不在此订单中", code="MEMBER_NOT_FOUND")
-    if not release_from_group(order, registration_id, unit_sub, now):
-        raise ConflictError("订单已变化，请刷新后重试", code="STATE_CHANGED")
-    current = store.get_order(order_id) or order
+        raise MemberNotFoundError()
+    if not release_from_group(deps, order, registration_id, unit_sub, now):
+        raise StateChangedError("订单已变化，请刷新后重试")
+    current = repository(deps).get_order(order_id) or order
     return view(current, editions.get_edition(deps, current.edition_id))
 
 
-def _own_group(order_id: str, unit_sub: str) -> Order:
-    order = get_own_order(order_id, unit_sub)
+def _own_group(deps: Deps, order_id: str, unit_sub: str) -> Order:
+    order = get_own_order(deps, order_id, unit_sub)
     if order.kind != OrderKind.GROUP.value or order.owner_sub != unit_sub:
-        raise NotFoundError("订单不存在", code="ORDER_NOT_FOUND")
+        raise OrderNotFoundError()
     return order
 
 
@@ -174,8 +142,7 @@ def presign_upload(deps: Deps, unit_sub: str, order_id: str, kind: str, content_
                    size_bytes: int, now: datetime) -> dict[str, Any]:
     """A presigned S3 POST for the remittance voucher or the member list: type and size
     limited by the policy; the object key is recorded on the order."""
-    from chalicelib.platform.storage import storage
-    order = _own_group(order_id, unit_sub)
+    order = _own_group(deps, order_id, unit_sub)
     types = UPLOAD_TYPES.get(kind)
     if types is None:
         raise ValidationError("kind 须为 voucher 或 member_list", field="kind")
@@ -186,12 +153,11 @@ def presign_upload(deps: Deps, unit_sub: str, order_id: str, kind: str, content_
         raise ValidationError(f"文件大小须在 1 字节到 {UPLOAD_MAX_BYTES // 1024 // 1024} MB 之间",
                               field="size_bytes")
     if order.status not in (OrderStatus.OPEN.value, OrderStatus.PAID.value):
-        raise ConflictError("该订单已关闭", code="INVALID_STATE", status=order.status)
+        raise InvalidOrderStateError("该订单已关闭", status=order.status)
     key = f"{order.edition_id}/{order.order_id}/{kind}-{int(now.timestamp())}.{ext}"
     post = storage(deps).presigned_post("vouchers", key, [content_type], UPLOAD_MAX_BYTES,
                                         UPLOAD_TTL_S, now)
-    field = Order.voucher_key if kind == "voucher" else Order.member_list_key
-    store.set_order_fields(order, [field.set(key)])
+    repository(deps).set_upload(order, kind, key)
     edition = editions.get_edition(deps, order.edition_id)
     post["finance_email"] = edition.finance_email
     return post
@@ -199,10 +165,9 @@ def presign_upload(deps: Deps, unit_sub: str, order_id: str, kind: str, content_
 
 def upload_links(deps: Deps, order_id: str, now: datetime) -> dict[str, Any]:
     """Finance: short-lived links to the unit's voucher and member list (when uploaded)."""
-    from chalicelib.platform.storage import storage
-    order = store.get_order(order_id)
+    order = repository(deps).get_order(order_id)
     if order is None or order.kind != OrderKind.GROUP.value:
-        raise NotFoundError("集体订单不存在", code="ORDER_NOT_FOUND")
+        raise OrderNotFoundError("集体订单不存在")
     s3 = storage(deps)
     links: dict[str, Any] = {"order_id": order.order_id}
     for name, key in (("voucher", order.voucher_key), ("member_list", order.member_list_key)):

@@ -6,27 +6,33 @@ refunded automatically by the route it came.
 Webhooks: signature first (nothing written for a bad one), then merchant, order and
 amount (a mismatch is kept for finance, never credited), then an idempotent transition:
 Powertools Idempotency (DynamoDB persistence, keyed on the provider transaction id) over
-the conditional writes in store/payments.py (a guard item per provider transaction)."""
+the conditional writes of the repository (a guard item per provider transaction)."""
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from chalicelib.platform.clock import iso
-from chalicelib.billing.states import Channel, OrderKind, OrderStatus, PaymentDisposition, RefundKind, RefundStatus, yuan
-from chalicelib.platform.errors import ConflictError, NotFoundError, RetryLaterError, ValidationError
-from chalicelib.platform.observability import logger
+from chalicelib.billing import notifications, rules
+from chalicelib.billing.errors import AmountMismatchError, BankSerialUsedError, LineNotFoundError, LineUsedError, NotBankTransferError, OrderNotFoundError
+from chalicelib.billing.orders import view
+from chalicelib.billing.providers import Notification, SignatureError, provider
+from chalicelib.billing.providers.keys import KeysMissingError
+from chalicelib.billing.refunds import complete_from_notification, execute_refund
+from chalicelib.billing.repository import Order, Payment, Refund, StatementLine, disposition_key, refund_queue, repository
+from chalicelib.billing.states import CHANNEL_LABELS, Channel, LineStatus, OrderKind, OrderStatus, PaymentDisposition, RefundStatus
 from chalicelib.editions import service as editions
-from chalicelib.platform.mail import outbox as mail
+from chalicelib.identity.accounts import get_account
+from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
-from chalicelib.billing import repository as store
-from chalicelib.platform.store.base import new_id
-from chalicelib.billing.repository import Order, Payment, ProviderNotification, Refund, StatementLine
-from chalicelib.registration.repository import Registration, RegistrationRepository
+from chalicelib.platform.errors import NotFoundError, RetryLaterError, ValidationError
+from chalicelib.platform.mail import outbox as mail
+from chalicelib.platform.money import yuan
+from chalicelib.platform.observability import logger
+from chalicelib.platform.paging import page_out
+from chalicelib.platform.store.base import new_id, retry_lost_races
+from chalicelib.registration.states import PaymentStatus
 
-regs = RegistrationRepository()
 IDEMPOTENCY_TTL_S = 30 * 24 * 3600
 # A real notification is ~2 KB; anything far bigger is abuse, refused before verification.
 MAX_NOTIFICATION_BYTES = 32 * 1024
@@ -50,45 +56,27 @@ WHY = {
     PaymentDisposition.UNAPPROVED.value: "而该报名未通过审核（或已撤回），",
     PaymentDisposition.LATE.value: "而交费期限已过，",
 }
+AUTO_REFUND_REASONS = {
+    PaymentDisposition.DUPLICATE.value: "重复交费自动退回",
+    PaymentDisposition.UNAPPROVED.value: "报名未通过审核，自动退回",
+    PaymentDisposition.LATE.value: "交费期限已过，自动退回",
+}
 
 
 # --- the idempotent core ----------------------------------------------------------------
-def _flag(provider: str, txn_id: str, out_trade_no: str | None, amount_fen: int | None,
-          problem: str, detail: str, data: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
-    note = ProviderNotification(
-        notification_id=f"{provider}#{txn_id or '-'}#{problem}", provider=provider,
-        provider_txn_id=txn_id or "-", out_trade_no=out_trade_no, amount_fen=amount_fen,
-        problem=problem, detail=detail, data=data or {}, received_at=now, flag="open")
-    store.keep_notification(note)
-    logger.warning("payment notification flagged", extra={"problem": problem, "provider": provider,
-                                                          "out_trade_no": out_trade_no})
-    return {"result": problem}
-
-
-def _decide(deps: Deps, order: Order, now: datetime) -> tuple[str, Registration | None, Order | None]:
+def _decide(deps: Deps, order: Order, now: datetime) -> tuple[str, Any, Order | None]:
     """credited / duplicate / unapproved / late, with the registration and the other open
     order to close when the money pays this registration through an older order."""
-    edition = editions.get_edition(deps, order.edition_id)
-    in_time = edition.window("payment").is_open(now)
+    store = repository(deps)
+    in_time = editions.get_edition(deps, order.edition_id).window("payment").is_open(now)
     if order.kind == OrderKind.GROUP.value:
-        if order.status != OrderStatus.OPEN.value:
-            return PaymentDisposition.DUPLICATE.value, None, None
-        return PaymentDisposition.CREDITED.value, None, None
-    reg = regs.get(order.registration_ids[0])
-    if reg is None or reg.status != "approved":
-        return PaymentDisposition.UNAPPROVED.value, reg, None
-    if reg.payment_status != "unpaid" or order.status not in (OrderStatus.OPEN.value,
-                                                              OrderStatus.CLOSED.value):
-        return PaymentDisposition.DUPLICATE.value, reg, None
-    if not in_time:
-        return PaymentDisposition.LATE.value, reg, None
+        return rules.disposition(order, None, None, in_time), None, None
+    reg = store.registration(order.registration_ids[0])
     other = None
-    if reg.open_order_id and reg.open_order_id != order.order_id:
+    if reg is not None and reg.open_order_id and reg.open_order_id != order.order_id:
         other = store.get_order(reg.open_order_id)
-        # Held by the unit's group remittance, or a stale pointer: do not take the seat.
-        if other is None or other.kind == OrderKind.GROUP.value or other.status != OrderStatus.OPEN.value:
-            return PaymentDisposition.DUPLICATE.value, reg, None
-    return PaymentDisposition.CREDITED.value, reg, other
+    result = rules.disposition(order, reg, other, in_time)
+    return result, reg, other if result == PaymentDisposition.CREDITED.value else None
 
 
 def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str,
@@ -97,23 +85,26 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
                   raw: dict[str, Any] | None = None) -> dict[str, Any]:
     """Money arrived for `order_id` through `channel` with the provider's `txn_id` (or the
     bank serial). Credits it at most once; otherwise records it and refunds it."""
-    key = store.txn_key(channel, txn_id)
-    owner = store.guard_owner(key)
+    store = repository(deps)
+    owner = store.payment_of_txn(channel, txn_id)
     if owner:
         redo_after_credit(deps, owner, now)
         return {"result": "already", "payment_id": owner}
-    order = store.get_order(order_id) if order_id else None
-    if order is None:
-        return _flag(channel, txn_id, order_id, amount_fen, "unknown_order",
-                     "订单号不存在", raw, now)
-    if order.channel != channel:
-        return _flag(channel, txn_id, order_id, amount_fen, "channel_mismatch",
-                     f"订单的交费方式为 {order.channel}", raw, now)
-    if amount_fen != order.amount_fen:
-        return _flag(channel, txn_id, order_id, amount_fen, "amount_mismatch",
-                     f"订单金额 {order.amount_fen} 分，通知金额 {amount_fen} 分", raw, now)
-    for attempt in range(6):
-        if attempt:  # the last transaction lost a race: decide on the order as it is now
+    found = store.get_order(order_id) if order_id else None
+    if found is None:
+        return notifications.flag(deps, channel, txn_id, order_id, amount_fen, "unknown_order",
+                                  "订单号不存在", raw, now)
+    if found.channel != channel:
+        return notifications.flag(deps, channel, txn_id, order_id, amount_fen,
+                                  "channel_mismatch", f"订单的交费方式为 {found.channel}", raw, now)
+    if amount_fen != found.amount_fen:
+        return notifications.flag(deps, channel, txn_id, order_id, amount_fen, "amount_mismatch",
+                                  f"订单金额 {found.amount_fen} 分，通知金额 {amount_fen} 分", raw, now)
+    order: Order = found
+
+    def attempt(n: int) -> dict[str, Any] | None:
+        nonlocal order
+        if n:  # the last transaction lost a race: decide on the order as it is now
             order = store.get_order(order.order_id) or order
         disposition, reg, other = _decide(deps, order, now)
         payment = Payment(
@@ -121,52 +112,47 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
             channel=channel, provider_txn_id=txn_id, amount_fen=amount_fen,
             disposition=disposition, registration_ids=list(order.registration_ids),
             payer=payer or {}, received_at=now, actor=actor,
-            edition_disposition=f"{order.edition_id}#{disposition}")
-        refund: Refund | None = None
+            edition_disposition=disposition_key(order.edition_id, disposition))
         if disposition == PaymentDisposition.CREDITED.value:
-            ok = store.credit_payment(order, payment, reg, other, line, actor, now)
+            if store.credit_payment(order, payment, None if reg is None else reg.registration_id,
+                                    None if reg is None else reg.open_order_id or None, other,
+                                    line, actor, now):
+                _after_credit(deps, order, payment, reg, now)
+                return {"result": "credited", "payment_id": payment.payment_id}
         else:
             refund = new_auto_refund(deps, payment, order, reg, disposition, actor, now)
-            ok = store.record_payment_to_refund(payment, refund, line, actor, now)
-        if ok:
-            break
-        owner = store.guard_owner(key)
-        if owner:
-            return {"result": "already", "payment_id": owner}
+            if store.record_payment_to_refund(payment, refund, line, actor, now):
+                _after_auto_refund(deps, order, payment, refund, reg, now)
+                return {"result": disposition, "payment_id": payment.payment_id,
+                        "refund_id": refund.refund_id}
+        taken = store.payment_of_txn(channel, txn_id)
+        if taken:
+            return {"result": "already", "payment_id": taken}
         if line is not None:
-            line.refresh(consistent_read=True)
-            if line.status != "new":
-                raise ConflictError("该银行流水已入账，不能重复使用", code="LINE_USED",
-                                    order_id=line.order_id)
-    else:
-        raise RetryLaterError()
-    if refund is None:
-        _after_credit(deps, order, payment, reg, now)
-        return {"result": "credited", "payment_id": payment.payment_id}
-    _after_auto_refund(deps, order, payment, refund, reg, now)
-    return {"result": disposition, "payment_id": payment.payment_id, "refund_id": refund.refund_id}
+            current = store.get_line(line.line_id)
+            if current is not None and current.status != LineStatus.NEW.value:
+                raise LineUsedError("该银行流水已入账，不能重复使用", order_id=current.order_id)
+        return None
+    return retry_lost_races(attempt)
 
 
-def new_auto_refund(deps: Deps, payment: Payment, order: Order, reg: Registration | None,
+def new_auto_refund(deps: Deps, payment: Payment, order: Order, reg: Any,
                     kind: str, actor: str, now: datetime) -> Refund:
+    """The refund of money that must go back (the whole payment), recorded with it."""
     notify = reg.email if reg is not None else _owner_email(order)
-    reasons = {"duplicate": "重复交费自动退回", "unapproved": "报名未通过审核，自动退回",
-               "late": "交费期限已过，自动退回"}
     return Refund(
         refund_id=new_id("F"), payment_id=payment.payment_id, order_id=order.order_id,
         edition_id=order.edition_id, registration_id=None, channel=payment.channel,
         provider_txn_id=payment.provider_txn_id, amount_fen=payment.amount_fen,
         payment_amount_fen=payment.amount_fen, kind=kind, status=RefundStatus.REQUESTED.value,
-        reason=reasons.get(kind, kind), requested_by=actor, requested_at=now, notify_to=notify,
-        queue=f"{order.edition_id}#{RefundStatus.REQUESTED.value}")
+        reason=AUTO_REFUND_REASONS.get(kind, kind), requested_by=actor, requested_at=now,
+        notify_to=notify, queue=refund_queue(order.edition_id, RefundStatus.REQUESTED))
 
 
 def _owner_email(order: Order) -> str | None:
-    from chalicelib.platform.errors import NotFoundError as _NF
-    from chalicelib.identity.accounts import get_account
     try:
-        return get_account(order.owner_sub).email
-    except _NF:
+        return str(get_account(order.owner_sub).email)
+    except NotFoundError:
         return None
 
 
@@ -174,6 +160,7 @@ def redo_after_credit(deps: Deps, payment_id: str, now: datetime) -> None:
     """A repeat of a confirmation that was already credited finishes what the first one
     may not have (it failed or its Lambda died after the commit): the group's members and
     the trainee's mail. Both are idempotent (member transitions, the mail's id)."""
+    store = repository(deps)
     payment = store.get_payment(payment_id)
     if payment is None or payment.disposition != PaymentDisposition.CREDITED.value:
         return
@@ -182,38 +169,34 @@ def redo_after_credit(deps: Deps, payment_id: str, now: datetime) -> None:
         return
     reg = None
     if order.kind != OrderKind.GROUP.value and order.registration_ids:
-        reg = regs.get(list(order.registration_ids)[0])
+        reg = store.registration(list(order.registration_ids)[0])
     _after_credit(deps, order, payment, reg, payment.received_at or now)
 
 
-def _after_credit(deps: Deps, order: Order, payment: Payment, reg: Registration | None,
-                  now: datetime) -> None:
+def _after_credit(deps: Deps, order: Order, payment: Payment, reg: Any, now: datetime) -> None:
     edition = editions.get_edition(deps, order.edition_id)
     if order.kind == OrderKind.GROUP.value:
-        order.refresh(consistent_read=True)
+        order = repository(deps).get_order(order.order_id) or order
         finish_group(deps, order, payment.actor, now)
     to = reg.email if reg is not None else _owner_email(order)
     if to:
-        from chalicelib.billing.states import CHANNEL_LABELS
         mail.queue_mail(deps, f"payment.confirmed#{payment.payment_id}", to, "payment.confirmed", {
             "name": reg.name if reg is not None else order.payer_name,
             "edition_title": edition.title, "order_id": order.order_id,
-            "paid_at": iso(now), "amount_yuan": yuan(payment.amount_fen),
+            "paid_at": iso(now), "amount_yuan": yuan(int(payment.amount_fen)),
             "channel_label": CHANNEL_LABELS.get(payment.channel, payment.channel),
             "card_line": "\n本次为公务卡支付，发票与收据将注明。" if order.official_card else ""}, now,
             required=True)
 
 
 def _after_auto_refund(deps: Deps, order: Order, payment: Payment, refund: Refund,
-                       reg: Registration | None, now: datetime) -> None:
-    from chalicelib.billing.states import CHANNEL_LABELS
-    from chalicelib.billing.refunds import execute_refund
+                       reg: Any, now: datetime) -> None:
     execute_refund(deps, refund, now)
-    current = store.get_refund(refund.refund_id) or refund
+    current = repository(deps).get_refund(refund.refund_id) or refund
     edition = editions.get_edition(deps, order.edition_id)
     params = {"name": reg.name if reg is not None else order.payer_name,
               "edition_title": edition.title, "order_id": order.order_id,
-              "amount_yuan": yuan(payment.amount_fen),
+              "amount_yuan": yuan(int(payment.amount_fen)),
               "channel_label": CHANNEL_LABELS.get(payment.channel, payment.channel),
               "received_at": iso(now), "why": WHY.get(payment.disposition, ""),
               "refund_id": refund.refund_id, "txn_id": payment.provider_txn_id,
@@ -230,13 +213,14 @@ def finish_group(deps: Deps, order: Order, actor: str, now: datetime,
     """Mark every member of a paid group order paid, in transactions of up to 25 members
     (one conditional write each as a fallback): safe to repeat and to resume, for groups
     larger than one DynamoDB transaction. `budget` caps the members changed in this call."""
+    store = repository(deps)
     changed = seen = 0
     if order.status != OrderStatus.PAID.value or not order.members_pending:
         return {"changed": 0, "seen": 0}
     todo = []
-    for reg in Registration.batch_get(list(order.registration_ids), consistent_read=True):
+    for reg in store.registrations(order.registration_ids, consistent=True):
         seen += 1
-        if reg.payment_status == "unpaid" and reg.open_order_id == order.order_id:
+        if reg.payment_status == PaymentStatus.UNPAID.value and reg.open_order_id == order.order_id:
             todo.append(reg.registration_id)
     while todo and (budget is None or changed < budget):
         size = GROUP_CHUNK if budget is None else min(GROUP_CHUNK, budget - changed)
@@ -253,6 +237,7 @@ def finish_group(deps: Deps, order: Order, actor: str, now: datetime,
 # --- webhooks -----------------------------------------------------------------------------
 def _idempotent_processor(deps: Deps) -> Any:
     def build(d: Deps) -> Any:
+        # Powertools' idempotency and boto3: only in processes that take notifications.
         from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 
         from chalicelib.platform.aws import client
@@ -270,28 +255,27 @@ def _idempotent_processor(deps: Deps) -> Any:
 
 
 def _process(deps: Deps, event: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.billing.providers import Notification
     note = Notification(**event["note"])
     now = datetime.fromisoformat(event["now"])
     if note.event == "refund":
-        from chalicelib.billing.refunds import complete_from_notification
         return complete_from_notification(deps, note, now)
     return apply_payment(deps, channel=note.provider, order_id=note.out_trade_no,
                          txn_id=note.txn_id, amount_fen=note.amount_fen, payer=note.payer,
                          actor=f"provider:{note.provider}", now=now, raw=note.raw)
 
 
-def process_notification(deps: Deps, note: Any, now: datetime,
+def process_notification(deps: Deps, note: Notification, now: datetime,
                          lambda_context: Any = None) -> dict[str, Any]:
     """A verified notification: merchant check, then the idempotent transition."""
     if note.event == "ignored":
         return {"result": "ignored"}
     if not note.merchant_ok:
-        return _flag(note.provider, note.txn_id, note.out_trade_no, note.amount_fen,
-                     "merchant_mismatch", "商户号或应用号不是本平台的", note.raw, now)
+        return notifications.flag(deps, note.provider, note.txn_id, note.out_trade_no,
+                                  note.amount_fen, "merchant_mismatch", "商户号或应用号不是本平台的",
+                                  note.raw, now)
     if not note.txn_id:
-        return _flag(note.provider, "", note.out_trade_no, note.amount_fen, "malformed",
-                     "缺少交易号", note.raw, now)
+        return notifications.flag(deps, note.provider, "", note.out_trade_no, note.amount_fen,
+                                  "malformed", "缺少交易号", note.raw, now)
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
     event = {"key": f"{note.provider}#{note.event}#{note.txn_id}", "note": asdict(note),
              "now": now.isoformat()}
@@ -308,8 +292,6 @@ def process_notification(deps: Deps, note: Any, now: datetime,
 def handle_alipay(deps: Deps, body: bytes, now: datetime,
                   lambda_context: Any = None) -> tuple[int, str]:
     """(status, body) for Alipay: `success` stops its retries; `fail` asks for a retry."""
-    from chalicelib.billing.providers import SignatureError, provider
-    from chalicelib.billing.providers.keys import KeysMissingError
     if len(body) > MAX_NOTIFICATION_BYTES:  # refused before any parsing or crypto
         logger.warning("alipay notification rejected", extra={"reason": "too_large", "bytes": len(body)})
         return 413, "fail"
@@ -332,8 +314,6 @@ def handle_wechatpay(deps: Deps, body: bytes, headers: dict[str, str], now: date
                      lambda_context: Any = None) -> tuple[int, dict[str, str] | None]:
     """(status, JSON body) for WeChat Pay v3: 204 on success; 4xx FAIL for a bad signature;
     5xx only when a retry helps."""
-    from chalicelib.billing.providers import SignatureError, provider
-    from chalicelib.billing.providers.keys import KeysMissingError
     if len(body) > MAX_NOTIFICATION_BYTES:  # refused before any parsing or crypto
         logger.warning("wechatpay notification rejected", extra={"reason": "too_large", "bytes": len(body)})
         return 413, {"code": "FAIL", "message": "通知过大"}
@@ -353,47 +333,40 @@ def handle_wechatpay(deps: Deps, body: bytes, headers: dict[str, str], now: date
 
 
 # --- bank transfers confirmed by finance -------------------------------------------------
-def normalise_serial(serial: str) -> str:
-    value = "".join(serial.split()).upper()
-    if not value or len(value) > 64:
-        raise ValidationError("银行流水号无效", field="bank_serial")
-    return value
-
-
 def confirm_transfer(deps: Deps, order_id: str, line_id: str | None, bank_serial: str | None,
                      amount_fen: int | None, actor: str, now: datetime) -> dict[str, Any]:
     """Finance confirms a bank transfer (individual or group) against a statement line or a
     bank serial: the serial pays at most one order, a line at most once; a repeat of the
     same confirmation answers the same result (and resumes an unfinished group)."""
+    store = repository(deps)
     order = store.get_order(order_id)
     if order is None:
-        raise NotFoundError("订单不存在", code="ORDER_NOT_FOUND")
+        raise OrderNotFoundError()
     if order.channel != Channel.BANK_TRANSFER.value:
-        raise ConflictError("该订单不是银行转账订单", code="NOT_BANK_TRANSFER")
+        raise NotBankTransferError()
     line = None
     if line_id:
         line = store.get_line(line_id)
         if line is None:
-            raise NotFoundError("银行流水不存在", code="LINE_NOT_FOUND")
+            raise LineNotFoundError()
         serial, amount = line.bank_serial, int(line.amount_fen)
-        if line.status != "new":
+        if line.status != LineStatus.NEW.value:
             if line.order_id == order.order_id:
                 return _confirm_result(deps, order, line.payment_id, actor, now)
-            raise ConflictError("该银行流水已用于其他订单", code="LINE_USED", order_id=line.order_id)
+            raise LineUsedError(order_id=line.order_id)
     else:
         if not bank_serial or amount_fen is None:
             raise ValidationError("请提供 line_id，或 bank_serial 与 amount_fen", field="line_id")
-        serial, amount = normalise_serial(bank_serial), int(amount_fen)
-    owner = store.guard_owner(store.txn_key(Channel.BANK_TRANSFER.value, serial))
+        serial, amount = rules.normalise_serial(bank_serial), int(amount_fen)
+    owner = store.payment_of_txn(Channel.BANK_TRANSFER.value, serial)
     if owner:
         paid = store.get_payment(owner)
         if paid is not None and paid.order_id == order.order_id:
             return _confirm_result(deps, order, owner, actor, now)
-        raise ConflictError("该银行流水号已入账（用于其他订单），不能重复使用", code="BANK_SERIAL_USED",
-                            order_id=paid.order_id if paid else None)
+        raise BankSerialUsedError(order_id=paid.order_id if paid else None)
     if amount != order.amount_fen:
-        raise ConflictError(f"到账金额 {yuan(amount)} 元与订单金额 {yuan(order.amount_fen)} 元不符",
-                            code="AMOUNT_MISMATCH", amount_fen=amount, order_amount_fen=order.amount_fen)
+        raise AmountMismatchError(f"到账金额 {yuan(amount)} 元与订单金额 {yuan(int(order.amount_fen))} 元不符",
+                                  amount_fen=amount, order_amount_fen=order.amount_fen)
     result = apply_payment(deps, channel=Channel.BANK_TRANSFER.value, order_id=order.order_id,
                            txn_id=serial, amount_fen=amount,
                            payer={"payer_name": line.payer_name if line else None,
@@ -404,45 +377,21 @@ def confirm_transfer(deps: Deps, order_id: str, line_id: str | None, bank_serial
 
 def _confirm_result(deps: Deps, order: Order, payment_id: str | None, actor: str, now: datetime,
                     result: str = "already") -> dict[str, Any]:
-    from chalicelib.billing.orders import view
+    store = repository(deps)
     current = store.get_order(order.order_id) or order
     if current.kind == OrderKind.GROUP.value and current.status == OrderStatus.PAID.value \
             and current.members_pending:
         finish_group(deps, current, actor, now)
-        current.refresh(consistent_read=True)
+        current = store.get_order(order.order_id) or current
     data = view(current, editions.get_edition(deps, current.edition_id))
     data.update({"result": result, "payment_id": payment_id})
     return data
 
 
 # --- finance lists -----------------------------------------------------------------------
-def list_flagged(limit: int, token: str | None) -> dict[str, Any]:
-    items, next_token = store.open_notifications(limit, token)
-    return {"notifications": [{
-        "notification_id": n.notification_id, "provider": n.provider,
-        "provider_txn_id": n.provider_txn_id, "out_trade_no": n.out_trade_no,
-        "amount_fen": n.amount_fen, "problem": n.problem, "detail": n.detail,
-        "received_at": iso(n.received_at), "deliveries": n.deliveries,
-        "data": json.loads(json.dumps(n.data or {}, default=str))} for n in items],
-        "next_token": next_token}
-
-
 def list_overdue_transfers(deps: Deps, now: datetime, limit: int, token: str | None) -> dict[str, Any]:
-    from chalicelib.billing.orders import view
+    """Open bank transfers past their review date (individual and group)."""
     edition = editions.get_current(deps)
-    items, next_token = store.orders_in_queue(
-        store.order_queue(edition.edition_id, "open", Channel.BANK_TRANSFER.value), limit, token,
-        Order.review_due_at <= now)
-    page: dict[str, Any] = {"orders": [view(o, edition) for o in items]}
-    if next_token:  # the contract: a string when there is more, absent otherwise
-        page["next_token"] = next_token
-    return page
-
-
-def list_duplicates(deps: Deps, kind: str) -> list[Payment]:
-    edition = editions.get_current(deps)
-    return list(Payment.by_edition_disposition.query(f"{edition.edition_id}#{kind}"))
-
-
-__all__ = ["apply_payment", "confirm_transfer", "handle_alipay", "handle_wechatpay",
-           "RefundKind"]
+    items, next_token = repository(deps).page_overdue_transfers(
+        edition.edition_id, Channel.BANK_TRANSFER.value, now, limit, token)
+    return page_out("orders", [view(o, edition) for o in items], next_token)

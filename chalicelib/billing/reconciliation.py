@@ -5,26 +5,22 @@ matcher. Finance confirms each match (POST /admin/orders/{id}/confirm-transfer).
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
-import io
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from chalicelib.billing.states import Channel, OrderKind, memo_key
-from chalicelib.platform.text import normalise_name
-from chalicelib.platform.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
+from chalicelib.billing.repository import StatementLine, line_queue, repository
+from chalicelib.billing.states import Channel, LineStatus, OrderKind, OrderStatus, memo_key
 from chalicelib.editions import service as editions
 from chalicelib.platform.deps import Deps
-from chalicelib.billing import repository as store
-from chalicelib.billing.repository import Order, StatementLine
+from chalicelib.platform.errors import PayloadTooLargeError, ValidationError
+from chalicelib.platform.money import parse_yuan
+from chalicelib.platform.spreadsheets import read_rows
+from chalicelib.platform.text import normalise_name
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 20_000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = {
     "date": ("交易日期", "记账日期", "日期", "交易时间"),
     "amount": ("收入金额", "贷方金额", "贷方发生额", "收入", "贷方", "入账金额"),
@@ -37,29 +33,6 @@ PREFIXES = ("在职培训", "在职培训费", "培训费")
 
 
 # --- parsing --------------------------------------------------------------------------------
-def _rows(raw: bytes, content_type: str) -> list[list[str]]:
-    ctype = content_type.split(";")[0].strip().lower()
-    if ctype == XLSX or raw[:2] == b"PK":
-        from openpyxl import load_workbook
-        try:
-            wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception as exc:  # a corrupt upload is the client's problem, not a 500
-            raise ValidationError("无法读取 XLSX 文件", field="body") from exc
-        sheet = wb.worksheets[0]
-        return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    if ctype not in ("text/csv", "application/csv", "text/plain", "application/octet-stream"):
-        raise UnsupportedMediaTypeError("银行流水须为 CSV（text/csv）或 XLSX")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationError("CSV 编码无法识别（支持 UTF-8 与 GBK）", field="body")
-    return [row for row in csv.reader(io.StringIO(text))]
-
-
 def _header_map(row: list[str]) -> dict[str, int] | None:
     cells = [normalise_name(c) for c in row]
     found: dict[str, int] = {}
@@ -75,20 +48,6 @@ def _header_map(row: list[str]) -> dict[str, int] | None:
     return None
 
 
-def to_fen(text: str) -> int | None:
-    cleaned = re.sub(r"[,，\s¥￥元]", "", normalise_name(text))
-    if not cleaned:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    fen = value * 100
-    if fen != fen.to_integral_value():
-        return None
-    return int(fen)
-
-
 def line_id_for(serial: str) -> str:
     digest = hashlib.sha256(serial.encode()).digest()
     return "L" + base64.b32encode(digest).decode()[:14]
@@ -100,7 +59,7 @@ def parse_statement(raw: bytes, content_type: str) -> list[dict[str, Any]]:
         raise PayloadTooLargeError(f"银行流水文件不能超过 {MAX_BYTES // 1024 // 1024} MB")
     if not raw.strip():
         raise ValidationError("请上传银行流水文件", field="body")
-    rows = _rows(raw, content_type)
+    rows = read_rows(raw, content_type, field="body", what="银行流水")
     header = None
     start = 0
     for i, row in enumerate(rows[:30]):
@@ -118,7 +77,7 @@ def parse_statement(raw: bytes, content_type: str) -> list[dict[str, Any]]:
     lines = []
     for row in rows[start:]:
         serial = "".join(cell(row, "serial").split()).upper()
-        amount = to_fen(cell(row, "amount"))
+        amount = parse_yuan(cell(row, "amount"))
         if not serial or amount is None or amount <= 0:
             continue  # debits, totals and blank rows
         memo = " ".join(row[i].strip() for i in memo_cols if i < len(row) and row[i] and row[i].strip())
@@ -251,31 +210,28 @@ def match_lines(lines: list[LineRef], orders: list[OrderRef]) -> dict[str, list[
 
 
 # --- the import ------------------------------------------------------------------------------
-def _open_transfer_orders(edition_id: str) -> list[Order]:
-    queue = store.order_queue(edition_id, "open", Channel.BANK_TRANSFER.value)
-    return list(Order.by_queue.query(queue))
-
-
 def import_statement(deps: Deps, raw: bytes, content_type: str, actor: str,
                      now: datetime) -> dict[str, Any]:
     """Keep the statement's credit lines (once per bank serial) and propose matches for the
     lines not yet used; lines already credited are reported, never matched again."""
+    store = repository(deps)
     edition = editions.get_current(deps)
     parsed = parse_statement(raw, content_type)
-    existing = store.batch_get_lines([p["line_id"] for p in parsed]) if parsed else {}
+    existing = store.lines([p["line_id"] for p in parsed])
     new = 0
     lines: list[LineRef] = []
     already = []
     for p in parsed:
         known = existing.get(p["line_id"])
         if known is None:
-            item = StatementLine(edition_id=edition.edition_id, status="new", imported_at=now,
-                                 imported_by=actor, edition_status=f"{edition.edition_id}#new", **p)
+            item = StatementLine(edition_id=edition.edition_id, status=LineStatus.NEW.value,
+                                 imported_at=now, imported_by=actor,
+                                 edition_status=line_queue(edition.edition_id, LineStatus.NEW), **p)
             if store.save_line_if_new(item):
                 new += 1
             else:
                 known = store.get_line(p["line_id"])
-        if known is not None and known.status != "new":
+        if known is not None and known.status != LineStatus.NEW.value:
             already.append({"line_id": known.line_id, "bank_serial": known.bank_serial,
                             "order_id": known.order_id})
             continue
@@ -284,7 +240,8 @@ def import_statement(deps: Deps, raw: bytes, content_type: str, actor: str,
     orders = [OrderRef(order_id=o.order_id, amount_fen=int(o.amount_fen), kind=o.kind,
                        person=memo_key(o.payer_name) if o.kind == OrderKind.INDIVIDUAL.value else "",
                        unit=memo_key(o.unit_name))
-              for o in _open_transfer_orders(edition.edition_id)]
+              for o in store.orders_in_queue(edition.edition_id, OrderStatus.OPEN,
+                                             Channel.BANK_TRANSFER.value)]
     result: dict[str, Any] = dict(match_lines(lines, orders))
     result.update({"imported": new, "known": len(parsed) - new, "already_credited": already})
     return result

@@ -7,19 +7,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.platform.clock import iso
-from chalicelib.billing.states import ONLINE, Channel, OrderKind, OrderStatus, RefundKind, RefundStatus, yuan
-from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationError
-from chalicelib.platform.observability import logger
+from chalicelib.billing import notifications, rules
+from chalicelib.billing.errors import NotRefundableError, OrderNotFoundError, RefundAlreadyDoneError, RefundByProviderError, RefundConflictError, RefundNotFoundError, StateChangedError
+from chalicelib.billing.providers import ProviderError, RefundRequest, provider
+from chalicelib.billing.repository import Order, Refund, refund_queue, repository
+from chalicelib.billing.states import FINANCE_COMPLETES, ONLINE, Channel, OrderKind, RefundKind, RefundStatus
 from chalicelib.editions import service as editions
-from chalicelib.platform.mail import outbox as mail
+from chalicelib.invoicing import service as invoices
+from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
-from chalicelib.billing import repository as store
+from chalicelib.platform.errors import ValidationError
+from chalicelib.platform.mail import outbox as mail
+from chalicelib.platform.money import yuan
+from chalicelib.platform.observability import logger
+from chalicelib.platform.paging import page_out
 from chalicelib.platform.store.base import new_id
-from chalicelib.billing.repository import Order, Refund
-from chalicelib.registration.repository import Registration, RegistrationRepository
-
-regs = RegistrationRepository()
+from chalicelib.registration.states import PaymentStatus, RegistrationStatus
 
 mail.register_template(
     "refund.done", "【退费完成】订单 {order_id}",
@@ -32,6 +35,7 @@ mail.register_template(
 
 
 def view(refund: Refund) -> dict[str, Any]:
+    """The refund as the API shows it (models.RefundOut)."""
     return {"refund_id": refund.refund_id, "order_id": refund.order_id,
             "payment_id": refund.payment_id, "registration_id": refund.registration_id,
             "channel": refund.channel, "amount_fen": refund.amount_fen, "kind": refund.kind,
@@ -40,60 +44,65 @@ def view(refund: Refund) -> dict[str, Any]:
             "bank_serial": refund.bank_serial, "failure": refund.failure}
 
 
-def _own_registration(order: Order, user_sub: str) -> Registration:
-    for reg in Registration.batch_get(list(order.registration_ids)):
+def _own_registration(deps: Deps, order: Order, user_sub: str) -> Any:
+    for reg in repository(deps).registrations(order.registration_ids):
         if reg.user_sub == user_sub:
             return reg
-    raise NotFoundError("订单不存在", code="ORDER_NOT_FOUND")
+    raise OrderNotFoundError()
+
+
+def _new_refund(order: Order, payment: Any, reg: Any, reason: str, actor: str,
+                now: datetime) -> Refund:
+    """The refund of `reg`'s share of a credited payment (the trainee's request, or the
+    automatic one of a registration that is not approved)."""
+    return Refund(
+        refund_id=new_id("F"), payment_id=payment.payment_id, order_id=order.order_id,
+        edition_id=order.edition_id, registration_id=reg.registration_id, channel=order.channel,
+        provider_txn_id=payment.provider_txn_id, amount_fen=rules.refund_amount(order, reg),
+        payment_amount_fen=payment.amount_fen, kind=RefundKind.REQUEST.value,
+        status=RefundStatus.REQUESTED.value, reason=reason, requested_by=actor,
+        requested_at=now, notify_to=reg.email,
+        queue=refund_queue(order.edition_id, RefundStatus.REQUESTED))
 
 
 def request_refund(deps: Deps, user_sub: str, order_id: str, reason: str,
                    now: datetime) -> dict[str, Any]:
     """The trainee's refund request for a paid, approved registration, until course start
     to the second. A repeat (or a racing twin) answers the one refund that exists."""
+    store = repository(deps)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写退费原因", field="reason")
     order = store.get_order(order_id)
     if order is None:
-        raise NotFoundError("订单不存在", code="ORDER_NOT_FOUND")
-    reg = _own_registration(order, user_sub)
+        raise OrderNotFoundError()
+    reg = _own_registration(deps, order, user_sub)
     edition = editions.get_edition(deps, order.edition_id)
     edition.require_open("refund", now, code="REFUND_WINDOW_CLOSED")
     payment = store.get_payment(order.payment_id) if order.payment_id else None
     if payment is not None:
-        existing = store.guard_owner(store.refund_key(payment.payment_id, reg.registration_id))
-        if existing:
-            found = store.get_refund(existing)
-            if found is not None:
-                return view(found)
-    if payment is None or order.status not in (OrderStatus.PAID.value,) or \
-            reg.paid_order_id != order.order_id or reg.payment_status != "paid":
-        raise ConflictError("该订单未交费或已退费，不能申请退费", code="NOT_REFUNDABLE",
-                            status=order.status, payment_status=reg.payment_status)
-    if reg.status != "approved":
-        raise ConflictError("该报名不是已通过状态，将自动退费", code="NOT_REFUNDABLE")
-    group = order.kind == OrderKind.GROUP.value
-    amount = int(reg.fee_fen) if group else int(order.amount_fen)
-    refund = Refund(
-        refund_id=new_id("F"), payment_id=payment.payment_id, order_id=order.order_id,
-        edition_id=order.edition_id, registration_id=reg.registration_id, channel=order.channel,
-        provider_txn_id=payment.provider_txn_id, amount_fen=amount,
-        payment_amount_fen=payment.amount_fen, kind=RefundKind.REQUEST.value,
-        status=RefundStatus.REQUESTED.value, reason=reason[:200], requested_by=user_sub,
-        requested_at=now, notify_to=reg.email, queue=f"{order.edition_id}#requested")
-    if not store.create_refund(refund, None if group else order, reg, user_sub, now):
-        existing = store.guard_owner(store.refund_key(payment.payment_id, reg.registration_id))
+        existing = store.refund_of(payment.payment_id, reg.registration_id)
         found = store.get_refund(existing) if existing else None
         if found is not None:
             return view(found)
-        raise ConflictError("订单状态已变化，请刷新后重试", code="STATE_CHANGED")
+    if payment is None or not rules.refundable(order, reg, payment):
+        raise NotRefundableError(status=order.status, payment_status=reg.payment_status)
+    if reg.status != RegistrationStatus.APPROVED.value:
+        raise NotRefundableError("该报名不是已通过状态，将自动退费")
+    refund = _new_refund(order, payment, reg, reason[:200], user_sub, now)
+    moved = order if rules.refund_moves_order(order) else None
+    if not store.create_refund(refund, moved, reg.registration_id, user_sub, now):
+        existing = store.refund_of(payment.payment_id, reg.registration_id)
+        found = store.get_refund(existing) if existing else None
+        if found is not None:
+            return view(found)
+        raise StateChangedError()
     execute_refund(deps, refund, now)
     if refund.channel == Channel.BANK_TRANSFER.value:
         mail.queue_mail(deps, f"refund.requested_finance#{refund.refund_id}", edition.finance_email,
                         "refund.requested_finance", {
                             "refund_id": refund.refund_id, "order_id": order.order_id,
-                            "amount_yuan": yuan(amount), "reason": refund.reason}, now)
+                            "amount_yuan": yuan(int(refund.amount_fen)), "reason": refund.reason}, now)
     return view(store.get_refund(refund.refund_id) or refund)
 
 
@@ -101,39 +110,37 @@ def execute_refund(deps: Deps, refund: Refund, now: datetime) -> str:
     """Ask the provider to send the money back (online channels). Bank transfers wait for
     finance. A provider outage leaves the refund `requested` for a retry."""
     if refund.channel not in ONLINE or refund.status != RefundStatus.REQUESTED.value:
-        return refund.status
-    from chalicelib.billing.providers import ProviderError, RefundRequest, provider
-    adapter = provider(deps, refund.channel)
+        return str(refund.status)
+    store = repository(deps)
     base = deps.settings.public_base_url
     try:
-        result = adapter.refund(RefundRequest(
+        result = provider(deps, refund.channel).refund(RefundRequest(
             refund_id=refund.refund_id, order_id=refund.order_id, txn_id=refund.provider_txn_id,
-            amount_fen=refund.amount_fen, payment_amount_fen=refund.payment_amount_fen,
+            amount_fen=int(refund.amount_fen), payment_amount_fen=int(refund.payment_amount_fen),
             reason=refund.reason, notify_url=f"{base}/webhooks/{refund.channel}"), now)
     except ProviderError as exc:
         logger.warning("refund call failed; will retry", extra={"refund_id": refund.refund_id,
                                                                "error": str(exc)})
-        return refund.status
+        return str(refund.status)
     actor = f"provider:{refund.channel}"
+    requested = [RefundStatus.REQUESTED.value]
     if result.status == "done":
-        _complete(deps, refund, [RefundStatus.REQUESTED.value], actor, now,
-                  provider_refund_id=result.provider_refund_id)
+        _complete(deps, refund, requested, actor, now, provider_refund_id=result.provider_refund_id)
         return RefundStatus.DONE.value
     if result.status == "processing":
-        store.move_refund(refund, [RefundStatus.REQUESTED.value], RefundStatus.PROCESSING.value,
-                          actor, now, extra=[Refund.provider_refund_id.set(result.provider_refund_id)]
+        # The provider's refund notification completes it (complete_from_notification).
+        store.move_refund(refund, RefundStatus.PROCESSING, actor, now, expected=requested,
+                          fields={"provider_refund_id": result.provider_refund_id}
                           if result.provider_refund_id else None)
-        if adapter.sandbox:  # the sandbox plays WeChat: it now sends the signed refund notice
-            from chalicelib.dev.sandbox import send_refund_notification
-            send_refund_notification(deps, refund, now)
         return RefundStatus.PROCESSING.value
-    store.move_refund(refund, [RefundStatus.REQUESTED.value], RefundStatus.FAILED.value, actor, now,
-                      extra=[Refund.failure.set((result.detail or "failed")[:300])])
+    store.move_refund(refund, RefundStatus.FAILED, actor, now, expected=requested,
+                      fields={"failure": (result.detail or "failed")[:300]})
     return RefundStatus.FAILED.value
 
 
 def _complete(deps: Deps, refund: Refund, expected: list[str], actor: str, now: datetime,
               provider_refund_id: str | None = None, bank_serial: str | None = None) -> bool:
+    store = repository(deps)
     order = None
     reg_id = None
     if refund.kind == RefundKind.REQUEST.value:
@@ -141,31 +148,30 @@ def _complete(deps: Deps, refund: Refund, expected: list[str], actor: str, now: 
         held = store.get_order(refund.order_id)
         if held is not None and held.kind == OrderKind.INDIVIDUAL.value:
             order = held
-    extra = [Refund.completed_at.set(now), Refund.completed_by.set(actor)]
+    fields: dict[str, Any] = {"completed_at": now, "completed_by": actor}
     if provider_refund_id:
-        extra.append(Refund.provider_refund_id.set(provider_refund_id))
+        fields["provider_refund_id"] = provider_refund_id
     if bank_serial:
-        extra.append(Refund.bank_serial.set(bank_serial))
-    ok = store.move_refund(refund, expected, RefundStatus.DONE.value, actor, now, extra=extra,
-                           order=order, reg_id=reg_id, data={"amount_fen": refund.amount_fen},
-                           guard_key=f"refund-serial#{bank_serial}" if bank_serial else None)
+        fields["bank_serial"] = bank_serial
+    ok = store.move_refund(refund, RefundStatus.DONE, actor, now, expected=expected,
+                           fields=fields, order=order, registration_id=reg_id,
+                           data={"amount_fen": refund.amount_fen}, guard_serial=bank_serial)
     if ok and order is not None:
         _reverse_invoice(deps, order.order_id, actor, now)
     if ok and refund.notify_to:
         name = ""
         if refund.registration_id:
-            reg = regs.get(refund.registration_id)
+            reg = store.registration(refund.registration_id)
             name = reg.name if reg else ""
         mail.queue_mail(deps, f"refund.done#{refund.refund_id}", refund.notify_to, "refund.done", {
             "name": name or "您好", "order_id": refund.order_id, "refund_id": refund.refund_id,
-            "amount_yuan": yuan(refund.amount_fen), "completed_at": iso(now)}, now)
+            "amount_yuan": yuan(int(refund.amount_fen)), "completed_at": iso(now)}, now)
     return ok
 
 
 def _reverse_invoice(deps: Deps, order_id: str, actor: str, now: datetime) -> None:
     """After commit: a refunded individual order's invoice is reversed (red-letter). A
     failure is logged and never undoes the refund; finance can reverse by hand."""
-    from chalicelib.invoicing import service as invoices
     try:
         invoices.reverse_for_refund(deps, order_id, actor, now)
     except Exception:  # noqa: BLE001 - a side effect after commit must not undo the refund
@@ -175,22 +181,22 @@ def _reverse_invoice(deps: Deps, order_id: str, actor: str, now: datetime) -> No
 def complete_from_notification(deps: Deps, note: Any, now: datetime) -> dict[str, Any]:
     """A verified refund notification: completes (or fails) our refund once; replays and
     late duplicates change nothing."""
-    from chalicelib.billing.payments import _flag
+    store = repository(deps)
     refund = store.get_refund(note.out_refund_no) if note.out_refund_no else None
     if refund is None:
-        return _flag(note.provider, note.txn_id, note.out_trade_no, note.amount_fen,
-                     "unknown_refund", "退款单号不存在", note.raw, now)
+        return notifications.flag(deps, note.provider, note.txn_id, note.out_trade_no,
+                                  note.amount_fen, "unknown_refund", "退款单号不存在", note.raw, now)
     if refund.order_id != note.out_trade_no or (note.amount_fen is not None
                                                  and note.amount_fen != refund.amount_fen):
-        return _flag(note.provider, note.txn_id, note.out_trade_no, note.amount_fen,
-                     "refund_mismatch", f"退款单 {refund.refund_id} 的订单或金额不符", note.raw, now)
+        return notifications.flag(deps, note.provider, note.txn_id, note.out_trade_no,
+                                  note.amount_fen, "refund_mismatch",
+                                  f"退款单 {refund.refund_id} 的订单或金额不符", note.raw, now)
     if refund.status == RefundStatus.DONE.value:
         return {"result": "already", "refund_id": refund.refund_id}
     actor = f"provider:{note.provider}"
     if not note.succeeded:
-        store.move_refund(refund, [RefundStatus.REQUESTED.value, RefundStatus.PROCESSING.value],
-                          RefundStatus.FAILED.value, actor, now,
-                          extra=[Refund.failure.set(str(note.raw.get("refund_status", "failed")))])
+        store.move_refund(refund, RefundStatus.FAILED, actor, now,
+                          fields={"failure": str(note.raw.get("refund_status", "failed"))})
         return {"result": "refund_failed", "refund_id": refund.refund_id}
     done = _complete(deps, refund, [RefundStatus.REQUESTED.value, RefundStatus.PROCESSING.value,
                                     RefundStatus.FAILED.value], actor, now,
@@ -202,64 +208,47 @@ def complete_by_finance(deps: Deps, refund_id: str, bank_serial: str, actor: str
                         now: datetime) -> dict[str, Any]:
     """Finance sent the money back by bank transfer (or after a failed online refund) and
     records the bank serial (unique); a repeat with the same serial answers the same."""
-    from chalicelib.billing.payments import normalise_serial
-    serial = normalise_serial(bank_serial)
+    store = repository(deps)
+    serial = rules.normalise_serial(bank_serial)
     refund = store.get_refund(refund_id)
     if refund is None:
-        raise NotFoundError("退款单不存在", code="REFUND_NOT_FOUND")
+        raise RefundNotFoundError()
     if refund.status == RefundStatus.DONE.value:
         if refund.bank_serial == serial:
             return view(refund)
-        raise ConflictError("该退款已完成", code="REFUND_ALREADY_DONE")
+        raise RefundAlreadyDoneError()
     if refund.channel in ONLINE and refund.status != RefundStatus.FAILED.value:
-        raise ConflictError("在线支付的退款由支付渠道原路退回，无需财务办理", code="REFUND_BY_PROVIDER")
-    if not _complete(deps, refund, [RefundStatus.REQUESTED.value, RefundStatus.FAILED.value],
-                     actor, now, bank_serial=serial):
+        raise RefundByProviderError()
+    if not _complete(deps, refund, list(FINANCE_COMPLETES), actor, now, bank_serial=serial):
         current = store.get_refund(refund_id) or refund
         if current.status == RefundStatus.DONE.value and current.bank_serial == serial:
             return view(current)
-        raise ConflictError("退款状态已变化，或该银行流水号已登记过", code="REFUND_CONFLICT",
-                            status=current.status)
+        raise RefundConflictError(status=current.status)
     return view(store.get_refund(refund_id) or refund)
 
 
 def list_refunds(deps: Deps, status: str, limit: int, token: str | None) -> dict[str, Any]:
     """Finance's work list: `requested` (bank transfers to pay back), `failed`, ..."""
     edition = editions.get_current(deps)
-    items, next_token = store.refunds_in_queue(f"{edition.edition_id}#{status}", limit, token)
-    return {"refunds": [view(r) for r in items], "next_token": next_token}
+    items, next_token = repository(deps).page_refunds(edition.edition_id, status, limit, token)
+    return page_out("refunds", [view(r) for r in items], next_token)
 
 
-def refund_credited_payment(deps: Deps, reg: Registration, kind: str, actor: str,
+def refund_credited_payment(deps: Deps, reg: Any, kind: str, actor: str,
                             now: datetime) -> Refund | None:
     """Automatic refund of the credited payment of `reg` (not approved at course start):
     at most once through the refund guard."""
-    if not reg.paid_order_id or reg.payment_status != "paid":
+    store = repository(deps)
+    if not reg.paid_order_id or reg.payment_status != PaymentStatus.PAID.value:
         return None
     order = store.get_order(reg.paid_order_id)
     payment = store.get_payment(order.payment_id) if order and order.payment_id else None
     if order is None or payment is None:
         return None
-    group = order.kind == OrderKind.GROUP.value
-    refund = Refund(
-        refund_id=new_id("F"), payment_id=payment.payment_id, order_id=order.order_id,
-        edition_id=order.edition_id, registration_id=reg.registration_id, channel=order.channel,
-        provider_txn_id=payment.provider_txn_id,
-        amount_fen=int(reg.fee_fen) if group else int(order.amount_fen),
-        payment_amount_fen=payment.amount_fen, kind=RefundKind.REQUEST.value,
-        status=RefundStatus.REQUESTED.value, reason="报名未通过审核，自动退费"
-        if kind == RefundKind.UNAPPROVED.value else kind, requested_by=actor, requested_at=now,
-        notify_to=reg.email, queue=f"{order.edition_id}#requested")
-    if not store.create_refund(refund, None if group or order.status != "paid" else order, reg,
-                               actor, now):
+    reason = "报名未通过审核，自动退费" if kind == RefundKind.UNAPPROVED.value else kind
+    refund = _new_refund(order, payment, reg, reason, actor, now)
+    moved = order if rules.refund_moves_order(order) else None
+    if not store.create_refund(refund, moved, reg.registration_id, actor, now):
         return None
     execute_refund(deps, refund, now)
     return refund
-
-
-def retry_requested(deps: Deps, refund: Refund, now: datetime) -> str:
-    """Retry the provider call of an online refund still `requested` (provider was down)."""
-    return execute_refund(deps, refund, now)
-
-
-__all__ = ["request_refund", "execute_refund", "complete_by_finance", "list_refunds", "Order"]

@@ -1,35 +1,34 @@
 """Orders, payments, refunds, provider notifications we could not credit, and bank
-statement lines. Every state change here is a conditional write in one transaction with
-its audit entry; "at most once" rules hold through guard items (store/uniques.Unique):
+statement lines: the models and `BillingRepository`, the only persistence code of billing.
+Every state change is a conditional write in one transaction with its audit entry, its
+condition taken from the state tables (states.py: `machine.sources(dst)`); "at most once"
+rules hold through guard items (platform/store/uniques.Unique):
   provider-txn#<channel>#<txn id>   one payment per provider transaction / bank serial
   refund#<payment id>#<reg or all>  one refund per payment (and member)
-"""
+  refund-serial#<bank serial>       one finance refund transfer per bank serial
+The registrations billing holds and pays are written through registration.transitions
+inside the same transactions, and read through registration.queries.
+
+`InMemoryBillingRepository` (memory_repository.py) has the same methods, for fast tests."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from pynamodb.attributes import Attribute, BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.constants import NUMBER
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.billing.states import LINE_STATUS, NOTIFICATION_FLAG, ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, LineStatus, NotificationFlag, OrderStatus, RefundStatus
+from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import decode_token, encode_token, is_condition_failure, register, transaction
-from chalicelib.registration.repository import Registration
 from chalicelib.platform.store.uniques import Unique
+from chalicelib.registration import queries as registrations
+from chalicelib.registration import transitions as registration_moves
 
-
-class FenAttribute(Attribute[int]):
-    """Money in integer fen (a DynamoDB number that reads back as an int)."""
-    attr_type = NUMBER
-
-    def serialize(self, value: Any) -> str:
-        return str(int(value))
-
-    def deserialize(self, value: Any) -> int:
-        return int(value)
+Page = tuple[list[Any], str | None]
 
 
 # --- orders -------------------------------------------------------------------------------
@@ -59,12 +58,12 @@ class Order(Model):
 
     order_id = UnicodeAttribute(hash_key=True)
     edition_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # individual | group
+    kind = UnicodeAttribute()  # individual | group (states.OrderKind)
     channel = UnicodeAttribute()
     owner_sub = UnicodeAttribute()
     registration_ids: ListAttribute[str] = ListAttribute(of=UnicodeAttribute)  # type: ignore[arg-type]
     amount_fen = FenAttribute()
-    status = UnicodeAttribute()
+    status = StateAttribute(ORDER_STATUS)
     official_card = BooleanAttribute(default=False)
     unit_name = UnicodeAttribute()
     payer_name = UnicodeAttribute()  # the trainee, or the unit for a group
@@ -88,7 +87,8 @@ class Order(Model):
 
 
 def order_queue(edition_id: str, status: str, channel: str) -> str:
-    return f"{edition_id}#{status}#{channel}"
+    """The order's queue key; an unknown status raises (the queue names a state)."""
+    return f"{edition_id}#{ORDER_STATUS.states(status).value}#{channel}"
 
 
 # --- payments -----------------------------------------------------------------------------
@@ -123,7 +123,7 @@ class Payment(Model):
     channel = UnicodeAttribute()
     provider_txn_id = UnicodeAttribute()  # provider transaction id or bank serial
     amount_fen = FenAttribute()
-    disposition = UnicodeAttribute()  # credited | duplicate | unapproved
+    disposition = StateAttribute(PAYMENT_DISPOSITION)
     registration_ids: ListAttribute[str] = ListAttribute(of=UnicodeAttribute)  # type: ignore[arg-type]
     payer = JSONAttribute(null=True)
     received_at = UTCDateTimeAttribute()
@@ -132,6 +132,10 @@ class Payment(Model):
 
     by_order = PaymentByOrder()
     by_edition_disposition = PaymentByEditionDisposition()
+
+
+def disposition_key(edition_id: str, disposition: str) -> str:
+    return f"{edition_id}#{PAYMENT_DISPOSITION.states(disposition).value}"
 
 
 # --- refunds ------------------------------------------------------------------------------
@@ -168,8 +172,8 @@ class Refund(Model):
     provider_txn_id = UnicodeAttribute()
     amount_fen = FenAttribute()
     payment_amount_fen = FenAttribute()
-    kind = UnicodeAttribute()  # request | duplicate | unapproved
-    status = UnicodeAttribute()
+    kind = UnicodeAttribute()  # request | duplicate | unapproved | late (states.RefundKind)
+    status = StateAttribute(REFUND_STATUS)
     reason = UnicodeAttribute()
     requested_by = UnicodeAttribute()
     requested_at = UTCDateTimeAttribute()
@@ -184,6 +188,14 @@ class Refund(Model):
 
     by_queue = RefundByQueue()
     by_order = RefundByOrder()
+
+
+def refund_queue(edition_id: str, status: str) -> str:
+    return f"{edition_id}#{REFUND_STATUS.states(status).value}"
+
+
+# What a refund's move may record besides its state.
+REFUND_FIELDS = ("provider_refund_id", "bank_serial", "completed_at", "completed_by", "failure")
 
 
 # --- notifications we kept but did not credit (for finance) -----------------------------
@@ -206,12 +218,12 @@ class ProviderNotification(Model):
     provider_txn_id = UnicodeAttribute()
     out_trade_no = UnicodeAttribute(null=True)
     amount_fen = FenAttribute(null=True)
-    problem = UnicodeAttribute()  # unknown_order | amount_mismatch | merchant_mismatch
+    problem = UnicodeAttribute()  # unknown_order | amount_mismatch | merchant_mismatch | ...
     detail = UnicodeAttribute(null=True)
     data = JSONAttribute(null=True)
     received_at = UTCDateTimeAttribute()
     deliveries = NumberAttribute(default=1)
-    flag = UnicodeAttribute(null=True)
+    flag = StateAttribute(NOTIFICATION_FLAG, null=True)
 
     by_flag = NotificationByFlag()
 
@@ -239,7 +251,7 @@ class StatementLine(Model):
     payer_name = UnicodeAttribute(null=True)
     payer_account = UnicodeAttribute(null=True)
     memo = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()  # new | used
+    status = StateAttribute(LINE_STATUS)
     order_id = UnicodeAttribute(null=True)
     payment_id = UnicodeAttribute(null=True)
     imported_at = UTCDateTimeAttribute()
@@ -249,35 +261,11 @@ class StatementLine(Model):
     by_edition_status = LineByEditionStatus()
 
 
-# --- repository ---------------------------------------------------------------------------
-def _get(model: Any, key: str) -> Any:
-    try:
-        return model.get(key, consistent_read=True)
-    except DoesNotExist:
-        return None
+def line_queue(edition_id: str, status: str) -> str:
+    return f"{edition_id}#{LINE_STATUS.states(status).value}"
 
 
-def get_order(order_id: str) -> Order | None:
-    return _get(Order, order_id)  # type: ignore[no-any-return]
-
-
-def get_payment(payment_id: str) -> Payment | None:
-    return _get(Payment, payment_id)  # type: ignore[no-any-return]
-
-
-def get_refund(refund_id: str) -> Refund | None:
-    return _get(Refund, refund_id)  # type: ignore[no-any-return]
-
-
-def get_line(line_id: str) -> StatementLine | None:
-    return _get(StatementLine, line_id)  # type: ignore[no-any-return]
-
-
-def guard_owner(key: str) -> str | None:
-    item = _get(Unique, key)
-    return None if item is None else str(item.owner)
-
-
+# --- guard keys -----------------------------------------------------------------------------
 def txn_key(channel: str, txn_id: str) -> str:
     return f"provider-txn#{channel}#{txn_id}"
 
@@ -286,43 +274,24 @@ def refund_key(payment_id: str, registration_id: str | None) -> str:
     return f"refund#{payment_id}#{registration_id or 'all'}"
 
 
-def orders_of_owner(owner_sub: str) -> list[Order]:
-    return list(Order.by_owner.query(owner_sub, scan_index_forward=False))
+def refund_serial_key(bank_serial: str) -> str:
+    return f"refund-serial#{bank_serial}"
 
 
-def orders_in_queue(queue: str, limit: int | None = None, token: str | None = None,
-                    filter_condition: Any = None) -> tuple[list[Order], str | None]:
-    result = Order.by_queue.query(queue, limit=limit, last_evaluated_key=decode_token(token),
-                                  filter_condition=filter_condition)
+# --- helpers ----------------------------------------------------------------------------------
+def _get(model: Any, key: str) -> Any:
+    try:
+        return model.get(key, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _page(result: Any) -> Page:
     items = list(result)
     return items, encode_token(result.last_evaluated_key)
 
 
-def all_orders_in_queue(edition_id: str, status: str, channel: str) -> list[Order]:
-    return list(Order.by_queue.query(order_queue(edition_id, status, channel)))
-
-
-def paid_orders_between(edition_id: str, channel: str, lo: datetime, hi: datetime, limit: int,
-                        token: str | None) -> tuple[list[Order], str | None]:
-    return orders_in_queue(order_queue(edition_id, "paid", channel), limit, token,
-                           Order.paid_at.between(lo, hi))
-
-
-def payments_of_order(order_id: str) -> list[Payment]:
-    return list(Payment.by_order.query(order_id))
-
-
-def refunds_of_order(order_id: str) -> list[Refund]:
-    return list(Refund.by_order.query(order_id))
-
-
-def refunds_in_queue(queue: str, limit: int, token: str | None) -> tuple[list[Refund], str | None]:
-    result = Refund.by_queue.query(queue, limit=limit, last_evaluated_key=decode_token(token))
-    items = list(result)
-    return items, encode_token(result.last_evaluated_key)
-
-
-def _run(build: Any) -> bool:
+def _run(build: Callable[[Any], None]) -> bool:
     """Run a transaction; False when a condition failed (someone else moved first)."""
     try:
         with transaction() as tx:
@@ -334,301 +303,363 @@ def _run(build: Any) -> bool:
     return True
 
 
-def create_order(order: Order, regs: list[Registration], actor: str, now: datetime) -> bool:
-    """Insert the order and reserve each registration (open_order_id) atomically: every
-    member must still be approved, unpaid and in no other open order."""
-    def build(tx: Any) -> None:
-        tx.save(order, condition=Order.order_id.does_not_exist())
-        for reg in regs:
-            tx.update(reg, actions=[Registration.open_order_id.set(order.order_id),
-                                    Registration.version.add(1)],
-                      condition=(Registration.status == "approved")
-                      & (Registration.payment_status == "unpaid")
-                      & Registration.open_order_id.does_not_exist())
-        tx.save(audit_entry(f"order#{order.order_id}", "order.created", actor, now,
-                            {"channel": order.channel, "amount_fen": order.amount_fen,
-                             "registrations": list(order.registration_ids)}))
-    return _run(build)
+def _closing(order: Order, now: datetime, reason: str) -> list[Any]:
+    return [Order.status.set(OrderStatus.CLOSED.value), Order.closed_at.set(now),
+            Order.close_reason.set(reason),
+            Order.queue.set(order_queue(order.edition_id, OrderStatus.CLOSED, order.channel)),
+            Order.version.add(1)]
 
 
-def reserve_members(order: Order, regs: list[Registration]) -> bool:
-    """Reserve one more chunk of a large group order (still `reserving`)."""
-    def build(tx: Any) -> None:
-        tx.condition_check(Order, order.order_id, condition=Order.status == "reserving")
-        for reg in regs:
-            tx.update(reg, actions=[Registration.open_order_id.set(order.order_id),
-                                    Registration.version.add(1)],
-                      condition=(Registration.status == "approved")
-                      & (Registration.payment_status == "unpaid")
-                      & Registration.open_order_id.does_not_exist())
-    return _run(build)
+def _moving(order: Order, status: OrderStatus) -> list[Any]:
+    return [Order.status.set(status.value),
+            Order.queue.set(order_queue(order.edition_id, status, order.channel))]
 
 
-def open_reserved(order: Order, actor: str, now: datetime) -> bool:
-    def build(tx: Any) -> None:
-        tx.update(order, actions=[Order.status.set("open"),
-                                  Order.queue.set(order_queue(order.edition_id, "open", order.channel))],
-                  condition=Order.status == "reserving")
-        tx.save(audit_entry(f"order#{order.order_id}", "order.opened", actor, now,
-                            {"members": len(order.registration_ids)}))
-    return _run(build)
+def _expects(status: OrderStatus) -> Any:
+    """The condition of a move of an order to `status`: it is in a state that may move so."""
+    return Order.status.is_in(*ORDER_STATUS.sources(status))
 
 
-def close_order(order: Order, actor: str, now: datetime, reason: str,
-                registration_ids: Iterable[str], expected: str = "open") -> bool:
-    """open -> closed, releasing every registration it still holds (at most ~95 per call:
-    a large group is released in chunks with `release_chunk` first)."""
-    def build(tx: Any) -> None:
-        tx.update(order, actions=[Order.status.set("closed"), Order.closed_at.set(now),
-                                  Order.close_reason.set(reason),
-                                  Order.queue.set(order_queue(order.edition_id, "closed", order.channel)),
-                                  Order.version.add(1)],
-                  condition=Order.status == expected)
-        for rid in registration_ids:
-            tx.update(Registration(registration_id=rid),
-                      actions=[Registration.open_order_id.remove(), Registration.version.add(1)],
-                      condition=Registration.open_order_id == order.order_id)
-        tx.save(audit_entry(f"order#{order.order_id}", "order.closed", actor, now,
-                            {"reason": reason}))
-    return _run(build)
+def _use_line(tx: Any, line: StatementLine, order_id: str, payment_id: str) -> None:
+    tx.update(line, actions=[StatementLine.status.set(LineStatus.USED.value),
+                             StatementLine.order_id.set(order_id),
+                             StatementLine.payment_id.set(payment_id),
+                             StatementLine.edition_status.set(line_queue(line.edition_id,
+                                                                         LineStatus.USED))],
+              condition=StatementLine.status.is_in(*LINE_STATUS.sources(LineStatus.USED)))
 
 
-def release_chunk(order: Order, registration_ids: list[str]) -> int:
-    """Free registrations still pointing at `order` (one conditional write each)."""
-    freed = 0
-    for rid in registration_ids:
+def _guard(tx: Any, key: str, owner: str, now: datetime) -> None:
+    tx.save(Unique(key=key, owner=owner, created_at=now), condition=Unique.key.does_not_exist())
+
+
+class BillingRepository:
+    """DynamoDB (moto locally and in tests)."""
+
+    # --- reads: billing's own items ----------------------------------------------------------
+    def get_order(self, order_id: str) -> Order | None:
+        return _get(Order, order_id)  # type: ignore[no-any-return]
+
+    def get_payment(self, payment_id: str) -> Payment | None:
+        return _get(Payment, payment_id)  # type: ignore[no-any-return]
+
+    def get_refund(self, refund_id: str) -> Refund | None:
+        return _get(Refund, refund_id)  # type: ignore[no-any-return]
+
+    def get_line(self, line_id: str) -> StatementLine | None:
+        return _get(StatementLine, line_id)  # type: ignore[no-any-return]
+
+    def lines(self, line_ids: list[str]) -> dict[str, StatementLine]:
+        return {line.line_id: line for line in StatementLine.batch_get(line_ids)} if line_ids else {}
+
+    def payment_of_txn(self, channel: str, txn_id: str) -> str | None:
+        """The id of the payment that took this provider transaction (or bank serial)."""
+        item = _get(Unique, txn_key(channel, txn_id))
+        return None if item is None else str(item.owner)
+
+    def refund_of(self, payment_id: str, registration_id: str | None) -> str | None:
+        """The id of the refund of this payment (for this member), if one was recorded."""
+        item = _get(Unique, refund_key(payment_id, registration_id))
+        return None if item is None else str(item.owner)
+
+    def orders_of_owner(self, owner_sub: str) -> list[Order]:
+        return list(Order.by_owner.query(owner_sub, scan_index_forward=False))
+
+    def orders_in_queue(self, edition_id: str, status: str, channel: str) -> list[Order]:
+        return list(Order.by_queue.query(order_queue(edition_id, status, channel)))
+
+    def page_orders(self, edition_id: str, status: str, channel: str, limit: int,
+                    token: str | None) -> Page:
+        return _page(Order.by_queue.query(order_queue(edition_id, status, channel), limit=limit,
+                                          last_evaluated_key=decode_token(token)))
+
+    def page_overdue_transfers(self, edition_id: str, channel: str, now: datetime, limit: int,
+                               token: str | None, *, unreminded: bool = False) -> Page:
+        """Open orders of `channel` whose review date has passed (`unreminded`: and finance
+        was not reminded of them yet). A page may hold fewer than `limit` (a filter)."""
+        overdue = Order.review_due_at <= now
+        if unreminded:
+            overdue &= Order.overdue_reminded_at.does_not_exist()
+        return _page(Order.by_queue.query(order_queue(edition_id, OrderStatus.OPEN, channel),
+                                          limit=limit, last_evaluated_key=decode_token(token),
+                                          filter_condition=overdue))
+
+    def paid_orders_between(self, edition_id: str, channel: str, lo: datetime, hi: datetime,
+                            limit: int, token: str | None) -> Page:
+        return _page(Order.by_queue.query(order_queue(edition_id, OrderStatus.PAID, channel),
+                                          limit=limit, last_evaluated_key=decode_token(token),
+                                          filter_condition=Order.paid_at.between(lo, hi)))
+
+    def payments_of_order(self, order_id: str) -> list[Payment]:
+        return list(Payment.by_order.query(order_id))
+
+    def refunds_of_order(self, order_id: str) -> list[Refund]:
+        return list(Refund.by_order.query(order_id))
+
+    def page_refunds(self, edition_id: str, status: str, limit: int, token: str | None) -> Page:
+        return _page(Refund.by_queue.query(refund_queue(edition_id, status), limit=limit,
+                                           last_evaluated_key=decode_token(token)))
+
+    def page_open_notifications(self, limit: int, token: str | None) -> Page:
+        return _page(ProviderNotification.by_flag.query(
+            NotificationFlag.OPEN.value, scan_index_forward=False, limit=limit,
+            last_evaluated_key=decode_token(token)))
+
+    # --- reads: the registrations billing holds (registration.queries) ---------------------
+    def registration(self, registration_id: str) -> Any:
+        return registrations.get_registration(registration_id)
+
+    def registrations(self, registration_ids: Iterable[str], consistent: bool = False) -> list[Any]:
+        ids = list(registration_ids)
+        return registrations.get_registrations(ids, consistent_read=consistent) if ids else []
+
+    def registrations_of_user(self, user_sub: str) -> list[Any]:
+        return registrations.registrations_of_user(user_sub)
+
+    def registrations_by_email(self, edition_id: str, email: str) -> list[Any]:
+        return registrations.by_email(edition_id, email)
+
+    def page_registrations(self, edition_id: str, status: str, limit: int,
+                           token: str | None) -> Page:
+        return registrations.page_by_status(edition_id, status, limit, token)
+
+    # --- orders ---------------------------------------------------------------------------
+    def create_order(self, order: Order, registration_ids: list[str], actor: str,
+                     now: datetime) -> bool:
+        """Insert the order and reserve each registration (open_order_id) atomically: every
+        member must still be approved, unpaid and in no other open order."""
+        def build(tx: Any) -> None:
+            tx.save(order, condition=Order.order_id.does_not_exist())
+            for rid in registration_ids:
+                registration_moves.attach_open_order(tx, rid, order.order_id)
+            tx.save(audit_entry(f"order#{order.order_id}", "order.created", actor, now,
+                                {"channel": order.channel, "amount_fen": order.amount_fen,
+                                 "registrations": list(order.registration_ids)}))
+        return _run(build)
+
+    def reserve_members(self, order: Order, registration_ids: list[str]) -> bool:
+        """Reserve one more chunk of a large group order (still `reserving`)."""
+        def build(tx: Any) -> None:
+            tx.condition_check(Order, order.order_id, condition=_expects(OrderStatus.OPEN))
+            for rid in registration_ids:
+                registration_moves.attach_open_order(tx, rid, order.order_id)
+        return _run(build)
+
+    def open_reserved(self, order: Order, actor: str, now: datetime) -> bool:
+        """reserving -> open, once every member is reserved."""
+        def build(tx: Any) -> None:
+            tx.update(order, actions=_moving(order, OrderStatus.OPEN),
+                      condition=_expects(OrderStatus.OPEN))
+            tx.save(audit_entry(f"order#{order.order_id}", "order.opened", actor, now,
+                                {"members": len(order.registration_ids)}))
+        return _run(build)
+
+    def close_order(self, order: Order, actor: str, now: datetime, reason: str,
+                    registration_ids: Iterable[str]) -> bool:
+        """`order` (as read: open or reserving) -> closed, releasing the registrations given
+        (at most ~95 per call: a large group is closed first and released with
+        `release_registrations`). False when it is no longer in the state it was read in."""
+        if not ORDER_STATUS.can_move(order.status, OrderStatus.CLOSED):
+            return False
+
+        def build(tx: Any) -> None:
+            tx.update(order, actions=_closing(order, now, reason),
+                      condition=Order.status == order.status)
+            for rid in registration_ids:
+                registration_moves.release_open_order(tx, rid, order.order_id)
+            tx.save(audit_entry(f"order#{order.order_id}", "order.closed", actor, now,
+                                {"reason": reason}))
+        return _run(build)
+
+    def release_registrations(self, order: Order, registration_ids: list[str]) -> int:
+        """Free the registrations still pointing at `order` (one conditional write each)."""
+        return sum(registration_moves.release_open_order_alone(rid, order.order_id)
+                   for rid in registration_ids)
+
+    def release_member(self, order: Order, registration_id: str, new_amount: int, actor: str,
+                       now: datetime) -> bool:
+        """A member leaves an unpaid group order (unchanged since it was read)."""
+        remaining = [r for r in order.registration_ids if r != registration_id]
+
+        def build(tx: Any) -> None:
+            tx.update(order, actions=[Order.registration_ids.set(remaining),
+                                      Order.amount_fen.set(new_amount), Order.version.add(1)],
+                      condition=(Order.status == OrderStatus.OPEN.value)
+                      & (Order.version == order.version))
+            registration_moves.release_open_order(tx, registration_id, order.order_id)
+            tx.save(audit_entry(f"order#{order.order_id}", "order.member_released", actor, now,
+                                {"registration_id": registration_id, "amount_fen": new_amount}))
+        return _run(build)
+
+    def set_pay_link(self, order: Order, link: dict[str, str]) -> None:
+        order.update(actions=[Order.pay_link.set(link)])
+
+    def set_upload(self, order: Order, kind: str, key: str) -> None:
+        """Record the object key of a group's `voucher` or `member_list`."""
+        field = Order.voucher_key if kind == "voucher" else Order.member_list_key
+        order.update(actions=[field.set(key)])
+
+    def mark_overdue_reminded(self, order: Order, now: datetime) -> bool:
+        """Once per order, while it is still open; False when already reminded or moved."""
         try:
-            Registration(registration_id=rid).update(
-                actions=[Registration.open_order_id.remove(), Registration.version.add(1)],
-                condition=Registration.open_order_id == order.order_id)
-            freed += 1
+            order.update(actions=[Order.overdue_reminded_at.set(now)],
+                         condition=Order.overdue_reminded_at.does_not_exist()
+                         & (Order.status == OrderStatus.OPEN.value))
         except Exception as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    # --- payments -------------------------------------------------------------------------
+    def credit_payment(self, order: Order, payment: Payment, registration_id: str | None,
+                       held_by: str | None, other_order: Order | None,
+                       line: StatementLine | None, actor: str, now: datetime) -> bool:
+        """The money credits `order`: the payment (unique per provider transaction), the order
+        -> paid and, for an individual order, its registration -> paid (held by `held_by`,
+        or by no order), closing `other_order` that held it, in one transaction. A group's
+        members are marked paid afterwards in resumable batches (`mark_members_paid`)."""
+        def build(tx: Any) -> None:
+            _guard(tx, txn_key(payment.channel, payment.provider_txn_id), payment.payment_id, now)
+            tx.save(payment, condition=Payment.payment_id.does_not_exist())
+            actions = [*_moving(order, OrderStatus.PAID), Order.paid_at.set(now),
+                       Order.payment_id.set(payment.payment_id), Order.version.add(1)]
+            if registration_id is None:  # a group: only while open (its members are held)
+                actions.append(Order.members_pending.set(len(order.registration_ids)))
+                tx.update(order, actions=actions, condition=Order.status == OrderStatus.OPEN.value)
+            else:
+                tx.update(order, actions=actions, condition=_expects(OrderStatus.PAID))
+                if other_order is not None:
+                    tx.update(other_order,
+                              actions=_closing(other_order, now, "paid_by_other_order"),
+                              condition=Order.status == OrderStatus.OPEN.value)
+                registration_moves.mark_paid(tx, registration_id, order.order_id, held_by, now)
+            if line is not None:
+                _use_line(tx, line, order.order_id, payment.payment_id)
+            tx.save(audit_entry(f"order#{order.order_id}", "order.paid", actor, now,
+                                {"payment_id": payment.payment_id, "channel": payment.channel,
+                                 "txn": payment.provider_txn_id, "amount_fen": payment.amount_fen}))
+        return _run(build)
+
+    def mark_members_paid(self, order: Order, registration_ids: list[str], actor: str,
+                          now: datetime) -> bool:
+        """Several members of a paid group order -> paid in one transaction (all or none)."""
+        def build(tx: Any) -> None:
+            for rid in registration_ids:
+                registration_moves.mark_paid_by_group(tx, rid, order.order_id, now)
+            tx.update(order, actions=[Order.members_pending.add(-len(registration_ids))],
+                      condition=Order.members_pending >= len(registration_ids))
+            tx.save(audit_entry(f"order#{order.order_id}", "order.members_paid", actor, now,
+                                {"registration_ids": registration_ids}))
+        return _run(build)
+
+    def mark_member_paid(self, order: Order, registration_id: str, actor: str,
+                         now: datetime) -> bool:
+        """One member of a paid group order -> paid (conditional: a repeat changes nothing)."""
+        def build(tx: Any) -> None:
+            registration_moves.mark_paid_by_group(tx, registration_id, order.order_id, now)
+            tx.update(order, actions=[Order.members_pending.add(-1)],
+                      condition=Order.members_pending > 0)
+            tx.save(audit_entry(f"registration#{registration_id}", "registration.paid", actor,
+                                now, {"order_id": order.order_id}))
+        return _run(build)
+
+    def record_payment_to_refund(self, payment: Payment, refund: Refund,
+                                 line: StatementLine | None, actor: str, now: datetime) -> bool:
+        """Money we must send back (duplicate / not approved / late): the payment and its
+        refund are recorded together, before any money moves."""
+        def build(tx: Any) -> None:
+            _guard(tx, txn_key(payment.channel, payment.provider_txn_id), payment.payment_id, now)
+            tx.save(payment, condition=Payment.payment_id.does_not_exist())
+            _guard(tx, refund_key(payment.payment_id, refund.registration_id), refund.refund_id, now)
+            tx.save(refund, condition=Refund.refund_id.does_not_exist())
+            if line is not None:
+                _use_line(tx, line, payment.order_id, payment.payment_id)
+            tx.save(audit_entry(f"order#{payment.order_id}", f"payment.{payment.disposition}",
+                                actor, now, {"payment_id": payment.payment_id,
+                                             "refund_id": refund.refund_id,
+                                             "amount_fen": payment.amount_fen}))
+        return _run(build)
+
+    # --- refunds --------------------------------------------------------------------------
+    def create_refund(self, refund: Refund, order: Order | None, registration_id: str | None,
+                      actor: str, now: datetime) -> bool:
+        """A refund of a credited payment (the trainee's request, or an automatic one for a
+        registration that is not approved): recorded before money moves; `order` (an
+        individual one) -> refunding and the registration leaves `paid` at once."""
+        def build(tx: Any) -> None:
+            _guard(tx, refund_key(refund.payment_id, refund.registration_id), refund.refund_id, now)
+            tx.save(refund, condition=Refund.refund_id.does_not_exist())
+            if order is not None:
+                tx.update(order, actions=[*_moving(order, OrderStatus.REFUNDING),
+                                          Order.version.add(1)],
+                          condition=_expects(OrderStatus.REFUNDING))
+            if registration_id is not None:
+                registration_moves.mark_refunding(tx, registration_id, refund.order_id)
+            tx.save(audit_entry(f"order#{refund.order_id}", "refund.requested", actor, now,
+                                {"refund_id": refund.refund_id, "kind": refund.kind,
+                                 "amount_fen": refund.amount_fen,
+                                 "registration_id": refund.registration_id}))
+        return _run(build)
+
+    def move_refund(self, refund: Refund, new: RefundStatus, actor: str, now: datetime, *,
+                    expected: Iterable[str] | None = None, fields: dict[str, Any] | None = None,
+                    order: Order | None = None, registration_id: str | None = None,
+                    data: dict[str, Any] | None = None, guard_serial: str | None = None) -> bool:
+        """Refund -> `new` from `expected` (default: every state the table lets move there),
+        recording `fields` (REFUND_FIELDS); when done, `order` -> refunded and the
+        registration -> refunded in the same transaction. `guard_serial`: the bank serial of
+        finance's refund transfer, used at most once."""
+        sources = REFUND_STATUS.sources(new)
+        expect = list(sources if expected is None else expected)
+        if not expect or not set(expect) <= set(sources):
+            raise ValueError(f"refund.status: cannot move {expect} -> {new}")
+        unknown = set(fields or {}) - set(REFUND_FIELDS)
+        if unknown:
+            raise ValueError(f"refund: not a field a move records: {sorted(unknown)}")
+
+        def build(tx: Any) -> None:
+            actions = [Refund.status.set(new.value),
+                       Refund.queue.set(refund_queue(refund.edition_id, new)),
+                       Refund.version.add(1),
+                       *(getattr(Refund, k).set(v) for k, v in (fields or {}).items())]
+            tx.update(refund, actions=actions, condition=Refund.status.is_in(*expect))
+            if guard_serial is not None:
+                _guard(tx, refund_serial_key(guard_serial), refund.refund_id, now)
+            if order is not None:
+                tx.update(order, actions=[*_moving(order, OrderStatus.REFUNDED),
+                                          Order.version.add(1)],
+                          condition=_expects(OrderStatus.REFUNDED))
+            if registration_id is not None:
+                registration_moves.mark_refunded(tx, registration_id, now)
+            tx.save(audit_entry(f"refund#{refund.refund_id}", f"refund.{new.value}", actor, now,
+                                data))
+        return _run(build)
+
+    # --- notifications and statement lines ---------------------------------------------------
+    def keep_notification(self, note: ProviderNotification) -> bool:
+        """Keep a notification finance must look at; a replay only counts another delivery."""
+        try:
+            note.save(condition=ProviderNotification.notification_id.does_not_exist())
+            return True
+        except PutError as exc:
             if not is_condition_failure(exc):
                 raise
-    return freed
+        ProviderNotification(notification_id=note.notification_id).update(
+            actions=[ProviderNotification.deliveries.add(1)])
+        return False
 
-
-def release_member(order: Order, registration_id: str, new_amount: int, actor: str,
-                   now: datetime) -> bool:
-    """A unit takes one member out of its unpaid group order."""
-    remaining = [r for r in order.registration_ids if r != registration_id]
-
-    def build(tx: Any) -> None:
-        tx.update(order, actions=[Order.registration_ids.set(remaining),
-                                  Order.amount_fen.set(new_amount), Order.version.add(1)],
-                  condition=(Order.status == "open") & (Order.version == order.version))
-        tx.update(Registration(registration_id=registration_id),
-                  actions=[Registration.open_order_id.remove(), Registration.version.add(1)],
-                  condition=Registration.open_order_id == order.order_id)
-        tx.save(audit_entry(f"order#{order.order_id}", "order.member_released", actor, now,
-                            {"registration_id": registration_id, "amount_fen": new_amount}))
-    return _run(build)
-
-
-def credit_payment(order: Order, payment: Payment, reg: Registration | None,
-                   other_open_order: Order | None, line: StatementLine | None,
-                   actor: str, now: datetime) -> bool:
-    """The money credits `order`: the payment (unique per provider transaction), the order
-    -> paid and, for an individual order, its registration -> paid, in one transaction.
-    A group's members are marked paid afterwards in resumable batches (`mark_member_paid`)."""
-    group = reg is None
-
-    def build(tx: Any) -> None:
-        tx.save(Unique(key=txn_key(payment.channel, payment.provider_txn_id),
-                       owner=payment.payment_id, created_at=now),
-                condition=Unique.key.does_not_exist())
-        tx.save(payment, condition=Payment.payment_id.does_not_exist())
-        actions = [Order.status.set("paid"), Order.paid_at.set(now),
-                   Order.payment_id.set(payment.payment_id),
-                   Order.queue.set(order_queue(order.edition_id, "paid", order.channel)),
-                   Order.version.add(1)]
-        if group:
-            actions.append(Order.members_pending.set(len(order.registration_ids)))
-            tx.update(order, actions=actions, condition=Order.status == "open")
-        else:
-            tx.update(order, actions=actions, condition=Order.status.is_in("open", "closed"))
-        if reg is not None:
-            cond = (Registration.status == "approved") & (Registration.payment_status == "unpaid")
-            if other_open_order is not None:
-                cond &= Registration.open_order_id == other_open_order.order_id
-                tx.update(other_open_order, actions=[
-                    Order.status.set("closed"), Order.closed_at.set(now),
-                    Order.close_reason.set("paid_by_other_order"),
-                    Order.queue.set(order_queue(other_open_order.edition_id, "closed",
-                                                other_open_order.channel)),
-                    Order.version.add(1)], condition=Order.status == "open")
-            elif reg.open_order_id == order.order_id:
-                cond &= Registration.open_order_id == order.order_id
-            else:
-                cond &= Registration.open_order_id.does_not_exist()
-            tx.update(reg, actions=[Registration.payment_status.set("paid"),
-                                    Registration.paid_order_id.set(order.order_id),
-                                    Registration.paid_at.set(now),
-                                    Registration.open_order_id.remove(),
-                                    Registration.version.add(1)], condition=cond)
-        if line is not None:
-            tx.update(line, actions=[StatementLine.status.set("used"),
-                                     StatementLine.order_id.set(order.order_id),
-                                     StatementLine.payment_id.set(payment.payment_id),
-                                     StatementLine.edition_status.set(f"{line.edition_id}#used")],
-                      condition=StatementLine.status == "new")
-        tx.save(audit_entry(f"order#{order.order_id}", "order.paid", actor, now,
-                            {"payment_id": payment.payment_id, "channel": payment.channel,
-                             "txn": payment.provider_txn_id, "amount_fen": payment.amount_fen}))
-    return _run(build)
-
-
-def mark_members_paid(order: Order, registration_ids: list[str], actor: str, now: datetime) -> bool:
-    """Several members of a paid group order -> paid in one transaction (all or none)."""
-    def build(tx: Any) -> None:
-        for rid in registration_ids:
-            tx.update(Registration(registration_id=rid), actions=[
-                Registration.payment_status.set("paid"), Registration.paid_order_id.set(order.order_id),
-                Registration.paid_at.set(now), Registration.open_order_id.remove(),
-                Registration.version.add(1)],
-                condition=(Registration.open_order_id == order.order_id)
-                & (Registration.payment_status == "unpaid"))
-        tx.update(order, actions=[Order.members_pending.add(-len(registration_ids))],
-                  condition=Order.members_pending >= len(registration_ids))
-        tx.save(audit_entry(f"order#{order.order_id}", "order.members_paid", actor, now,
-                            {"registration_ids": registration_ids}))
-    return _run(build)
-
-
-def mark_member_paid(order: Order, registration_id: str, actor: str, now: datetime) -> bool:
-    """One member of a paid group order -> paid (conditional: a repeat changes nothing)."""
-    def build(tx: Any) -> None:
-        tx.update(Registration(registration_id=registration_id), actions=[
-            Registration.payment_status.set("paid"), Registration.paid_order_id.set(order.order_id),
-            Registration.paid_at.set(now), Registration.open_order_id.remove(),
-            Registration.version.add(1)],
-            condition=(Registration.open_order_id == order.order_id)
-            & (Registration.payment_status == "unpaid"))
-        tx.update(order, actions=[Order.members_pending.add(-1)],
-                  condition=Order.members_pending > 0)
-        tx.save(audit_entry(f"registration#{registration_id}", "registration.paid", actor, now,
-                            {"order_id": order.order_id}))
-    return _run(build)
-
-
-def record_payment_to_refund(payment: Payment, refund: Refund, line: StatementLine | None,
-                             actor: str, now: datetime) -> bool:
-    """Money we must send back (duplicate / not approved): the payment and its refund are
-    recorded together, before any money moves."""
-    def build(tx: Any) -> None:
-        tx.save(Unique(key=txn_key(payment.channel, payment.provider_txn_id),
-                       owner=payment.payment_id, created_at=now),
-                condition=Unique.key.does_not_exist())
-        tx.save(payment, condition=Payment.payment_id.does_not_exist())
-        tx.save(Unique(key=refund_key(payment.payment_id, refund.registration_id),
-                       owner=refund.refund_id, created_at=now),
-                condition=Unique.key.does_not_exist())
-        tx.save(refund, condition=Refund.refund_id.does_not_exist())
-        if line is not None:
-            tx.update(line, actions=[StatementLine.status.set("used"),
-                                     StatementLine.order_id.set(payment.order_id),
-                                     StatementLine.payment_id.set(payment.payment_id),
-                                     StatementLine.edition_status.set(f"{line.edition_id}#used")],
-                      condition=StatementLine.status == "new")
-        tx.save(audit_entry(f"order#{payment.order_id}", f"payment.{payment.disposition}", actor,
-                            now, {"payment_id": payment.payment_id, "refund_id": refund.refund_id,
-                                  "amount_fen": payment.amount_fen}))
-    return _run(build)
-
-
-def create_refund(refund: Refund, order: Order | None, reg: Registration | None,
-                  actor: str, now: datetime) -> bool:
-    """A refund of a credited payment (the trainee's request, or an automatic one for a
-    registration that is not approved): recorded before money moves; the registration
-    leaves `paid` at once (it can no longer learn)."""
-    def build(tx: Any) -> None:
-        tx.save(Unique(key=refund_key(refund.payment_id, refund.registration_id),
-                       owner=refund.refund_id, created_at=now),
-                condition=Unique.key.does_not_exist())
-        tx.save(refund, condition=Refund.refund_id.does_not_exist())
-        if order is not None:
-            tx.update(order, actions=[Order.status.set("refunding"),
-                                      Order.queue.set(order_queue(order.edition_id, "refunding",
-                                                                  order.channel)),
-                                      Order.version.add(1)], condition=Order.status == "paid")
-        if reg is not None:
-            tx.update(reg, actions=[Registration.payment_status.set("refunding"),
-                                    Registration.version.add(1)],
-                      condition=(Registration.payment_status == "paid")
-                      & (Registration.paid_order_id == refund.order_id))
-        tx.save(audit_entry(f"order#{refund.order_id}", "refund.requested", actor, now,
-                            {"refund_id": refund.refund_id, "kind": refund.kind,
-                             "amount_fen": refund.amount_fen,
-                             "registration_id": refund.registration_id}))
-    return _run(build)
-
-
-def move_refund(refund: Refund, expected: list[str], new: str, actor: str, now: datetime,
-                extra: list[Any] | None = None, order: Order | None = None,
-                reg_id: str | None = None, data: dict[str, Any] | None = None,
-                guard_key: str | None = None) -> bool:
-    """Refund `expected` -> `new`; when done, its order -> refunded and the registration ->
-    refunded in the same transaction."""
-    def build(tx: Any) -> None:
-        actions = [Refund.status.set(new), Refund.queue.set(f"{refund.edition_id}#{new}"),
-                   Refund.version.add(1), *(extra or [])]
-        tx.update(refund, actions=actions, condition=Refund.status.is_in(*expected))
-        if guard_key is not None:  # e.g. the bank serial of finance's refund transfer
-            tx.save(Unique(key=guard_key, owner=refund.refund_id, created_at=now),
-                    condition=Unique.key.does_not_exist())
-        if order is not None:
-            tx.update(order, actions=[Order.status.set("refunded"),
-                                      Order.queue.set(order_queue(order.edition_id, "refunded",
-                                                                  order.channel)),
-                                      Order.version.add(1)], condition=Order.status == "refunding")
-        if reg_id is not None:
-            tx.update(Registration(registration_id=reg_id), actions=[
-                Registration.payment_status.set("refunded"), Registration.refunded_at.set(now),
-                Registration.version.add(1)],
-                condition=Registration.payment_status == "refunding")
-        tx.save(audit_entry(f"refund#{refund.refund_id}", f"refund.{new}", actor, now, data))
-    return _run(build)
-
-
-def keep_notification(note: ProviderNotification) -> bool:
-    """Keep a notification finance must look at; a replay only counts another delivery."""
-    try:
-        note.save(condition=ProviderNotification.notification_id.does_not_exist())
-        return True
-    except PutError as exc:
-        if not is_condition_failure(exc):
+    def save_line_if_new(self, line: StatementLine) -> bool:
+        try:
+            line.save(condition=StatementLine.line_id.does_not_exist())
+            return True
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
             raise
-    ProviderNotification(notification_id=note.notification_id).update(
-        actions=[ProviderNotification.deliveries.add(1)])
-    return False
 
 
-def open_notifications(limit: int, token: str | None) -> tuple[list[ProviderNotification], str | None]:
-    result = ProviderNotification.by_flag.query("open", scan_index_forward=False, limit=limit,
-                                                last_evaluated_key=decode_token(token))
-    items = list(result)
-    return items, encode_token(result.last_evaluated_key)
-
-
-def save_line_if_new(line: StatementLine) -> bool:
-    try:
-        line.save(condition=StatementLine.line_id.does_not_exist())
-        return True
-    except PutError as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
-
-
-def batch_get_lines(line_ids: list[str]) -> dict[str, StatementLine]:
-    return {line.line_id: line for line in StatementLine.batch_get(line_ids)}
-
-
-def set_order_fields(order: Order, actions: list[Any], condition: Any = None) -> bool:
-    try:
-        order.update(actions=actions, condition=condition)
-        return True
-    except Exception as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
+def repository(deps: Any) -> BillingRepository:
+    """The process's billing repository; a fast test installs an InMemoryBillingRepository
+    as `deps.extras["billing:repository"]`."""
+    return deps.adapter("billing:repository", lambda d: BillingRepository())  # type: ignore[no-any-return]

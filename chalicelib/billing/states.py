@@ -1,9 +1,12 @@
-"""Orders, payments and refunds: their states, the allowed moves, and the memo rules.
+"""Orders, payments, refunds, statement lines and kept notifications: their states, the
+allowed moves (one StateMachine table each: store conditions, state attributes, response
+schemas, OpenAPI enums and the web's labels all come from these), and the memo rules.
 Plain data and pure functions; no storage, no clock."""
 from __future__ import annotations
 
 from enum import StrEnum
 
+from chalicelib.platform.states import StateMachine
 from chalicelib.platform.text import normalise_name
 
 
@@ -31,24 +34,45 @@ class OrderStatus(StrEnum):
     REFUNDED = "refunded"  # the money went back
 
 
-ORDER_ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
+ORDER_STATUS = StateMachine.of("order.status", OrderStatus, {
     OrderStatus.RESERVING: {OrderStatus.OPEN, OrderStatus.CLOSED},
     OrderStatus.OPEN: {OrderStatus.PAID, OrderStatus.CLOSED},
     # A payment that still arrives for a closed order of an unpaid, approved registration is
     # credited (the trainee paid the old QR code); otherwise it is refunded by its route.
     OrderStatus.CLOSED: {OrderStatus.PAID},
+    # A group order stays paid while members are refunded one by one; an individual order
+    # moves through refunding to refunded.
     OrderStatus.PAID: {OrderStatus.REFUNDING},
     OrderStatus.REFUNDING: {OrderStatus.REFUNDED},
     OrderStatus.REFUNDED: set(),
-}
+}, {
+    OrderStatus.RESERVING: "预留中", OrderStatus.OPEN: "待支付", OrderStatus.PAID: "已交费",
+    OrderStatus.CLOSED: "已关闭", OrderStatus.REFUNDING: "退费中", OrderStatus.REFUNDED: "已退费",
+})
+
+# The states in which an order proves a payment (receipt, invoice).
+PAID_STATES = frozenset({OrderStatus.PAID, OrderStatus.REFUNDING, OrderStatus.REFUNDED})
+# Unpaid orders that still hold their registrations.
+UNPAID_STATES = frozenset({OrderStatus.RESERVING, OrderStatus.OPEN})
 
 
 class PaymentDisposition(StrEnum):
-    """What a confirmed payment did: credited its order, or is money to send back."""
+    """What a confirmed payment did: credited its order, or is money to send back. A
+    payment is written once, in its final disposition."""
     CREDITED = "credited"
     DUPLICATE = "duplicate"  # the registration was already paid: refunded automatically
     UNAPPROVED = "unapproved"  # the registration is not approved: refunded automatically
     LATE = "late"  # arrived after the payment window: refunded automatically
+
+
+PAYMENT_DISPOSITION = StateMachine.of("payment.disposition", PaymentDisposition, {
+    PaymentDisposition.CREDITED: set(), PaymentDisposition.DUPLICATE: set(),
+    PaymentDisposition.UNAPPROVED: set(), PaymentDisposition.LATE: set(),
+}, {
+    PaymentDisposition.CREDITED: "已入账", PaymentDisposition.DUPLICATE: "重复交费（自动退回）",
+    PaymentDisposition.UNAPPROVED: "报名未通过（自动退回）",
+    PaymentDisposition.LATE: "逾期到账（自动退回）",
+})
 
 
 class RefundStatus(StrEnum):
@@ -58,13 +82,21 @@ class RefundStatus(StrEnum):
     FAILED = "failed"
 
 
-REFUND_ALLOWED: dict[RefundStatus, set[RefundStatus]] = {
+REFUND_STATUS = StateMachine.of("refund.status", RefundStatus, {
     RefundStatus.REQUESTED: {RefundStatus.PROCESSING, RefundStatus.DONE, RefundStatus.FAILED},
     RefundStatus.PROCESSING: {RefundStatus.DONE, RefundStatus.FAILED},
-    # A failed provider refund goes back to finance, who may complete it by bank transfer.
+    # A failed provider refund goes back to finance, who may complete it by bank transfer
+    # (or the provider's late success notification completes it).
     RefundStatus.FAILED: {RefundStatus.DONE},
     RefundStatus.DONE: set(),
-}
+}, {
+    RefundStatus.REQUESTED: "已申请", RefundStatus.PROCESSING: "处理中",
+    RefundStatus.DONE: "已完成", RefundStatus.FAILED: "失败",
+})
+
+# What finance completes by bank transfer: waiting for them, or failed at the provider
+# (a refund the provider is still processing is completed by its notification).
+FINANCE_COMPLETES = (RefundStatus.REQUESTED.value, RefundStatus.FAILED.value)
 
 
 class RefundKind(StrEnum):
@@ -74,12 +106,28 @@ class RefundKind(StrEnum):
     LATE = "late"  # automatic: money after the payment window closed
 
 
-def can_move_order(src: str, dst: str) -> bool:
-    return OrderStatus(dst) in ORDER_ALLOWED[OrderStatus(src)]
+class LineStatus(StrEnum):
+    """A bank statement line: waiting to be matched, or used by one confirmation."""
+    NEW = "new"
+    USED = "used"
 
 
-def can_move_refund(src: str, dst: str) -> bool:
-    return RefundStatus(dst) in REFUND_ALLOWED[RefundStatus(src)]
+LINE_STATUS = StateMachine.of("statement_line.status", LineStatus, {
+    LineStatus.NEW: {LineStatus.USED}, LineStatus.USED: set(),
+}, {LineStatus.NEW: "未入账", LineStatus.USED: "已入账"})
+
+
+class NotificationFlag(StrEnum):
+    """A provider notification we kept but did not credit: open until finance resolves it
+    (the flag is the key of finance's sparse index)."""
+    OPEN = "open"
+
+
+NOTIFICATION_FLAG = StateMachine.of("payment_notification.flag", NotificationFlag, {
+    NotificationFlag.OPEN: set(),
+}, {NotificationFlag.OPEN: "待财务处理"})
+
+MACHINES = (ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, LINE_STATUS, NOTIFICATION_FLAG)
 
 
 def individual_memo(prefix: str, unit_name: str, person: str) -> str:
@@ -95,7 +143,3 @@ def group_memo(prefix: str, unit_name: str) -> str:
 def memo_key(text: str) -> str:
     """A memo as compared: full-width folded, no spaces, no plus signs or separators."""
     return "".join(ch for ch in normalise_name(text) if ch not in "+-_/|,.;:()[]·、，。；：（）")
-
-
-def yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"

@@ -14,7 +14,10 @@ _seq = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def keys() -> dict[str, Any]:
+    """Sandbox keys, and the test stage's simulated providers that sign with them."""
+    from chalicelib.dev import install
     from chalicelib.dev.sandbox_keys import make_sandbox_keys
+    install()
     return make_sandbox_keys()
 
 

@@ -103,10 +103,10 @@ def test_two_units_racing_for_the_same_member(pdeps: Any, clock: Any) -> None:
 
 def test_large_group_reserved_in_two_steps_and_paid_resumably(pdeps: Any, clock: Any) -> None:
     from chalicelib.billing import group_orders, payments
-    from chalicelib.billing import repository as store
+    from chalicelib.billing.repository import Payment, repository
     from chalicelib.platform.store.base import new_id
-    from chalicelib.billing.repository import Payment
     from chalicelib.registration.repository import Registration
+    store = repository(pdeps)
     now = clock.now()
     unit = _unit()
     ids = [new_id("R") for _ in range(97)]  # one transaction holds 95: reserved in two steps
@@ -127,7 +127,7 @@ def test_large_group_reserved_in_two_steps_and_paid_resumably(pdeps: Any, clock:
                   channel="bank_transfer", provider_txn_id="BIG-1", amount_fen=held.amount_fen,
                   disposition="credited", registration_ids=ids, received_at=now, actor="fin",
                   edition_disposition="2026#credited")
-    assert store.credit_payment(held, pay, None, None, None, "fin", now)
+    assert store.credit_payment(held, pay, None, None, None, None, "fin", now)
     held.refresh()
     steps = []
     while True:  # as if each run were cut short after 40 members

@@ -103,34 +103,34 @@ def test_twenty_concurrent_identical_notifications_make_one_payment(pdeps: Any, 
 
 
 def test_amount_mismatch_is_flagged_not_credited(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.billing import payments
+    from chalicelib.billing import notifications, payments
     _, rid, order = _order(pdeps, clock)
     body = alipay_body(keys, order, clock.now(), amount_fen=100)
     assert payments.handle_alipay(pdeps, body, clock.now()) == (200, "success")
     assert get_order(order["order_id"]).status == "open"
     assert get_reg(rid).payment_status == "unpaid"
-    flagged = payments.list_flagged(50, None)["notifications"]
+    flagged = notifications.list_flagged(pdeps, 50, None)["notifications"]
     assert [(n["problem"], n["out_trade_no"], n["amount_fen"]) for n in flagged] == [
         ("amount_mismatch", order["order_id"], 100)]
 
 
 def test_unknown_order_is_kept_and_listed_for_finance(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.billing import payments
+    from chalicelib.billing import notifications, payments
     body = alipay_body(keys, "ONOSUCHORDER", clock.now(), amount_fen=40000)
     assert payments.handle_alipay(pdeps, body, clock.now()) == (200, "success")
     assert payments.handle_alipay(pdeps, body, clock.now()) == (200, "success")  # replay
-    [note] = payments.list_flagged(50, None)["notifications"]
+    [note] = notifications.list_flagged(pdeps, 50, None)["notifications"]
     assert note["problem"] == "unknown_order" and note["out_trade_no"] == "ONOSUCHORDER"
     assert note["data"]["trade_no"] == "2026000000000000000000000001"
 
 
 def test_foreign_app_id_is_flagged(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.billing import payments
+    from chalicelib.billing import notifications, payments
     _, rid, order = _order(pdeps, clock)
     body = alipay_body(keys, order, clock.now(), app_id="2021999999999999")
     assert payments.handle_alipay(pdeps, body, clock.now()) == (200, "success")
     assert get_reg(rid).payment_status == "unpaid"
-    assert payments.list_flagged(50, None)["notifications"][0]["problem"] == "merchant_mismatch"
+    assert notifications.list_flagged(pdeps, 50, None)["notifications"][0]["problem"] == "merchant_mismatch"
 
 
 def test_out_of_order_statuses(pdeps: Any, clock: Any, keys: Any) -> None:
@@ -203,9 +203,9 @@ def test_wechat_bad_signatures_write_nothing(pdeps: Any, clock: Any, keys: Any, 
 
 
 def test_wechat_foreign_merchant_is_flagged(pdeps: Any, clock: Any, keys: Any) -> None:
-    from chalicelib.billing import payments
+    from chalicelib.billing import notifications, payments
     _, rid, order = _order(pdeps, clock, "wechatpay")
     body, headers = _wx(keys, order, clock.now(), mchid="1999999999")
     assert payments.handle_wechatpay(pdeps, body, headers, clock.now()) == (204, None)
     assert get_reg(rid).payment_status == "unpaid"
-    assert payments.list_flagged(50, None)["notifications"][0]["problem"] == "merchant_mismatch"
+    assert notifications.list_flagged(pdeps, 50, None)["notifications"][0]["problem"] == "merchant_mismatch"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from chalicelib.billing.providers import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
+from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
 from chalicelib.billing.providers import crypto
 from chalicelib.platform.clock import shanghai
+from chalicelib.platform.money import parse_yuan, yuan
 
 GATEWAY = "https://openapi.alipay.com/gateway.do"
 PAID_STATES = ("TRADE_SUCCESS", "TRADE_FINISHED")
@@ -24,23 +24,8 @@ def sign_content(params: dict[str, str]) -> bytes:
     return "&".join(f"{k}={v}" for k, v in items).encode("utf-8")
 
 
-def fen_from_yuan(text: str | None) -> int | None:
-    try:
-        value = Decimal(str(text))
-    except (InvalidOperation, ValueError):
-        return None
-    fen = value * 100
-    if fen != fen.to_integral_value() or fen < 0:
-        return None
-    return int(fen)
-
-
-def yuan_text(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 def sign_notification(params: dict[str, str], alipay_private_key: str) -> dict[str, str]:
-    """What Alipay does before posting a notification (the sandbox and the tests)."""
+    """What Alipay does before posting a notification (the dev simulator and the tests)."""
     signed = dict(params)
     signed["sign_type"] = "RSA2"
     signed["sign"] = crypto.sign(alipay_private_key, sign_content(signed))
@@ -53,7 +38,6 @@ class Alipay:
     def __init__(self, keys: dict[str, Any]) -> None:
         self.keys = keys
         self.app_id = str(keys["app_id"])
-        self.sandbox = bool(keys.get("sandbox"))
         self.gateway = str(keys.get("gateway") or GATEWAY)
 
     # --- paying ----------------------------------------------------------------------
@@ -69,7 +53,7 @@ class Alipay:
 
     def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]:
         biz = {"out_trade_no": req.order_id, "product_code": "FAST_INSTANT_TRADE_PAY",
-               "total_amount": yuan_text(req.amount_fen), "subject": req.subject[:256],
+               "total_amount": yuan(req.amount_fen), "subject": req.subject[:256],
                "time_expire": shanghai(req.expires_at).strftime("%Y-%m-%d %H:%M:%S")}
         params = self._signed("alipay.trade.page.pay", biz, now,
                               {"notify_url": req.notify_url, "return_url": req.return_url})
@@ -104,7 +88,7 @@ class Alipay:
         return Notification(
             provider=self.name, event=event, txn_id=params.get("trade_no", ""),
             out_trade_no=params.get("out_trade_no"),
-            amount_fen=fen_from_yuan(params.get("total_amount")),
+            amount_fen=parse_yuan(params.get("total_amount")),
             merchant_ok=params.get("app_id") == self.app_id,
             out_refund_no=params.get("out_biz_no"),
             payer={"buyer_id": params.get("buyer_id") or params.get("buyer_open_id"),
@@ -114,8 +98,6 @@ class Alipay:
     def close(self, order_id: str, now: datetime) -> bool:
         """alipay.trade.close: the old pay page can no longer take money. Best effort: a
         trade Alipay never created (ACQ.TRADE_NOT_EXIST) counts as closed."""
-        if self.sandbox:
-            return True
         answer = self._call("alipay.trade.close", {"out_trade_no": order_id}, now,
                             "alipay_trade_close_response")
         return answer.get("code") == "10000" or answer.get("sub_code") == "ACQ.TRADE_NOT_EXIST"
@@ -152,10 +134,8 @@ class Alipay:
     # --- refunds -----------------------------------------------------------------------
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
         """alipay.trade.refund answers synchronously; `out_request_no` makes a retry safe."""
-        if self.sandbox:
-            return RefundResult(status="done", provider_refund_id=f"SBR{req.refund_id}")
         answer = self._call("alipay.trade.refund", {
-            "trade_no": req.txn_id, "refund_amount": yuan_text(req.amount_fen),
+            "trade_no": req.txn_id, "refund_amount": yuan(req.amount_fen),
             "refund_reason": req.reason[:256], "out_request_no": req.refund_id}, now,
             "alipay_trade_refund_response")
         if answer.get("code") == "10000" and answer.get("fund_change") in ("Y", None, "N"):

@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from chalicelib.billing.providers import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
+from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
 from chalicelib.billing.providers import crypto
 
 API_BASE = "https://api.mch.weixin.qq.com"
@@ -27,8 +27,8 @@ def signed_message(timestamp: str, nonce: str, body: bytes) -> bytes:
 
 def build_notification(keys: dict[str, Any], event_type: str, resource: dict[str, Any],
                        now: datetime, notification_id: str | None = None) -> tuple[bytes, dict[str, str]]:
-    """What WeChat Pay posts (the sandbox and the tests): encrypted resource, signed headers.
-    Needs the sandbox `platform_private_key` and `platform_serial`."""
+    """What WeChat Pay posts (the dev simulator and the tests): encrypted resource, signed
+    headers. Needs the sandbox `platform_private_key` and `platform_serial`."""
     nonce = secrets.token_hex(6)
     associated = "transaction" if event_type.startswith("TRANSACTION") else "refund"
     envelope = {
@@ -57,7 +57,6 @@ class WechatPay:
         self.keys = keys
         self.mchid = str(keys["mchid"])
         self.appid = str(keys["appid"])
-        self.sandbox = bool(keys.get("sandbox"))
         self.api_base = str(keys.get("api_base") or API_BASE)
         self.platform_keys: dict[str, str] = dict(keys["platform_keys"])
 
@@ -154,16 +153,12 @@ class WechatPay:
 
     def close(self, order_id: str, now: datetime) -> bool:
         """Close the Native order so its QR code can no longer be paid (204 = closed)."""
-        if self.sandbox:
-            return True
         answer = self._call("POST", f"/v3/pay/transactions/out-trade-no/{order_id}/close",
                             {"mchid": self.mchid}, now)
         return "_error" not in answer
 
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
         """Accepted as PROCESSING; WeChat's refund notification completes it."""
-        if self.sandbox:
-            return RefundResult(status="processing", provider_refund_id=f"SBR{req.refund_id}")
         answer = self._call("POST", "/v3/refund/domestic/refunds", {
             "transaction_id": req.txn_id, "out_refund_no": req.refund_id,
             "reason": req.reason[:80], "notify_url": req.notify_url,

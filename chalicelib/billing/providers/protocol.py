@@ -1,0 +1,75 @@
+"""The one interface every payment provider adapter speaks (the real ones, alipay.py and
+wechatpay.py, and the dev stage's simulators): what the payment core hands an adapter and
+what it gets back."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class SignatureError(Exception):
+    """The notification is not provably from the provider: reject, write nothing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ProviderError(Exception):
+    """The provider could not be reached or refused a call; a retry may help."""
+
+
+@dataclass
+class Notification:
+    """A verified notification, reduced to what the core needs."""
+    provider: str
+    event: str  # "payment" | "refund" | "ignored" (e.g. WAIT_BUYER_PAY, TRADE_CLOSED)
+    txn_id: str  # the provider's transaction id (payments) or refund id (refunds)
+    out_trade_no: str | None
+    amount_fen: int | None
+    merchant_ok: bool  # app id / merchant id are ours
+    out_refund_no: str | None = None
+    succeeded: bool = True
+    payer: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RefundResult:
+    status: str  # "done" | "processing" | "failed"
+    provider_refund_id: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class PayRequest:
+    order_id: str
+    amount_fen: int
+    subject: str
+    notify_url: str
+    return_url: str
+    expires_at: datetime
+
+
+@dataclass
+class RefundRequest:
+    refund_id: str
+    order_id: str
+    txn_id: str
+    amount_fen: int
+    payment_amount_fen: int
+    reason: str
+    notify_url: str
+
+
+class Provider(Protocol):
+    name: str
+
+    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]: ...
+
+    def parse_notification(self, body: bytes, headers: dict[str, str], now: datetime) -> Notification: ...
+
+    def refund(self, req: RefundRequest, now: datetime) -> RefundResult: ...
+
+    def close(self, order_id: str, now: datetime) -> bool: ...

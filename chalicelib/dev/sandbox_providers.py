@@ -1,0 +1,68 @@
+"""The dev and test stages' payment providers: they speak the real protocol (the real
+adapters verify their notifications, with the sandbox keys) but take no money. Alipay's
+cashier is the dev page /dev/pay/<order_id> and it refunds at once; WeChat Pay's QR code
+points at the same page, and a refund is accepted as PROCESSING and completed by the
+signed refund notification the simulator sends to our webhook handler right away (like a
+provider whose notification overtakes its answer: the refund core handles either order).
+Registered into billing by `chalicelib.dev.install()`; billing uses them only while the
+stage is dev or test."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.billing import payments
+from chalicelib.billing.providers import Notification, PayRequest, RefundRequest, RefundResult
+from chalicelib.billing.providers.alipay import Alipay
+from chalicelib.billing.providers.wechatpay import WechatPay
+from chalicelib.dev.sandbox import wechat_refund_notice_for
+from chalicelib.platform.deps import Deps
+
+
+class SandboxAlipay:
+    name = "alipay"
+
+    def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
+        self._verifier = Alipay(keys)
+        self._cashier = f"{deps.settings.public_base_url}/dev/pay"
+
+    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]:
+        return {"pay_url": f"{self._cashier}/{req.order_id}"}
+
+    def parse_notification(self, body: bytes, headers: dict[str, str], now: datetime) -> Notification:
+        return self._verifier.parse_notification(body, headers, now)
+
+    def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
+        """alipay.trade.refund answers synchronously: done."""
+        return RefundResult(status="done", provider_refund_id=f"SBR{req.refund_id}")
+
+    def close(self, order_id: str, now: datetime) -> bool:
+        return True
+
+
+class SandboxWechatPay:
+    name = "wechatpay"
+
+    def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
+        self._deps = deps
+        self._keys = keys
+        self._verifier = WechatPay(keys)
+        self._cashier = f"{deps.settings.public_base_url}/dev/pay"
+
+    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]:
+        return {"code_url": f"{self._cashier}/{req.order_id}"}
+
+    def parse_notification(self, body: bytes, headers: dict[str, str], now: datetime) -> Notification:
+        return self._verifier.parse_notification(body, headers, now)
+
+    def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
+        """Accepted (PROCESSING); WeChat's signed refund notification goes to our webhook
+        handler (when the key document has the platform's private key to sign it)."""
+        refund_id = f"SBR{req.refund_id}"
+        if self._keys.get("platform_private_key"):
+            body, headers = wechat_refund_notice_for(self._keys, req, refund_id, now)
+            payments.handle_wechatpay(self._deps, body, headers, now)
+        return RefundResult(status="processing", provider_refund_id=refund_id)
+
+    def close(self, order_id: str, now: datetime) -> bool:
+        return True
