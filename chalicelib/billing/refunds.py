@@ -124,10 +124,10 @@ def execute_refund(deps: Deps, refund: Refund, now: datetime) -> str:
         return str(refund.status)
     actor = f"provider:{refund.channel}"
     requested = [RefundStatus.REQUESTED.value]
-    if result.status == "done":
+    if result.status == RefundStatus.DONE.value:
         _complete(deps, refund, requested, actor, now, provider_refund_id=result.provider_refund_id)
         return RefundStatus.DONE.value
-    if result.status == "processing":
+    if result.status == RefundStatus.PROCESSING.value:
         # The provider's refund notification completes it (complete_from_notification).
         store.move_refund(refund, RefundStatus.PROCESSING, actor, now, expected=requested,
                           fields={"provider_refund_id": result.provider_refund_id}

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.billing import payments
+from chalicelib.billing.states import RefundStatus
 from chalicelib.billing.providers import Notification, PayRequest, RefundRequest, RefundResult
 from chalicelib.billing.providers.alipay import Alipay
 from chalicelib.billing.providers.wechatpay import WechatPay
@@ -34,7 +35,7 @@ class SandboxAlipay:
 
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
         """alipay.trade.refund answers synchronously: done."""
-        return RefundResult(status="done", provider_refund_id=f"SBR{req.refund_id}")
+        return RefundResult(status=RefundStatus.DONE.value, provider_refund_id=f"SBR{req.refund_id}")
 
     def close(self, order_id: str, now: datetime) -> bool:
         return True
@@ -62,7 +63,7 @@ class SandboxWechatPay:
         if self._keys.get("platform_private_key"):
             body, headers = wechat_refund_notice_for(self._keys, req, refund_id, now)
             payments.handle_wechatpay(self._deps, body, headers, now)
-        return RefundResult(status="processing", provider_refund_id=refund_id)
+        return RefundResult(status=RefundStatus.PROCESSING.value, provider_refund_id=refund_id)
 
     def close(self, order_id: str, now: datetime) -> bool:
         return True

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from chalicelib.billing.states import RefundStatus
 from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
 from chalicelib.billing.providers import crypto
 from chalicelib.platform.clock import shanghai
@@ -139,5 +140,5 @@ class Alipay:
             "refund_reason": req.reason[:256], "out_request_no": req.refund_id}, now,
             "alipay_trade_refund_response")
         if answer.get("code") == "10000" and answer.get("fund_change") in ("Y", None, "N"):
-            return RefundResult(status="done", provider_refund_id=answer.get("trade_no"))
-        return RefundResult(status="failed", detail=f"{answer.get('sub_code')}: {answer.get('sub_msg')}")
+            return RefundResult(status=RefundStatus.DONE.value, provider_refund_id=answer.get("trade_no"))
+        return RefundResult(status=RefundStatus.FAILED.value, detail=f"{answer.get('sub_code')}: {answer.get('sub_msg')}")

@@ -37,7 +37,7 @@ class Notification:
 
 @dataclass
 class RefundResult:
-    status: str  # "done" | "processing" | "failed"
+    status: str  # a states.RefundStatus: done | processing | failed
     provider_refund_id: str | None = None
     detail: str | None = None
 

@@ -14,6 +14,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from chalicelib.billing.states import RefundStatus
 from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
 from chalicelib.billing.providers import crypto
 
@@ -165,11 +166,11 @@ class WechatPay:
             "amount": {"refund": req.amount_fen, "total": req.payment_amount_fen,
                        "currency": "CNY"}}, now)
         if "_error" in answer:
-            return RefundResult(status="failed", detail=str(answer.get("_detail")))
+            return RefundResult(status=RefundStatus.FAILED.value, detail=str(answer.get("_detail")))
         status = answer.get("status")
         if status == "SUCCESS":
-            return RefundResult(status="done", provider_refund_id=answer.get("refund_id"))
+            return RefundResult(status=RefundStatus.DONE.value, provider_refund_id=answer.get("refund_id"))
         if status in ("PROCESSING", None):
-            return RefundResult(status="processing", provider_refund_id=answer.get("refund_id"))
-        return RefundResult(status="failed", provider_refund_id=answer.get("refund_id"),
+            return RefundResult(status=RefundStatus.PROCESSING.value, provider_refund_id=answer.get("refund_id"))
+        return RefundResult(status=RefundStatus.FAILED.value, provider_refund_id=answer.get("refund_id"),
                             detail=str(status))
