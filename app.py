@@ -5,31 +5,36 @@ from typing import Any
 
 from chalice import Chalice, Cron
 
-from chalicelib.editions import routes as admin
-from chalicelib.identity import routes as core, privacy_routes as privacy
-from chalicelib.invoicing import routes as invoices
-from chalicelib.jobs import routes as jobs
-from chalicelib.learning import routes as learning
-from chalicelib.billing import routes as payments, refund_routes as refunds
-from chalicelib.registration import routes as registrations
-from chalicelib.reports import routes as reports
+from chalicelib.billing import refund_routes, routes as billing_routes
+from chalicelib.certificates import routes as certificate_routes
+from chalicelib.editions import routes as edition_routes
+from chalicelib.identity import privacy_routes, routes as identity_routes
+from chalicelib.invoicing import routes as invoice_routes
+from chalicelib.jobs import routes as job_routes
+from chalicelib.learning import routes as learning_routes
 from chalicelib.platform.http import Ctx, auth_blueprint, route
 from chalicelib.platform.settings import dev_routes_enabled
+from chalicelib.registration import routes as registration_routes
+from chalicelib.reports import routes as report_routes
 
 app = Chalice(app_name="lsc-training")
 app.api.binary_types.extend([
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/octet-stream", "application/pdf", "image/png", "image/jpeg"])
 
-for blueprint in (auth_blueprint, core.bp, registrations.bp, admin.bp, payments.bp, refunds.bp,
-                  invoices.bp, learning.bp, jobs.bp, reports.bp, privacy.bp):
-    app.register_blueprint(blueprint)
+app.register_blueprint(auth_blueprint)  # the JWT authorizer the routes declare
+for module in (identity_routes, edition_routes, registration_routes, billing_routes, refund_routes,
+               invoice_routes, learning_routes, certificate_routes, job_routes, report_routes,
+               privacy_routes):
+    app.register_blueprint(module.bp)
 
-if dev_routes_enabled():  # never registered in a deployed stage
-    from chalicelib.dev import routes as dev, jobs_routes as dev_jobs, cashier_routes as dev_pay, web
-    app.register_blueprint(dev.bp)  # the dev clock and mailbox
-    app.register_blueprint(dev_pay.bp)  # the sandbox cashier
-    app.register_blueprint(dev_jobs.bp)  # POST /dev/jobs/run
+if dev_routes_enabled():  # the stage decides, never a field in data; never in a deployed stage
+    import chalicelib.dev
+    from chalicelib.dev import cashier_routes, jobs_routes, routes as dev_routes, web
+    chalicelib.dev.install()  # the payment simulators take the providers' place
+    app.register_blueprint(dev_routes.bp)  # the dev clock and mailbox
+    app.register_blueprint(cashier_routes.bp)  # the sandbox cashier
+    app.register_blueprint(jobs_routes.bp)  # POST /dev/jobs/run
     app.register_blueprint(web.bp)  # the static web/ front end (prod: S3 + CloudFront)
 
 
