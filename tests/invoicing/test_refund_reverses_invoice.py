@@ -5,21 +5,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import pytest
-
-
-@pytest.fixture(scope="module")
-def keys() -> dict[str, Any]:
-    from chalicelib.dev.sandbox_keys import make_sandbox_keys
-    return make_sandbox_keys()
-
-
-@pytest.fixture
-def pdeps(deps: Any, clock: Any, keys: dict[str, Any]) -> Any:
-    deps.extras["keys:alipay"] = keys["alipay"]
-    deps.extras["keys:wechatpay"] = keys["wechatpay"]
-    return deps
-
 
 def approved_registration(deps: Any, now: datetime, name: str) -> tuple[Any, str]:
     """A trainee account with an approved registration."""
@@ -41,10 +26,14 @@ def alipay_body(keys: dict[str, Any], order: dict[str, Any], now: datetime) -> b
                                "2026000000000000000000000001", now)
 
 
-def test_refund_after_invoicing_reverses_the_invoice(pdeps: Any, clock: Any, keys: Any) -> None:
+def test_refund_after_invoicing_reverses_the_invoice(deps: Any, clock: Any,
+                                                    sandbox_payment_keys: Any) -> None:
     from chalicelib.billing import orders, payments, refunds
+    from chalicelib.dev import install
     from chalicelib.invoicing import service as invoices
     from chalicelib.invoicing.repository import Invoice
+    install()  # the test stage's payment simulators (they sign with the stack's sandbox keys)
+    pdeps, keys = deps, sandbox_payment_keys
     # Given a paid order with its invoice issued
     acc, rid = approved_registration(pdeps, clock.now(), name="李玥")
     now = clock.now()
