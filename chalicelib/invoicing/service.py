@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.billing import queries as billing
+from chalicelib.billing.errors import OrderNotFoundError
 from chalicelib.billing.states import OrderKind, OrderStatus
 from chalicelib.editions import service as editions
 from chalicelib.editions.edition import Edition
@@ -72,7 +73,7 @@ def _last_second(closes: datetime) -> str:
 def _owned_order(order_id: str, user_sub: str) -> Any:
     order = billing.get_order(order_id)
     if order is None or order.owner_sub != user_sub:
-        raise NotFoundError("订单不存在", code="ORDER_NOT_FOUND")
+        raise OrderNotFoundError()
     return order
 
 
