@@ -12,7 +12,8 @@ from chalicelib.identity import privacy_routes, routes as identity_routes
 from chalicelib.invoicing import routes as invoice_routes
 from chalicelib.jobs import routes as job_routes
 from chalicelib.learning import routes as learning_routes
-from chalicelib.platform.http import Ctx, auth_blueprint, route
+from chalicelib.platform import routes as platform_routes
+from chalicelib.platform.http import auth_blueprint
 from chalicelib.platform.settings import dev_routes_enabled
 from chalicelib.registration import routes as registration_routes
 from chalicelib.reports import routes as report_routes
@@ -23,9 +24,9 @@ app.api.binary_types.extend([
     "application/octet-stream", "application/pdf", "image/png", "image/jpeg"])
 
 app.register_blueprint(auth_blueprint)  # the JWT authorizer the routes declare
-for module in (identity_routes, edition_routes, registration_routes, billing_routes, refund_routes,
-               invoice_routes, learning_routes, certificate_routes, job_routes, report_routes,
-               privacy_routes):
+for module in (platform_routes, identity_routes, privacy_routes, edition_routes,
+               registration_routes, billing_routes, refund_routes, invoice_routes, learning_routes,
+               certificate_routes, job_routes, report_routes):
     app.register_blueprint(module.bp)
 
 if dev_routes_enabled():  # the stage decides, never a field in data; never in a deployed stage
@@ -36,12 +37,6 @@ if dev_routes_enabled():  # the stage decides, never a field in data; never in a
     app.register_blueprint(cashier_routes.bp)  # the sandbox cashier
     app.register_blueprint(jobs_routes.bp)  # POST /dev/jobs/run
     app.register_blueprint(web.bp)  # the static web/ front end (prod: S3 + CloudFront)
-
-
-@route(app, "/openapi.json", summary="本 API 的 OpenAPI 3 文档", tags=("core",))
-def openapi(ctx: Ctx) -> dict[str, Any]:
-    from chalicelib.platform.openapi import build_document
-    return build_document()
 
 
 # --- Scheduled jobs (EventBridge, cron in UTC) --------------------------------------------

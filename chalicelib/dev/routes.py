@@ -5,16 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.platform.clock import iso, parse_instant, system_now
 from chalicelib.platform.errors import NotFoundError, ValidationError
 from chalicelib.platform.http import Ctx, route
-from chalicelib.platform.schemas import DevClockIn, MailQuery
+from chalicelib.platform.schemas import Body
 from chalicelib.platform.mail import outbox as mail
 from chalicelib.platform.deps import DEV_CLOCK_KEY
 from chalicelib.platform.store.kv import put_value
 
 bp = Blueprint(__name__)
+
+
+class DevClockIn(Body):
+    now: str | None = Field(default=None, max_length=40)
+    reset: bool = False
+
+
+class MailQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: str | None = Field(default=None, max_length=254)
+    limit: int = Field(default=100, ge=1, le=500)
+
+
 CLOCK_OUT = {"type": "object", "required": ["now", "offset_s"],
              "properties": {"now": {"type": "string"}, "offset_s": {"type": "number"}}}
 

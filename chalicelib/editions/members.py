@@ -79,7 +79,8 @@ def upsert_members(rows: list[dict[str, Any]], actor: str, now: datetime) -> dic
 def parse_roster(content: bytes, content_type: str) -> list[dict[str, Any]]:
     """CSV (UTF-8, with or without BOM, or GBK as Excel saves it) or XLSX to row dicts
     keyed by field name; rows without any value are left out."""
-    header, rows = as_dicts(read_rows(content, content_type, field="file"))
+    header, rows = as_dicts(read_rows(content, content_type, field="file",
+                                       undecodable="无法识别文件编码，请另存为 UTF-8 CSV 或 XLSX"))
     if not any(h in HEADERS for h in header):
         raise ValidationError(BAD_HEADER, field="file")
     out = []

@@ -60,8 +60,7 @@ def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
         "orders": orders.list_mine(deps, user_sub)["orders"],
         "invoices": invoices.list_mine(user_sub)["invoices"],
         "learning": _learning(user_sub, regs),
-        "mail": [] if is_erased(account) else [{"to": account.email, **m}
-                                               for m in outbox.mails_to(account.email)],
+        "mail": [] if is_erased(account) else outbox.mails_to(account.email),
         "history": [{"entity": e.entity, "action": e.action, "at": iso(e.at)}
                     for r in regs for e in history(f"registration#{r['registration_id']}")],
     }

@@ -1,4 +1,4 @@
-"""Accounts and the profile; and, until it moves to the platform's blueprint, /health."""
+"""Accounts and the profile."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,16 +9,8 @@ from chalicelib.identity import accounts
 from chalicelib.identity.models import PROFILE_OUT, ConfirmIn, LoginIn, SignupIn, TokensOut
 from chalicelib.platform.http import ANY_SIGNED_IN, Ctx, route
 from chalicelib.platform.schemas import Ok
-from chalicelib.platform.store.kv import get_value
 
 bp = Blueprint(__name__)
-
-
-# Not identity's: the lead moves it to chalicelib/platform/routes.py.
-@route(bp, "/health", summary="存储可达时返回 ok", response=Ok, tags=("core",))
-def health(ctx: Ctx) -> dict[str, Any]:
-    get_value("health")  # one read: storage is reachable
-    return {"status": "ok"}
 
 
 @route(bp, "/auth/signup", "POST", summary="注册个人或单位账号", body=SignupIn,

@@ -11,10 +11,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/octet-stream")
 
 
-def read_rows(raw: bytes, content_type: str, *, field: str = "file",
-              what: str = "文件") -> list[list[str]]:
+def read_rows(raw: bytes, content_type: str, *, field: str = "file", what: str = "文件",
+              undecodable: str | None = None) -> list[list[str]]:
     """Every row as a list of stripped strings ("" for an empty cell). An XLSX is told by
-    its type or its zip signature; anything else must be CSV."""
+    its type or its zip signature; anything else must be CSV. `undecodable`: the message
+    for a CSV in neither UTF-8 nor GB18030 (each import words it for its own users)."""
     ctype = (content_type or "").split(";")[0].strip().lower()
     if ctype == XLSX or raw[:2] == b"PK":
         return _xlsx_rows(raw, field)
@@ -27,7 +28,8 @@ def read_rows(raw: bytes, content_type: str, *, field: str = "file",
         except UnicodeDecodeError:
             continue
     else:
-        raise ValidationError(f"{what}编码无法识别，请另存为 UTF-8 CSV 或 XLSX", field=field)
+        raise ValidationError(undecodable or f"{what}编码无法识别，请另存为 UTF-8 CSV 或 XLSX",
+                              field=field)
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
 
 

@@ -92,16 +92,18 @@ def send_pending(deps: Deps, now: datetime, limit: int = 200) -> dict[str, int]:
 
 def list_mail(to_addr: str | None, limit: int = 100) -> list[dict[str, Any]]:
     items = repo.latest(to_addr.strip().lower() if to_addr else None, limit)
-    return [{"mail_id": m.mail_id, "to": m.to_addr, "subject": m.subject, "body": m.body,
-             "template": m.template, "status": m.status, "created_at": m.created_at,
-             "sent_at": m.sent_at} for m in items]
+    return [_view(m) for m in items]
+
+
+def _view(m: Mail) -> dict[str, Any]:
+    return {"mail_id": m.mail_id, "to": m.to_addr, "subject": m.subject, "body": m.body,
+            "template": m.template, "status": m.status, "created_at": m.created_at,
+            "sent_at": m.sent_at}
 
 
 def mails_to(email: str) -> list[dict[str, Any]]:
-    """Every mail sent to `email` (a personal-data export)."""
-    return [{"mail_id": m.mail_id, "subject": m.subject, "template": m.template,
-             "status": m.status, "created_at": m.created_at, "sent_at": m.sent_at}
-            for m in repo.to_recipient(email)]
+    """Every mail sent to `email`, with its text (a personal-data export)."""
+    return [_view(m) for m in repo.to_recipient(email)]
 
 
 def scrub_recipient(email: str, placeholder: str) -> int:

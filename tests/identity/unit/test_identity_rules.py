@@ -85,7 +85,8 @@ class FakeMail:
         self.scrubbed: list[tuple[str, str]] = []
 
     def mails_to(self, email: str) -> list[dict[str, Any]]:
-        return [{"mail_id": "m1", "subject": "报名成功", "template": "registration.approved"}]
+        return [{"mail_id": "m1", "to": email, "subject": "报名成功", "body": "……",
+                 "template": "registration.approved"}]
 
     def scrub_recipient(self, email: str, placeholder: str) -> int:
         self.scrubbed.append((email, placeholder))
