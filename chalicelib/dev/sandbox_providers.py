@@ -20,41 +20,46 @@ from chalicelib.dev.sandbox import wechat_refund_notice_for
 from chalicelib.platform.deps import Deps
 
 
-class SandboxAlipay:
-    name = "alipay"
+class _Simulator:
+    """What both simulators share: the real adapter verifies the notifications (sandbox
+    keys), the cashier page takes the money, nothing is left to close at the provider."""
+    name: str
+    link: str  # "pay_url" (Alipay's page) or "code_url" (WeChat Pay's QR code)
 
-    def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
-        self._verifier = Alipay(keys)
+    def __init__(self, deps: Deps, keys: dict[str, Any], verifier: Any) -> None:
+        self._deps = deps
+        self._keys = keys
+        self._verifier = verifier
         self._cashier = f"{deps.settings.public_base_url}/dev/pay"
 
     def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]:
-        return {"pay_url": f"{self._cashier}/{req.order_id}"}
+        return {self.link: f"{self._cashier}/{req.order_id}"}
 
     def parse_notification(self, body: bytes, headers: dict[str, str], now: datetime) -> Notification:
-        return self._verifier.parse_notification(body, headers, now)
-
-    def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
-        """alipay.trade.refund answers synchronously: done."""
-        return RefundResult(status=RefundStatus.DONE.value, provider_refund_id=f"SBR{req.refund_id}")
+        return self._verifier.parse_notification(body, headers, now)  # type: ignore[no-any-return]
 
     def close(self, order_id: str, now: datetime) -> bool:
         return True
 
 
-class SandboxWechatPay:
-    name = "wechatpay"
+class SandboxAlipay(_Simulator):
+    name = "alipay"
+    link = "pay_url"
 
     def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
-        self._deps = deps
-        self._keys = keys
-        self._verifier = WechatPay(keys)
-        self._cashier = f"{deps.settings.public_base_url}/dev/pay"
+        super().__init__(deps, keys, Alipay(keys))
 
-    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]:
-        return {"code_url": f"{self._cashier}/{req.order_id}"}
+    def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
+        """alipay.trade.refund answers synchronously: done."""
+        return RefundResult(status=RefundStatus.DONE.value, provider_refund_id=f"SBR{req.refund_id}")
 
-    def parse_notification(self, body: bytes, headers: dict[str, str], now: datetime) -> Notification:
-        return self._verifier.parse_notification(body, headers, now)
+
+class SandboxWechatPay(_Simulator):
+    name = "wechatpay"
+    link = "code_url"
+
+    def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
+        super().__init__(deps, keys, WechatPay(keys))
 
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
         """Accepted (PROCESSING); WeChat's signed refund notification goes to our webhook
@@ -64,6 +69,3 @@ class SandboxWechatPay:
             body, headers = wechat_refund_notice_for(self._keys, req, refund_id, now)
             payments.handle_wechatpay(self._deps, body, headers, now)
         return RefundResult(status=RefundStatus.PROCESSING.value, provider_refund_id=refund_id)
-
-    def close(self, order_id: str, now: datetime) -> bool:
-        return True

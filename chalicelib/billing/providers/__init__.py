@@ -42,10 +42,16 @@ def real_provider(channel: str, keys: dict[str, Any]) -> Provider:
 
 
 def provider(deps: Any, channel: str) -> Provider:
-    """The per-process adapter for `channel` (alipay | wechatpay): the registered simulator
-    in the dev and test stages, the real adapter otherwise."""
+    """The per-process adapter for `channel` (alipay | wechatpay): the real adapter in a
+    deployed stage; in the dev and test stages the simulator `chalicelib.dev.install()`
+    registered (none registered there is a start-up mistake, never a call to the provider)."""
     def build(d: Any) -> Provider:
         keys = load_keys(d, channel)
-        factory = _FACTORIES.get(channel) if d.settings.is_dev else None
-        return factory(d, keys) if factory is not None else real_provider(channel, keys)
+        if not d.settings.is_dev:
+            return real_provider(channel, keys)
+        factory = _FACTORIES.get(channel)
+        if factory is None:  # a dev or test process never talks to a provider itself
+            raise RuntimeError(f"no {channel} simulator in the {d.settings.stage} stage: "
+                               "call chalicelib.dev.install() at start-up")
+        return factory(d, keys)
     return deps.adapter(f"provider:{channel}", build)  # type: ignore[no-any-return]
