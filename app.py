@@ -8,13 +8,14 @@ from chalice import Chalice, Cron
 from chalicelib.billing import refund_routes, routes as billing_routes
 from chalicelib.certificates import routes as certificate_routes
 from chalicelib.editions import routes as edition_routes
-from chalicelib.identity import privacy_routes, routes as identity_routes
+from chalicelib.identity import routes as identity_routes
 from chalicelib.invoicing import routes as invoice_routes
 from chalicelib.jobs import routes as job_routes
 from chalicelib.learning import routes as learning_routes
 from chalicelib.platform import routes as platform_routes
 from chalicelib.platform.http import auth_blueprint
 from chalicelib.platform.settings import dev_routes_enabled
+from chalicelib.privacy import routes as privacy_routes
 from chalicelib.registration import routes as registration_routes
 from chalicelib.reports import routes as report_routes
 

@@ -49,11 +49,17 @@ def sign_up(deps: Deps, *, email: str, password: str, name: str, phone: str | No
     return profile_view(account)
 
 
-def get_account(user_sub: str) -> Account:
-    account = repo.get(user_sub)
+def get_account(user_sub: str, consistent_read: bool = False) -> Account:
+    account = repo.get(user_sub, consistent_read=consistent_read)
     if account is None:
         raise AccountNotFoundError()
     return account
+
+
+def erase_account(account: Account, name: str, placeholder: str, actor: str, now: datetime,
+                  data: dict[str, Any]) -> bool:
+    """Erasure's commit point: the account keeps only placeholders (False: already erased)."""
+    return repo.erase(account, name, placeholder, actor, now, data)
 
 
 def profile_view(account: Account) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def _dev_offset() -> float:
 
 
 def build_deps(settings: Settings) -> Deps:
-    from chalicelib.identity.cognito import CognitoIdentity
+    from chalicelib.platform.cognito import CognitoIdentity
     from chalicelib.platform.mail.ses import SesMailer
     from chalicelib.platform.store.tables import load_models
     load_models()

@@ -45,7 +45,7 @@ def jwt_authorizer(auth_request: Any) -> AuthResponse:
     token = (auth_request.token or "").strip()
     if token.lower().startswith("bearer "):
         token = token[7:].strip()
-    from chalicelib.identity.cognito import TokenError, roles_from_claims
+    from chalicelib.platform.cognito import TokenError, roles_from_claims  # routes with roles only
     try:
         claims = get_deps().identity.verify(token)
     except TokenError as exc:

@@ -37,9 +37,8 @@ class InMemoryAccountRepository:
 
 
 def install(monkeypatch: Any) -> InMemoryAccountRepository:
-    """Put the twin where the account and privacy services look for their repository."""
-    from chalicelib.identity import accounts, privacy
+    """Put the twin where the account service (and privacy, through it) looks for their repository."""
+    from chalicelib.identity import accounts
     repo = InMemoryAccountRepository()
     monkeypatch.setattr(accounts, "repo", repo)
-    monkeypatch.setattr(privacy, "repo", repo)
     return repo

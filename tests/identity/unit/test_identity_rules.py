@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.identity import accounts, privacy
+from chalicelib.identity import accounts
+from chalicelib.privacy import service as privacy
 from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.registration import service as registrations
 from tests.conftest import at

@@ -10,7 +10,8 @@ from chalicelib.billing import orders
 from chalicelib.billing.states import OrderStatus
 from chalicelib.editions import service as editions
 from chalicelib.identity.errors import AccountNotFoundError
-from chalicelib.identity.repository import Account, AccountRepository
+from chalicelib.identity import accounts
+from chalicelib.identity.accounts import Account
 from chalicelib.invoicing import service as invoices
 from chalicelib.learning import queries as learning
 from chalicelib.platform.clock import iso
@@ -22,7 +23,6 @@ from chalicelib.platform.store.audit import history
 from chalicelib.registration import queries as registration_queries, service as registrations
 from chalicelib.registration.states import LIVE, PaymentStatus, RegistrationStatus
 
-repo = AccountRepository()
 ERASED_NAME = "已注销用户"
 ERASED_PHONE = "-"
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never deliverable
@@ -40,10 +40,10 @@ def is_erased(account: Any) -> bool:
 
 
 def _account(user_sub: str) -> Account:
-    account = repo.get(user_sub, consistent_read=True)
-    if account is None:
-        raise AccountNotFoundError("账号不存在")
-    return account
+    try:
+        return accounts.get_account(user_sub, consistent_read=True)
+    except AccountNotFoundError as exc:
+        raise AccountNotFoundError("账号不存在") from exc
 
 
 def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
     # The registrations first: the account's erasure is the commit point (a repeat after a
     # failure in between finds the account unerased and does it all again).
     count = registrations.erase_person(user_sub, ERASED_NAME, ERASED_PHONE, placeholder)
-    if not repo.erase(account, ERASED_NAME, placeholder, actor, now, {"registrations": count}):
+    if not accounts.erase_account(account, ERASED_NAME, placeholder, actor, now, {"registrations": count}):
         return {"user_id": user_sub, "erased": True, "already": True}  # a racing request won
     scrubbed = outbox.scrub_recipient(email, placeholder)
     deps.identity.delete_user(email)  # after commit; repeating it is harmless

@@ -9,7 +9,7 @@ from pydantic import StringConstraints
 
 from chalicelib.platform.http import Ctx, route
 from chalicelib.platform.schemas import Body
-from chalicelib.identity import privacy
+from chalicelib.privacy import service as privacy
 
 bp = Blueprint(__name__)
 OWNERS = ("trainee", "unit")
