@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "web" / "states.js"
 # Whose label a bare state value gets when several machines share it (badge(state) without
 # a machine name): the registration's first, as the trainee sees it most.
-PRECEDENCE = ("registration.status", "registration.payment_status", "order.status", "refund.status")
+PRECEDENCE = ("registration.status", "registration.payment_status", "order.status", "refund.status",
+              "invoice.status")
 
 
 def load_machines() -> dict[str, dict[str, str]]:

@@ -1,4 +1,5 @@
 // Small DOM and formatting helpers shared by every page. No framework.
+import { STATE_LABELS, STATES } from "./states.js";
 
 /** Build an element: h("button", {class: "btn", onclick}, "文字", child...). */
 export function h(tag, attrs, ...children) {
@@ -175,16 +176,14 @@ export function appNow() {
   return Date.now() + clockOffsetMs;
 }
 
-export const STATUS_LABELS = {
-  pending: "待审核", approved: "报名成功", rejected: "未通过", withdrawn: "已撤回",
-  unpaid: "未交费", paid: "已交费", refunded: "已退费",
-  open: "待支付", closed: "已关闭", requested: "已申请", processing: "处理中", done: "已完成",
-  failed: "失败", issued: "已开具", confirmed: "已确认",
-};
+/** Labels of the API's states, generated from the server's state tables (states.js). */
+export const STATUS_LABELS = STATE_LABELS;
 export const CHANNEL_LABELS = { alipay: "支付宝", wechatpay: "微信支付", bank_transfer: "银行转账", group: "集体交费" };
 
-export function badge(state) {
-  return h("span", { class: `badge badge-${state}` }, STATUS_LABELS[state] || state);
+/** A state as a coloured label; `machine` ("order.status", ...) picks that table's label. */
+export function badge(state, machine) {
+  const label = (machine && STATES[machine] && STATES[machine][state]) || STATUS_LABELS[state] || state;
+  return h("span", { class: `badge badge-${state}` }, label);
 }
 
 /** A progress bar with its text, accessible. */
