@@ -238,3 +238,22 @@ def test_writing_an_unknown_state_raises(certs: CertificateWorld) -> None:
         response.serialize()
     with pytest.raises(ValueError):  # in a store condition too
         Certificate.status == "cancelled"  # noqa: B015
+
+
+def test_answers_are_unchanged_by_their_models(certs: CertificateWorld) -> None:
+    """Serialised through its typed model, each answer is the JSON the service gave."""
+    import json
+
+    from chalicelib.certificates.models import CertificateLinkOut, CertificateMineOut, VerifyOut
+    from chalicelib.platform.http import json_response
+
+    def same_json(model: Any, result: dict[str, Any]) -> dict[str, Any]:
+        plain = json.loads(json_response(result).body)
+        assert json.loads(json_response(model.model_validate(result)).body) == plain
+        return plain  # type: ignore[no-any-return]
+    t = certs.finished()
+    assert same_json(CertificateMineOut, mine(certs, t, OPENS))["hours"] == 30
+    no = same_json(CertificateLinkOut, download(certs, t, OPENS))["certificate_no"]
+    assert same_json(VerifyOut, certificates.verify(certs.learning.deps, no))["genuine"] is True
+    out = same_json(VerifyOut, certificates.revoke(certs.learning.deps, no, "重复", "admin", OPENS))
+    assert out["revoked_at"] == "2026-06-01T00:00:00+08:00"
