@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import WithJsonSchema
 
 from chalicelib.certificates.states import MINE_STATE, STATUS, CertificateStatus, MineState
-from chalicelib.learning.models import Instant, Number, Out
-from chalicelib.platform.schemas import Body, LongText
+from chalicelib.learning.models import Number
+from chalicelib.platform.schemas import Body, LinkOut, LongText, Out
 
 MineStateField = Annotated[MineState, WithJsonSchema(MINE_STATE.schema())]
 StatusField = Annotated[CertificateStatus, WithJsonSchema(STATUS.schema())]
@@ -39,10 +39,8 @@ class CertificateMineOut(Out):
     window: WindowOut
 
 
-class CertificateLinkOut(Out):
+class CertificateLinkOut(LinkOut):
     """A short-lived link to the certificate's PDF."""
-    url: str
-    expires_at: Instant
     certificate_no: str
     issued_at: str
 

@@ -3,20 +3,16 @@ with the second, and the OpenAPI document is built from both (so they cannot dri
 kind, state and buyer fields take their enums from the state machines."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from chalicelib.invoicing.states import BUYER, KIND, STATUS, BuyerType, InvoiceKind, InvoiceStatus
-from chalicelib.platform.clock import iso
-from chalicelib.platform.schemas import Body, LongText, Text
+from chalicelib.platform.schemas import Body, LongText, PageOut, Text
 
 KindField = Annotated[InvoiceKind, WithJsonSchema(KIND.schema())]
 StatusField = Annotated[InvoiceStatus, WithJsonSchema(STATUS.schema())]
 BuyerField = Annotated[BuyerType, WithJsonSchema(BUYER.schema())]
-# A time the API shows in Asia/Shanghai ("2026-04-05T10:05:00+08:00").
-Instant = Annotated[datetime, PlainSerializer(iso, return_type=str), WithJsonSchema({"type": "string"})]
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -63,25 +59,8 @@ class InvoiceOut(BaseModel):
     pdf_ready: bool
 
 
-class InvoiceListOut(BaseModel):
-    """The one list shape: `next_token` only when there is more."""
-    model_config = ConfigDict(extra="forbid")
+class InvoiceListOut(PageOut):
     invoices: list[InvoiceOut]
-    next_token: str | None = None
-
-    @model_serializer(mode="wrap")
-    def _without_empty_token(self, handler: Any) -> dict[str, Any]:
-        out: dict[str, Any] = handler(self)
-        if out.get("next_token") is None:
-            out.pop("next_token", None)
-        return out
-
-
-class InvoiceLinkOut(BaseModel):
-    """A short-lived link to a stored file."""
-    model_config = ConfigDict(extra="forbid")
-    url: str
-    expires_at: Instant
 
 
 class InvoiceReversalOut(BaseModel):

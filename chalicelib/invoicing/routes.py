@@ -5,7 +5,8 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.invoicing import service as invoices
-from chalicelib.invoicing.models import InvoiceIn, InvoiceListOut, InvoiceListQuery, InvoiceOut, InvoiceLinkOut, ReverseIn, InvoiceReversalOut
+from chalicelib.invoicing.models import InvoiceIn, InvoiceListOut, InvoiceListQuery, InvoiceOut, ReverseIn, InvoiceReversalOut
+from chalicelib.platform.schemas import LinkOut
 from chalicelib.platform.http import Ctx, route
 
 bp = Blueprint(__name__)
@@ -36,9 +37,9 @@ def detail(ctx: Ctx, invoice_id: str) -> InvoiceOut:
 
 
 @route(bp, "/invoices/{invoice_id}/download", summary="发票 PDF 的短时下载链接",
-       roles=(*OWNERS, *STAFF), response=InvoiceLinkOut, tags=("invoice",), errors=(404, 409))
-def download(ctx: Ctx, invoice_id: str) -> InvoiceLinkOut:
-    return InvoiceLinkOut.model_validate(
+       roles=(*OWNERS, *STAFF), response=LinkOut, tags=("invoice",), errors=(404, 409))
+def download(ctx: Ctx, invoice_id: str) -> LinkOut:
+    return LinkOut.model_validate(
         invoices.download(ctx.deps, invoice_id, ctx.user.sub, ctx.user.has(*STAFF), ctx.now))
 
 

@@ -4,21 +4,13 @@ response models hold exactly the fields the services answer (extra="forbid": a f
 service adds without its model fails loudly)."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StringConstraints, WithJsonSchema, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_serializer
 
-from chalicelib.platform.clock import iso
-from chalicelib.platform.schemas import Body
+from chalicelib.platform.schemas import Body, Instant, Out
 
-# A time the API shows in Asia/Shanghai ("2026-04-05T10:05:00+08:00").
-Instant = Annotated[datetime, PlainSerializer(iso, return_type=str), WithJsonSchema({"type": "string"})]
 Number = int | float  # as the data holds it: 30 stays 30, 1.5 stays 1.5
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- requests ---------------------------------------------------------------------------

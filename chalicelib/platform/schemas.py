@@ -2,9 +2,12 @@
 each feature keeps its own models (e.g. chalicelib/billing/models.py)."""
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints, WithJsonSchema, model_serializer
+
+from chalicelib.platform.clock import iso
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -18,3 +21,32 @@ class Body(BaseModel):
 
 class Ok(BaseModel):
     status: str
+
+
+class Out(BaseModel):
+    """A response model: what it declares is exactly what the client gets."""
+    model_config = ConfigDict(extra="forbid")
+
+
+# A time the API shows in Asia/Shanghai ("2026-04-05T10:05:00+08:00").
+Instant = Annotated[datetime, PlainSerializer(iso, return_type=str), WithJsonSchema({"type": "string"})]
+
+
+class LinkOut(Out):
+    """A short-lived link to a stored file (API.md: `{"url", "expires_at"}`)."""
+    url: str
+    expires_at: Instant
+
+
+class PageOut(Out):
+    """The one list shape: a subclass declares the list field; `next_token` is there only
+    when there is more."""
+    next_token: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_token(self, handler: Any) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if out.get("next_token") is None:
+            out.pop("next_token", None)
+        return out
+

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, WithJsonSchema, model_serializer
 
-from chalicelib.platform.schemas import Body, LongText, Phone, Text
+from chalicelib.platform.schemas import Body, LongText, PageOut, Phone, Text
 from chalicelib.registration.states import PAYMENT_STATUS, STATUS, TIER, PaymentStatus, RegistrationStatus, Tier
 
 StatusField = Annotated[RegistrationStatus, WithJsonSchema(STATUS.schema())]
@@ -67,18 +67,8 @@ class RegistrationOut(BaseModel):
     enrolled_at: str | None
 
 
-class RegistrationListOut(BaseModel):
-    """The one list shape: `next_token` only when there is more."""
-    model_config = ConfigDict(extra="forbid")
+class RegistrationListOut(PageOut):
     registrations: list[RegistrationOut]
-    next_token: str | None = None
-
-    @model_serializer(mode="wrap")
-    def _without_empty_token(self, handler: Any) -> dict[str, Any]:
-        out: dict[str, Any] = handler(self)
-        if out.get("next_token") is None:
-            out.pop("next_token", None)
-        return out
 
 
 class BulkApproveResult(BaseModel):
