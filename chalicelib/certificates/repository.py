@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.models import Model
 
 from chalicelib.certificates.states import PDF_STATE, STATUS, CertificateStatus, PdfState
 from chalicelib.learning import transitions as responses
 from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import is_condition_failure, register, transaction
+from chalicelib.platform.store.base import committed, is_condition_failure, register
 from chalicelib.registration import transitions as registration
 
 
@@ -46,17 +46,6 @@ class Certificate(Model):
     pdf_bytes = NumberAttribute(null=True)
 
 
-def _committed(write: Any) -> bool:
-    try:
-        with transaction() as tx:
-            write(tx)
-    except TransactWriteError as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
-    return True
-
-
 class CertificateRepository:
     def issue(self, cert: Certificate, actor: str, now: datetime) -> bool:
         """Issue at most once per registration: the response item takes the number in the
@@ -68,7 +57,7 @@ class CertificateRepository:
             registration.require_paid(tx, cert.registration_id)
             tx.save(audit_entry(f"certificate#{cert.certificate_no}", "certificate.issued",
                                 actor, now, {"registration_id": cert.registration_id}))
-        return _committed(write)
+        return committed(write)
 
     def expire(self, registration_id: str, actor: str, now: datetime) -> bool:
         """The download window ended without a certificate: record it once."""
@@ -76,7 +65,7 @@ class CertificateRepository:
             responses.record_expired(tx, registration_id)
             tx.save(audit_entry(f"registration#{registration_id}", "certificate.expired",
                                 actor, now))
-        return _committed(write)
+        return committed(write)
 
     def get(self, certificate_no: str) -> Certificate | None:
         try:
@@ -104,4 +93,4 @@ class CertificateRepository:
                 condition=Certificate.status.is_in(*STATUS.sources(CertificateStatus.REVOKED)))
             tx.save(audit_entry(f"certificate#{cert.certificate_no}", "certificate.revoked",
                                 actor, now, {"reason": reason}))
-        return _committed(write)
+        return committed(write)

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
 
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import is_condition_failure, register, transaction
+from chalicelib.platform.store.base import committed, is_condition_failure, register
 from chalicelib.platform.store.kv import get_value, put_value
 
 CURRENT_KEY = "current_edition"
@@ -74,13 +74,9 @@ class EditionRepository:
 
     def _write(self, item: EditionItem, condition: Any, action: str, actor: str,
                now: datetime) -> bool:
-        try:
-            with transaction() as tx:
-                tx.save(item, condition=condition)
-                tx.save(audit_entry(f"edition#{item.edition_id}", action, actor, now,
-                                    {"version": item.version}))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        def write(tx: Any) -> None:
+            tx.save(item, condition=condition)
+            tx.save(audit_entry(f"edition#{item.edition_id}", action, actor, now,
+                                {"version": item.version}))
+
+        return committed(write)

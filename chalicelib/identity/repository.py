@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import is_condition_failure, register, transaction
+from chalicelib.platform.store.base import committed, register, transaction
 
 
 class ByEmail(GlobalSecondaryIndex["Account"]):
@@ -69,15 +69,12 @@ class AccountRepository:
               data: dict[str, Any]) -> bool:
         """Replace name and e-mail, drop the phone, audited once; False when the account no
         longer has the e-mail it was read with (erased by a racing request meanwhile)."""
-        try:
-            with transaction() as tx:
-                tx.update(account, actions=[Account.name.set(name), Account.email.set(email),
-                                            Account.phone.remove(), Account.phone_norm.remove()],
-                          condition=Account.email == account.email)
-                tx.save(audit_entry(f"account#{account.user_sub}", "account.erased", actor, now,
-                                    data))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+
+        def write(tx: Any) -> None:
+            tx.update(account, actions=[Account.name.set(name), Account.email.set(email),
+                                        Account.phone.remove(), Account.phone_norm.remove()],
+                      condition=Account.email == account.email)
+            tx.save(audit_entry(f"account#{account.user_sub}", "account.erased", actor, now,
+                                data))
+
+        return committed(write)

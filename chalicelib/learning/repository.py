@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -25,7 +25,7 @@ from chalicelib.learning.rules import ProgressState
 from chalicelib.learning.states import RESPONSE_CERTIFICATE_STATE
 from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import decode_token, encode_token, is_condition_failure, register, transaction
+from chalicelib.platform.store.base import committed, decode_token, encode_token, is_condition_failure, register
 from chalicelib.platform.store.uniques import Unique
 from chalicelib.registration import transitions as registration
 
@@ -92,18 +92,6 @@ class QuestionnaireResponse(Model):
     by_edition = ResponsesByEdition()
 
 
-def _committed(write: Any) -> bool:
-    """Run a transaction body; False when one of its conditions failed."""
-    try:
-        with transaction() as tx:
-            write(tx)
-    except TransactWriteError as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
-    return True
-
-
 class ProgressRepository:
     def enrol(self, registration_id: str, items: list[Progress], actor: str,
               now: datetime) -> bool:
@@ -117,7 +105,7 @@ class ProgressRepository:
                 tx.save(item, condition=Progress.learner.does_not_exist())
             tx.save(audit_entry(f"registration#{registration_id}", "learning.enrolled",
                                 actor, now, {"courses": len(items)}))
-        if not _committed(write):
+        if not committed(write):
             return False
         self.ensure(rest)
         return True
@@ -172,7 +160,7 @@ class QuestionnaireRepository:
             tx.save(audit_entry(f"registration#{response.registration_id}",
                                 "questionnaire.submitted", actor, now,
                                 {"answers": len(response.answers)}))
-        return _committed(write)
+        return committed(write)
 
     def get(self, registration_id: str) -> QuestionnaireResponse | None:
         try:
@@ -198,4 +186,4 @@ def mark_once(key: str, owner: str, now: datetime, action: str, actor: str,
         tx.save(Unique(key=key, owner=owner, created_at=now),
                 condition=Unique.key.does_not_exist())
         tx.save(audit_entry(f"edition#{owner}", action, actor, now, data))
-    return _committed(write)
+    return committed(write)

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import decode_token, encode_token, is_condition_failure, register, transaction
+from chalicelib.platform.store.base import committed, decode_token, encode_token, register, transaction
 from chalicelib.platform.store.uniques import Unique
 from chalicelib.registration.states import PAYMENT_STATUS, STATUS, TIER, PaymentStatus, RegistrationStatus
 
@@ -161,17 +161,14 @@ class RegistrationRepository:
         reg.edition_status = _edition_status(reg.edition_id, reg.status)
         guard = Unique(key=live_key(reg.edition_id, reg.user_sub), owner=reg.registration_id,
                        created_at=now)
-        try:
-            with transaction() as tx:
-                tx.save(guard, condition=Unique.key.does_not_exist())
-                tx.save(reg, condition=Registration.registration_id.does_not_exist())
-                tx.save(_audit(reg, "registration.submitted", actor, now,
-                               {"tier": reg.tier, "fee_fen": reg.fee_fen}))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+
+        def write(tx: Any) -> None:
+            tx.save(guard, condition=Unique.key.does_not_exist())
+            tx.save(reg, condition=Registration.registration_id.does_not_exist())
+            tx.save(_audit(reg, "registration.submitted", actor, now,
+                           {"tier": reg.tier, "fee_fen": reg.fee_fen}))
+
+        return committed(write)
 
     def approve(self, reg: Registration, actor: str, now: datetime) -> bool:
         """pending -> approved; False when another request moved it first. On success `reg`
@@ -223,18 +220,15 @@ class RegistrationRepository:
         actions = [Registration.status.set(new.value),
                    Registration.edition_status.set(_edition_status(reg.edition_id, new)),
                    Registration.version.add(1), *extra_actions]
-        try:
-            with transaction() as tx:
-                tx.update(reg, actions=actions, condition=expected)
-                if release_live:
-                    tx.delete(Unique(key=live_key(reg.edition_id, reg.user_sub)),
-                              condition=Unique.owner == reg.registration_id)
-                tx.save(_audit(reg, action, actor, now, data))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+
+        def write(tx: Any) -> None:
+            tx.update(reg, actions=actions, condition=expected)
+            if release_live:
+                tx.delete(Unique(key=live_key(reg.edition_id, reg.user_sub)),
+                          condition=Unique.owner == reg.registration_id)
+            tx.save(_audit(reg, action, actor, now, data))
+
+        return committed(write)
 
 
 def _edition_status(edition_id: str, status: str) -> str:

@@ -94,6 +94,19 @@ def transaction() -> Iterator[TransactWrite]:
         yield tx
 
 
+def committed(write: Callable[[TransactWrite], None]) -> bool:
+    """Run `write(tx)` as one transaction: True when it committed, False when one of its
+    conditions failed (someone else moved first). Any other failure propagates."""
+    try:
+        with transaction() as tx:
+            write(tx)
+    except TransactWriteError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
+
+
 def is_condition_failure(exc: Exception) -> bool:
     """True when a conditional write (or a transaction) lost: the state was not as
     expected. Other failures (throttling, network) are not this and should propagate."""
