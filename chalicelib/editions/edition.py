@@ -1,7 +1,7 @@
 """An edition of the training: its calendar, fees, courses and contacts, as data.
 
 Everything dated or priced is data of one edition; next year's edition is a new JSON
-document (seeded from chalicelib/data/editions/ or edited by an admin), not new code.
+document (seeded from chalicelib/editions/data/ or edited by an admin), not new code.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from chalicelib.editions.repository import EditionRepository
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ValidationError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "editions"
+DATA_DIR = Path(__file__).resolve().parent / "data"  # one JSON document per edition
 repo = EditionRepository()
 # How long a process may keep the current edition in memory (prod): edits show within it.
 CACHE_SECONDS_PROD = 30.0
