@@ -29,7 +29,9 @@ def moto_endpoint() -> Iterator[str]:
 def sandbox_payment_keys() -> dict[str, Any]:
     """Sandbox merchant/provider key pairs, made once per session: the test stage never
     reads .dev/keys, so no test depends on files `make run` or another test left behind."""
+    from chalicelib.dev import install
     from chalicelib.dev.sandbox_keys import make_sandbox_keys
+    install()  # the test stage's payment simulators, as app.py installs them in dev
     return make_sandbox_keys()
 
 

@@ -38,9 +38,10 @@ def open_transfer_orders(deps, n: int) -> list[dict]:
 def one_page_per_step(monkeypatch):
     """The payments steps read one order per page and find their time spent after it."""
     from chalicelib.billing import jobs as payment_jobs
+    from chalicelib.platform import paging
     ticks = itertools.count(0, 1000)
     monkeypatch.setattr(payment_jobs, "PAGE", 1)
-    monkeypatch.setattr(payment_jobs, "monotonic", lambda: float(next(ticks)))
+    monkeypatch.setattr(paging, "monotonic", lambda: float(next(ticks)))
 
 
 def test_close_unusable_orders_at_learning_end_interrupted_and_resumed(deps, clock,
