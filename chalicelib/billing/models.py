@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstr
 
 from chalicelib.billing.states import ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, Channel, OrderKind, OrderStatus, PaymentDisposition, RefundKind, RefundStatus
 from chalicelib.platform.clock import iso
-from chalicelib.platform.schemas import Body
+from chalicelib.platform.schemas import Body, PageQuery
 
 OrderStatusField = Annotated[OrderStatus, WithJsonSchema(ORDER_STATUS.schema())]
 RefundStatusField = Annotated[RefundStatus, WithJsonSchema(REFUND_STATUS.schema())]
@@ -59,12 +59,6 @@ class RefundIn(Body):
 
 class CompleteRefundIn(Body):
     bank_serial: Serial
-
-
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    limit: int = Field(default=50, ge=1, le=200)
-    next_token: str | None = Field(default=None, max_length=2000)
 
 
 class RefundQuery(PageQuery):

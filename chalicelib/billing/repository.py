@@ -13,17 +13,17 @@ inside the same transactions, and read through registration.queries.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.billing.states import LINE_STATUS, NOTIFICATION_FLAG, ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, LineStatus, NotificationFlag, OrderStatus, RefundStatus
 from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import decode_token, encode_token, is_condition_failure, register, transaction
+from chalicelib.platform.store.base import committed, decode_token, encode_token, is_condition_failure, register
 from chalicelib.platform.store.uniques import Unique
 from chalicelib.registration import queries as registrations
 from chalicelib.registration import transitions as registration_moves
@@ -291,18 +291,6 @@ def _page(result: Any) -> Page:
     return items, encode_token(result.last_evaluated_key)
 
 
-def _run(build: Callable[[Any], None]) -> bool:
-    """Run a transaction; False when a condition failed (someone else moved first)."""
-    try:
-        with transaction() as tx:
-            build(tx)
-    except TransactWriteError as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
-    return True
-
-
 def _closing(order: Order, now: datetime, reason: str) -> list[Any]:
     return [Order.status.set(OrderStatus.CLOSED.value), Order.closed_at.set(now),
             Order.close_reason.set(reason),
@@ -435,7 +423,7 @@ class BillingRepository:
             tx.save(audit_entry(f"order#{order.order_id}", "order.created", actor, now,
                                 {"channel": order.channel, "amount_fen": order.amount_fen,
                                  "registrations": list(order.registration_ids)}))
-        return _run(build)
+        return committed(build)
 
     def reserve_members(self, order: Order, registration_ids: list[str]) -> bool:
         """Reserve one more chunk of a large group order (still `reserving`)."""
@@ -443,7 +431,7 @@ class BillingRepository:
             tx.condition_check(Order, order.order_id, condition=_expects(OrderStatus.OPEN))
             for rid in registration_ids:
                 registration_moves.attach_open_order(tx, rid, order.order_id)
-        return _run(build)
+        return committed(build)
 
     def open_reserved(self, order: Order, actor: str, now: datetime) -> bool:
         """reserving -> open, once every member is reserved."""
@@ -452,7 +440,7 @@ class BillingRepository:
                       condition=_expects(OrderStatus.OPEN))
             tx.save(audit_entry(f"order#{order.order_id}", "order.opened", actor, now,
                                 {"members": len(order.registration_ids)}))
-        return _run(build)
+        return committed(build)
 
     def close_order(self, order: Order, actor: str, now: datetime, reason: str,
                     registration_ids: Iterable[str]) -> bool:
@@ -469,7 +457,7 @@ class BillingRepository:
                 registration_moves.release_open_order(tx, rid, order.order_id)
             tx.save(audit_entry(f"order#{order.order_id}", "order.closed", actor, now,
                                 {"reason": reason}))
-        return _run(build)
+        return committed(build)
 
     def release_registrations(self, order: Order, registration_ids: list[str]) -> int:
         """Free the registrations still pointing at `order` (one conditional write each)."""
@@ -489,7 +477,7 @@ class BillingRepository:
             registration_moves.release_open_order(tx, registration_id, order.order_id)
             tx.save(audit_entry(f"order#{order.order_id}", "order.member_released", actor, now,
                                 {"registration_id": registration_id, "amount_fen": new_amount}))
-        return _run(build)
+        return committed(build)
 
     def set_pay_link(self, order: Order, link: dict[str, str]) -> None:
         order.update(actions=[Order.pay_link.set(link)])
@@ -539,7 +527,7 @@ class BillingRepository:
             tx.save(audit_entry(f"order#{order.order_id}", "order.paid", actor, now,
                                 {"payment_id": payment.payment_id, "channel": payment.channel,
                                  "txn": payment.provider_txn_id, "amount_fen": payment.amount_fen}))
-        return _run(build)
+        return committed(build)
 
     def mark_members_paid(self, order: Order, registration_ids: list[str], actor: str,
                           now: datetime) -> bool:
@@ -551,7 +539,7 @@ class BillingRepository:
                       condition=Order.members_pending >= len(registration_ids))
             tx.save(audit_entry(f"order#{order.order_id}", "order.members_paid", actor, now,
                                 {"registration_ids": registration_ids}))
-        return _run(build)
+        return committed(build)
 
     def mark_member_paid(self, order: Order, registration_id: str, actor: str,
                          now: datetime) -> bool:
@@ -562,7 +550,7 @@ class BillingRepository:
                       condition=Order.members_pending > 0)
             tx.save(audit_entry(f"registration#{registration_id}", "registration.paid", actor,
                                 now, {"order_id": order.order_id}))
-        return _run(build)
+        return committed(build)
 
     def record_payment_to_refund(self, payment: Payment, refund: Refund,
                                  line: StatementLine | None, actor: str, now: datetime) -> bool:
@@ -579,7 +567,7 @@ class BillingRepository:
                                 actor, now, {"payment_id": payment.payment_id,
                                              "refund_id": refund.refund_id,
                                              "amount_fen": payment.amount_fen}))
-        return _run(build)
+        return committed(build)
 
     # --- refunds --------------------------------------------------------------------------
     def create_refund(self, refund: Refund, order: Order | None, registration_id: str | None,
@@ -600,7 +588,7 @@ class BillingRepository:
                                 {"refund_id": refund.refund_id, "kind": refund.kind,
                                  "amount_fen": refund.amount_fen,
                                  "registration_id": refund.registration_id}))
-        return _run(build)
+        return committed(build)
 
     def move_refund(self, refund: Refund, new: RefundStatus, actor: str, now: datetime, *,
                     expected: Iterable[str] | None = None, fields: dict[str, Any] | None = None,
@@ -634,7 +622,7 @@ class BillingRepository:
                 registration_moves.mark_refunded(tx, registration_id, now)
             tx.save(audit_entry(f"refund#{refund.refund_id}", f"refund.{new.value}", actor, now,
                                 data))
-        return _run(build)
+        return committed(build)
 
     # --- notifications and statement lines ---------------------------------------------------
     def keep_notification(self, note: ProviderNotification) -> bool:

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from chalicelib.invoicing.states import BUYER, KIND, STATUS, BuyerType, InvoiceKind, InvoiceStatus
-from chalicelib.platform.schemas import Body, LongText, PageOut, Text
+from chalicelib.platform.schemas import Body, LongText, PageOut, PageQuery, Text
 
 KindField = Annotated[InvoiceKind, WithJsonSchema(KIND.schema())]
 StatusField = Annotated[InvoiceStatus, WithJsonSchema(STATUS.schema())]
@@ -26,11 +26,8 @@ class ReverseIn(Body):
     reason: LongText
 
 
-class InvoiceListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class InvoiceListQuery(PageQuery):
     edition_id: str | None = Field(default=None, max_length=32)
-    limit: int = Field(default=50, ge=1, le=200)
-    next_token: str | None = Field(default=None, max_length=2000)
 
 
 # --- responses --------------------------------------------------------------------------

@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.jobs import service as jobs
 from chalicelib.jobs.states import RUN_STATUS
 from chalicelib.platform.http import Ctx, route
+from chalicelib.platform.schemas import PageQuery
 
 bp = Blueprint(__name__)
 
@@ -34,10 +35,7 @@ RUNS_OUT = {"type": "object", "required": ["runs"],
                                               "last_run": {"anyOf": [RUN_OUT, {"type": "null"}]}}}}}}
 
 
-class RunsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    limit: int = Field(default=50, ge=1, le=200)
-    next_token: str | None = Field(default=None, max_length=2000)
+class RunsQuery(PageQuery):
     edition_id: str | None = Field(default=None, max_length=32)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints, WithJsonSchema, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema, model_serializer
 
 from chalicelib.platform.clock import iso
 
@@ -50,3 +50,10 @@ class PageOut(Out):
             out.pop("next_token", None)
         return out
 
+
+
+class PageQuery(BaseModel):
+    """The query of a paged list: how many, and where the previous page stopped."""
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=50, ge=1, le=200)
+    next_token: str | None = Field(default=None, max_length=2000)

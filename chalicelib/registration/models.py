@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, WithJsonSchema, model_serializer
 
-from chalicelib.platform.schemas import Body, LongText, PageOut, Phone, Text
+from chalicelib.platform.schemas import Body, LongText, PageOut, PageQuery, Phone, Text
 from chalicelib.registration.states import PAYMENT_STATUS, STATUS, TIER, PaymentStatus, RegistrationStatus, Tier
 
 StatusField = Annotated[RegistrationStatus, WithJsonSchema(STATUS.schema())]
@@ -34,11 +34,8 @@ class BulkApproveIn(Body):
         min_length=1, max_length=200)
 
 
-class ReviewQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReviewQuery(PageQuery):
     status: StatusField = RegistrationStatus.PENDING
-    limit: int = Field(default=50, ge=1, le=200)
-    next_token: str | None = Field(default=None, max_length=2000)
     edition_id: str | None = Field(default=None, max_length=32)
 
 
