@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.platform.clock import SHANGHAI, UTC
+from chalicelib.platform.clock import SHANGHAI, UTC, iso
 from chalicelib.platform.errors import WindowClosedError
 
 WindowName = Literal["registration", "refund", "learning", "questionnaire", "certificate",
@@ -229,7 +229,6 @@ class Edition(_Strict):
         return int(course.duration_s * self.required_share + 0.999999)
 
     def public_view(self, now: datetime) -> dict:
-        from chalicelib.platform.clock import iso
         data = self.model_dump(mode="json", exclude={"video_delivery"})
         windows = {}
         for name in ("registration", "refund", "learning", "questionnaire", "certificate",

@@ -8,8 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.platform.clock import Clock
+from chalicelib.platform.cognito import CognitoIdentity
+from chalicelib.platform.mail.ses import SesMailer
 from chalicelib.platform.settings import Settings, load_settings
 from chalicelib.platform.store import base
+from chalicelib.platform.store.kv import get_value
+from chalicelib.platform.store.tables import load_models
 
 DEV_CLOCK_KEY = "dev_clock_offset_s"
 
@@ -39,15 +43,11 @@ _deps: dict[Any, Deps] = {}
 
 
 def _dev_offset() -> float:
-    from chalicelib.platform.store.kv import get_value
     value = get_value(DEV_CLOCK_KEY, 0)
     return float(value or 0)
 
 
 def build_deps(settings: Settings) -> Deps:
-    from chalicelib.platform.cognito import CognitoIdentity
-    from chalicelib.platform.mail.ses import SesMailer
-    from chalicelib.platform.store.tables import load_models
     load_models()
     base.bind(settings)
     clock = Clock(read_offset=_dev_offset) if settings.is_dev else Clock()

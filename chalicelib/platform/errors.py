@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib.platform.clock import iso, shanghai
+
 
 class AppError(Exception):
     status = 400
@@ -64,7 +66,6 @@ class WindowClosedError(ConflictError):
 
     def __init__(self, window: str, label: str, opens_at: datetime | None,
                  closes_at: datetime | None, now: datetime, code: str | None = None) -> None:
-        from chalicelib.platform.clock import iso  # local: errors stays import-light
         if opens_at is not None and now < opens_at:
             text = f"{label}尚未开始，开始时间为 {_show(opens_at)}"
             code = code or "WINDOW_NOT_OPEN"
@@ -94,7 +95,6 @@ class RetryLaterError(AppError):
 
 
 def _show(at: datetime | None) -> str:
-    from chalicelib.platform.clock import shanghai
     if at is None:
         return "-"
     return shanghai(at).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 import pydantic
 from chalice import AuthResponse, Blueprint, Chalice, Response
 
-from chalicelib.platform.clock import monotonic
+from chalicelib.platform.clock import iso, monotonic
 from chalicelib.platform.errors import AppError, ForbiddenError, PayloadTooLargeError, RetryLaterError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError
 from chalicelib.platform.observability import logger
 from chalicelib.platform.store.faults import STORAGE_ERRORS, is_transient
@@ -172,7 +172,6 @@ def _parse_query(request: Any, model: type[pydantic.BaseModel]) -> Any:
 
 def _default(o: Any) -> Any:
     if isinstance(o, datetime):
-        from chalicelib.platform.clock import iso
         return iso(o)
     if isinstance(o, pydantic.BaseModel):
         return o.model_dump(mode="json")
