@@ -1,10 +1,10 @@
 """Benchmark 6: scheduled jobs at scale. 50,000 registrations of the 2026 edition (most
 approved and paid, some pending, rejected or withdrawn) and the questionnaire responses of
 the trainees who finished, written in bulk; then every calendar job runs at its due date
-through the same framework EventBridge invokes (jobs.framework.run_one).
+through the same runner EventBridge invokes (jobs.runner.run_one).
 
 For each job: the DynamoDB items it read and wrote (counted on the wire, including the
-framework's lease/checkpoint bookkeeping) against the number of items it had to change
+runner's lease/checkpoint bookkeeping) against the number of items it had to change
 (the floor: what the seeded data makes due), and its time."""
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
                  "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                  "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"]
 OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"]
-# adapters/identity.py: sign-up, confirm and login are public Cognito APIs; these need IAM.
+# platform/cognito.py: sign-up, confirm and login are public Cognito APIs; these need IAM.
 COGNITO_ACTIONS = ["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminDeleteUser"]
 
 # API Gateway's own answers (no Lambda involved) in the API contract's error shape.

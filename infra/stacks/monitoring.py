@@ -18,7 +18,7 @@ NAMESPACE = "LscTraining"  # chalicelib/platform/observability.py metrics namesp
 SERVICE = "lsc-platform"  # Powertools adds the `service` dimension
 WEBHOOK_METRICS = {"WebhookFailed": 1, "WebhookRejected": 5}  # metric → alarm threshold / 5 min
 JOB_METRIC = "JobRunCompleted"
-JOB_FAILED_METRIC = "JobRunFailed"  # chalicelib/jobs/__init__.py emits both
+JOB_FAILED_METRIC = "JobRunFailed"  # chalicelib/jobs/service.py emits both
 JOBS_SILENT_HOURS = 2  # the schedule runs every 15 minutes
 
 
