@@ -2,11 +2,11 @@
 the OpenAPI document is built from both)."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
-from chalicelib.platform.schemas import Body, Phone, Text
+from chalicelib.platform.schemas import Body, Out, Phone, Text
 
 
 class SignupIn(Body):
@@ -39,8 +39,20 @@ class TokensOut(BaseModel):
     expires_in: int
 
 
-PROFILE_OUT = {"type": "object", "required": ["user_id", "email", "kind"],
-               "properties": {"user_id": {"type": "string"}, "email": {"type": "string"},
-                              "name": {"type": "string"}, "kind": {"type": "string"},
-                              "roles": {"type": "array", "items": {"type": "string"}},
-                              "membership": {"type": ["object", "null"]}}}
+class ProfileOut(Out):
+    """An account as its owner sees it (sign-up's answer)."""
+    user_id: str
+    email: str
+    name: str
+    phone: str | None
+    kind: Literal["personal", "unit", "staff"]
+    unit_name: str | None
+    credit_code: str | None
+    created_at: str | None
+
+
+class MeOut(ProfileOut):
+    """`/me`: the profile, the caller's roles and the membership for the current edition
+    (null when there is no current edition)."""
+    roles: list[str]
+    membership: dict[str, Any] | None

@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.identity import accounts
-from chalicelib.identity.models import PROFILE_OUT, ConfirmIn, LoginIn, SignupIn, TokensOut
+from chalicelib.identity.models import ConfirmIn, LoginIn, MeOut, ProfileOut, SignupIn, TokensOut
 from chalicelib.platform.http import ANY_SIGNED_IN, Ctx, route
 from chalicelib.platform.schemas import Ok
 
@@ -14,12 +14,12 @@ bp = Blueprint(__name__)
 
 
 @route(bp, "/auth/signup", "POST", summary="注册个人或单位账号", body=SignupIn,
-       response=PROFILE_OUT, status=201, tags=("auth",), errors=(409,))
-def signup(ctx: Ctx) -> dict[str, Any]:
+       response=ProfileOut, status=201, tags=("auth",), errors=(409,))
+def signup(ctx: Ctx) -> ProfileOut:
     b: SignupIn = ctx.body
-    return accounts.sign_up(ctx.deps, email=str(b.email), password=b.password, name=b.name,
-                            phone=b.phone, kind=b.kind, unit_name=b.unit_name,
-                            credit_code=b.credit_code, now=ctx.now)
+    return ProfileOut.model_validate(accounts.sign_up(
+        ctx.deps, email=str(b.email), password=b.password, name=b.name, phone=b.phone,
+        kind=b.kind, unit_name=b.unit_name, credit_code=b.credit_code, now=ctx.now))
 
 
 @route(bp, "/auth/login", "POST", summary="登录，返回 id_token 等令牌", body=LoginIn,
@@ -36,6 +36,6 @@ def confirm(ctx: Ctx) -> dict[str, Any]:
 
 
 @route(bp, "/me", summary="个人资料、角色与本届会员状态", roles=ANY_SIGNED_IN,
-       response=PROFILE_OUT, tags=("auth",))
-def me(ctx: Ctx) -> dict[str, Any]:
-    return accounts.me(ctx.deps, ctx.user.sub, ctx.user.roles, ctx.now)
+       response=MeOut, tags=("auth",))
+def me(ctx: Ctx) -> MeOut:
+    return MeOut.model_validate(accounts.me(ctx.deps, ctx.user.sub, ctx.user.roles, ctx.now))

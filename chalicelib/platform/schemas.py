@@ -38,17 +38,22 @@ class LinkOut(Out):
     expires_at: Instant
 
 
-class PageOut(Out):
+class SparseOut(Out):
+    """A response whose fields declared with a None default are left out while None."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_extras(self, handler: Any) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        for name, info in type(self).model_fields.items():
+            if info.default is None and out.get(name) is None:
+                out.pop(name, None)
+        return out
+
+
+class PageOut(SparseOut):
     """The one list shape: a subclass declares the list field; `next_token` is there only
     when there is more."""
     next_token: str | None = None
-
-    @model_serializer(mode="wrap")
-    def _without_empty_token(self, handler: Any) -> dict[str, Any]:
-        out: dict[str, Any] = handler(self)
-        if out.get("next_token") is None:
-            out.pop("next_token", None)
-        return out
 
 
 

@@ -74,6 +74,7 @@ def load_settings() -> Settings:
 
 
 def dev_routes_enabled() -> bool:
-    """Read once at import of app.py: the dev routes (and the sandbox providers) exist only
-    when the stage says dev or test explicitly; anything else, unset included, is prod."""
+    """Read once at import of app.py: the dev routes (and the payment simulators) exist only
+    when the stage says dev or test explicitly; anything else (unset included, which
+    load_settings refuses outright) gets none of them."""
     return _env("APP_STAGE") in ("dev", "test")

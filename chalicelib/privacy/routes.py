@@ -8,7 +8,7 @@ from chalice import Blueprint
 from pydantic import StringConstraints
 
 from chalicelib.platform.http import Ctx, route
-from chalicelib.platform.schemas import Body
+from chalicelib.platform.schemas import Body, SparseOut
 from chalicelib.privacy import service as privacy
 
 bp = Blueprint(__name__)
@@ -23,10 +23,15 @@ EXPORT_OUT = {"type": "object",
                              "registrations": {"type": "array"}, "orders": {"type": "array"},
                              "invoices": {"type": "array"}, "learning": {"type": "array"},
                              "mail": {"type": "array"}, "history": {"type": "array"}}}
-ERASED_OUT = {"type": "object", "required": ["user_id", "erased"],
-              "properties": {"user_id": {"type": "string"}, "erased": {"type": "boolean"},
-                             "already": {"type": "boolean"}, "registrations": {"type": "integer"},
-                             "mail": {"type": "integer"}}}
+
+
+class ErasedOut(SparseOut):
+    """What an erasure did (`already`: a racing request had done it; counts otherwise)."""
+    user_id: str
+    erased: bool
+    already: bool | None = None
+    registrations: int | None = None
+    mail: int | None = None
 
 
 class ErasureIn(Body):
@@ -40,9 +45,9 @@ def my_data(ctx: Ctx) -> dict[str, Any]:
 
 
 @route(bp, "/me/erasure", "POST", summary="注销账号并删除个人信息（财务须保留的订单、发票等除外）",
-       roles=OWNERS, body=ErasureIn, response=ERASED_OUT, tags=("privacy",), errors=(404, 409))
-def erase_me(ctx: Ctx) -> dict[str, Any]:
-    return privacy.erase(ctx.deps, ctx.user.sub, ctx.user.sub, ctx.now)
+       roles=OWNERS, body=ErasureIn, response=ErasedOut, tags=("privacy",), errors=(404, 409))
+def erase_me(ctx: Ctx) -> ErasedOut:
+    return ErasedOut.model_validate(privacy.erase(ctx.deps, ctx.user.sub, ctx.user.sub, ctx.now))
 
 
 @route(bp, "/admin/people/{user_id}/personal-data", summary="按本人申请导出其个人信息",
@@ -52,6 +57,6 @@ def person_data(ctx: Ctx, user_id: str) -> dict[str, Any]:
 
 
 @route(bp, "/admin/people/{user_id}/erasure", "POST", summary="按本人申请删除其个人信息",
-       roles=ADMIN, body=ErasureIn, response=ERASED_OUT, tags=("privacy",), errors=(404, 409))
-def erase_person(ctx: Ctx, user_id: str) -> dict[str, Any]:
-    return privacy.erase(ctx.deps, user_id, ctx.user.sub, ctx.now)
+       roles=ADMIN, body=ErasureIn, response=ErasedOut, tags=("privacy",), errors=(404, 409))
+def erase_person(ctx: Ctx, user_id: str) -> ErasedOut:
+    return ErasedOut.model_validate(privacy.erase(ctx.deps, user_id, ctx.user.sub, ctx.now))
