@@ -7,6 +7,8 @@ the next value). "One invoice per order" holds through a guard item `invoice#<or
 created in that transaction and released only by a reversal."""
 from __future__ import annotations
 
+from chalicelib.invoicing import rules
+
 import random
 import time
 from datetime import datetime
@@ -248,9 +250,7 @@ class InvoiceRepository:
 
     def last_reversal_at(self, order_id: str) -> datetime | None:
         """When the order's latest blue invoice was reversed (None: never)."""
-        times = [i.reversed_at for i in self.list_by_order(order_id)
-                 if i.kind == InvoiceKind.BLUE and i.reversed_at is not None]
-        return max(times) if times else None
+        return rules.last_reversal_at(self.list_by_order(order_id))
 
     def list_by_edition(self, edition_id: str, limit: int, token: str | None
                         ) -> tuple[list[Invoice], str | None]:

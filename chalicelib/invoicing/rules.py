@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import Any, Iterable
 
 from chalicelib.billing.states import RefundStatus
 from chalicelib.editions.edition import WINDOW_LABELS, invoice_deadline
 from chalicelib.identity.credit_code import normalise_credit_code
-from chalicelib.invoicing.states import BuyerType
+from chalicelib.invoicing.states import BuyerType, InvoiceKind
 from chalicelib.platform.errors import ValidationError, WindowClosedError
 from chalicelib.platform.text import normalise_name
 
@@ -92,3 +92,10 @@ def reminder_paid_between(now: datetime, months: int) -> tuple[datetime, datetim
     month is 28 to 31 days): the orders a reminder run looks at."""
     return (now - timedelta(days=31 * months + 1),
             now + timedelta(days=REMIND_DAYS) - timedelta(days=28 * months))
+
+
+def last_reversal_at(invoices: Iterable[Any]) -> datetime | None:
+    """When the latest blue invoice among an order's `invoices` was reversed (None: never)."""
+    times = [i.reversed_at for i in invoices
+             if i.kind == InvoiceKind.BLUE and i.reversed_at is not None]
+    return max(times) if times else None

@@ -3,6 +3,8 @@ same answers against DynamoDB (moto) and against dicts, so the fast unit tests s
 same conditions as production."""
 from __future__ import annotations
 
+from tests.fakes import twin_and_real
+
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,12 +18,7 @@ from tests.billing.memory import InMemoryBillingRepository
 T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
-def repo(request: pytest.FixtureRequest) -> Any:
-    if request.param == "memory":
-        return InMemoryBillingRepository()
-    request.getfixturevalue("deps")  # fresh tables on the embedded AWS
-    return BillingRepository()
+repo = twin_and_real(InMemoryBillingRepository, BillingRepository)
 
 
 def add_registration(repo: Any, rid: str, status: str = "approved") -> None:

@@ -1,8 +1,9 @@
 """The account repository's in-memory twin answers as DynamoDB (moto) does."""
 from __future__ import annotations
 
+from tests.fakes import twin_and_real
+
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -12,12 +13,7 @@ from tests.identity.memory import InMemoryAccountRepository
 T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
-def repo(request: pytest.FixtureRequest) -> Any:
-    if request.param == "memory":
-        return InMemoryAccountRepository()
-    request.getfixturevalue("deps")  # fresh tables on the embedded AWS
-    return AccountRepository()
+repo = twin_and_real(InMemoryAccountRepository, AccountRepository)
 
 
 def account(sub: str = "u1") -> Account:

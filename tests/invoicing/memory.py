@@ -5,6 +5,8 @@ tested in milliseconds. tests/invoicing/test_repository_contract.py holds both t
 behaviour; moto proves the real conditions and races."""
 from __future__ import annotations
 
+from chalicelib.invoicing import rules
+
 from datetime import datetime
 from typing import Any
 
@@ -84,9 +86,7 @@ class InMemoryInvoiceRepository:
         return sorted(theirs, key=lambda i: i.issued_at)
 
     def last_reversal_at(self, order_id: str) -> datetime | None:
-        times = [i.reversed_at for i in self.list_by_order(order_id)
-                 if i.kind == InvoiceKind.BLUE and i.reversed_at is not None]
-        return max(times) if times else None
+        return rules.last_reversal_at(self.list_by_order(order_id))
 
     def list_by_edition(self, edition_id: str, limit: int, token: str | None
                         ) -> tuple[list[Invoice], str | None]:

@@ -3,6 +3,8 @@ answers against DynamoDB (moto) and against dicts, so the fast tests stand on th
 rules as production."""
 from __future__ import annotations
 
+from tests.fakes import twin_and_real
+
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,12 +17,7 @@ from tests.invoicing.memory import InMemoryInvoiceRepository
 T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
-def repo(request: pytest.FixtureRequest) -> Any:
-    if request.param == "memory":
-        return InMemoryInvoiceRepository()
-    request.getfixturevalue("deps")  # fresh tables on the embedded AWS
-    return InvoiceRepository()
+repo = twin_and_real(InMemoryInvoiceRepository, InvoiceRepository)
 
 
 def invoice(invoice_id: str, order_id: str, at: datetime, kind: str = "blue", owner: str = "s1",

@@ -3,8 +3,9 @@ answers against DynamoDB (moto) and against dicts, so the fast tests stand on th
 rules as production."""
 from __future__ import annotations
 
+from tests.fakes import twin_and_real
+
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -14,12 +15,7 @@ from tests.registration.memory import InMemoryRegistrationRepository
 T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
-def repo(request: pytest.FixtureRequest) -> Any:
-    if request.param == "memory":
-        return InMemoryRegistrationRepository()
-    request.getfixturevalue("deps")  # fresh tables on the embedded AWS
-    return RegistrationRepository()
+repo = twin_and_real(InMemoryRegistrationRepository, RegistrationRepository)
 
 
 def registration(rid: str, user: str, minute: int = 0, email: str = "li@example.com",

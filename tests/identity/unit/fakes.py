@@ -4,6 +4,8 @@ fixed clock, and fakes of the identity provider, the outbox and billing's "free 
 unpaid order". Nothing here starts moto."""
 from __future__ import annotations
 
+from tests.fakes import FakeOutbox  # noqa: F401 - used by the tests here
+
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,25 +43,6 @@ class FakeIdentity:
 
     def delete_user(self, email: str) -> None:
         self.users.pop(email, None)
-
-
-class FakeOutbox:
-    """The outbox: at most one mail per mail id, rendered with the real templates."""
-
-    def __init__(self) -> None:
-        self.sent: dict[str, tuple[str, str, str]] = {}  # mail id -> (to, template, body)
-
-    def queue_mail(self, deps: Any, mail_id: str, to: str, template: str,
-                   params: dict[str, Any], now: datetime, required: bool = False) -> bool:
-        from chalicelib.platform.mail.outbox import render
-        if mail_id in self.sent:
-            return False
-        self.sent[mail_id] = (to, template, render(template, params)[1])
-        return True
-
-    def to(self, email: str, template: str | None = None) -> list[str]:
-        return [body for to, t, body in self.sent.values()
-                if to == email and (template is None or t == template)]
 
 
 @dataclass

@@ -3,6 +3,8 @@ it reads from other features (billing's orders and refunds, accounts, the editio
 the outbox, the bucket and the issuer. Nothing here starts moto."""
 from __future__ import annotations
 
+from tests.fakes import FakeOutbox  # noqa: F401 - used by the tests here
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -95,24 +97,6 @@ class FakeEditions:
 
     def current_edition_id(self, deps: Any) -> str:
         return str(self.edition.edition_id)
-
-
-class FakeOutbox:
-    """The outbox: at most one mail per mail id, rendered with the real templates."""
-
-    def __init__(self) -> None:
-        self.sent: dict[str, tuple[str, str, str]] = {}  # mail id -> (to, template, body)
-
-    def queue_mail(self, deps: Any, mail_id: str, to: str, template: str,
-                   params: dict[str, Any], now: datetime, required: bool = False) -> bool:
-        from chalicelib.platform.mail.outbox import render
-        if mail_id in self.sent:
-            return False
-        self.sent[mail_id] = (to, template, render(template, params)[1])
-        return True
-
-    def to(self, email: str, template: str) -> list[str]:
-        return [body for to, t, body in self.sent.values() if to == email and t == template]
 
 
 class FakeStorage:
