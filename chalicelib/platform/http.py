@@ -15,10 +15,12 @@ from chalice import AuthResponse, Blueprint, Chalice, Response
 from chalicelib.platform.clock import iso, monotonic
 from chalicelib.platform.errors import AppError, ForbiddenError, PayloadTooLargeError, RetryLaterError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError
 from chalicelib.platform.observability import logger
+from chalicelib.platform.schemas import field_label, unsafe_text
 from chalicelib.platform.store.faults import STORAGE_ERRORS, is_transient
 from chalicelib.platform.deps import Deps, get_deps
 
 MAX_JSON_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32  # objects/arrays inside each other: no request needs more
 PUBLIC: tuple[str, ...] = ()
 ANY_SIGNED_IN = ("trainee", "unit", "reviewer", "finance", "admin")
 
@@ -124,20 +126,48 @@ def _field_name(loc: Iterable[Any]) -> str:
 def _validation_error(exc: pydantic.ValidationError, where: str) -> ValidationError:
     first = exc.errors()[0]
     name = _field_name(first.get("loc", ()))
+    label = field_label(name)
     kind = first.get("type", "")
     if kind == "missing":
-        text = f"缺少必填字段：{name}"
+        text = f"缺少必填字段：{label}"
     elif kind == "extra_forbidden":
-        text = f"不支持的字段：{name}"
+        text = f"不支持的字段：{label}"
     elif kind.startswith("string_too_long") or kind == "too_long":
-        text = f"字段过长：{name}"
+        text = f"字段过长：{label}"
     elif kind.startswith("string_too_short") or kind == "too_short":
-        text = f"字段不能为空：{name}"
+        text = f"字段不能为空：{label}"
+    elif kind == "unsafe_text":
+        text = f"{label}{first.get('msg', '')}"
     else:
         msg = first.get("msg", "")
         msg = msg.removeprefix("Value error, ")
-        text = f"字段 {name} 无效：{msg}"
+        text = f"字段 {label} 无效：{msg}"
     return ValidationError(text, field=name if where == "body" else f"{where}.{name}")
+
+
+def _too_deep(raw: bytes, limit: int) -> bool:
+    """Whether arrays/objects nest deeper than `limit` (strings skipped), checked before the
+    parser recurses into them."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
 
 
 def parse_json(request: Any) -> Any:
@@ -146,16 +176,39 @@ def parse_json(request: Any) -> Any:
         raise PayloadTooLargeError(f"请求体不能超过 {MAX_JSON_BYTES // 1024} KB")
     if not raw.strip():
         raise ValidationError("请求体不能为空，需要 JSON 对象", field="body")
+    if _too_deep(raw, MAX_JSON_DEPTH):
+        raise ValidationError(f"请求体嵌套过深（最多 {MAX_JSON_DEPTH} 层）", field="body",
+                              code="MALFORMED_JSON")
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ValidationError("请求体不是有效的 JSON", field="body", code="MALFORMED_JSON") from exc
+
+
+def _refuse_unsafe_strings(data: Any, path: str = "") -> None:
+    """Every string of a JSON body, whatever its model: no control (line breaks and tabs
+    aside) or bidi characters, so no free-text field stores what breaks an export or
+    reorders a certificate."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if unsafe_text(str(key)):
+                raise ValidationError(f"字段名无效：{where!r}", field="body")
+            _refuse_unsafe_strings(value, where)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _refuse_unsafe_strings(value, f"{path}.{i}" if path else str(i))
+    elif isinstance(data, str):
+        why = unsafe_text(data)
+        if why:
+            raise ValidationError(f"{field_label(path)}不能包含{why}", field=path)
 
 
 def _parse_body(request: Any, model: Any) -> Any:
     data = parse_json(request)
     if not isinstance(data, dict):
         raise ValidationError("请求体必须是 JSON 对象", field="body")
+    _refuse_unsafe_strings(data)
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
