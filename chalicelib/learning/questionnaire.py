@@ -18,6 +18,7 @@ from chalicelib.learning.service import courses_view, find_registration, require
 from chalicelib.platform.clock import iso, shanghai
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.paging import walk_pages
+from chalicelib.platform.spreadsheets import safe_cell
 from chalicelib.registration.queries import Registration
 
 repo = QuestionnaireRepository()
@@ -85,13 +86,15 @@ def export_xlsx(deps: Deps, edition_id: str | None) -> tuple[bytes, str]:
     wb = Workbook()
     ws = wb.active
     ws.title = "问卷结果"
-    header = ["报名编号", "姓名", "单位", "提交时间（北京时间）"] + [q.text for q in questions]
+    header = ["报名编号", "姓名", "单位", "提交时间（北京时间）"] + [safe_cell(q.text) for q in questions]
     ws.append(header)
 
     def add_row(r: QuestionnaireResponse) -> bool:
         row: list[Any] = [r.registration_id, r.name, r.unit_name,
                           shanghai(r.submitted_at).strftime("%Y-%m-%d %H:%M:%S")]
-        ws.append(row + [_cell(r.answers.get(q.question_id)) for q in questions])
+        # every user-supplied cell through the one guard: no formula, no control character
+        ws.append([safe_cell(v) for v in row]
+                  + [safe_cell(r.answers.get(q.question_id)) for q in questions])
         return True
     # every page, whatever it takes (an admin's download, not a job with a budget)
     counts, _ = walk_pages([lambda token: repo.page(edition.edition_id, EXPORT_PAGE, token)],
@@ -110,12 +113,6 @@ def export_xlsx(deps: Deps, edition_id: str | None) -> tuple[bytes, str]:
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue(), f"questionnaire-{edition.edition_id}.xlsx"
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # a comment is text, never a formula (CSV/XLSX injection)
-    return value
 
 
 # --- certificate eligibility (asked by the certificates feature) --------------------------

@@ -1,13 +1,20 @@
 """Reading an uploaded table (CSV in UTF-8 or GB18030, or the first sheet of an XLSX) into
-rows of text cells: the one reader behind the roster import and the bank statements."""
+rows of text cells: the one reader behind the roster import and the bank statements; and
+`safe_cell`, the one guard every exported cell goes through."""
 from __future__ import annotations
 
 import csv
 import io
+import re
+from typing import Any
 
 from chalicelib.platform.errors import UnsupportedMediaTypeError, ValidationError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a spreadsheet would run or choke on: a leading = + - @ (a formula, also after a tab or
+# a carriage return), and control characters (openpyxl refuses them: IllegalCharacterError).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/octet-stream")
 
 
@@ -50,3 +57,15 @@ def as_dicts(rows: list[list[str]]) -> tuple[list[str], list[dict[str, str]]]:
         return [], []
     header = [h.strip() for h in rows[0]]
     return header, [dict(zip(header, r, strict=False)) for r in rows[1:]]
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell for an export (XLSX or CSV) that can neither break the file nor run: control
+    and bidi characters dropped, a text that would start a formula made text with a leading
+    apostrophe. Numbers, dates and None pass as they are."""
+    if not isinstance(value, str):
+        return value
+    text = _CONTROL.sub("", value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
