@@ -16,7 +16,7 @@ Number = int | float  # as the data holds it: 30 stays 30, 1.5 stays 1.5
 # --- requests ---------------------------------------------------------------------------
 class HeartbeatIn(Body):
     position_s: float = Field(ge=0, le=1_000_000, description="播放器当前位置（秒）")
-    token: str | None = Field(default=None, max_length=80,
+    token: str | None = Field(default=None, max_length=1200,
                               description="上一次心跳（或 play）应答中的 token，原样带回")
 
 

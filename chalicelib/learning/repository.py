@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.learning.rules import ProgressState
+from chalicelib.learning.rules import ProgressState, format_watched, parse_watched
 from chalicelib.learning.states import RESPONSE_CERTIFICATE_STATE
 from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
@@ -50,14 +50,17 @@ class Progress(Model):
     user_sub = UnicodeAttribute()
     registration_id = UnicodeAttribute()
     last_at_ms = NumberAttribute()  # app-clock time of the last accepted report (epoch ms)
-    high_water_s = NumberAttribute()  # furthest position ever credited up to
-    credited_s = NumberAttribute()
+    high_water_s = NumberAttribute()  # furthest position reported (the resume point)
+    credited_s = NumberAttribute()  # the length of `watched`
+    cursor_s = NumberAttribute(null=True)  # where the last accepted report left the crediting
+    watched = UnicodeAttribute(null=True)  # credited seconds, "0-30,3000-3060" (rules.py)
     required_s = NumberAttribute()
     enrolled_at = UTCDateTimeAttribute()
     completed_at = UTCDateTimeAttribute(null=True)
 
     def state(self) -> ProgressState:
-        return ProgressState(int(self.last_at_ms), int(self.high_water_s), int(self.credited_s))
+        return ProgressState(int(self.last_at_ms), int(self.high_water_s), int(self.credited_s),
+                             int(self.cursor_s or 0), parse_watched(self.watched) or ())
 
 
 class ResponsesByEdition(GlobalSecondaryIndex["QuestionnaireResponse"]):
@@ -136,12 +139,16 @@ class ProgressRepository:
         item = Progress(learner=learner, course_id=course_id)
         actions: list[Any] = [Progress.last_at_ms.set(new.last_at_ms),
                               Progress.high_water_s.set(new.high_water_s),
-                              Progress.credited_s.set(new.credited_s)]
+                              Progress.credited_s.set(new.credited_s),
+                              Progress.cursor_s.set(new.cursor_s),
+                              Progress.watched.set(format_watched(new.watched))]
         if completes:
             actions.append(Progress.completed_at.set(Progress.completed_at | now))
         condition = ((Progress.last_at_ms == seen.last_at_ms)
                      & (Progress.high_water_s == seen.high_water_s)
-                     & (Progress.credited_s == seen.credited_s))
+                     & (Progress.credited_s == seen.credited_s)
+                     & _same(Progress.cursor_s, seen.cursor_s, 0)
+                     & _same(Progress.watched, format_watched(seen.watched), ""))
         try:
             item.update(actions=actions, condition=condition)
         except UpdateError as exc:
@@ -149,6 +156,13 @@ class ProgressRepository:
                 return None
             raise
         return item
+
+
+def _same(attribute: Any, value: Any, initial: Any) -> Any:
+    """attribute == value; an item written before the attribute existed holds `initial`."""
+    if value == initial:
+        return (attribute == value) | attribute.does_not_exist()
+    return attribute == value
 
 
 class QuestionnaireRepository:

@@ -1,17 +1,31 @@
 """Crediting watched time, as plain rules (no storage, no clock: `now` is an argument).
 
-The player reports its position every HEARTBEAT_INTERVAL_S seconds. A report credits
-    credit = min(position - high_water, now - last_at, MAX_CREDIT_S)
-where `high_water` is the furthest position ever reported and `last_at` the application
-time of the last accepted report. Hence:
-- never more than the real time that passed since the last accepted report;
-- never the same stretch twice (only positions beyond the high-water mark count);
-- repeated and out-of-order reports (position <= high-water) credit nothing;
-- a jump ahead is capped by real time and MAX_CREDIT_S; the skipped part is forfeit.
+Credit is by coverage. The progress item keeps `watched`: the seconds of the video already
+credited, as sorted, merged [start, end) ranges (a few ranges for any real viewer; bounded
+by MAX_INTERVALS). The player reports its position every HEARTBEAT_INTERVAL_S seconds; a
+report at `position` credits
+
+    credit = min(uncovered seconds of the stretch it claims, budget)
+
+where `budget` is the real time since the previous accepted report (whole seconds, at most
+MAX_CREDIT_S; the sub-second remainder is carried to the next report, so a player reporting
+every 30.6 s loses nothing to rounding) and the stretch is:
+- moving on from `cursor` (where the last accepted report left off) at about 1x
+  (position - cursor <= budget + SLACK_S): [cursor, position), credited from its start, so
+  rounding never leaves a one-second hole;
+- moving on faster than real time (played fast, or a jump ahead): the `budget` uncovered
+  seconds just before `position` (the viewer is there now and has been playing up to it);
+  the rest of the stretch stays uncovered, hence creditable when watched later at 1x
+  (when the ranges would exceed MAX_INTERVALS the credit is placed at the start of the
+  stretch instead, next to what the previous report credited, so 2x adds no range);
+- moving back (a seek back, or an earlier report arriving late): [position - budget,
+  position), of which only what is not yet covered counts.
+Hence: never more than the real time that passed; each second at most once (credited_s is
+the length of `watched`); a jump, 2x or a seek back forfeits nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.platform.errors import ValidationError
@@ -20,16 +34,22 @@ from chalicelib.registration.states import PaymentStatus, RegistrationStatus
 HEARTBEAT_INTERVAL_S = 30
 MIN_INTERVAL_S = 5  # a report sooner than this after the last accepted one credits nothing
 MAX_CREDIT_S = 2 * HEARTBEAT_INTERVAL_S  # one lost report is made up; more is not
+SLACK_S = 2  # a 1x stretch may exceed real time by the player's rounding and network jitter
+MAX_INTERVALS = 64  # ranges kept on a progress item (its size, and the token's, stay small)
 MAX_TEXT_ANSWER = 2000
-TOKEN_VERSION = "v1"
+TOKEN_VERSION = "v2"
+
+Interval = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class ProgressState:
     """What the conditional update compares: the stored values as the server last saw them."""
-    last_at_ms: int
-    high_water_s: int
-    credited_s: int
+    last_at_ms: int  # app-clock time of the last accepted report (minus the carried remainder)
+    high_water_s: int  # furthest position reported (resume point)
+    credited_s: int  # seconds credited: the length of `watched`
+    cursor_s: int = 0  # where the last accepted report left the crediting
+    watched: tuple[Interval, ...] = ()  # credited seconds: sorted, merged [start, end)
 
 
 @dataclass(frozen=True)
@@ -43,14 +63,96 @@ def clamp_position(position_s: float, duration_s: int) -> int:
     return max(0, min(int(position_s), duration_s))
 
 
+def covered_s(watched: tuple[Interval, ...]) -> int:
+    return sum(end - start for start, end in watched)
+
+
+def gaps_in(watched: tuple[Interval, ...], start: int, end: int) -> list[Interval]:
+    """The uncovered parts of [start, end), in order."""
+    gaps: list[Interval] = []
+    at = start
+    for a, b in watched:
+        if b <= at:
+            continue
+        if a >= end:
+            break
+        if a > at:
+            gaps.append((at, a))
+        at = max(at, b)
+        if at >= end:
+            break
+    if at < end:
+        gaps.append((at, end))
+    return gaps
+
+
+def merge(watched: tuple[Interval, ...], added: list[Interval]) -> tuple[Interval, ...]:
+    out: list[list[int]] = []
+    for a, b in sorted([*watched, *added]):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
+def _take_first(gaps: list[Interval], amount: int) -> list[Interval]:
+    taken: list[Interval] = []
+    for a, b in gaps:
+        if amount <= 0:
+            break
+        n = min(b - a, amount)
+        taken.append((a, a + n))
+        amount -= n
+    return taken
+
+
+def _take_last(gaps: list[Interval], amount: int) -> list[Interval]:
+    taken: list[Interval] = []
+    for a, b in reversed(gaps):
+        if amount <= 0:
+            break
+        n = min(b - a, amount)
+        taken.insert(0, (b - n, b))
+        amount -= n
+    return taken
+
+
 def credit_for(state: ProgressState, position_s: int, now_ms: int) -> Credit:
-    advance = position_s - state.high_water_s
-    elapsed_s = (now_ms - state.last_at_ms) // 1000
-    if advance <= 0 or elapsed_s < MIN_INTERVAL_S:
+    elapsed_ms = now_ms - state.last_at_ms
+    if elapsed_ms < MIN_INTERVAL_S * 1000:
         return Credit(0, None)
-    credit = min(advance, elapsed_s, MAX_CREDIT_S)
-    return Credit(credit, ProgressState(last_at_ms=now_ms, high_water_s=position_s,
-                                        credited_s=state.credited_s + credit))
+    real_s = elapsed_ms // 1000
+    budget = min(real_s, MAX_CREDIT_S)
+    cursor = state.cursor_s
+    if position_s < cursor:  # moved back: only what could have been watched since
+        taken = _take_first(gaps_in(state.watched, max(0, position_s - budget), position_s),
+                            budget)
+        new_cursor = position_s
+    elif position_s - cursor <= budget + SLACK_S:  # about 1x
+        gaps = gaps_in(state.watched, cursor, position_s)
+        taken = _take_first(gaps, budget)
+        new_cursor = position_s if taken == gaps else taken[-1][1]
+    else:  # faster than real time: the seconds just before the position
+        gaps = gaps_in(state.watched, cursor, position_s)
+        taken = _take_last(gaps, budget)
+        new_cursor = position_s
+        if len(merge(state.watched, taken)) > MAX_INTERVALS:
+            taken = _take_first(gaps, budget)
+            new_cursor = taken[-1][1] if taken else position_s
+    credit = covered_s(tuple(taken))
+    watched = merge(state.watched, taken)
+    while len(watched) > MAX_INTERVALS:  # unreachable for a player; keeps the item bounded
+        i = min(range(len(watched) - 1), key=lambda k: watched[k + 1][0] - watched[k][1])
+        watched = (*watched[:i], (watched[i][0], watched[i + 1][1]), *watched[i + 2:])
+    if credit == 0:  # a repeat, a late report, a rewatch of credited seconds: no write
+        return Credit(0, None)
+    high_water = max(state.high_water_s, position_s)
+    # the whole budget used: carry the sub-second remainder; otherwise unused time is gone
+    last_at = now_ms - elapsed_ms % 1000 if credit == real_s else now_ms
+    return Credit(credit, replace(state, last_at_ms=last_at, high_water_s=high_water,
+                                  credited_s=state.credited_s + credit, cursor_s=new_cursor,
+                                  watched=watched))
 
 
 def is_completed(credited_s: int, required_s: int) -> bool:
@@ -73,27 +175,53 @@ def unmet_payment(reg: Any) -> list[str]:
     return unmet
 
 
+def format_watched(watched: tuple[Interval, ...]) -> str:
+    """The stored form: "0-30,3000-3060" ("" for nothing yet; 6 bytes for a whole video)."""
+    return ",".join(f"{a}-{b}" for a, b in watched)
+
+
+def parse_watched(text: str | None) -> tuple[Interval, ...] | None:
+    """None when malformed (not sorted, overlapping, empty ranges, too many)."""
+    if not text:
+        return ()
+    out: list[Interval] = []
+    for part in text.split(","):
+        bounds = part.split("-")
+        if len(bounds) != 2 or not all(b.isdigit() and len(b) <= 9 for b in bounds):
+            return None
+        a, b = int(bounds[0]), int(bounds[1])
+        if a >= b or (out and a <= out[-1][1]):
+            return None
+        out.append((a, b))
+    return tuple(out) if len(out) <= MAX_INTERVALS else None
+
+
 def encode_token(state: ProgressState) -> str:
     """The state the server answered with; the player sends it back with its next report
     so the update can be conditional on it without a read. It needs no signature: the
     update only succeeds when it equals what is stored."""
-    return f"{TOKEN_VERSION}.{state.last_at_ms}.{state.high_water_s}.{state.credited_s}"
+    return (f"{TOKEN_VERSION}.{state.last_at_ms}.{state.high_water_s}.{state.credited_s}"
+            f".{state.cursor_s}.{format_watched(state.watched)}")
 
 
 def decode_token(token: str | None) -> ProgressState | None:
-    """None for a missing or malformed token (the server then reads the item first)."""
+    """None for a missing, malformed or older token (the server then reads the item first)."""
     if not token:
         return None
     parts = token.split(".")
-    if len(parts) != 4 or parts[0] != TOKEN_VERSION:
+    if len(parts) != 6 or parts[0] != TOKEN_VERSION:
         return None
     try:
-        values = [int(p) for p in parts[1:]]
+        values = [int(p) for p in parts[1:5]]
     except ValueError:
         return None
     if any(v < 0 or v > 10**15 for v in values):
         return None
-    return ProgressState(*values)
+    watched = parse_watched(parts[5])
+    if watched is None:
+        return None
+    last_at_ms, high_water_s, credited_s, cursor_s = values
+    return ProgressState(last_at_ms, high_water_s, credited_s, cursor_s, watched)
 
 
 def validate_answers(questions: list[Any], answers: dict[str, Any]) -> dict[str, Any]:

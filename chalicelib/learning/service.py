@@ -63,7 +63,8 @@ def _progress_items(edition: Edition, reg: Registration, now: datetime) -> list[
     learner = learner_key(edition.edition_id, reg.user_sub)
     return [Progress(learner=learner, course_id=c.course_id, edition_id=edition.edition_id,
                      user_sub=reg.user_sub, registration_id=reg.registration_id,
-                     last_at_ms=epoch_ms(now), high_water_s=0, credited_s=0,
+                     last_at_ms=epoch_ms(now), high_water_s=0, credited_s=0, cursor_s=0,
+                     watched="",
                      required_s=edition.required_seconds(c), enrolled_at=now)
             for c in edition.courses]
 

@@ -70,8 +70,9 @@ def complete_courses(deps: Any, t: Trainee, except_ids: tuple[str, ...] = ()) ->
         if c.course_id in except_ids:
             continue
         item = Progress.get(learner_key("2026", t.user_sub), c.course_id)
-        item.update(actions=[Progress.credited_s.set(edition.required_seconds(c)),
-                             Progress.high_water_s.set(edition.required_seconds(c))])
+        required = edition.required_seconds(c)
+        item.update(actions=[Progress.credited_s.set(required), Progress.high_water_s.set(required),
+                             Progress.cursor_s.set(required), Progress.watched.set(f"0-{required}")])
 
 
 def paid_api_trainee(api: Any, name: str = "赵玥") -> tuple[str, str]:

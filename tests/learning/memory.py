@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.learning.repository import PROGRESS_PER_TRANSACTION, Progress, QuestionnaireResponse
-from chalicelib.learning.rules import ProgressState
+from chalicelib.learning.rules import ProgressState, format_watched
 from chalicelib.learning.states import ResponseCertificateState
 from chalicelib.platform.paging import decode_token, encode_token
 from chalicelib.registration.repository import Registration
@@ -117,6 +117,7 @@ class InMemoryProgressRepository:
             return None  # the condition: the stored state is still `seen`
         item.last_at_ms, item.high_water_s, item.credited_s = \
             new.last_at_ms, new.high_water_s, new.credited_s
+        item.cursor_s, item.watched = new.cursor_s, format_watched(new.watched)
         if completes and item.completed_at is None:
             item.completed_at = now
         self.items[(learner, course_id)] = item.serialize()

@@ -93,10 +93,13 @@ def test_jump_ahead_is_capped_by_real_time(deps: Any, clock: Any, enrolled: Any)
     r = beat(deps, clock, enrolled, 30, None)
     # When the player claims 10 minutes after 30 s of real time
     r = beat(deps, clock, enrolled, 630, r["token"], advance_s=30)
-    # Then only 30 s are credited, and the skipped stretch is not credited later
+    # Then only 30 s are credited; the skipped stretch stays creditable when watched later
+    # (coverage credit, issue 13: it used to be forfeit)
     assert r["credit_s"] == 30 and r["credited_s"] == 60
     r = beat(deps, clock, enrolled, 400, r["token"])
-    assert r["credit_s"] == 0 and r["credited_s"] == 60
+    assert r["credit_s"] == 30 and r["credited_s"] == 90
+    r = beat(deps, clock, enrolled, 400, r["token"])  # the same seconds again: nothing
+    assert r["credit_s"] == 0 and r["credited_s"] == 90
 
 
 def test_jump_after_long_pause_is_capped_per_report(deps: Any, clock: Any, enrolled: Any) -> None:

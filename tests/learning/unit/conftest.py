@@ -57,7 +57,8 @@ class World:
             key = (learner_key("2026", t.user_sub), c.course_id)
             item = self.progress._load(key)
             assert item is not None, "enrol first"
-            item.credited_s = item.high_water_s = self.edition.required_seconds(c)
+            item.credited_s = item.high_water_s = item.cursor_s = self.edition.required_seconds(c)
+            item.watched = f"0-{item.credited_s}"
             self.progress.items[key] = item.serialize()
 
     def answers(self) -> dict[str, Any]:

@@ -147,7 +147,8 @@ def test_completion_at_the_threshold_is_recorded_once(world: World) -> None:
     key = (learner_key("2026", t.user_sub), "C01")
     item = world.progress._load(key)
     assert item is not None
-    item.credited_s = item.high_water_s = required - 10
+    item.credited_s = item.high_water_s = item.cursor_s = required - 10
+    item.watched = f"0-{required - 10}"
     world.progress.items[key] = item.serialize()
     now = OPENS + timedelta(seconds=30)
     out = learning.heartbeat(world.deps, t.user_sub, "C01", required - 1, None, now)

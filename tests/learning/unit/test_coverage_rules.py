@@ -1,0 +1,119 @@
+"""Coverage credit as real viewers use the player, on the in-memory twins: each second of
+the video is credited once, a report credits at most the real time since the previous
+accepted one, and what was skipped or played fast stays creditable when it is watched
+later at 1x (a slip of the slider never locks anyone out)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.learning import service as learning
+from tests.conftest import at
+from tests.learning.unit.conftest import World
+
+OPENS = at("2026-04-13T00:00:00+08:00")
+C = "C01"  # 5,400 s, 4,860 s required
+
+
+class Viewer:
+    """One player: plays the course, reports every `every` seconds of real time, echoes the
+    token of each answer (and the play session), like web/trainee.js."""
+
+    def __init__(self, world: World, user_sub: str, course_id: str = C,
+                 now: datetime = OPENS) -> None:
+        self.world, self.user_sub, self.course_id, self.now = world, user_sub, course_id, now
+        link = learning.play(world.deps, user_sub, course_id, now)
+        self.token: str | None = link["token"]
+        self.session_id: str | None = link.get("session_id")
+        self.last: dict[str, Any] = {}
+
+    def report(self, position_s: float, after_s: float = 30) -> dict[str, Any]:
+        self.now += timedelta(seconds=after_s)
+        kwargs = {"session_id": self.session_id} if self.session_id is not None else {}
+        self.last = learning.heartbeat(self.world.deps, self.user_sub, self.course_id,
+                                       position_s, self.token, self.now, **kwargs)
+        self.token = self.last["token"]
+        return self.last
+
+    def watch(self, start_s: int, end_s: int, rate: float = 1.0, every: int = 30) -> None:
+        """Play [start_s, end_s) at `rate`, reporting every `every` s of real time."""
+        position = float(start_s)
+        while position < end_s:
+            position = min(end_s, position + every * rate)
+            self.report(position, after_s=every)
+
+    @property
+    def credited(self) -> int:
+        return int(self.last["credited_s"])
+
+
+def enrolled(world: World) -> Any:
+    t = world.trainee()
+    learning.enroll(world.deps, t.user_sub, OPENS)
+    return t
+
+
+def test_one_jump_to_minute_50_then_the_whole_video_at_1x_completes(world: World) -> None:
+    # Given a trainee who watched 30 s, then dragged the slider to minute 50 by mistake
+    t = enrolled(world)
+    v = Viewer(world, t.user_sub)
+    v.report(30)
+    v.report(3000 + 30)  # 30 s of real time later, at minute 50
+    assert v.credited <= 60  # never more than the real time
+    # When they go back to the start and watch the whole video at 1x
+    v.report(0, after_s=1 * 60)
+    v.watch(0, 5400)
+    # Then every second is credited once: the course is 学习完
+    assert v.last["completed"] is True
+    assert v.credited == 5400
+
+
+def test_jump_ahead_watch_to_the_end_then_the_beginning_completes(world: World) -> None:
+    """The natural habit: jump to minute 50, watch to the end, then go back and watch
+    minutes 0-50. Every second was watched once at 1x, so every second is credited."""
+    t = enrolled(world)
+    v = Viewer(world, t.user_sub)
+    v.report(0, after_s=10)
+    v.report(3000, after_s=5)
+    v.watch(3000, 5400)
+    v.report(0, after_s=5)
+    v.watch(0, 3000)
+    assert v.credited >= 5400 - 30 and v.last["completed"] is True
+
+
+def test_2x_credits_real_time_and_the_rest_is_creditable_later_at_1x(world: World) -> None:
+    t = enrolled(world)
+    v = Viewer(world, t.user_sub)
+    start = v.now
+    v.watch(0, 5400, rate=2.0)  # 45 min of real time
+    real = (v.now - start).total_seconds()
+    assert v.credited <= real and v.credited >= real - 60
+    assert v.last["completed"] is False
+    # Then the whole video again at 1x: what 2x skipped past is credited now
+    v.report(0, after_s=30)
+    v.watch(0, 5400)
+    assert v.credited == 5400 and v.last["completed"] is True
+
+
+def test_seeking_back_does_not_credit_a_second_twice(world: World) -> None:
+    t = enrolled(world)
+    v = Viewer(world, t.user_sub)
+    v.watch(0, 600)
+    assert v.credited == 600
+    v.report(0, after_s=5)
+    v.watch(0, 600)  # the same ten minutes again
+    assert v.credited == 600
+    v.watch(600, 900)  # and onwards: credited again
+    assert v.credited == 900
+
+
+def test_the_player_reporting_slightly_late_loses_nothing(world: World) -> None:
+    """Reports at 30.6 s of real time with the player's floored position: no second is
+    lost to rounding, nothing is credited twice."""
+    t = enrolled(world)
+    v = Viewer(world, t.user_sub)
+    position = 0.0
+    for _ in range(100):
+        position += 30.6
+        v.report(int(position), after_s=30.6)
+    assert v.credited == int(position)
