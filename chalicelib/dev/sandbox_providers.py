@@ -5,7 +5,12 @@ points at the same page, and a refund is accepted as PROCESSING and completed by
 signed refund notification the simulator sends to our webhook handler right away (like a
 provider whose notification overtakes its answer: the refund core handles either order).
 Registered into billing by `chalicelib.dev.install()`; billing uses them only while the
-stage is dev or test."""
+stage is dev or test.
+
+The calls the real adapter would send (refund, close) are signed by the real adapter and
+checked here as the provider's gateway checks a REQUEST (Alipay: every parameter but
+`sign`, sign_type included; WeChat Pay: `METHOD\\nURL\\nTIMESTAMP\\nNONCE\\nBODY\\n`), with
+the merchant public key; a request the provider would refuse is refused here too."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,9 +18,9 @@ from typing import Any
 
 from chalicelib.billing import payments
 from chalicelib.billing.states import RefundStatus
-from chalicelib.billing.providers import Notification, PayRequest, RefundRequest, RefundResult
-from chalicelib.billing.providers.alipay import Alipay
-from chalicelib.billing.providers.wechatpay import WechatPay
+from chalicelib.billing.providers import Notification, PayRequest, ProviderError, RefundRequest, RefundResult
+from chalicelib.billing.providers.alipay import Alipay, refund_biz, verify_request
+from chalicelib.billing.providers.wechatpay import REFUND_PATH, WechatPay, close_path, refund_payload, verify_authorization
 from chalicelib.dev.sandbox import wechat_refund_notice_for
 from chalicelib.platform.deps import Deps
 
@@ -39,7 +44,11 @@ class _Simulator:
         return self._verifier.parse_notification(body, headers, now)  # type: ignore[no-any-return]
 
     def close(self, order_id: str, now: datetime) -> bool:
+        self._gateway_checks_close(order_id, now)
         return True
+
+    def _gateway_checks_close(self, order_id: str, now: datetime) -> None:
+        raise NotImplementedError
 
 
 class SandboxAlipay(_Simulator):
@@ -49,8 +58,17 @@ class SandboxAlipay(_Simulator):
     def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
         super().__init__(deps, keys, Alipay(keys))
 
+    def _gateway_checks(self, method: str, biz: dict[str, Any], now: datetime) -> None:
+        params = self._verifier.signed_request(method, biz, now)
+        if not verify_request(params, str(self._keys["merchant_public_key"])):
+            raise ProviderError(f"sandbox alipay gateway: {method} isv.invalid-signature")
+
+    def _gateway_checks_close(self, order_id: str, now: datetime) -> None:
+        self._gateway_checks("alipay.trade.close", {"out_trade_no": order_id}, now)
+
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
         """alipay.trade.refund answers synchronously: done."""
+        self._gateway_checks("alipay.trade.refund", refund_biz(req), now)
         return RefundResult(status=RefundStatus.DONE.value, provider_refund_id=f"SBR{req.refund_id}")
 
 
@@ -61,9 +79,20 @@ class SandboxWechatPay(_Simulator):
     def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
         super().__init__(deps, keys, WechatPay(keys))
 
+    def _gateway_checks(self, path: str, payload: dict[str, Any], now: datetime) -> None:
+        body, authorization = self._verifier.signed_request("POST", path, payload, now)
+        if not verify_authorization(authorization, "POST", path, body,
+                                    str(self._keys["merchant_public_key"]),
+                                    str(self._keys["mchid"]), now):
+            raise ProviderError(f"sandbox wechatpay: {path} 401 SIGN_ERROR")
+
+    def _gateway_checks_close(self, order_id: str, now: datetime) -> None:
+        self._gateway_checks(close_path(order_id), {"mchid": str(self._keys["mchid"])}, now)
+
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
         """Accepted (PROCESSING); WeChat's signed refund notification goes to our webhook
         handler (when the key document has the platform's private key to sign it)."""
+        self._gateway_checks(REFUND_PATH, refund_payload(req), now)
         refund_id = f"SBR{req.refund_id}"
         if self._keys.get("platform_private_key"):
             body, headers = wechat_refund_notice_for(self._keys, req, refund_id, now)

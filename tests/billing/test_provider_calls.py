@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from chalicelib.billing.providers import ProviderError, RefundRequest, crypto
-from chalicelib.billing.providers.alipay import Alipay, sign_content
+from chalicelib.billing.providers.alipay import Alipay, request_sign_content
 from chalicelib.billing.providers.wechatpay import WechatPay, signed_message
 
 NOW = datetime.fromisoformat("2026-04-05T02:00:00+00:00")
@@ -50,7 +50,7 @@ def test_alipay_refund_call_signed_both_ways(keys: Any, monkeypatch: Any) -> Non
     result = Alipay(cfg).refund(_refund(), NOW)
     assert result.status == "done"
     # Our request carried our merchant signature over the sorted parameters
-    assert crypto.verify(keys["alipay"]["merchant_public_key"], sign_content(sent), sent["sign"])
+    assert crypto.verify(keys["alipay"]["merchant_public_key"], request_sign_content(sent), sent["sign"])
     assert json.loads(sent["biz_content"])["out_request_no"] == "FABC"
     # An answer signed by anyone but Alipay is not believed
     monkeypatch.setattr("urllib.request.urlopen", answer(ok, keys["alipay"]["merchant_private_key"]))
@@ -70,7 +70,7 @@ def test_alipay_pay_url_is_signed_by_the_merchant(keys: Any) -> None:
     params = dict(parse_qsl(urlparse(url).query))
     assert params["method"] == "alipay.trade.page.pay"
     assert json.loads(params["biz_content"])["total_amount"] == "490.00"
-    assert crypto.verify(keys["alipay"]["merchant_public_key"], sign_content(params), params["sign"])
+    assert crypto.verify(keys["alipay"]["merchant_public_key"], request_sign_content(params), params["sign"])
 
 
 def test_wechat_refund_call_signed_both_ways(keys: Any, monkeypatch: Any) -> None:

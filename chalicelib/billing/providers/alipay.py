@@ -1,7 +1,14 @@
 """Alipay 电脑网站支付 (alipay.trade.page.pay): a signed pay URL; the asynchronous
 notification (form-encoded, RSA2 over the URL-decoded, key-sorted `k=v` pairs without
 `sign` and `sign_type`, verified with *Alipay's* public key); synchronous refunds
-(alipay.trade.refund). The reply to a notification is the body `success`."""
+(alipay.trade.refund) and closes (alipay.trade.close). The reply to a notification is the
+body `success`.
+
+Two signing rules, as Alipay defines them (python-alipay-sdk is the test oracle):
+- a REQUEST we send is signed over every parameter but `sign` (`sign_type` included),
+  sorted `k=v` joined by `&`, RSA2 (SHA256withRSA) with the merchant private key;
+- a NOTIFICATION Alipay posts is signed over every parameter but `sign` and `sign_type`;
+- an ANSWER is signed over the exact JSON text of its `<method>_response` member."""
 from __future__ import annotations
 
 import json
@@ -19,18 +26,73 @@ GATEWAY = "https://openapi.alipay.com/gateway.do"
 PAID_STATES = ("TRADE_SUCCESS", "TRADE_FINISHED")
 
 
-def sign_content(params: dict[str, str]) -> bytes:
-    """The string Alipay signs: sorted `k=v`, without sign/sign_type and empty values."""
-    items = sorted((k, v) for k, v in params.items() if k not in ("sign", "sign_type") and v != "")
+def _content(params: dict[str, str], unsigned: tuple[str, ...]) -> bytes:
+    items = sorted((k, v) for k, v in params.items() if k not in unsigned and v != "")
     return "&".join(f"{k}={v}" for k, v in items).encode("utf-8")
+
+
+def request_sign_content(params: dict[str, str]) -> bytes:
+    """The string a request is signed over: sorted `k=v` of every non-empty parameter but
+    `sign` (`sign_type` is signed)."""
+    return _content(params, ("sign",))
+
+
+def notification_sign_content(params: dict[str, str]) -> bytes:
+    """The string a notification is signed over: sorted `k=v` without sign and sign_type."""
+    return _content(params, ("sign", "sign_type"))
+
+
+def verify_request(params: dict[str, str], merchant_public_key: str) -> bool:
+    """What Alipay's gateway checks of a request (the dev gateway simulator uses it)."""
+    return params.get("sign_type") == "RSA2" and bool(params.get("sign")) and crypto.verify(
+        merchant_public_key, request_sign_content(params), params["sign"])
 
 
 def sign_notification(params: dict[str, str], alipay_private_key: str) -> dict[str, str]:
     """What Alipay does before posting a notification (the dev simulator and the tests)."""
     signed = dict(params)
     signed["sign_type"] = "RSA2"
-    signed["sign"] = crypto.sign(alipay_private_key, sign_content(signed))
+    signed["sign"] = crypto.sign(alipay_private_key, notification_sign_content(signed))
     return signed
+
+
+def refund_biz(req: RefundRequest) -> dict[str, Any]:
+    return {"trade_no": req.txn_id, "refund_amount": yuan(req.amount_fen),
+            "refund_reason": req.reason[:256], "out_request_no": req.refund_id}
+
+
+def signed_part(raw: str, key: str) -> str | None:
+    """The exact JSON text of the top-level member `key` of an Alipay answer (what its
+    `sign` covers), found by walking the top-level object with the JSON decoder itself, so
+    braces or quotes inside string values cannot move its ends. None when it is absent or
+    the answer is not one JSON object."""
+    decoder = json.JSONDecoder()
+
+    def skip(i: int) -> int:
+        while i < len(raw) and raw[i] in " \t\r\n":
+            i += 1
+        return i
+
+    i = skip(0)
+    if not raw.startswith("{", i):
+        return None
+    i = skip(i + 1)
+    try:
+        while i < len(raw) and raw[i] != "}":
+            name, i = decoder.raw_decode(raw, i)
+            i = skip(i)
+            if not raw.startswith(":", i):
+                return None
+            start = skip(i + 1)
+            _, end = decoder.raw_decode(raw, start)
+            if name == key:
+                return raw[start:end]
+            i = skip(end)
+            if raw.startswith(",", i):
+                i = skip(i + 1)
+    except json.JSONDecodeError:
+        return None
+    return None
 
 
 class Alipay:
@@ -42,21 +104,21 @@ class Alipay:
         self.gateway = str(keys.get("gateway") or GATEWAY)
 
     # --- paying ----------------------------------------------------------------------
-    def _signed(self, method: str, biz: dict[str, Any], now: datetime,
+    def signed_request(self, method: str, biz: dict[str, Any], now: datetime,
                 extra: dict[str, str] | None = None) -> dict[str, str]:
         params = {"app_id": self.app_id, "method": method, "format": "JSON", "charset": "utf-8",
                   "sign_type": "RSA2", "version": "1.0",
                   "timestamp": shanghai(now).strftime("%Y-%m-%d %H:%M:%S"),
                   "biz_content": json.dumps(biz, ensure_ascii=False, separators=(",", ":")),
                   **(extra or {})}
-        params["sign"] = crypto.sign(str(self.keys["merchant_private_key"]), sign_content(params))
+        params["sign"] = crypto.sign(str(self.keys["merchant_private_key"]), request_sign_content(params))
         return params
 
     def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]:
         biz = {"out_trade_no": req.order_id, "product_code": "FAST_INSTANT_TRADE_PAY",
                "total_amount": yuan(req.amount_fen), "subject": req.subject[:256],
                "time_expire": shanghai(req.expires_at).strftime("%Y-%m-%d %H:%M:%S")}
-        params = self._signed("alipay.trade.page.pay", biz, now,
+        params = self.signed_request("alipay.trade.page.pay", biz, now,
                               {"notify_url": req.notify_url, "return_url": req.return_url})
         return {"pay_url": f"{self.gateway}?{urlencode(params)}"}
 
@@ -78,8 +140,8 @@ class Alipay:
         if params.get("sign_type", "RSA2") != "RSA2":
             raise SignatureError("sign_type is not RSA2")
         # Verify over a copy: the dict we keep is never mutated by verification.
-        if not crypto.verify(str(self.keys["alipay_public_key"]), sign_content(dict(params)),
-                             signature):
+        if not crypto.verify(str(self.keys["alipay_public_key"]),
+                             notification_sign_content(dict(params)), signature):
             raise SignatureError("bad signature")
         status = params.get("trade_status", "")
         if params.get("refund_fee") and params.get("out_biz_no") and status not in PAID_STATES:
@@ -108,7 +170,7 @@ class Alipay:
         import urllib.request
         if not self.gateway.startswith("https://"):
             raise ProviderError("alipay gateway must be https")
-        data = urlencode(self._signed(method, biz, now)).encode()
+        data = urlencode(self.signed_request(method, biz, now)).encode()
         request = urllib.request.Request(self.gateway, data=data, method="POST", headers={  # noqa: S310
             "Content-Type": "application/x-www-form-urlencoded;charset=utf-8"})
         try:
@@ -116,29 +178,25 @@ class Alipay:
                 raw = resp.read().decode("utf-8")
         except OSError as exc:
             raise ProviderError(f"alipay unreachable: {exc}") from exc
-        doc = json.loads(raw)
-        sign = doc.get("sign")
-        start = raw.find(f'"{key}":')
-        if start < 0 or not sign:
+        try:
+            doc = json.loads(raw)
+        except ValueError as exc:
+            raise ProviderError("alipay answer is not JSON") from exc
+        sign = doc.get("sign") if isinstance(doc, dict) else None
+        part = signed_part(raw, key)
+        answer = json.loads(part) if part is not None else None
+        if part is None or not isinstance(answer, dict) or not sign:
             raise ProviderError("alipay answer unsigned")
-        body_start = raw.index("{", start + len(key) + 3)
-        depth, end = 0, body_start
-        for end in range(body_start, len(raw)):
-            depth += {"{": 1, "}": -1}.get(raw[end], 0)
-            if depth == 0:
-                break
         # The signature covers the exact JSON text of the response object.
-        if not crypto.verify(str(self.keys["alipay_public_key"]), raw[body_start:end + 1].encode(), sign):
+        if not crypto.verify(str(self.keys["alipay_public_key"]), part.encode(), sign):
             raise ProviderError("alipay answer has a bad signature")
-        return dict(doc[key])
+        return answer  # what was signed, never a member parsed from elsewhere
 
     # --- refunds -----------------------------------------------------------------------
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
         """alipay.trade.refund answers synchronously; `out_request_no` makes a retry safe."""
-        answer = self._call("alipay.trade.refund", {
-            "trade_no": req.txn_id, "refund_amount": yuan(req.amount_fen),
-            "refund_reason": req.reason[:256], "out_request_no": req.refund_id}, now,
-            "alipay_trade_refund_response")
+        answer = self._call("alipay.trade.refund", refund_biz(req), now,
+                            "alipay_trade_refund_response")
         if answer.get("code") == "10000" and answer.get("fund_change") in ("Y", None, "N"):
             return RefundResult(status=RefundStatus.DONE.value, provider_refund_id=answer.get("trade_no"))
         return RefundResult(status=RefundStatus.FAILED.value, detail=f"{answer.get('sub_code')}: {answer.get('sub_msg')}")

@@ -20,10 +20,51 @@ from chalicelib.billing.providers import crypto
 
 API_BASE = "https://api.mch.weixin.qq.com"
 MAX_SKEW_S = 300
+REFUND_PATH = "/v3/refund/domestic/refunds"
+
+
+def close_path(order_id: str) -> str:
+    return f"/v3/pay/transactions/out-trade-no/{order_id}/close"
+
+
+def refund_payload(req: RefundRequest) -> dict[str, Any]:
+    return {"transaction_id": req.txn_id, "out_refund_no": req.refund_id,
+            "reason": req.reason[:80], "notify_url": req.notify_url,
+            "amount": {"refund": req.amount_fen, "total": req.payment_amount_fen,
+                       "currency": "CNY"}}
 
 
 def signed_message(timestamp: str, nonce: str, body: bytes) -> bytes:
+    """What WeChat Pay signs in a notification or an answer: `TIMESTAMP\\nNONCE\\nBODY\\n`."""
     return timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body + b"\n"
+
+
+def request_message(method: str, url: str, timestamp: str, nonce: str, body: bytes) -> bytes:
+    """What a merchant signs in a request's Authorization header:
+    `METHOD\\nURL\\nTIMESTAMP\\nNONCE\\nBODY\\n` (URL: the path with its query, no host)."""
+    return f"{method}\n{url}\n{timestamp}\n{nonce}\n".encode() + body + b"\n"
+
+
+def verify_authorization(authorization: str, method: str, url: str, body: bytes,
+                         merchant_public_key: str, mchid: str, now: datetime) -> bool:
+    """What WeChat Pay checks of a request (the dev simulator uses it): the scheme, our
+    mchid, a timestamp within ±5 minutes and the SHA256-RSA signature of the request."""
+    scheme, _, rest = authorization.partition(" ")
+    if scheme != "WECHATPAY2-SHA256-RSA2048":
+        return False
+    fields: dict[str, str] = {}
+    for part in rest.split(","):
+        name, _, value = part.strip().partition("=")
+        fields[name] = value.strip('"')
+    try:
+        ts = int(fields.get("timestamp", ""))
+    except ValueError:
+        return False
+    return (fields.get("mchid") == mchid and abs(now.timestamp() - ts) <= MAX_SKEW_S
+            and bool(fields.get("nonce_str")) and crypto.verify(
+                merchant_public_key,
+                request_message(method, url, fields["timestamp"], fields["nonce_str"], body),
+                fields.get("signature", "")))
 
 
 def build_notification(keys: dict[str, Any], event_type: str, resource: dict[str, Any],
@@ -112,15 +153,21 @@ class WechatPay:
             payer={"openid": (data.get("payer") or {}).get("openid")}, raw=data)
 
     # --- calls to WeChat Pay --------------------------------------------------------------
+    def signed_request(self, method: str, path: str, payload: dict[str, Any],
+                       now: datetime) -> tuple[bytes, str]:
+        """(body, Authorization header) of a request, signed with the merchant key."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        ts, nonce = str(int(now.timestamp())), secrets.token_hex(16)
+        signature = crypto.sign(str(self.keys["merchant_private_key"]),
+                                request_message(method, path, ts, nonce, body))
+        return body, (f'WECHATPAY2-SHA256-RSA2048 mchid="{self.mchid}",nonce_str="{nonce}",'
+                      f'signature="{signature}",timestamp="{ts}",'
+                      f'serial_no="{self.keys["merchant_serial"]}"')
+
     def _call(self, method: str, path: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
         import urllib.error
         import urllib.request
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        ts, nonce = str(int(now.timestamp())), secrets.token_hex(16)
-        message = f"{method}\n{path}\n{ts}\n{nonce}\n".encode() + body + b"\n"
-        signature = crypto.sign(str(self.keys["merchant_private_key"]), message)
-        auth = (f'WECHATPAY2-SHA256-RSA2048 mchid="{self.mchid}",nonce_str="{nonce}",'
-                f'signature="{signature}",timestamp="{ts}",serial_no="{self.keys["merchant_serial"]}"')
+        body, auth = self.signed_request(method, path, payload, now)
         if not self.api_base.startswith("https://"):
             raise ProviderError("wechatpay api base must be https")
         request = urllib.request.Request(self.api_base + path, data=body, method=method, headers={  # noqa: S310
@@ -154,17 +201,12 @@ class WechatPay:
 
     def close(self, order_id: str, now: datetime) -> bool:
         """Close the Native order so its QR code can no longer be paid (204 = closed)."""
-        answer = self._call("POST", f"/v3/pay/transactions/out-trade-no/{order_id}/close",
-                            {"mchid": self.mchid}, now)
+        answer = self._call("POST", close_path(order_id), {"mchid": self.mchid}, now)
         return "_error" not in answer
 
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult:
         """Accepted as PROCESSING; WeChat's refund notification completes it."""
-        answer = self._call("POST", "/v3/refund/domestic/refunds", {
-            "transaction_id": req.txn_id, "out_refund_no": req.refund_id,
-            "reason": req.reason[:80], "notify_url": req.notify_url,
-            "amount": {"refund": req.amount_fen, "total": req.payment_amount_fen,
-                       "currency": "CNY"}}, now)
+        answer = self._call("POST", REFUND_PATH, refund_payload(req), now)
         if "_error" in answer:
             return RefundResult(status=RefundStatus.FAILED.value, detail=str(answer.get("_detail")))
         status = answer.get("status")
