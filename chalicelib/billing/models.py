@@ -249,10 +249,18 @@ class CreditedLine(Out):
     order_id: str | None
 
 
+class DuplicateLine(Out):
+    """A bank serial that stood on more than one row of the statement: one line."""
+    line_id: str
+    bank_serial: str
+    rows: list[int]
+
+
 class StatementOut(Out):
     matches: list[LineMatch]
     ambiguous: list[AmbiguousLine]
     unmatched: list[UnmatchedLine]
     already_credited: list[CreditedLine]
+    duplicates: list[DuplicateLine] = []
     imported: int
     known: int

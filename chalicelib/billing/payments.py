@@ -89,7 +89,7 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
     owner = store.payment_of_txn(channel, txn_id)
     if owner:
         redo_after_credit(deps, owner, now)
-        return {"result": "already", "payment_id": owner}
+        return _taken(deps, channel, txn_id, owner, order_id, amount_fen, raw, now)
     found = store.get_order(order_id) if order_id else None
     if found is None:
         return notifications.flag(deps, channel, txn_id, order_id, amount_fen, "unknown_order",
@@ -127,13 +127,25 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
                         "refund_id": refund.refund_id}
         taken = store.payment_of_txn(channel, txn_id)
         if taken:
-            return {"result": "already", "payment_id": taken}
+            return _taken(deps, channel, txn_id, taken, order.order_id, amount_fen, raw, now)
         if line is not None:
             current = store.get_line(line.line_id)
             if current is not None and current.status != LineStatus.NEW.value:
                 raise LineUsedError("该银行流水已入账，不能重复使用", order_id=current.order_id)
         return None
     return retry_lost_races(attempt)
+
+
+def _taken(deps: Deps, channel: str, txn_id: str, owner: str, order_id: str | None,
+           amount_fen: int | None, raw: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """The transaction (or bank serial) was already taken by payment `owner`: a replay for
+    the same order is acknowledged; one naming another order is flagged for finance."""
+    taken_by = repository(deps).get_payment(owner)
+    if taken_by is not None and order_id and taken_by.order_id != order_id:
+        flagged = notifications.flag(deps, channel, txn_id, order_id, amount_fen, "txn_reused",
+                                     f"交易号已用于订单 {taken_by.order_id}", raw, now)
+        return {**flagged, "payment_id": owner}
+    return {"result": "already", "payment_id": owner}
 
 
 def new_auto_refund(deps: Deps, payment: Payment, order: Order, reg: Any,

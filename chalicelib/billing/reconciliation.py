@@ -53,8 +53,22 @@ def line_id_for(serial: str) -> str:
     return "L" + base64.b32encode(digest).decode()[:14]
 
 
-def parse_statement(raw: bytes, content_type: str) -> list[dict[str, Any]]:
-    """Credit lines of a statement: serial, amount (fen), payer, account, memo, date."""
+@dataclass(frozen=True)
+class Statement:
+    """The credit lines of a statement, each bank serial once, and the serials that came
+    more than once (with the row numbers where they stood)."""
+    lines: list[dict[str, Any]]
+    duplicates: list[dict[str, Any]]
+
+
+TOTAL_WORDS = ("合计", "总计", "小计", "本页合计", "累计")
+
+
+def read_statement(raw: bytes, content_type: str) -> Statement:
+    """Parse a whole statement or refuse it whole: a row that looks like a credit but
+    cannot be read (an amount that is not money, money without a serial, a serial repeated
+    with another amount or payer) makes a 400 that names every such row number (the row as
+    the spreadsheet numbers it, the header row included); nothing is kept then."""
     if len(raw) > MAX_BYTES:
         raise PayloadTooLargeError(f"银行流水文件不能超过 {MAX_BYTES // 1024 // 1024} MB")
     if not raw.strip():
@@ -74,19 +88,58 @@ def parse_statement(raw: bytes, content_type: str) -> list[dict[str, Any]]:
     def cell(row: list[str], name: str) -> str:
         idx = header.get(name)
         return row[idx].strip() if idx is not None and idx < len(row) and row[idx] else ""
-    lines = []
-    for row in rows[start:]:
+    lines: list[dict[str, Any]] = []
+    first_row: dict[str, int] = {}
+    repeats: dict[str, list[int]] = {}
+    bad: list[tuple[int, str]] = []
+    for number, row in enumerate(rows[start:], start=start + 1):
         serial = "".join(cell(row, "serial").split()).upper()
-        amount = parse_yuan(cell(row, "amount"))
-        if not serial or amount is None or amount <= 0:
-            continue  # debits, totals and blank rows
+        amount_text = cell(row, "amount")
+        if not amount_text:
+            continue  # debits (their own column) and blank rows
+        amount = parse_yuan(amount_text, allow_negative=True)
+        if amount is None:
+            bad.append((number, f"金额“{amount_text[:20]}”无法识别"))
+            continue
+        if amount <= 0:
+            continue  # fees and reversals written as negative credits
+        if not serial:
+            if any(word in c for c in row for word in TOTAL_WORDS):
+                continue  # a totals row
+            bad.append((number, "缺少交易流水号"))
+            continue
+        if len(serial) > 64:
+            bad.append((number, "交易流水号过长"))
+            continue
         memo = " ".join(row[i].strip() for i in memo_cols if i < len(row) and row[i] and row[i].strip())
-        lines.append({"line_id": line_id_for(serial), "bank_serial": serial, "amount_fen": amount,
-                      "payer_name": cell(row, "payer"), "payer_account": cell(row, "account"),
-                      "memo": memo, "trade_date": cell(row, "date")})
+        line = {"line_id": line_id_for(serial), "bank_serial": serial, "amount_fen": amount,
+                "payer_name": cell(row, "payer"), "payer_account": cell(row, "account"),
+                "memo": memo, "trade_date": cell(row, "date")}
+        if serial in first_row:
+            kept = next(x for x in lines if x["bank_serial"] == serial)
+            if (kept["amount_fen"], kept["payer_name"]) != (amount, line["payer_name"]):
+                bad.append((number, f"交易流水号 {serial} 与第 {first_row[serial]} 行重复且内容不同"))
+            else:
+                repeats.setdefault(serial, [first_row[serial]]).append(number)
+            continue
+        first_row[serial] = number
+        lines.append(line)
         if len(lines) > MAX_LINES:
             raise ValidationError(f"一次最多导入 {MAX_LINES} 行", field="body")
-    return lines
+    if bad:
+        numbers = [n for n, _ in bad]
+        shown = "、".join(str(n) for n in numbers[:50]) + ("等" if len(numbers) > 50 else "")
+        raise ValidationError(f"银行流水第 {shown} 行有误，整份流水未导入", field="body",
+                              code="STATEMENT_LINES_INVALID", lines=numbers,
+                              problems=[{"line": n, "problem": why} for n, why in bad[:200]])
+    duplicates = [{"line_id": line_id_for(serial), "bank_serial": serial, "rows": numbers}
+                  for serial, numbers in repeats.items()]
+    return Statement(lines=lines, duplicates=duplicates)
+
+
+def parse_statement(raw: bytes, content_type: str) -> list[dict[str, Any]]:
+    """Credit lines of a statement: serial, amount (fen), payer, account, memo, date."""
+    return read_statement(raw, content_type).lines
 
 
 # --- the matcher (pure) --------------------------------------------------------------------
@@ -132,6 +185,26 @@ def _unit_score(rest: str, payer: str, unit: str) -> int:
     return 0
 
 
+def _only_inside_longer(name: str, text: str, names: set[str]) -> bool:
+    """Every occurrence of `name` in `text` lies inside an occurrence of a longer name of
+    `names` (a name token is exact when it is not just part of another person's name)."""
+    longer = [n for n in names if len(n) > len(name) and name in n]
+    if not longer:
+        return False
+    covered: set[int] = set()
+    for n in longer:
+        i = text.find(n)
+        while i >= 0:
+            covered.update(range(i, i + len(n)))
+            i = text.find(n, i + 1)
+    i = text.find(name)
+    while i >= 0:
+        if not set(range(i, i + len(name))) <= covered:
+            return False
+        i = text.find(name, i + 1)
+    return True
+
+
 class Matcher:
     """Indexes the open orders once (by name and by amount for groups), then matches lines
     in about O(memo length) each."""
@@ -158,12 +231,17 @@ class Matcher:
                 names.add(text[i:i + n])
         if payer:
             names.add(payer)
-        for name in names:
+        priced = {n for n in names
+                  if any(o.amount_fen == line.amount_fen for o in self.by_person.get(n, ()))}
+        for name in priced:
+            # 闻晓 inside 闻晓宇: not the name written, unless it also stands on its own
+            exact = name == payer or not _only_inside_longer(name, text, priced)
             for o in self.by_person.get(name, ()):
                 if o.amount_fen != line.amount_fen:
                     continue
                 rest = text.replace(name, "", 1)
-                score = 10 + _unit_score(rest, payer if payer != name else "", o.unit)
+                unit = _unit_score(rest, payer if payer != name else "", o.unit)
+                score = 10 + unit if exact else unit
                 found[o.order_id] = max(found.get(o.order_id, (0, o, "")), (score, o, "name"),
                                         key=lambda t: t[0])
         for o in self.groups_by_amount.get(line.amount_fen, ()):
@@ -213,14 +291,21 @@ def match_lines(lines: list[LineRef], orders: list[OrderRef]) -> dict[str, list[
 def import_statement(deps: Deps, raw: bytes, content_type: str, actor: str,
                      now: datetime) -> dict[str, Any]:
     """Keep the statement's credit lines (once per bank serial) and propose matches for the
-    lines not yet used; lines already credited are reported, never matched again."""
+    lines not yet used; lines already credited (through a statement line or a serial
+    finance confirmed by hand) are reported, never matched again; a serial repeated inside
+    the statement is one line, listed in `duplicates`. A bad row refuses the whole
+    statement before anything is written."""
     store = repository(deps)
     edition = editions.get_current(deps)
-    parsed = parse_statement(raw, content_type)
+    statement = read_statement(raw, content_type)
+    parsed = statement.lines
     existing = store.lines([p["line_id"] for p in parsed])
+    # serials finance already confirmed by hand (confirm-transfer with bank_serial)
+    by_hand = store.payments_of_txns(Channel.BANK_TRANSFER.value,
+                                     [p["bank_serial"] for p in parsed])
     new = 0
     lines: list[LineRef] = []
-    already = []
+    already: list[dict[str, Any]] = []
     for p in parsed:
         known = existing.get(p["line_id"])
         if known is None:
@@ -235,6 +320,12 @@ def import_statement(deps: Deps, raw: bytes, content_type: str, actor: str,
             already.append({"line_id": known.line_id, "bank_serial": known.bank_serial,
                             "order_id": known.order_id})
             continue
+        payment_id = by_hand.get(p["bank_serial"])
+        if payment_id is not None:
+            payment = store.get_payment(payment_id)
+            already.append({"line_id": p["line_id"], "bank_serial": p["bank_serial"],
+                            "order_id": payment.order_id if payment is not None else None})
+            continue
         lines.append(LineRef(line_id=p["line_id"], amount_fen=p["amount_fen"], memo=p["memo"],
                              payer_name=p["payer_name"]))
     orders = [OrderRef(order_id=o.order_id, amount_fen=int(o.amount_fen), kind=o.kind,
@@ -243,5 +334,6 @@ def import_statement(deps: Deps, raw: bytes, content_type: str, actor: str,
               for o in store.orders_in_queue(edition.edition_id, OrderStatus.OPEN,
                                              Channel.BANK_TRANSFER.value)]
     result: dict[str, Any] = dict(match_lines(lines, orders))
-    result.update({"imported": new, "known": len(parsed) - new, "already_credited": already})
+    result.update({"imported": new, "known": len(parsed) - new, "already_credited": already,
+                   "duplicates": statement.duplicates})
     return result

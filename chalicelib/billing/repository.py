@@ -218,7 +218,7 @@ class ProviderNotification(Model):
     provider_txn_id = UnicodeAttribute()
     out_trade_no = UnicodeAttribute(null=True)
     amount_fen = FenAttribute(null=True)
-    problem = UnicodeAttribute()  # unknown_order | amount_mismatch | merchant_mismatch | ...
+    problem = UnicodeAttribute()  # unknown_order | amount_mismatch | merchant_mismatch | txn_reused | ...
     detail = UnicodeAttribute(null=True)
     data = JSONAttribute(null=True)
     received_at = UTCDateTimeAttribute()
@@ -344,6 +344,11 @@ class BillingRepository:
         """The id of the payment that took this provider transaction (or bank serial)."""
         item = _get(Unique, txn_key(channel, txn_id))
         return None if item is None else str(item.owner)
+
+    def payments_of_txns(self, channel: str, txn_ids: list[str]) -> dict[str, str]:
+        """{txn id (or bank serial): id of the payment that took it}, for those taken."""
+        keys = {txn_key(channel, t): t for t in dict.fromkeys(txn_ids)}
+        return {keys[item.key]: str(item.owner) for item in Unique.batch_get(list(keys))} if keys else {}
 
     def refund_of(self, payment_id: str, registration_id: str | None) -> str | None:
         """The id of the refund of this payment (for this member), if one was recorded."""

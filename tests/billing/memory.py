@@ -124,6 +124,10 @@ class InMemoryBillingRepository:
     def payment_of_txn(self, channel: str, txn_id: str) -> str | None:
         return self.guards.get(txn_key(channel, txn_id))
 
+    def payments_of_txns(self, channel: str, txn_ids: list[str]) -> dict[str, str]:
+        found = {t: self.guards.get(txn_key(channel, t)) for t in txn_ids}
+        return {t: owner for t, owner in found.items() if owner is not None}
+
     def refund_of(self, payment_id: str, registration_id: str | None) -> str | None:
         return self.guards.get(refund_key(payment_id, registration_id))
 

@@ -117,3 +117,36 @@ def test_xlsx_with_other_headers() -> None:
                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert (line["amount_fen"], line["bank_serial"], line["payer_name"]) == (49000, "X-9", "李玥")
     assert "在职培训+国家图书馆+李玥" in line["memo"]
+
+
+def test_statement_through_the_api_duplicates_by_hand_and_bad_rows(api: Any, pdeps: Any,
+                                                                   clock: Any) -> None:
+    """POST /admin/bank-statements keeps its shape; a serial repeated in the file is one line
+    (`duplicates`), a serial finance confirmed by hand is `already_credited`, and a bad row
+    refuses the file with a 400 naming the row, nothing kept."""
+    from chalicelib.billing import orders, payments
+    from chalicelib.billing.reconciliation import line_id_for
+    from chalicelib.billing.repository import StatementLine
+    now = clock.now()
+    acc1, rid1 = approved_registration(pdeps, now, name="李玥", unit_name="国家图书馆")
+    acc2, rid2 = approved_registration(pdeps, now, name="赵敏", unit_name="首都图书馆")
+    o1 = orders.create_order(pdeps, acc1.user_sub, rid1, "bank_transfer", False, now)
+    o2 = orders.create_order(pdeps, acc2.user_sub, rid2, "bank_transfer", False, now)
+    payments.confirm_transfer(pdeps, o1["order_id"], None, "hand-01", 49000, "fin", now)
+    finance = api.staff("finance")
+    head = "交易日期,贷方金额,对方户名,对方账号,用途,交易流水号\n"
+    bad = (head + "2026-04-07,490.00,赵敏,6222,在职培训 首都图书馆 赵敏,B-90\n"
+           "2026-04-07,四百,某人,6223,在职培训,B-91\n").encode()
+    r = api.call("POST", "/admin/bank-statements", finance, body=bad, headers={"Content-Type": "text/csv"})
+    assert r.status_code == 400 and r.data["lines"] == [3] and "第 3 行" in r.data["Message"]
+    assert StatementLine.count(line_id_for("B-90")) == 0
+    good = (head + "2026-04-07,490.00,李玥,6222,在职培训 国家图书馆 李玥,HAND-01\n"
+            "2026-04-07,490.00,赵敏,6222,在职培训 首都图书馆 赵敏,B-90\n"
+            "2026-04-07,490.00,赵敏,6222,在职培训 首都图书馆 赵敏,B-90\n").encode()
+    r = api.call("POST", "/admin/bank-statements", finance, body=good, headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.body
+    assert [m["order_id"] for m in r.data["matches"]] == [o2["order_id"]]
+    assert r.data["ambiguous"] == [] and r.data["unmatched"] == []
+    assert [(a["bank_serial"], a["order_id"]) for a in r.data["already_credited"]] == [
+        ("HAND-01", o1["order_id"])]
+    assert [(d["bank_serial"], d["rows"]) for d in r.data["duplicates"]] == [("B-90", [3, 4])]

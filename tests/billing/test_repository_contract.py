@@ -72,6 +72,8 @@ def test_a_provider_transaction_pays_once(repo: Any) -> None:
     held = repo.get_order("O1")
     assert repo.credit_payment(held, payment("P1", "O1", "T1"), "R1", "O1", None, None, "p", T0)
     assert repo.payment_of_txn("alipay", "T1") == "P1"
+    assert repo.payments_of_txns("alipay", ["T1", "T9", "T1"]) == {"T1": "P1"}
+    assert repo.payments_of_txns("wechatpay", ["T1"]) == {} and repo.payments_of_txns("alipay", []) == {}
     assert not repo.credit_payment(held, payment("P2", "O1", "T1"), "R1", "O1", None, None, "p", T0)
     reg = repo.registration("R1")
     assert (reg.payment_status, reg.paid_order_id, reg.open_order_id) == ("paid", "O1", None)
