@@ -9,8 +9,14 @@ from botocore.config import Config
 
 from chalicelib.platform.settings import Settings
 
-_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3,
-                 read_timeout=10, signature_version=None)
+# Sized so a request ends well inside API Gateway's 29 s even when a dependency hangs: at
+# worst (1 + RETRIES) x (CONNECT + READ) plus standard mode's backoff (< 1 s for one retry).
+CONNECT_TIMEOUT_S = 2
+READ_TIMEOUT_S = 5
+RETRIES = 1  # botocore's max_attempts counts retries: the call and one retry (throttling too)
+_CONFIG = Config(retries={"max_attempts": RETRIES, "mode": "standard"},
+                 connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
+                 signature_version=None)
 
 
 @lru_cache(maxsize=32)

@@ -14,8 +14,14 @@ from botocore.exceptions import ClientError
 from chalicelib.platform.aws import client
 from chalicelib.platform.errors import ConflictError, ForbiddenError, RetryLaterError, UnauthorizedError, ValidationError
 from chalicelib.platform.settings import Settings
+from chalicelib.platform.store.faults import NETWORK_ERRORS
 
 ROLES = ("trainee", "unit", "reviewer", "finance", "admin")
+JWKS_MAX_AGE_S = 3600  # the pool's keys, refetched this often
+JWKS_REFRESH_MIN_S = 60  # a token with an unknown kid refetches them at most this often
+UNKNOWN_KID_TTL_S = 300  # a kid the fresh keys lacked is refused without a fetch this long
+UNKNOWN_KIDS_MAX = 1024
+JWKS_TIMEOUT_S = 3
 
 
 class TokenError(Exception):
@@ -33,7 +39,9 @@ class CognitoIdentity:
         self._pool_id = settings.user_pool_id
         self._client_id = settings.user_pool_client_id
         self._jwks: dict[str, Any] | None = None
-        self._jwks_at = 0.0
+        self._jwks_at = 0.0  # last successful fetch
+        self._jwks_tried_at = float("-inf")  # last fetch, whatever came of it
+        self._unknown_kids: dict[str, float] = {}  # kid -> when the fresh keys lacked it
         self._lock = threading.Lock()
 
     @property
@@ -138,14 +146,39 @@ class CognitoIdentity:
                 raise
 
     # --- tokens ---------------------------------------------------------------------
+    def _fetch(self) -> dict[str, Any]:
+        self._jwks_tried_at = time.monotonic()
+        with urllib.request.urlopen(self._jwks_url(), timeout=JWKS_TIMEOUT_S) as resp:  # noqa: S310
+            data = json.loads(resp.read())
+        self._jwks = {k["kid"]: k for k in data["keys"]}
+        self._jwks_at = time.monotonic()
+        return self._jwks
+
     def _keys(self, force: bool = False) -> dict[str, Any]:
+        """The pool's keys, cached for an hour. `force` (an unknown kid: the pool may have
+        rotated) refetches at most once a JWKS_REFRESH_MIN_S, and a failed refetch keeps
+        the keys we have; with no keys at all the network error goes up (503)."""
         with self._lock:
-            if force or self._jwks is None or time.monotonic() - self._jwks_at > 3600:
-                with urllib.request.urlopen(self._jwks_url(), timeout=5) as resp:  # noqa: S310
-                    data = json.loads(resp.read())
-                self._jwks = {k["kid"]: k for k in data["keys"]}
-                self._jwks_at = time.monotonic()
-            return self._jwks
+            now = time.monotonic()
+            if self._jwks is not None and now - self._jwks_at <= JWKS_MAX_AGE_S and (
+                    not force or now - self._jwks_tried_at < JWKS_REFRESH_MIN_S):
+                return self._jwks
+            try:
+                return self._fetch()
+            except NETWORK_ERRORS:
+                if self._jwks is None:
+                    raise
+                return self._jwks
+
+    def _known_missing(self, kid: str) -> bool:
+        seen = self._unknown_kids.get(kid)
+        return seen is not None and time.monotonic() - seen < UNKNOWN_KID_TTL_S
+
+    def check(self) -> None:
+        """For /health: the pool's keys can be fetched (at most once a minute)."""
+        with self._lock:
+            if time.monotonic() - self._jwks_at > JWKS_REFRESH_MIN_S or self._jwks is None:
+                self._fetch()
 
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a valid id token of this pool and client; TokenError otherwise."""
@@ -155,11 +188,17 @@ class CognitoIdentity:
             raise TokenError("malformed") from exc
         if header.get("alg") != "RS256":
             raise TokenError("bad_algorithm")
+        kid = str(header.get("kid"))
         keys = self._keys()
-        if header.get("kid") not in keys:
+        if kid not in keys:
+            if self._known_missing(kid):  # negative cache: no fetch for a kid seen missing
+                raise TokenError("unknown_key")
             keys = self._keys(force=True)  # the pool may have rotated its keys
-        jwk = keys.get(str(header.get("kid")))
+        jwk = keys.get(kid)
         if jwk is None:
+            if len(self._unknown_kids) >= UNKNOWN_KIDS_MAX:
+                self._unknown_kids.clear()
+            self._unknown_kids[kid] = time.monotonic()
             raise TokenError("unknown_key")
         try:
             claims: dict[str, Any] = jwt.decode(

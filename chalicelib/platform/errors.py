@@ -12,6 +12,7 @@ class AppError(Exception):
     status = 400
     code = "BAD_REQUEST"
     message = "请求无效"
+    retry_after_s: int | None = None  # sent as Retry-After when set
 
     def __init__(self, message: str | None = None, *, code: str | None = None,
                  **details: Any) -> None:
@@ -92,6 +93,7 @@ class RetryLaterError(AppError):
     status = 503
     code = "RETRY_LATER"
     message = "系统繁忙，请稍后重试"
+    retry_after_s = 5
 
 
 def _show(at: datetime | None) -> str:

@@ -16,7 +16,7 @@ from chalicelib.platform.clock import iso, monotonic
 from chalicelib.platform.errors import AppError, ForbiddenError, PayloadTooLargeError, RetryLaterError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError
 from chalicelib.platform.observability import logger
 from chalicelib.platform.schemas import field_label, unsafe_text
-from chalicelib.platform.store.faults import STORAGE_ERRORS, is_transient
+from chalicelib.platform.store.faults import NETWORK_ERRORS, STORAGE_ERRORS, is_transient
 from chalicelib.platform.deps import Deps, get_deps
 
 MAX_JSON_BYTES = 64 * 1024
@@ -35,6 +35,7 @@ TOKEN_MESSAGES = {
     "wrong_token_use": ("TOKEN_INVALID", "请使用登录返回的 id_token"),
     "missing": ("UNAUTHORIZED", "请先登录"),
 }
+IDENTITY_UNAVAILABLE = "unavailable"  # the verdict when the pool's keys cannot be fetched
 
 auth_blueprint = Blueprint(__name__)
 
@@ -54,6 +55,10 @@ def jwt_authorizer(auth_request: Any) -> AuthResponse:
         logger.info("token rejected", extra={"reason": exc.reason})
         return AuthResponse(routes=["*"], principal_id="anonymous",
                             context={"auth_error": exc.reason})
+    except NETWORK_ERRORS + STORAGE_ERRORS as exc:  # the identity provider is unreachable
+        logger.warning("identity unavailable", extra={"error": repr(exc)[:300]})
+        return AuthResponse(routes=["*"], principal_id="anonymous",
+                            context={"auth_error": IDENTITY_UNAVAILABLE})
     return AuthResponse(routes=["*"], principal_id=claims["sub"], context={
         "sub": claims["sub"], "email": claims.get("email", ""),
         "roles": ",".join(roles_from_claims(claims))})
@@ -110,6 +115,8 @@ REGISTRY = Registry()
 
 def _principal(request: Any) -> Principal | None:
     ctx = (request.context or {}).get("authorizer") or {}
+    if ctx.get("auth_error") == IDENTITY_UNAVAILABLE:
+        raise RetryLaterError("身份认证服务暂不可用，请稍后重试")
     if ctx.get("auth_error"):
         code, message = TOKEN_MESSAGES.get(ctx["auth_error"], TOKEN_MESSAGES["invalid_signature"])
         raise UnauthorizedError(message, code=code)
@@ -241,7 +248,8 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(exc: AppError) -> Response:
-    return json_response(exc.body(), exc.status)
+    headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+    return json_response(exc.body(), exc.status, headers)
 
 
 def run_view(fn: Callable[[], Any]) -> Response:
@@ -251,9 +259,9 @@ def run_view(fn: Callable[[], Any]) -> Response:
         return fn()  # type: ignore[no-any-return]
     except AppError as exc:
         return error_response(exc)
-    except STORAGE_ERRORS as exc:
-        if is_transient(exc):
-            logger.warning("transient storage fault", extra={"error": repr(exc)[:300]})
+    except STORAGE_ERRORS + NETWORK_ERRORS as exc:
+        if is_transient(exc):  # unreachable, timed out or throttled: no traceback per request
+            logger.warning("transient dependency fault", extra={"error": repr(exc)[:300]})
             return error_response(RetryLaterError())
         logger.exception("storage error")
         return json_response({"Code": "INTERNAL_ERROR", "Message": "系统内部错误，请稍后重试"}, 500)

@@ -51,6 +51,13 @@ def registered_models() -> list[type[Model]]:
     return list(_MODELS)
 
 
+# PynamoDB's defaults (15 s connect, 30 s read) outlast API Gateway's 29 s; a DynamoDB call
+# in the region answers in milliseconds, so at worst (1 + RETRIES) x (1 s + 3 s) + backoff.
+DYNAMODB_CONNECT_TIMEOUT_S = 1
+DYNAMODB_READ_TIMEOUT_S = 3
+DYNAMODB_RETRIES = 2  # retries after the first attempt (throttling, a dropped connection)
+
+
 def bind(settings: Settings) -> None:
     """Point every model at the stage's tables and endpoint (moto or AWS). All models share
     one botocore client: PynamoDB would otherwise build one per table (~0.1 s each, on the
@@ -61,14 +68,19 @@ def bind(settings: Settings) -> None:
     conn_key = ("connection", settings.region, settings.endpoint_url)
     if conn_key not in _bound:
         _bound[conn_key] = _Connection(region=settings.region, host=settings.endpoint_url,
-                                      max_retry_attempts=3, max_pool_connections=50)
+                                      connect_timeout_seconds=DYNAMODB_CONNECT_TIMEOUT_S,
+                                      read_timeout_seconds=DYNAMODB_READ_TIMEOUT_S,
+                                      max_retry_attempts=DYNAMODB_RETRIES,
+                                      max_pool_connections=50)
     shared = _bound[conn_key]
     for model in _MODELS:
         meta = model.Meta
         meta.table_name = settings.table_name(meta.base_name)  # type: ignore[attr-defined]
         meta.host = settings.endpoint_url
         meta.region = settings.region
-        meta.max_retry_attempts = 3
+        meta.max_retry_attempts = DYNAMODB_RETRIES
+        meta.connect_timeout_seconds = DYNAMODB_CONNECT_TIMEOUT_S
+        meta.read_timeout_seconds = DYNAMODB_READ_TIMEOUT_S
         model._connection = None
         table = model._get_connection()
         shared.add_meta_table(table.get_meta_table())
