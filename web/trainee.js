@@ -470,22 +470,35 @@ async function playPage(main, courseId) {
   video.dataset.resumeAt = String(resumeAt);
   let sending = false;
   let token = link.token || null;
+  const sessionId = link.session_id || null; // this window's play session
+  let superseded = false;
+  const supersededNote = h("p", { class: "alert alert-error", id: "session-superseded", role: "alert", hidden: true });
   const loadError = h("p", { class: "alert alert-error", id: "video-error", hidden: true }, "视频加载失败，请刷新页面重试（播放地址几分钟后失效）。");
   video.addEventListener("error", () => {
     loadError.hidden = false;
   });
   // position: the player's, or (browser tests only) a given one
   const beat = async (position) => {
-    if (sending || !video.isConnected) return;
+    if (sending || superseded || !video.isConnected) return;
     sending = true;
     try {
       const pos = Math.floor(typeof position === "number" ? position : (resumed ? video.currentTime : Math.max(video.currentTime, resumeAt)));
-      const r = await post(`/learning/courses/${encodeURIComponent(courseId)}/heartbeat`, { position_s: pos, ...(token ? { token } : {}) });
+      const r = await post(`/learning/courses/${encodeURIComponent(courseId)}/heartbeat`, { position_s: pos, session_id: sessionId, ...(token ? { token } : {}) });
       token = r.token || null;
       clear(bar).append(progress(r.credited_s, r.required_s || course.required_s || 1, "本课学习进度"));
       status.textContent = r.completed ? "本课已学习完。" : `已记录学习进度（${Math.floor(pos / 60)} 分 ${pos % 60} 秒）`;
       video.dataset.credited = String(r.credited_s);
     } catch (err) {
+      if (err.code === "SESSION_SUPERSEDED") {
+        // a newer play session (another tab, device or course) took over: stop timing here
+        superseded = true;
+        video.pause();
+        supersededNote.textContent = `${err.message}。如需在本窗口继续学习，请刷新页面。`;
+        supersededNote.hidden = false;
+        status.textContent = err.message;
+        video.dataset.superseded = "true";
+        return;
+      }
       showError(err);
       if (err.status === 409 || err.status === 403) video.pause();
     } finally {
@@ -499,7 +512,10 @@ async function playPage(main, courseId) {
   }, every * 1000);
   video.addEventListener("pause", () => beat());
   video.addEventListener("ended", () => beat());
-  main.append(card("视频", loadError, video, bar, status,
+  video.addEventListener("play", () => {
+    if (superseded) video.pause(); // this window's session is over: reload to play here
+  });
+  main.append(card("视频", supersededNote, loadError, video, bar, status,
     h("p", { class: "small muted" }, "学习进度按实际观看时间记录；请勿拖动或倍速跳过。课程视频版权归主办方所有，禁止录制、下载和转播。"),
     h("p", {}, h("a", { href: "#/learn" }, "返回我的课程"))));
   window.__lscBeat = beat; // the browser test sends a beat without waiting 30 s

@@ -15,6 +15,13 @@ class NotEnrolledError(ConflictError):
     message = "请先选学，再观看课程视频"
 
 
+class SessionSupersededError(ConflictError):
+    """A heartbeat of a play session that is not the trainee's current one (a newer one was
+    opened in another tab or on another device), or that names no session."""
+    code = "SESSION_SUPERSEDED"
+    message = "您已在其他窗口或设备开始播放，本窗口已暂停计时"
+
+
 class RegistrationChangedError(ConflictError):
     """A conditional write lost because the registration changed meanwhile."""
     code = "STATE_CHANGED"

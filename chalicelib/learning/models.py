@@ -18,6 +18,8 @@ class HeartbeatIn(Body):
     position_s: float = Field(ge=0, le=1_000_000, description="播放器当前位置（秒）")
     token: str | None = Field(default=None, max_length=1200,
                               description="上一次心跳（或 play）应答中的 token，原样带回")
+    session_id: str | None = Field(default=None, max_length=40,
+                                   description="play 应答中的 session_id（本窗口的播放会话）")
 
 
 Answer = StrictInt | Annotated[str, StringConstraints(max_length=4000)]  # true is not 1
@@ -85,6 +87,7 @@ class PlayOut(Out):
     required_s: int
     completed: bool
     token: str
+    session_id: str
     heartbeat_interval_s: int
 
 

@@ -13,6 +13,7 @@ only writer of the two fields, through `learning.transitions` inside its own iss
 expiry transactions."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,9 @@ class Progress(Model):
     required_s = NumberAttribute()
     enrolled_at = UTCDateTimeAttribute()
     completed_at = UTCDateTimeAttribute(null=True)
+    # the trainee's current play session: the same on every course item of the edition
+    # (a /play writes it on all of them), so the heartbeat's one conditional write checks it
+    session_id = UnicodeAttribute(null=True)
 
     def state(self) -> ProgressState:
         return ProgressState(int(self.last_at_ms), int(self.high_water_s), int(self.credited_s),
@@ -131,11 +135,30 @@ class ProgressRepository:
     def list(self, learner: str, consistent: bool = True) -> list[Progress]:
         return list(Progress.query(learner, consistent_read=consistent))
 
+    def open_session(self, learner: str, course_ids: Sequence[str], session_id: str,
+                     now_ms: int) -> bool:
+        """A play session becomes the trainee's only one: written on every progress item in
+        one transaction (concurrent plays: the last to commit wins everywhere), and each
+        item's real-time budget restarts now (re-opening sessions in turn credits no more
+        than the real time). False when an item vanished meanwhile."""
+        def write(chunk: Sequence[str]) -> Any:
+            def tx_write(tx: Any) -> None:
+                for course_id in chunk:
+                    tx.update(Progress(learner=learner, course_id=course_id), actions=[
+                        Progress.session_id.set(session_id),
+                        Progress.last_at_ms.set(now_ms)], condition=Progress.learner.exists())
+            return tx_write
+        ok = True
+        for i in range(0, len(course_ids), PROGRESS_PER_TRANSACTION):  # >90 courses: chunks
+            ok = committed(write(course_ids[i:i + PROGRESS_PER_TRANSACTION])) and ok
+        return ok
+
     def credit(self, learner: str, course_id: str, seen: ProgressState, new: ProgressState,
-               now: datetime, completes: bool) -> Progress | None:
+               session_id: str, now: datetime, completes: bool) -> Progress | None:
         """The heartbeat's one write: succeeds only when the stored state is still `seen`
-        (the service checked the learning window against the edition). Returns the item as
-        stored after the write (ALL_NEW: no read), or None when the condition failed."""
+        and `session_id` is still the trainee's play session (the service checked the
+        learning window against the edition). Returns the item as stored after the write
+        (ALL_NEW: no read), or None when the condition failed."""
         item = Progress(learner=learner, course_id=course_id)
         actions: list[Any] = [Progress.last_at_ms.set(new.last_at_ms),
                               Progress.high_water_s.set(new.high_water_s),
@@ -148,7 +171,8 @@ class ProgressRepository:
                      & (Progress.high_water_s == seen.high_water_s)
                      & (Progress.credited_s == seen.credited_s)
                      & _same(Progress.cursor_s, seen.cursor_s, 0)
-                     & _same(Progress.watched, format_watched(seen.watched), ""))
+                     & _same(Progress.watched, format_watched(seen.watched), "")
+                     & (Progress.session_id == session_id))
         try:
             item.update(actions=actions, condition=condition)
         except UpdateError as exc:

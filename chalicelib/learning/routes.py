@@ -41,7 +41,8 @@ def play(ctx: Ctx, course_id: str) -> PlayOut:
        errors=(404, 409))
 def heartbeat(ctx: Ctx, course_id: str) -> HeartbeatOut:
     return HeartbeatOut.model_validate(learning.heartbeat(
-        ctx.deps, ctx.user.sub, course_id, ctx.body.position_s, ctx.body.token, ctx.now))
+        ctx.deps, ctx.user.sub, course_id, ctx.body.position_s, ctx.body.token, ctx.now,
+        session_id=ctx.body.session_id))
 
 
 # --- questionnaire ----------------------------------------------------------------------

@@ -4,17 +4,19 @@ registrations are read through `registration.queries` (swapped for an in-memory 
 the unit tests, like the repositories)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from chalicelib.editions import service as editions
 from chalicelib.editions.edition import Course, Edition
 from chalicelib.learning import video
-from chalicelib.learning.errors import CourseNotFoundError, NotAllowedToLearnError, NotEnrolledError, RegistrationChangedError
+from chalicelib.learning.errors import CourseNotFoundError, NotAllowedToLearnError, NotEnrolledError, RegistrationChangedError, SessionSupersededError
 from chalicelib.learning.repository import Progress, ProgressRepository, learner_key
 from chalicelib.learning.rules import HEARTBEAT_INTERVAL_S, ProgressState, clamp_position, credit_for, decode_token, encode_token, is_completed, unmet_payment
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
+from chalicelib.platform.store.base import new_id
 from chalicelib.registration import queries as registrations
 from chalicelib.registration.queries import Registration
 
@@ -124,21 +126,30 @@ def list_courses(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
 
 
 def play(deps: Deps, user_sub: str, course_id: str, now: datetime) -> dict[str, Any]:
-    """A short-lived inline streaming URL, only to a paid, enrolled trainee in the window."""
+    """A short-lived inline streaming URL, only to a paid, enrolled trainee in the window,
+    and a new play session (`session_id`): it supersedes every older one of the trainee
+    (any tab, device or course), whose heartbeats then answer SESSION_SUPERSEDED."""
     edition = editions.get_current(deps)
     course = _course(edition, course_id)
     reg = require_paid(edition, user_sub)
     edition.require_open("learning", now)
-    item = progress_repo.get(learner_key(edition.edition_id, user_sub), course_id)
+    learner = learner_key(edition.edition_id, user_sub)
+    items = {p.course_id: p for p in progress_repo.list(learner)}
+    item = items.get(course_id)
     if reg.enrolled_at is None or item is None:
         raise NotEnrolledError()
+    session_id = new_id("S", 16)
+    if not progress_repo.open_session(learner, sorted(items), session_id, epoch_ms(now)):
+        raise RegistrationChangedError()
     link = video.video_signer(deps, edition).sign(edition.video_key(course),
                                                   video.url_ttl_s(edition), now)
     required = edition.required_seconds(course)
-    return {**link, "course_id": course_id, "position_s": int(item.high_water_s),
-            "credited_s": int(item.credited_s), "required_s": required,
-            "completed": is_completed(int(item.credited_s), required),
-            "token": encode_token(item.state()), "heartbeat_interval_s": HEARTBEAT_INTERVAL_S}
+    state = replace(item.state(), last_at_ms=epoch_ms(now))  # as the session wrote it
+    return {**link, "course_id": course_id, "position_s": state.high_water_s,
+            "credited_s": state.credited_s, "required_s": required,
+            "completed": is_completed(state.credited_s, required),
+            "token": encode_token(state), "session_id": session_id,
+            "heartbeat_interval_s": HEARTBEAT_INTERVAL_S}
 
 
 def _answer(course_id: str, state: ProgressState, required: int, credit: int,
@@ -149,34 +160,54 @@ def _answer(course_id: str, state: ProgressState, required: int, credit: int,
             "token": encode_token(state), "heartbeat_interval_s": HEARTBEAT_INTERVAL_S}
 
 
+def _current(learner: str, course_id: str, session_id: str) -> ProgressState:
+    """The stored state, read because the token was missing or stale, or because nothing
+    was to be written (the write is what checks the session otherwise)."""
+    item = progress_repo.get(learner, course_id)
+    if item is None:
+        raise NotEnrolledError()
+    if item.session_id != session_id:
+        raise SessionSupersededError()
+    return item.state()
+
+
 def heartbeat(deps: Deps, user_sub: str, course_id: str, position_s: float, token: str | None,
-              now: datetime) -> dict[str, Any]:
-    """Credit watched time from a player report with ONE conditional UpdateItem (no read)
-    when the player sends back the token of its previous answer. Without a token, or when
-    it is stale (another tab, a lost answer), the item is read and the update retried once.
-    A report that cannot credit anything (repeat, out of order, too soon) writes nothing."""
+              now: datetime, session_id: str | None = None) -> dict[str, Any]:
+    """Credit watched time from a player report of the trainee's current play session with
+    ONE conditional UpdateItem (no read) when the player sends back the token of its
+    previous answer: the write's condition is the token's state and the session. Without a
+    token, or when it is stale (a lost answer) or the write lost, the item is read (which
+    tells a superseded session: 409) and the update retried once. A report that cannot
+    credit anything (repeat, out of order, too soon) writes nothing; it reads the item to
+    answer a superseded session with 409 all the same.
+
+    A report without `session_id` answers SESSION_SUPERSEDED too: only the session the
+    trainee opened last may credit, and one that names none cannot be it (accepting it
+    would let any number of tabs credit at once, the very thing sessions stop). An old
+    player still open in a tab pauses on that 409 and plays again after a reload."""
     edition = editions.get_current(deps)  # in-process cache in prod: no storage call
     course = _course(edition, course_id)
     edition.require_open("learning", now)
+    if not session_id:
+        raise SessionSupersededError()
     required = edition.required_seconds(course)
     position = clamp_position(position_s, course.duration_s)
     learner = learner_key(edition.edition_id, user_sub)
     now_ms = epoch_ms(now)
     seen = decode_token(token)
+    read = False
     for _attempt in range(2):
         if seen is None:
-            item = progress_repo.get(learner, course_id)
-            if item is None:
-                raise NotEnrolledError()
-            seen = item.state()
+            seen, read = _current(learner, course_id, session_id), True
         credit = credit_for(seen, position, now_ms)
         if credit.new is None:
-            return _answer(course_id, seen, required, 0, False)
-        stored = progress_repo.credit(learner, course_id, seen, credit.new, now,
+            if read:
+                return _answer(course_id, seen, required, 0, False)
+            seen = None  # nothing to write: read to check the session (and the state)
+            continue
+        stored = progress_repo.credit(learner, course_id, seen, credit.new, session_id, now,
                                       completes=is_completed(credit.new.credited_s, required))
         if stored is not None:
             return _answer(course_id, stored.state(), required, credit.credit_s, True)
-        seen = None  # the token was stale or a concurrent report won: read, retry once
-    item = progress_repo.get(learner, course_id)
-    assert item is not None
-    return _answer(course_id, item.state(), required, 0, False)
+        seen = None  # the token was stale, a concurrent report won, or a newer session
+    return _answer(course_id, _current(learner, course_id, session_id), required, 0, False)

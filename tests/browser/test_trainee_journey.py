@@ -165,6 +165,19 @@ def test_trainee_journey(stack, new_page):
     page.shot("09-player")
     page.assert_fits()
 
+    # When the same trainee starts another course elsewhere (a second tab or device)
+    stack.ok("GET", "/learning/courses/C02/play", token=token)
+    stack.set_clock("2026-04-13T08:02:30+08:00")
+    page.expect_http_error()  # the 409 SESSION_SUPERSEDED, shown as the message below
+    p.evaluate("window.__lscBeat(90)")
+    # Then this window's player pauses and says why; it credited nothing more
+    note = p.locator("#session-superseded")
+    note.wait_for()
+    assert "您已在其他窗口或设备开始播放，本窗口已暂停计时" in note.inner_text()
+    assert p.evaluate("document.querySelector('video').paused") is True
+    assert p.evaluate("document.querySelector('video').dataset.superseded") == "true"
+    assert p.locator("video").get_attribute("data-credited") == "60"
+
     # Watching every course through (the clock moves a minute per round of reports)
     started = time.monotonic()
     watch_all_courses(stack, token, start_minute=2)
@@ -216,28 +229,29 @@ def test_trainee_journey(stack, new_page):
 
 
 def watch_all_courses(stack, token: str, start_minute: int) -> None:
-    """Report a minute of watching per course per application minute until every course
-    reaches its required time (90% of 90 min). Heartbeats credit at most the time that
-    passed, so the dev clock moves one minute between rounds; a round's ten reports go in
-    parallel (chalice local is threaded)."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Watch the courses one after the other, as one trainee can (a newer play session
+    supersedes the older: parallel reports would answer 409 SESSION_SUPERSEDED): open each
+    course's play session, then report a minute of watching per application minute until
+    it reaches its required time (90% of 90 min). Heartbeats credit at most the time that
+    passed, so the dev clock moves one minute between reports."""
     from datetime import datetime, timedelta
 
-    state = {c["course_id"]: {"position_s": c["position_s"], "token": None, "completed": c["completed"]}
-             for c in stack.ok("GET", "/learning/courses", token=token)["courses"]}
+    courses = stack.ok("GET", "/learning/courses", token=token)["courses"]
     base = datetime.fromisoformat("2026-04-13T08:00:00+08:00")
-
-    def beat(cid: str) -> None:
-        s = state[cid]
-        body = {"position_s": s["position_s"] + 60, **({"token": s["token"]} if s["token"] else {})}
-        answer = stack.ok("POST", f"/learning/courses/{cid}/heartbeat", body, token=token)
-        s.update(position_s=answer["position_s"], token=answer["token"], completed=answer["completed"])
-
     minute = start_minute
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        while not all(s["completed"] for s in state.values()):
+    for course in courses:
+        if course["completed"]:
+            continue
+        cid = course["course_id"]
+        minute += 1
+        stack.set_clock((base + timedelta(minutes=minute)).isoformat())
+        link = stack.ok("GET", f"/learning/courses/{cid}/play", token=token)
+        position, hb_token, completed = link["position_s"], link["token"], link["completed"]
+        while not completed:
             minute += 1
-            assert minute < 200, state
+            assert minute < 400, (cid, position)
             stack.set_clock((base + timedelta(minutes=minute)).isoformat())
-            list(pool.map(beat, [cid for cid, s in state.items() if not s["completed"]]))
+            body = {"position_s": position + 60, "token": hb_token, "session_id": link["session_id"]}
+            answer = stack.ok("POST", f"/learning/courses/{cid}/heartbeat", body, token=token)
+            position, hb_token, completed = answer["position_s"], answer["token"], answer["completed"]
     assert stack.ok("GET", "/learning/courses", token=token)["all_completed"]

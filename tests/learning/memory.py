@@ -109,12 +109,25 @@ class InMemoryProgressRepository:
         self.calls.append("Query")
         return [p for p in (self._load(k) for k in sorted(self.items) if k[0] == learner) if p]
 
+    def open_session(self, learner: str, course_ids: list[str], session_id: str,
+                     now_ms: int) -> bool:
+        self.calls.append("TransactWriteItems")
+        keys = [(learner, c) for c in course_ids]
+        if any(k not in self.items for k in keys):
+            return False
+        for key in keys:
+            item = self._load(key)
+            assert item is not None
+            item.session_id, item.last_at_ms = session_id, now_ms
+            self.items[key] = item.serialize()
+        return True
+
     def credit(self, learner: str, course_id: str, seen: ProgressState, new: ProgressState,
-               now: datetime, completes: bool) -> Progress | None:
+               session_id: str, now: datetime, completes: bool) -> Progress | None:
         self.calls.append("UpdateItem")
         item = self._load((learner, course_id))
-        if item is None or item.state() != seen:
-            return None  # the condition: the stored state is still `seen`
+        if item is None or item.state() != seen or item.session_id != session_id:
+            return None  # the condition: the stored state is still `seen`, the session current
         item.last_at_ms, item.high_water_s, item.credited_s = \
             new.last_at_ms, new.high_water_s, new.credited_s
         item.cursor_s, item.watched = new.cursor_s, format_watched(new.watched)

@@ -21,10 +21,18 @@ def cached(deps: Any) -> Any:
     return dataclasses.replace(deps, settings=dataclasses.replace(deps.settings, stage="prod"))
 
 
+def session(deps: Any, clock: Any, t: Any) -> str:
+    """The trainee's play session (opened on first use, as the player does before it reports)."""
+    if getattr(t, "session_id", None) is None:
+        t.session_id = learning.play(deps, t.user_sub, C, clock.now())["session_id"]
+    return str(t.session_id)
+
+
 def beat(deps: Any, clock: Any, t: Any, position: float, token: str | None,
          advance_s: float = 30) -> dict[str, Any]:
+    sid = session(deps, clock, t)
     clock.advance(seconds=advance_s)
-    return learning.heartbeat(deps, t.user_sub, C, position, token, clock.now())
+    return learning.heartbeat(deps, t.user_sub, C, position, token, clock.now(), session_id=sid)
 
 
 # --- enrolment --------------------------------------------------------------------------
@@ -147,17 +155,21 @@ def test_stale_or_forged_token_is_read_and_retried(deps: Any, clock: Any, enroll
 def test_after_window_heartbeats_are_refused(deps: Any, clock: Any, enrolled: Any) -> None:
     r = beat(deps, clock, enrolled, 30, None)
     clock.set(at("2026-06-12T23:59:50+08:00"))
-    last = learning.heartbeat(deps, enrolled.user_sub, C, 60, r["token"], clock.now())
+    sid = session(deps, clock, enrolled)
+    last = learning.heartbeat(deps, enrolled.user_sub, C, 60, r["token"], clock.now(),
+                              session_id=sid)
     assert last["credit_s"] == 30
     clock.set(LEARNING_CLOSES)
     with pytest.raises(WindowClosedError):
-        learning.heartbeat(deps, enrolled.user_sub, C, 90, last["token"], clock.now())
+        learning.heartbeat(deps, enrolled.user_sub, C, 90, last["token"], clock.now(),
+                           session_id=sid)
 
 
 def test_not_enrolled_cannot_report(deps: Any, clock: Any, trainee: Any) -> None:
     clock.set(LEARNING_OPEN)
     with pytest.raises(ConflictError) as err:
-        learning.heartbeat(deps, trainee.user_sub, C, 30, "v1.0.0.0", clock.now())
+        learning.heartbeat(deps, trainee.user_sub, C, 30, "v1.0.0.0", clock.now(),
+                           session_id="S1")
     assert err.value.code == "NOT_ENROLLED"
 
 
@@ -191,7 +203,8 @@ def test_total_credit_never_exceeds_real_time(deps: Any, clock: Any, enrolled: A
         position = max(0.0, position + rnd.choice([-60, 0, 20, 30, 30, 90, 600]))
         clock.advance(seconds=step)
         r = learning.heartbeat(deps, enrolled.user_sub, C, position,
-                               token if rnd.random() > 0.2 else None, clock.now())
+                               token if rnd.random() > 0.2 else None, clock.now(),
+                               session_id=session(deps, clock, enrolled))
         token = r["token"]
         assert r["credited_s"] >= credited
         credited = r["credited_s"]
@@ -205,10 +218,11 @@ def test_two_reports_racing_credit_once(deps: Any, clock: Any, enrolled: Any) ->
     from concurrent.futures import ThreadPoolExecutor
     r = beat(deps, clock, enrolled, 30, None)
     clock.advance(seconds=30)
-    now = clock.now()
+    now, sid = clock.now(), session(deps, clock, enrolled)
     with ThreadPoolExecutor(2) as pool:
         outs = list(pool.map(lambda _: learning.heartbeat(deps, enrolled.user_sub, C, 60,
-                                                          r["token"], now), range(2)))
+                                                          r["token"], now, session_id=sid),
+                             range(2)))
     assert sorted(o["credit_s"] for o in outs) == [0, 30]
     assert max(o["credited_s"] for o in outs) == 60
 
@@ -235,8 +249,8 @@ def test_one_dynamodb_call_per_heartbeat(deps: Any, clock: Any, enrolled: Any,
     assert calls == ["UpdateItem"] * 4
     assert r["credited_s"] == 150
     calls.clear()
-    beat(prod_like, clock, enrolled, 30, token)  # a repeat: nothing to write, no call
-    assert calls == []
+    beat(prod_like, clock, enrolled, 30, token)  # a repeat: nothing to write, one read
+    assert calls == ["GetItem"]  # (that tells a superseded session; no write)
     calls.clear()
     beat(prod_like, clock, enrolled, 180, None)  # no token: read, then the update
     assert calls == ["GetItem", "UpdateItem"]

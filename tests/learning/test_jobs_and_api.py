@@ -37,11 +37,21 @@ def test_learning_journey_through_the_api(api: Any, deps: Any, clock: Any) -> No
     r = api.get("/learning/courses/C01/play", token)
     assert r.status_code == 200 and "response-content-disposition=inline" in r.data["url"]
     assert r.data["expires_at"].endswith("+08:00")
-    hb_token = r.data["token"]
+    hb_token, session_id = r.data["token"], r.data["session_id"]
     clock.advance(seconds=30)
     r = api.post("/learning/courses/C01/heartbeat", token,
-                 json={"position_s": 30.4, "token": hb_token})
+                 json={"position_s": 30.4, "token": hb_token, "session_id": session_id})
     assert r.status_code == 200 and r.data["credited_s"] == 30 and r.data["completed"] is False
+    # a second tab opens its own session: the first one's reports answer 409 and pause it
+    second = api.get("/learning/courses/C02/play", token)
+    assert second.status_code == 200 and second.data["session_id"] != session_id
+    clock.advance(seconds=30)
+    r = api.post("/learning/courses/C01/heartbeat", token,
+                 json={"position_s": 60, "token": r.data["token"], "session_id": session_id})
+    assert r.status_code == 409 and r.data == {
+        "Code": "SESSION_SUPERSEDED", "Message": "您已在其他窗口或设备开始播放，本窗口已暂停计时"}
+    r = api.post("/learning/courses/C01/heartbeat", token, json={"position_s": 60})
+    assert r.status_code == 409 and r.data["Code"] == "SESSION_SUPERSEDED"
     r = api.post("/learning/courses/C01/heartbeat", token, json={"position_s": -1})
     assert r.status_code == 400 and r.data["field"] == "position_s"
     r = api.post("/learning/courses/NOPE/heartbeat", token, json={"position_s": 1})

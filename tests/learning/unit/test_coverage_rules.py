@@ -117,3 +117,63 @@ def test_the_player_reporting_slightly_late_loses_nothing(world: World) -> None:
         position += 30.6
         v.report(int(position), after_s=30.6)
     assert v.credited == int(position)
+
+
+# --- one playback at a time -------------------------------------------------------------
+def test_two_courses_side_by_side_credit_the_real_time_once(world: World) -> None:
+    """Two tabs, two courses, 600 s of application time: at most ~600 s credited in all
+    (it was 1,189 s: each tab credited its own real time)."""
+    t = enrolled(world)
+    first = Viewer(world, t.user_sub, "C01")
+    second = Viewer(world, t.user_sub, "C02", now=OPENS + timedelta(seconds=1))
+    outcomes: list[str] = []
+    for i in range(1, 21):
+        for v in (first, second):
+            try:
+                v.report(30 * i)
+                outcomes.append("ok")
+            except Exception as exc:  # noqa: BLE001 - the code is what is asserted
+                outcomes.append(getattr(exc, "code", repr(exc)))
+    credited = sum(int(p["credited_s"]) for p in learning.courses_view(
+        world.edition, world.registrations.get_registration(t.registration_id))["courses"])
+    assert credited <= 600 + 30
+    assert outcomes[0::2] == ["SESSION_SUPERSEDED"] * 20  # the older tab: 409 each time
+    assert outcomes[1::2] == ["ok"] * 20
+
+
+def test_alternating_play_sessions_do_not_multiply_credit(world: World) -> None:
+    """A player that re-opens its session every 30 s in two tabs in turn: each play
+    restarts the real-time budget, so the total stays at most the real time."""
+    t = enrolled(world)
+    now = OPENS
+    viewers: dict[str, Viewer] = {}
+    for i in range(20):
+        course = ("C01", "C02")[i % 2]
+        now += timedelta(seconds=30)
+        v = Viewer(world, t.user_sub, course, now=now)
+        position = viewers[course].last.get("position_s", 0) if course in viewers else 0
+        v.report(position + 60, after_s=29)
+        viewers[course] = v
+    credited = sum(int(v.last["credited_s"]) for v in viewers.values())
+    assert credited <= 20 * 30
+
+
+def test_a_superseded_or_unnamed_session_credits_nothing_and_is_told(world: World) -> None:
+    import pytest
+
+    from chalicelib.learning.errors import SessionSupersededError
+    t = enrolled(world)
+    old = Viewer(world, t.user_sub)
+    old.report(30)
+    new = Viewer(world, t.user_sub, "C02", now=old.now)  # another tab, another course
+    for position, after in ((60, 30), (30, 30)):  # a creditable report, and a repeat
+        with pytest.raises(SessionSupersededError) as err:
+            old.report(position, after_s=after)
+        assert err.value.code == "SESSION_SUPERSEDED" and err.value.status == 409
+        assert err.value.message == "您已在其他窗口或设备开始播放，本窗口已暂停计时"
+    with pytest.raises(SessionSupersededError):  # a report naming no session
+        learning.heartbeat(world.deps, t.user_sub, C, 90, old.token, old.now)
+    new.report(30)
+    rows = {c["course_id"]: c["credited_s"] for c in learning.courses_view(
+        world.edition, world.registrations.get_registration(t.registration_id))["courses"]}
+    assert rows["C01"] == 30 and rows["C02"] == 30

@@ -108,7 +108,8 @@ def test_heartbeats_credit_real_time_with_one_write_each(world: World) -> None:
     world.progress.calls.clear()
     for i in range(1, 4):
         now += timedelta(seconds=30)
-        out = learning.heartbeat(world.deps, t.user_sub, "C01", 30.0 * i, token, now)
+        out = learning.heartbeat(world.deps, t.user_sub, "C01", 30.0 * i, token, now,
+                                 session_id=link["session_id"])
         assert out["accepted"] is True and out["credit_s"] == 30
         token = out["token"]
     assert out["credited_s"] == 90
@@ -117,24 +118,28 @@ def test_heartbeats_credit_real_time_with_one_write_each(world: World) -> None:
 
 def test_a_jump_ahead_is_capped_and_a_repeat_credits_nothing(world: World) -> None:
     t = enrolled(world)
-    token = learning.play(world.deps, t.user_sub, "C01", OPENS)["token"]
-    out = learning.heartbeat(world.deps, t.user_sub, "C01", 900, token,
-                             OPENS + timedelta(minutes=10))
+    link = learning.play(world.deps, t.user_sub, "C01", OPENS)
+    sid = link["session_id"]
+    out = learning.heartbeat(world.deps, t.user_sub, "C01", 900, link["token"],
+                             OPENS + timedelta(minutes=10), session_id=sid)
     assert out["credit_s"] == MAX_CREDIT_S and out["position_s"] == 900
     world.progress.calls.clear()
     again = learning.heartbeat(world.deps, t.user_sub, "C01", 900, out["token"],
-                               OPENS + timedelta(minutes=11))
+                               OPENS + timedelta(minutes=11), session_id=sid)
     assert again["accepted"] is False and again["credited_s"] == MAX_CREDIT_S
-    assert world.progress.calls == []  # nothing to credit: nothing written
+    # nothing to credit: nothing written (one read tells a superseded session)
+    assert world.progress.calls == ["GetItem"]
 
 
 def test_a_stale_token_is_read_and_retried_once(world: World) -> None:
     t = enrolled(world)
-    token = learning.play(world.deps, t.user_sub, "C01", OPENS)["token"]
-    learning.heartbeat(world.deps, t.user_sub, "C01", 30, token, OPENS + timedelta(seconds=30))
+    link = learning.play(world.deps, t.user_sub, "C01", OPENS)
+    token, sid = link["token"], link["session_id"]
+    learning.heartbeat(world.deps, t.user_sub, "C01", 30, token, OPENS + timedelta(seconds=30),
+                       session_id=sid)
     world.progress.calls.clear()
     out = learning.heartbeat(world.deps, t.user_sub, "C01", 60, token,  # the old token
-                             OPENS + timedelta(seconds=60))
+                             OPENS + timedelta(seconds=60), session_id=sid)
     assert out["accepted"] is True and out["credited_s"] == 60
     assert world.progress.calls == ["UpdateItem", "GetItem", "UpdateItem"]
 
@@ -147,14 +152,18 @@ def test_completion_at_the_threshold_is_recorded_once(world: World) -> None:
     key = (learner_key("2026", t.user_sub), "C01")
     item = world.progress._load(key)
     assert item is not None
+    sid = learning.play(world.deps, t.user_sub, "C01", OPENS)["session_id"]
+    item = world.progress._load(key)
+    assert item is not None
     item.credited_s = item.high_water_s = item.cursor_s = required - 10
     item.watched = f"0-{required - 10}"
     world.progress.items[key] = item.serialize()
     now = OPENS + timedelta(seconds=30)
-    out = learning.heartbeat(world.deps, t.user_sub, "C01", required - 1, None, now)
+    out = learning.heartbeat(world.deps, t.user_sub, "C01", required - 1, None, now,
+                             session_id=sid)
     assert out["completed"] is False and out["credited_s"] == required - 1
     out = learning.heartbeat(world.deps, t.user_sub, "C01", required, out["token"],
-                             now + timedelta(seconds=30))
+                             now + timedelta(seconds=30), session_id=sid)
     assert out["completed"] is True
     done = world.progress._load(key)
     assert done is not None and done.completed_at == now + timedelta(seconds=30)
@@ -163,10 +172,10 @@ def test_completion_at_the_threshold_is_recorded_once(world: World) -> None:
 def test_heartbeats_outside_the_window_or_unenrolled_are_refused(world: World) -> None:
     t = enrolled(world)
     with pytest.raises(WindowClosedError):
-        learning.heartbeat(world.deps, t.user_sub, "C01", 30, None, CLOSES)
+        learning.heartbeat(world.deps, t.user_sub, "C01", 30, None, CLOSES, session_id="S1")
     other = world.trainee("王芳")
     with pytest.raises(ConflictError) as err:
-        learning.heartbeat(world.deps, other.user_sub, "C01", 30, None, OPENS)
+        learning.heartbeat(world.deps, other.user_sub, "C01", 30, None, OPENS, session_id="S1")
     assert err.value.code == "NOT_ENROLLED"
 
 

@@ -33,8 +33,9 @@ def test_learning_answers_are_unchanged_by_their_models(world: World) -> None:
     assert "edition_id" not in enrolled  # enrol never answered it; its model does not add it
     link = same_json(PlayOut, learning.play(world.deps, t.user_sub, "C01", OPENS))
     assert link["expires_at"].endswith("+08:00")
-    beat = same_json(HeartbeatOut, learning.heartbeat(world.deps, t.user_sub, "C01", 30,
-                                                      link["token"], OPENS + timedelta(seconds=30)))
+    beat = same_json(HeartbeatOut, learning.heartbeat(
+        world.deps, t.user_sub, "C01", 30, link["token"], OPENS + timedelta(seconds=30),
+        session_id=link["session_id"]))
     assert beat["credited_s"] == 30
     world.complete(t)
     survey = same_json(QuestionnaireOut, questionnaire.get_questionnaire(
