@@ -27,9 +27,11 @@ MINIMUM: dict[str, tuple[int, str]] = {
     "questionnaire": (2, "one Query of the progress items (all 学习完?), then one "
                          "transaction: the response + its one-per-registration condition"),
     "catalogue": (2, "the registration (paid?) and one Query of the trainee's progress items"),
-    "play": (2, "the registration (paid?) and the course's progress item"),
+    "play": (3, "the registration (paid?), one Query of the trainee's progress items, one "
+                "transaction writing the new play session on each"),
     "heartbeat": (1, "one conditional UpdateItem on the progress item (the token carries "
-                     "the state the condition checks)"),
+                     "the state the condition checks; the condition also checks the play "
+                     "session)"),
     "certificate_download_first": (3, "read the eligibility inputs (registration, progress "
                                       "of all courses in one Query, questionnaire) then one "
                                       "transaction issuing the number; the PDF goes to S3"),
@@ -122,14 +124,15 @@ def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
     course = r.data["courses"][0]["course_id"]
     step("catalogue", lambda: api.get("/learning/courses", token))
     r = step("play", lambda: api.get(f"/learning/courses/{course}/play", token))
-    hb_token = r.data["token"]
+    hb_token, session_id = r.data["token"], r.data["session_id"]
     clock.advance(seconds=30)
-    r = step("heartbeat", lambda: api.post(f"/learning/courses/{course}/heartbeat", token,
-                                           json={"position_s": 30, "token": hb_token}))
+    r = step("heartbeat", lambda: api.post(f"/learning/courses/{course}/heartbeat", token, json={
+        "position_s": 30, "token": hb_token, "session_id": session_id}))
     assert r.data["accepted"], r.data
     clock.advance(seconds=30)
     r = step("heartbeat_no_token", lambda: api.post(
-        f"/learning/courses/{course}/heartbeat", token, json={"position_s": 60}))
+        f"/learning/courses/{course}/heartbeat", token,
+        json={"position_s": 60, "session_id": session_id}))
     assert r.data["accepted"], r.data
 
     _complete_all(deps, sub)
@@ -153,8 +156,9 @@ def _complete_all(deps: Any, sub: str) -> None:
     edition = editions.get_current(deps)
     for c in edition.courses:
         item = Progress.get(learner_key(edition.edition_id, sub), c.course_id)
-        item.update(actions=[Progress.credited_s.set(edition.required_seconds(c)),
-                             Progress.high_water_s.set(edition.required_seconds(c))])
+        required = edition.required_seconds(c)
+        item.update(actions=[Progress.credited_s.set(required), Progress.high_water_s.set(required),
+                             Progress.cursor_s.set(required), Progress.watched.set(f"0-{required}")])
 
 
 def _answers(deps: Any) -> dict[str, Any]:

@@ -66,17 +66,25 @@ def _heartbeats(api: Api, deps: Any, n: int) -> dict[str, Any]:
     _approve_and_pay(deps, sub)
     deps.clock.set(parse_at("2026-04-13T09:00:00+08:00"))
     view = learning.enroll(deps, sub, deps.clock.now())
-    # round-robin over the courses (one course's video is shorter than 200 reports)
-    courses = [{"path": f"/learning/courses/{c['course_id']}/heartbeat", "token": c["token"],
-                "pos": 0} for c in view["courses"]]
+    # one course after the other (a trainee plays one at a time: a newer play session
+    # supersedes the older), each opened with /play; a video is shorter than 200 reports
+    courses = [{"path": f"/learning/courses/{c['course_id']}", "pos": 0, "end": c["duration_s"]}
+               for c in view["courses"]]
+    current: dict[str, Any] = {}
 
     def beat(i: int) -> None:
+        if not current or current["pos"] + 30 > current["end"]:
+            current.clear()
+            current.update(courses.pop(0))
+            link = api.get(f"{current['path']}/play", token).data
+            current.update(token=link["token"], session_id=link["session_id"])
         deps.clock.advance(seconds=30)
-        c = courses[i % len(courses)]
-        c["pos"] += 30
-        r = api.post(c["path"], token, json={"position_s": c["pos"], "token": c["token"]})
+        current["pos"] += 30
+        r = api.post(f"{current['path']}/heartbeat", token, json={
+            "position_s": current["pos"], "token": current["token"],
+            "session_id": current["session_id"]})
         assert r.status_code == 200 and r.data["accepted"], r.body
-        c["token"] = r.data["token"]
+        current["token"] = r.data["token"]
 
     beat(0)  # warm
     return _measure("heartbeat", n, beat)

@@ -63,17 +63,19 @@ def test_heartbeat_with_its_token_is_exactly_one_write(api: Any, prod_like: Any,
     _approve_and_pay(prod_like, sub)
     prod_like.clock.set(at_learning())
     course = learning.enroll(prod_like, sub, prod_like.clock.now())["courses"][0]
+    link = api.get(f"/learning/courses/{course['course_id']}/play", token).data
+    session = {"session_id": link["session_id"]}  # the play session the reports name
     api.post(f"/learning/courses/{course['course_id']}/heartbeat", token,
-             json={"position_s": 0, "token": course["token"]})  # warm the edition cache
+             json={"position_s": 0, "token": link["token"], **session})  # warm the edition cache
     prod_like.clock.advance(seconds=30)
     answer = api.post(f"/learning/courses/{course['course_id']}/heartbeat", token,
-                      json={"position_s": 30, "token": course["token"]})
+                      json={"position_s": 30, "token": link["token"], **session})
     assert answer.status_code == 200 and answer.data["accepted"] is True
     prod_like.clock.advance(seconds=30)
     # When the next heartbeat sends the token back
     with counter.record() as calls:
         r = api.post(f"/learning/courses/{course['course_id']}/heartbeat", token,
-                     json={"position_s": 60, "token": answer.data["token"]})
+                     json={"position_s": 60, "token": answer.data["token"], **session})
     # Then it is credited with one conditional UpdateItem and nothing else
     assert r.status_code == 200 and r.data["credited_s"] == 60
     s = summarise(calls)
