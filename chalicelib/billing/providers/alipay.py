@@ -1,7 +1,7 @@
 """Alipay 电脑网站支付 (alipay.trade.page.pay): a signed pay URL; the asynchronous
 notification (form-encoded, RSA2 over the URL-decoded, key-sorted `k=v` pairs without
 `sign` and `sign_type`, verified with *Alipay's* public key); synchronous refunds
-(alipay.trade.refund) and closes (alipay.trade.close). The reply to a notification is the
+(alipay.trade.refund), closes (alipay.trade.close) and queries (alipay.trade.query). The reply to a notification is the
 body `success`.
 
 Two signing rules, as Alipay defines them (python-alipay-sdk is the test oracle):
@@ -164,6 +164,12 @@ class Alipay:
         answer = self._call("alipay.trade.close", {"out_trade_no": order_id}, now,
                             "alipay_trade_close_response")
         return answer.get("code") == "10000" or answer.get("sub_code") == "ACQ.TRADE_NOT_EXIST"
+
+    def query(self, order_id: str, now: datetime) -> dict[str, Any]:
+        """alipay.trade.query: what Alipay knows of the trade (`trade_status`, `trade_no`,
+        `total_amount`), or its refusal (`code` other than 10000, e.g. ACQ.TRADE_NOT_EXIST)."""
+        return self._call("alipay.trade.query", {"out_trade_no": order_id}, now,
+                          "alipay_trade_query_response")
 
     def _call(self, method: str, biz: dict[str, Any], now: datetime, key: str) -> dict[str, Any]:
         """A signed gateway call; the answer's signature is checked (Alipay's public key)."""

@@ -1,6 +1,6 @@
 """python-alipay-sdk (3.4.0) as the judge of our Alipay signatures.
 
-Requests (alipay.trade.page.pay, .refund, .close): Alipay signs every parameter but `sign`,
+Requests (alipay.trade.page.pay, .refund, .close, .query): Alipay signs every parameter but `sign`,
 `sign_type` included, sorted `k=v` joined by `&`, RSA2 — exactly what the SDK's
 `sign_data` does, so our signature must equal the SDK's (PKCS#1 v1.5 is deterministic).
 Notifications: Alipay signs every parameter but `sign` and `sign_type`; the SDK's `verify`
@@ -78,7 +78,7 @@ def test_page_pay_url_signature_equals_the_sdks(keys: Any) -> None:
     assert verifier._verify(_content(params, ("sign",)), params["sign"])
 
 
-@pytest.mark.parametrize("method", ["alipay.trade.refund", "alipay.trade.close"])
+@pytest.mark.parametrize("method", ["alipay.trade.refund", "alipay.trade.close", "alipay.trade.query"])
 def test_gateway_calls_are_signed_as_the_sdk_signs_them(keys: Any, monkeypatch: Any, method: str) -> None:
     key = method.replace(".", "_") + "_response"
     sent: dict[str, str] = {}
@@ -88,8 +88,10 @@ def test_gateway_calls_are_signed_as_the_sdk_signs_them(keys: Any, monkeypatch: 
     if method == "alipay.trade.refund":
         adapter.refund(RefundRequest("FABC", "OABC", "2026TX", 49000, 49000, "退费",
                                      "https://x/webhooks/alipay"), NOW)
-    else:
+    elif method == "alipay.trade.close":
         assert adapter.close("OABC", NOW) is True
+    else:
+        assert adapter.query("OABC", NOW)["trade_no"] == "2026TX"
     assert sent["method"] == method and sent["sign_type"] == "RSA2"
     assert sent["sign"] == _sdk_signature(_merchant_sdk(keys), sent)
 
