@@ -76,3 +76,31 @@ def test_field_labels_for_nested_and_unknown_fields():
     assert field_label("members.0.email") == "邮箱（members.0.email）"
     assert field_label("unit_name") == "单位名称（unit_name）"
     assert field_label("zzz") == "zzz"
+
+
+def test_deep_json_and_a_storage_outage_log_no_traceback(api, monkeypatch):
+    import io
+    import logging
+
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib.platform.observability import logger
+    from tests.hardening.test_dependencies import failing
+    _, token = api.signup()
+    sink = io.StringIO()
+    handler = logging.StreamHandler(sink)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    logger.setLevel("INFO")
+    try:
+        for _ in range(3):
+            r = api.call("POST", "/auth/login", body=DEEP, headers={"Content-Type": "application/json"})
+            assert r.status_code == 400
+        failing(monkeypatch, "dynamodb", EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
+        assert api.get("/registrations/mine", token).status_code == 503
+    finally:
+        logger.setLevel("WARNING")
+        logger.removeHandler(handler)
+    out = sink.getvalue()
+    assert "request served" in out
+    assert "Traceback" not in out and "RecursionError" not in out and '"exception"' not in out
