@@ -254,3 +254,50 @@ def test_one_dynamodb_call_per_heartbeat(deps: Any, clock: Any, enrolled: Any,
     calls.clear()
     beat(prod_like, clock, enrolled, 180, None)  # no token: read, then the update
     assert calls == ["GetItem", "UpdateItem"]
+
+
+# --- one playback at a time (issue 13) --------------------------------------------------
+def test_plays_racing_leave_one_session_on_every_course(deps: Any, clock: Any,
+                                                        enrolled: Any) -> None:
+    """Two tabs open their play sessions at the same moment: the session transactions
+    serialise, so one session is the trainee's on every course item, and only its reports
+    credit; the other's answer SESSION_SUPERSEDED on the real table."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.learning.errors import SessionSupersededError
+    from chalicelib.learning.repository import Progress, learner_key
+    now = clock.now()
+    with ThreadPoolExecutor(2) as pool:
+        links = list(pool.map(lambda c: learning.play(deps, enrolled.user_sub, c, now),
+                              ["C01", "C02"]))
+    stamped = {p.session_id for p in Progress.query(learner_key("2026", enrolled.user_sub))}
+    assert len(stamped) == 1
+    (current,) = stamped
+    winner = next(link for link in links if link["session_id"] == current)
+    loser = next(link for link in links if link["session_id"] != current)
+    clock.advance(seconds=30)
+    with pytest.raises(SessionSupersededError):
+        learning.heartbeat(deps, enrolled.user_sub, loser["course_id"], 30, loser["token"],
+                           clock.now(), session_id=loser["session_id"])
+    out = learning.heartbeat(deps, enrolled.user_sub, winner["course_id"], 30,
+                             winner["token"], clock.now(), session_id=current)
+    assert out["accepted"] is True and out["credited_s"] == 30
+
+
+def test_a_newer_play_stops_the_older_sessions_credit_on_the_real_table(
+        deps: Any, clock: Any, enrolled: Any) -> None:
+    """The heartbeat's one UpdateItem checks the session: a report of the older session
+    that holds a perfectly fresh token still credits nothing once a newer play happened."""
+    from chalicelib.learning.errors import SessionSupersededError
+    old = learning.play(deps, enrolled.user_sub, C, clock.now())
+    clock.advance(seconds=30)
+    r = learning.heartbeat(deps, enrolled.user_sub, C, 30, old["token"], clock.now(),
+                           session_id=old["session_id"])
+    learning.play(deps, enrolled.user_sub, "C05", clock.now())  # another device
+    clock.advance(seconds=30)
+    with pytest.raises(SessionSupersededError) as err:
+        learning.heartbeat(deps, enrolled.user_sub, C, 60, r["token"], clock.now(),
+                           session_id=old["session_id"])
+    assert err.value.code == "SESSION_SUPERSEDED" and err.value.status == 409
+    row = learning.list_courses(deps, enrolled.user_sub, clock.now())["courses"][0]
+    assert row["credited_s"] == 30
