@@ -58,8 +58,9 @@ class Progress(Model):
     required_s = NumberAttribute()
     enrolled_at = UTCDateTimeAttribute()
     completed_at = UTCDateTimeAttribute(null=True)
-    # the trainee's current play session: the same on every course item of the edition
-    # (a /play writes it on all of them), so the heartbeat's one conditional write checks it
+    # the trainee's current play session and its course (rules.session_stamp): the same on
+    # every course item of the edition (a /play writes it on all of them), so the
+    # heartbeat's one conditional write checks it
     session_id = UnicodeAttribute(null=True)
 
     def state(self) -> ProgressState:

@@ -21,7 +21,9 @@ every 30.6 s loses nothing to rounding) and the stretch is:
 - moving back (a seek back, or an earlier report arriving late): [position - budget,
   position), of which only what is not yet covered counts.
 Hence: never more than the real time that passed; each second at most once (credited_s is
-the length of `watched`); a jump, 2x or a seek back forfeits nothing.
+the length of `watched`, unless more than MAX_INTERVALS ranges would be needed: then the
+smallest hole is closed uncredited, which no player reaches); a jump, 2x or a seek back
+forfeits nothing.
 """
 from __future__ import annotations
 
@@ -153,6 +155,13 @@ def credit_for(state: ProgressState, position_s: int, now_ms: int) -> Credit:
     return Credit(credit, replace(state, last_at_ms=last_at, high_water_s=high_water,
                                   credited_s=state.credited_s + credit, cursor_s=new_cursor,
                                   watched=watched))
+
+
+def session_stamp(session_id: str, course_id: str) -> str:
+    """What a play session writes on every progress item of the trainee, and what a
+    heartbeat's write expects: the session and the course it was opened for (a session
+    id reused on another course is not that course's session)."""
+    return f"{session_id}#{course_id}"
 
 
 def is_completed(credited_s: int, required_s: int) -> bool:

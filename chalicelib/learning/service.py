@@ -13,7 +13,7 @@ from chalicelib.editions.edition import Course, Edition
 from chalicelib.learning import video
 from chalicelib.learning.errors import CourseNotFoundError, NotAllowedToLearnError, NotEnrolledError, RegistrationChangedError, SessionSupersededError
 from chalicelib.learning.repository import Progress, ProgressRepository, learner_key
-from chalicelib.learning.rules import HEARTBEAT_INTERVAL_S, ProgressState, clamp_position, credit_for, decode_token, encode_token, is_completed, unmet_payment
+from chalicelib.learning.rules import HEARTBEAT_INTERVAL_S, ProgressState, clamp_position, credit_for, decode_token, encode_token, is_completed, session_stamp, unmet_payment
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.store.base import new_id
@@ -139,7 +139,8 @@ def play(deps: Deps, user_sub: str, course_id: str, now: datetime) -> dict[str, 
     if reg.enrolled_at is None or item is None:
         raise NotEnrolledError()
     session_id = new_id("S", 16)
-    if not progress_repo.open_session(learner, sorted(items), session_id, epoch_ms(now)):
+    if not progress_repo.open_session(learner, sorted(items), session_stamp(session_id, course_id),
+                                      epoch_ms(now)):
         raise RegistrationChangedError()
     link = video.video_signer(deps, edition).sign(edition.video_key(course),
                                                   video.url_ttl_s(edition), now)
@@ -160,13 +161,13 @@ def _answer(course_id: str, state: ProgressState, required: int, credit: int,
             "token": encode_token(state), "heartbeat_interval_s": HEARTBEAT_INTERVAL_S}
 
 
-def _current(learner: str, course_id: str, session_id: str) -> ProgressState:
+def _current(learner: str, course_id: str, stamp: str) -> ProgressState:
     """The stored state, read because the token was missing or stale, or because nothing
     was to be written (the write is what checks the session otherwise)."""
     item = progress_repo.get(learner, course_id)
     if item is None:
         raise NotEnrolledError()
-    if item.session_id != session_id:
+    if item.session_id != stamp:
         raise SessionSupersededError()
     return item.state()
 
@@ -184,12 +185,15 @@ def heartbeat(deps: Deps, user_sub: str, course_id: str, position_s: float, toke
     A report without `session_id` answers SESSION_SUPERSEDED too: only the session the
     trainee opened last may credit, and one that names none cannot be it (accepting it
     would let any number of tabs credit at once, the very thing sessions stop). An old
-    player still open in a tab pauses on that 409 and plays again after a reload."""
+    player still open in a tab pauses on that 409 and plays again after a reload. A session
+    credits only the course it was opened for (its stamp names the course): one session id
+    reused for two courses side by side is superseded on the second."""
     edition = editions.get_current(deps)  # in-process cache in prod: no storage call
     course = _course(edition, course_id)
     edition.require_open("learning", now)
     if not session_id:
         raise SessionSupersededError()
+    stamp = session_stamp(session_id, course_id)
     required = edition.required_seconds(course)
     position = clamp_position(position_s, course.duration_s)
     learner = learner_key(edition.edition_id, user_sub)
@@ -198,16 +202,16 @@ def heartbeat(deps: Deps, user_sub: str, course_id: str, position_s: float, toke
     read = False
     for _attempt in range(2):
         if seen is None:
-            seen, read = _current(learner, course_id, session_id), True
+            seen, read = _current(learner, course_id, stamp), True
         credit = credit_for(seen, position, now_ms)
         if credit.new is None:
             if read:
                 return _answer(course_id, seen, required, 0, False)
             seen = None  # nothing to write: read to check the session (and the state)
             continue
-        stored = progress_repo.credit(learner, course_id, seen, credit.new, session_id, now,
+        stored = progress_repo.credit(learner, course_id, seen, credit.new, stamp, now,
                                       completes=is_completed(credit.new.credited_s, required))
         if stored is not None:
             return _answer(course_id, stored.state(), required, credit.credit_s, True)
         seen = None  # the token was stale, a concurrent report won, or a newer session
-    return _answer(course_id, _current(learner, course_id, session_id), required, 0, False)
+    return _answer(course_id, _current(learner, course_id, stamp), required, 0, False)

@@ -270,17 +270,19 @@ def test_plays_racing_leave_one_session_on_every_course(deps: Any, clock: Any,
     with ThreadPoolExecutor(2) as pool:
         links = list(pool.map(lambda c: learning.play(deps, enrolled.user_sub, c, now),
                               ["C01", "C02"]))
+    from chalicelib.learning.rules import session_stamp
     stamped = {p.session_id for p in Progress.query(learner_key("2026", enrolled.user_sub))}
     assert len(stamped) == 1
     (current,) = stamped
-    winner = next(link for link in links if link["session_id"] == current)
-    loser = next(link for link in links if link["session_id"] != current)
+    winner, loser = sorted(links, key=lambda link: session_stamp(
+        link["session_id"], link["course_id"]) != current)
+    assert session_stamp(winner["session_id"], winner["course_id"]) == current
     clock.advance(seconds=30)
     with pytest.raises(SessionSupersededError):
         learning.heartbeat(deps, enrolled.user_sub, loser["course_id"], 30, loser["token"],
                            clock.now(), session_id=loser["session_id"])
     out = learning.heartbeat(deps, enrolled.user_sub, winner["course_id"], 30,
-                             winner["token"], clock.now(), session_id=current)
+                             winner["token"], clock.now(), session_id=winner["session_id"])
     assert out["accepted"] is True and out["credited_s"] == 30
 
 

@@ -177,3 +177,21 @@ def test_a_superseded_or_unnamed_session_credits_nothing_and_is_told(world: Worl
     rows = {c["course_id"]: c["credited_s"] for c in learning.courses_view(
         world.edition, world.registrations.get_registration(t.registration_id))["courses"]}
     assert rows["C01"] == 30 and rows["C02"] == 30
+
+
+def test_one_session_id_reused_on_two_courses_credits_only_its_own(world: World) -> None:
+    """A hand-made client that opens one session and reports on two courses with it: the
+    session is the one course's, the other course's reports are superseded."""
+    import pytest
+
+    from chalicelib.learning.errors import SessionSupersededError
+    t = enrolled(world)
+    v = Viewer(world, t.user_sub, "C01")
+    forged = Viewer(world, t.user_sub, "C01", now=v.now)  # a fresh C01 session...
+    v.session_id, v.token = forged.session_id, forged.token
+    other = learning.courses_view(world.edition, world.registrations.get_registration(
+        t.registration_id))["courses"][1]
+    with pytest.raises(SessionSupersededError):  # ...used for C02
+        learning.heartbeat(world.deps, t.user_sub, "C02", 30, other["token"],
+                           v.now + timedelta(seconds=30), session_id=forged.session_id)
+    assert v.report(30)["credited_s"] == 30
