@@ -140,4 +140,4 @@ def test_timeouts_and_retries_end_well_inside_api_gateways_29_s(deps: Any) -> No
     assert attempts * (config.connect_timeout + config.read_timeout) + 1 <= 16
     connection = base.connection()
     dynamo = connection.client.meta.config
-    assert dynamo.retries["total_max_attempts"] * (dynamo.connect_timeout + dynamo.read_timeout) + 2 <= 15
+    assert dynamo.retries["total_max_attempts"] * (dynamo.connect_timeout + dynamo.read_timeout) + 2 <= 20
