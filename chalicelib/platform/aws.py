@@ -14,16 +14,26 @@ from chalicelib.platform.settings import Settings
 CONNECT_TIMEOUT_S = 2
 READ_TIMEOUT_S = 5
 RETRIES = 1  # botocore's max_attempts counts retries: the call and one retry (throttling too)
-_CONFIG = Config(retries={"max_attempts": RETRIES, "mode": "standard"},
-                 connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
-                 signature_version=None)
+# The embedded AWS (moto, dev and tests) can stall for seconds on a loaded machine: locally
+# reads wait longer and throttling-free retries stay as botocore's default.
+EMBEDDED_READ_TIMEOUT_S = 60
+EMBEDDED_RETRIES = 2
+
+
+def config_for(endpoint: str | None) -> Config:
+    """The client configuration: tight on AWS (endpoint None), patient on the embedded AWS."""
+    local = endpoint is not None
+    return Config(retries={"max_attempts": EMBEDDED_RETRIES if local else RETRIES, "mode": "standard"},
+                  connect_timeout=CONNECT_TIMEOUT_S,
+                  read_timeout=EMBEDDED_READ_TIMEOUT_S if local else READ_TIMEOUT_S,
+                  signature_version=None)
 
 
 @lru_cache(maxsize=32)
 def _client(service: str, region: str, endpoint: str | None) -> Any:
-    config = _CONFIG
+    config = config_for(endpoint)
     if service == "s3":  # path-style so presigned URLs work against moto on 127.0.0.1
-        config = _CONFIG.merge(Config(s3={"addressing_style": "path"},
+        config = config.merge(Config(s3={"addressing_style": "path"},
                                       signature_version="s3v4"))
     return boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint,
                                           config=config)

@@ -57,6 +57,16 @@ def registered_models() -> list[type[Model]]:
 DYNAMODB_CONNECT_TIMEOUT_S = 1
 DYNAMODB_READ_TIMEOUT_S = 5
 DYNAMODB_RETRIES = 2  # retries after the first attempt (throttling, a dropped connection)
+# The embedded AWS (moto, dev and tests) shares two cores with everything else and can stall
+# for seconds under load; a timed-out write that is retried may then find its own first
+# attempt and lose its condition. So locally: patient reads, the same number of retries.
+EMBEDDED_READ_TIMEOUT_S = 60
+
+
+def dynamodb_timeouts(settings: Settings) -> tuple[int, int, int]:
+    """(connect s, read s, retries) of the stage's DynamoDB client."""
+    read = EMBEDDED_READ_TIMEOUT_S if settings.endpoint_url else DYNAMODB_READ_TIMEOUT_S
+    return DYNAMODB_CONNECT_TIMEOUT_S, read, DYNAMODB_RETRIES
 
 
 def bind(settings: Settings) -> None:
@@ -67,11 +77,12 @@ def bind(settings: Settings) -> None:
     if _bound.get("key") == key:
         return
     conn_key = ("connection", settings.region, settings.endpoint_url)
+    connect_s, read_s, retries = dynamodb_timeouts(settings)
     if conn_key not in _bound:
         _bound[conn_key] = _Connection(region=settings.region, host=settings.endpoint_url,
-                                      connect_timeout_seconds=DYNAMODB_CONNECT_TIMEOUT_S,
-                                      read_timeout_seconds=DYNAMODB_READ_TIMEOUT_S,
-                                      max_retry_attempts=DYNAMODB_RETRIES,
+                                      connect_timeout_seconds=connect_s,
+                                      read_timeout_seconds=read_s,
+                                      max_retry_attempts=retries,
                                       max_pool_connections=50)
     shared = _bound[conn_key]
     for model in _MODELS:
@@ -79,9 +90,9 @@ def bind(settings: Settings) -> None:
         meta.table_name = settings.table_name(meta.base_name)  # type: ignore[attr-defined]
         meta.host = settings.endpoint_url
         meta.region = settings.region
-        meta.max_retry_attempts = DYNAMODB_RETRIES
-        meta.connect_timeout_seconds = DYNAMODB_CONNECT_TIMEOUT_S
-        meta.read_timeout_seconds = DYNAMODB_READ_TIMEOUT_S
+        meta.max_retry_attempts = retries
+        meta.connect_timeout_seconds = connect_s
+        meta.read_timeout_seconds = read_s
         model._connection = None
         table = model._get_connection()
         shared.add_meta_table(table.get_meta_table())
