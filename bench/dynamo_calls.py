@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.harness import COUNTER, Api, entry, fresh_stack, parse_at, sub_of, summarise
+from bench.harness import COUNTER, Api, entry, fresh_stack, install_payment_simulators, parse_at, sub_of, summarise
 
 # The minimum DynamoDB requests each operation could need, and why (docs/performance.md).
 MINIMUM: dict[str, tuple[int, str]] = {
@@ -187,11 +187,8 @@ def _dev_overhead(api: Api, deps: Any, ids: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    from chalicelib.dev.sandbox_keys import make_sandbox_keys
     deps = fresh_stack(parse_at("2026-04-05T10:00:00+08:00"))
-    keys = make_sandbox_keys()
-    deps.extras["keys:alipay"] = keys["alipay"]
-    deps.extras["keys:wechatpay"] = keys["wechatpay"]
+    keys = install_payment_simulators(deps)
     api = Api(deps)
     try:
         reviewer = api.staff("reviewer")

@@ -249,6 +249,19 @@ def fresh_stack(at: datetime, prod_like: bool = True) -> Any:
     return deps
 
 
+def install_payment_simulators(deps: Any) -> dict[str, Any]:
+    """Sandbox keys and the payment simulators, built straight into `deps`: a prod-like Deps
+    (stage prod) would refuse sandbox keys and build the real adapters, and the bench counts
+    DynamoDB requests, not calls to Alipay. Returns the key documents (to sign notifications)."""
+    from chalicelib.dev.sandbox_keys import make_sandbox_keys
+    from chalicelib.dev.sandbox_providers import SandboxAlipay, SandboxWechatPay
+    keys = make_sandbox_keys()
+    for channel, simulator in (("alipay", SandboxAlipay), ("wechatpay", SandboxWechatPay)):
+        deps.extras[f"keys:{channel}"] = keys[channel]
+        deps.extras[f"provider:{channel}"] = simulator(deps, keys[channel])
+    return keys
+
+
 def dev_clock_deps(deps: Any) -> Any:
     """The same stack with the test stage's own clock (offset read from storage per
     request) and no edition cache: what `make run` / the dev stage pays per request."""

@@ -14,7 +14,7 @@ import time
 import uuid
 from typing import Any
 
-from bench.harness import COUNTER, Api, Call, entry, fresh_stack, parse_at
+from bench.harness import COUNTER, Api, Call, entry, fresh_stack, install_payment_simulators, parse_at
 
 
 def _replay(calls: list[Call]) -> float:
@@ -153,10 +153,8 @@ def _registrations(api: Api, deps: Any, n: int) -> dict[str, Any]:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    from chalicelib.dev.sandbox_keys import make_sandbox_keys
     deps = fresh_stack(parse_at("2026-04-05T10:00:00+08:00"))
-    keys = make_sandbox_keys()
-    deps.extras["keys:alipay"] = keys["alipay"]
+    keys = install_payment_simulators(deps)
     api = Api(deps)
     try:
         n_hb, n_wh, n_reg = (3, 2, 2) if quick else (120, 40, 40)
