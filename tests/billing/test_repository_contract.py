@@ -3,8 +3,6 @@ same answers against DynamoDB (moto) and against dicts, so the fast unit tests s
 same conditions as production."""
 from __future__ import annotations
 
-from tests.fakes import twin_and_real
-
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +11,7 @@ import pytest
 from chalicelib.billing.repository import BillingRepository, Order, Payment, Refund, order_queue, refund_queue
 from chalicelib.billing.states import OrderStatus, RefundStatus
 from chalicelib.registration.repository import Registration
+from tests.fakes import twin_and_real
 from tests.billing.memory import InMemoryBillingRepository
 
 T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)

@@ -1,13 +1,12 @@
 """The account repository's in-memory twin answers as DynamoDB (moto) does."""
 from __future__ import annotations
 
-from tests.fakes import twin_and_real
-
 from datetime import UTC, datetime
 
 import pytest
 
 from chalicelib.identity.repository import Account, AccountRepository
+from tests.fakes import twin_and_real
 from tests.identity.memory import InMemoryAccountRepository
 
 T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)

@@ -3,8 +3,6 @@ answers against DynamoDB (moto) and against dicts, so the fast tests stand on th
 rules as production."""
 from __future__ import annotations
 
-from tests.fakes import twin_and_real
-
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +10,7 @@ import pytest
 
 from chalicelib.invoicing.errors import AlreadyReversedError, InvoiceExistsError
 from chalicelib.invoicing.repository import Invoice, InvoiceRepository
+from tests.fakes import twin_and_real
 from tests.invoicing.memory import InMemoryInvoiceRepository
 
 T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)

@@ -3,13 +3,12 @@ answers against DynamoDB (moto) and against dicts, so the fast tests stand on th
 rules as production."""
 from __future__ import annotations
 
-from tests.fakes import twin_and_real
-
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib.registration.repository import Registration, RegistrationRepository
+from tests.fakes import twin_and_real
 from tests.registration.memory import InMemoryRegistrationRepository
 
 T0 = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
