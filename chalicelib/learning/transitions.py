@@ -14,7 +14,9 @@ from chalicelib.learning.states import ResponseCertificateState
 
 
 def _still_open() -> Any:
-    return (QuestionnaireResponse.certificate_no.does_not_exist()
+    """A response exists (an update must not create one) and holds no certificate outcome."""
+    return (QuestionnaireResponse.registration_id.exists()
+            & QuestionnaireResponse.certificate_no.does_not_exist()
             & QuestionnaireResponse.certificate_state.does_not_exist())
 
 
