@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstr
 
 from chalicelib.billing.states import ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, Channel, OrderKind, OrderStatus, PaymentDisposition, RefundKind, RefundStatus
 from chalicelib.platform.clock import iso
-from chalicelib.platform.schemas import Body, PageQuery
+from chalicelib.platform.schemas import Body, LongText, PageQuery
 
 OrderStatusField = Annotated[OrderStatus, WithJsonSchema(ORDER_STATUS.schema())]
 RefundStatusField = Annotated[RefundStatus, WithJsonSchema(REFUND_STATUS.schema())]
@@ -54,7 +54,7 @@ class UploadIn(Body):
 
 class RefundIn(Body):
     order_id: Id
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    reason: Annotated[LongText, StringConstraints(max_length=200)]  # the boundary's text rules
 
 
 class CompleteRefundIn(Body):

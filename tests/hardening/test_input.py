@@ -104,3 +104,13 @@ def test_deep_json_and_a_storage_outage_log_no_traceback(api, monkeypatch):
     out = sink.getvalue()
     assert "request served" in out
     assert "Traceback" not in out and "RecursionError" not in out and '"exception"' not in out
+
+
+@pytest.mark.parametrize("reason", ["\u200b\u200b", "不想\x07参加", "退款\u202e"])
+def test_a_refund_reason_obeys_the_same_text_rules(api, reason) -> None:
+    """A refund reason is free text too: invisible-only, control or bidi characters are a
+    400 naming 原因, before anything about the order is looked at."""
+    _, token = api.signup()
+    r = api.post("/refunds", token, json={"order_id": "O0000000000", "reason": reason})
+    assert r.status_code == 400, r.body
+    assert r.data["field"] == "reason" and "原因" in r.data["Message"]
