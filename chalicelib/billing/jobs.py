@@ -7,7 +7,6 @@ time budget is nearly spent: platform.paging.walk_pages), and it reads only thro
 and GSIs (no Scan)."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Callable
 
@@ -33,15 +32,6 @@ mail.register_template(
     "transfer.overdue", "【银行转账待审核超期】订单 {order_id}",
     "银行转账订单 {order_id}（{payer_name}，{unit_name}，{amount_yuan} 元，附言“{memo}”）"
     "应于 {review_due_at} 前审核，目前仍未确认到账。\n请核对银行流水后在平台确认，或联系交费人。")
-
-
-def _cursor(cursor: Any) -> dict[str, Any] | None:
-    """A run checkpointed before this release kept its cursor as JSON text
-    (`{"phase", "key"}`): read it as the walk's `{"phase", "token"}`."""
-    if isinstance(cursor, str):
-        data = json.loads(cursor)
-        return {"phase": int(data["phase"]), "token": data.get("key")}
-    return cursor  # type: ignore[no-any-return]
 
 
 def _retry_online(deps: Deps, refund: Refund, now: datetime) -> bool:
@@ -80,7 +70,7 @@ def lock_refunds_and_refund_unapproved(deps: Deps, edition: Edition, now: dateti
         return lambda token: store.page_registrations(edition.edition_id, status, PAGE, token)
 
     phases = [*(registrations_in(s) for s in NOT_APPROVED), _requested_refunds(deps, edition)]
-    return walk_pages(phases, handle, _cursor(cursor), budget_s)
+    return walk_pages(phases, handle, cursor, budget_s)
 
 
 def close_unusable_orders(deps: Deps, edition: Edition, now: datetime, cursor: Any,
@@ -118,7 +108,7 @@ def close_unusable_orders(deps: Deps, edition: Edition, now: datetime, cursor: A
     phases = [orders_in(status, channel) for channel in CHANNELS
               for status in (OrderStatus.OPEN, OrderStatus.RESERVING)
               if status == OrderStatus.OPEN or channel == Channel.BANK_TRANSFER.value]
-    return walk_pages(phases, handle, _cursor(cursor), budget_s)
+    return walk_pages(phases, handle, cursor, budget_s)
 
 
 def remind_overdue_transfers(deps: Deps, edition: Edition, now: datetime, cursor: Any,
@@ -141,7 +131,7 @@ def remind_overdue_transfers(deps: Deps, edition: Edition, now: datetime, cursor
     def overdue(token: str | None) -> Page:
         return store.page_overdue_transfers(edition.edition_id, Channel.BANK_TRANSFER.value, now,
                                             PAGE, token, unreminded=True)
-    return walk_pages([overdue], handle, _cursor(cursor), budget_s)
+    return walk_pages([overdue], handle, cursor, budget_s)
 
 
 def retry_stuck_refunds(deps: Deps, edition: Edition, now: datetime, cursor: Any,
@@ -150,4 +140,4 @@ def retry_stuck_refunds(deps: Deps, edition: Edition, now: datetime, cursor: Any
     provider could not be reached are asked for again (the provider dedups on our refund
     id, `out_request_no` / `out_refund_no`). Bank-transfer refunds wait for finance."""
     return walk_pages([_requested_refunds(deps, edition)], lambda r: _retry_online(deps, r, now),
-                      _cursor(cursor), budget_s)
+                      cursor, budget_s)

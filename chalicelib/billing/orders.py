@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.billing import rules
-from chalicelib.billing.closing import close_fully, close_open_order_of
+from chalicelib.billing.closing import close_fully
 from chalicelib.billing.errors import InGroupOrderError, InvalidOrderStateError, OrderNotFoundError, OrderNotPaidError, RegistrationNotFoundError, StateChangedError
 from chalicelib.billing.providers import PayRequest, ProviderError, provider
 from chalicelib.billing.repository import Order, order_queue, repository
@@ -23,7 +23,7 @@ from chalicelib.platform.store.base import new_id
 from chalicelib.platform.working_days import review_due
 from chalicelib.registration.states import PaymentStatus
 
-__all__ = ["bank_instructions", "cancel_order", "close_open_order_of", "create_order",
+__all__ = ["bank_instructions", "cancel_order", "create_order",
            "get_order", "get_own_order", "list_mine", "receipt_html", "show_order", "view"]
 
 PAY_LINK_TTL = timedelta(hours=2)

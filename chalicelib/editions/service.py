@@ -74,10 +74,6 @@ def get_current(deps: Deps) -> Edition:
     return get_edition(deps, edition_id)
 
 
-def list_editions(deps: Deps, ids: list[str]) -> list[Edition]:
-    return [get_edition(deps, i) for i in ids]
-
-
 def save_edition(deps: Deps, data: Any, actor: str, now: datetime, *, create: bool,
                  edition_id: str | None = None, expected_version: int | None = None,
                  make_current: bool = False) -> dict[str, Any]:

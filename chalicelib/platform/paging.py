@@ -51,6 +51,8 @@ def walk_pages(phases: Sequence[Callable[[str | None], Page]], handle: Callable[
     pointing at the start of the page being worked on, so a resumed run re-reads it (the
     steps are idempotent per item: the second look changes nothing)."""
     started = monotonic()
+    if not isinstance(cursor, dict):  # none yet, or one an older release wrote: start over
+        cursor = None  # (safe: each step changes an item at most once)
     phase = int((cursor or {}).get("phase", 0))
     token = (cursor or {}).get("token")
     counts = {"changed": 0, "seen": 0}

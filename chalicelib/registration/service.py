@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.billing.orders import close_open_order_of
+from chalicelib.billing.closing import close_open_order_of
 from chalicelib.editions import members, service as editions
 from chalicelib.identity.accounts import get_account
 from chalicelib.platform.clock import iso

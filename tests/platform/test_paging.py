@@ -47,3 +47,10 @@ def test_walk_stops_when_the_budget_is_spent_and_resumes_from_the_cursor() -> No
     assert cursor == {"phase": 0, "token": "3"} and seen == [0, 1, 2]
     counts, cursor = walk_pages([_pages(list(range(10)), 3)], lambda x: seen.append(x) or True, cursor, 60)
     assert cursor is None and seen == list(range(10))
+
+
+def test_a_cursor_an_older_release_wrote_starts_the_walk_over() -> None:
+    seen: list[int] = []
+    counts, cursor = walk_pages([_pages([1, 2], 1)], lambda x: seen.append(x) or True,
+                                '{"phase": 0, "key": null}', 60)  # type: ignore[arg-type]
+    assert cursor is None and seen == [1, 2]

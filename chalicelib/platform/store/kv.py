@@ -1,9 +1,9 @@
-"""Small named values: the dev clock offset, the current edition, gapless counters."""
+"""Small named values: the dev clock offset, the current edition, the watched editions."""
 from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
@@ -17,7 +17,6 @@ class KeyValue(Model):
 
     key = UnicodeAttribute(hash_key=True)
     value = JSONAttribute(null=True)
-    number = NumberAttribute(null=True)
 
 
 def get_value(key: str, default: Any = None) -> Any:
@@ -29,10 +28,3 @@ def get_value(key: str, default: Any = None) -> Any:
 
 def put_value(key: str, value: Any) -> None:
     KeyValue(key=key, value=value).save()
-
-
-def next_number(key: str) -> int:
-    """Atomically increments and returns a counter (1, 2, 3, ...)."""
-    item = KeyValue(key=key)
-    item.update(actions=[KeyValue.number.add(1)])
-    return int(item.number)
