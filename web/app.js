@@ -1,13 +1,14 @@
 // The shell: sign-up / log-in, the navigation for each role, and a tiny hash router
-// ("#/page/arg"). Pages live in trainee.js, unit.js and staff.js, loaded when first used.
+// ("#/page/arg"). Pages live in one module per area (auth, trainee, pay, learn, unit, staff,
+// finance), each loaded when first used.
 import { get, getSession, post, setSession } from "./api.js";
 import { busy, card, clear, field, flash, flashExpire, formValues, h, syncClock } from "./ui.js";
 
 const PAGE_MODULES = {
-  home: "trainee", pay: "trainee", orders: "trainee", learn: "trainee", play: "trainee",
-  questionnaire: "trainee", certificate: "trainee", help: "trainee",
+  home: "trainee", questionnaire: "trainee", certificate: "trainee", help: "trainee",
+  pay: "pay", orders: "pay", learn: "learn", play: "learn",
   unit: "unit", "unit-orders": "unit",
-  review: "staff", finance: "staff", edition: "staff", roster: "staff", report: "staff",
+  review: "staff", finance: "finance", edition: "staff", roster: "staff", report: "staff",
 };
 
 const NAV = [
@@ -49,7 +50,7 @@ function roles() {
   return (s && s.roles) || [];
 }
 
-function landing() {
+export function landing() {
   const r = roles();
   if (r.includes("admin")) return "review";
   if (r.includes("reviewer")) return "review";
@@ -109,8 +110,10 @@ async function render() {
     if (main.isConnected && !main.firstChild) main.append(h("p", { class: "muted loading", role: "status" }, "加载中…"));
   }, 300);
   try {
-    if (page === "login") await loginPage(main);
-    else if (page === "signup") await signupPage(main);
+    if (page === "login" || page === "signup") {
+      const auth = (loaded.auth = loaded.auth || (await import("./auth.js")));
+      await (page === "login" ? auth.loginPage : auth.signupPage)(main);
+    }
     else {
       const modName = PAGE_MODULES[page];
       if (!modName) {
@@ -143,118 +146,6 @@ async function render() {
     heading.setAttribute("tabindex", "-1");
     heading.focus({ preventScroll: true });
   }
-}
-
-async function signIn(email, password) {
-  const tokens = await post("/auth/login", { email, password }, { auth: false });
-  setSession({ token: tokens.id_token, email });
-  const me = await get("/me");
-  setSession({ token: tokens.id_token, email: me.email, name: me.name, roles: me.roles || [], kind: me.kind });
-  return me;
-}
-
-async function loginPage(main) {
-  document.title = "登录 · 在职培训平台";
-  const errors = h("div", { class: "form-errors" });
-  const form = h("form", { class: "stack", novalidate: true },
-    h("h1", {}, "登录"),
-    errors,
-    field("邮箱", "email", { kind: "email", required: true, attrs: { autocomplete: "username" } }),
-    field("密码", "password", { kind: "password", required: true, attrs: { autocomplete: "current-password" } }),
-    h("button", { type: "submit", class: "btn btn-primary" }, "登录"),
-    h("p", {}, "还没有账号？", h("a", { href: "#/signup" }, "注册个人或单位账号")));
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const v = formValues(form);
-    if (!v.email || !v.password) {
-      flash("请填写邮箱和密码", "error");
-      return;
-    }
-    busy(form.querySelector("button[type=submit]"), async () => {
-      await signIn(v.email, v.password);
-      go(landing());
-    }, { errorBox: errors });
-  });
-  main.append(h("div", { class: "narrow" }, form, await calendarTeaser()));
-}
-
-async function calendarTeaser() {
-  try {
-    const ed = await currentEdition();
-    return card(ed.title, h("p", {}, `${ed.organizer} · ${ed.notice_no || ""}`),
-      h("p", {}, `报名：${(ed.windows.registration.open_now ? "进行中" : "未开放")}。会员 ${(ed.fees.member_fen / 100).toFixed(2)} 元，非会员 ${(ed.fees.non_member_fen / 100).toFixed(2)} 元。`));
-  } catch {
-    return null;
-  }
-}
-
-async function signupPage(main) {
-  document.title = "注册 · 在职培训平台";
-  const errors = h("div", { class: "form-errors" });
-  const unitFields = h("div", { class: "stack", hidden: true },
-    field("单位名称", "unit_name", { hint: "与单位职工报名时填写的单位名称一致" }),
-    field("统一社会信用代码", "credit_code", { hint: "18 位，用于开具发票", attrs: { maxlength: 18, autocapitalize: "characters" } }));
-  const kind = h("fieldset", { class: "choice" },
-    h("legend", {}, "账号类型"),
-    h("label", {}, h("input", { type: "radio", name: "kind", value: "personal", checked: true }), " 个人（学员）"),
-    h("label", {}, h("input", { type: "radio", name: "kind", value: "unit" }), " 单位（集体交费）"));
-  const form = h("form", { class: "stack", novalidate: true },
-    h("h1", {}, "注册账号"),
-    errors,
-    kind,
-    field("邮箱", "email", { kind: "email", required: true, attrs: { autocomplete: "email" } }),
-    field("密码", "password", { kind: "password", required: true, hint: "至少 8 位，含大小写字母、数字和符号", attrs: { autocomplete: "new-password" } }),
-    field("姓名（单位账号填联系人）", "name", { required: true, attrs: { autocomplete: "name" } }),
-    field("手机号", "phone", { kind: "tel", attrs: { autocomplete: "tel", inputmode: "tel" } }),
-    unitFields,
-    h("button", { type: "submit", class: "btn btn-primary" }, "注册"),
-    h("p", {}, "已有账号？", h("a", { href: "#/login" }, "登录")));
-  kind.addEventListener("change", () => {
-    unitFields.hidden = formValues(form).kind !== "unit";
-  });
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const v = formValues(form);
-    if (v.kind !== "unit") {
-      delete v.unit_name;
-      delete v.credit_code;
-    }
-    busy(form.querySelector("button[type=submit]"), async () => {
-      await post("/auth/signup", v, { auth: false });
-      try {
-        await signIn(v.email, v.password);
-      } catch (err) {
-        if (err.code === "NOT_CONFIRMED") {
-          confirmStep(main, v.email, v.password);
-          return;
-        }
-        throw err;
-      }
-      flash("注册成功", "success");
-      go(landing());
-    }, { errorBox: errors });
-  });
-  main.append(h("div", { class: "narrow" }, form));
-}
-
-function confirmStep(main, email, password) {
-  clear(main);
-  const errors = h("div", { class: "form-errors" });
-  const form = h("form", { class: "stack narrow" },
-    h("h1", {}, "验证邮箱"),
-    h("p", {}, `验证码已发送到 ${email}，请查收邮件后填写。`),
-    errors,
-    field("验证码", "code", { required: true, attrs: { autocomplete: "one-time-code", inputmode: "numeric" } }),
-    h("button", { type: "submit", class: "btn btn-primary" }, "确认"));
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    busy(form.querySelector("button"), async () => {
-      await post("/auth/confirm", { email, code: formValues(form).code }, { auth: false });
-      await signIn(email, password);
-      go(landing());
-    }, { errorBox: errors });
-  });
-  main.append(form);
 }
 
 window.addEventListener("hashchange", render);

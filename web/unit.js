@@ -2,7 +2,8 @@
 // memo), the remittance voucher and member-list upload, the unit's orders and invoices.
 import { get, post } from "./api.js";
 import { currentEdition, go } from "./app.js";
-import { bankBlock, invoiceBlock } from "./trainee.js";
+import { invoiceBlock } from "./invoice.js";
+import { bankBlock } from "./pay.js";
 import { badge, busy, card, clear, field, flash, formValues, h, progress, showError, table, when, yuan } from "./ui.js";
 
 const UPLOAD_ACCEPT = {

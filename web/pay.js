@@ -1,0 +1,224 @@
+// Trainee payment pages: choosing a channel, the pay page (online cashier link, QR, bank
+// transfer details), the orders list with refunds; invoices come from invoice.js.
+import { get, post } from "./api.js";
+import { currentEdition, go } from "./app.js";
+import { invoiceBlock } from "./invoice.js";
+import { qrSvg } from "./qr.js";
+import {
+  appNow, badge, busy, CHANNEL_LABELS, card, clear, copyText, day, field, flash, formValues, h,
+  openLink, progress, showError, span, STATUS_LABELS, table, when, yuan,
+} from "./ui.js";
+
+// --- payment ---------------------------------------------------------------------------
+export function bankBlock(ed, order) {
+  const bi = order.bank_instructions || {};
+  const acct = bi.account_no ? bi : ed.bank_account || {};
+  const memo = bi.memo || order.memo || "";
+  const copyBtn = h("button", { type: "button", class: "btn btn-small", "aria-label": "复制汇款附言" }, "复制附言");
+  const copied = h("span", { class: "small", role: "status" });
+  copyBtn.addEventListener("click", async () => {
+    copied.textContent = (await copyText(memo)) ? "已复制" : "复制失败，请手动选择";
+  });
+  const due = bi.review_due_at || order.review_due_at;
+  return h("div", { class: "bank stack" },
+    h("p", {}, "请通过银行转账汇款，", h("strong", {}, "附言必须与下面完全一致"), "，财务据此核对到账："),
+    h("dl", { class: "kv" },
+      h("dt", {}, "户名"), h("dd", {}, acct.account_name || "—"),
+      h("dt", {}, "开户行"), h("dd", {}, acct.bank_name || "—"),
+      h("dt", {}, "账号"), h("dd", {}, acct.account_no || "—"),
+      h("dt", {}, "行号"), h("dd", {}, acct.bank_code || "—"),
+      h("dt", {}, "金额"), h("dd", {}, yuan(order.amount_fen)),
+      h("dt", {}, "附言"), h("dd", {}, h("span", { class: "memo", id: "memo" }, memo), " ", copyBtn, " ", copied)),
+    due ? h("p", { class: "alert alert-info" }, `财务人工核对转账（约 ${ed.transfer_review_working_days || 5} 个工作日），预计在 ${day(due)} 前完成确认。`) :
+      h("p", { class: "alert alert-info" }, `财务人工核对转账，约 ${ed.transfer_review_working_days || 5} 个工作日。`),
+    h("p", { class: "small muted" }, `如有疑问请联系财务 ${bi.finance_email || ed.finance_email || ""}（010-88545091）。`));
+}
+
+function orderInstructions(ed, order) {
+  const parts = [h("dl", { class: "kv" },
+    h("dt", {}, "订单号"), h("dd", {}, order.order_id),
+    h("dt", {}, "金额"), h("dd", {}, yuan(order.amount_fen)),
+    h("dt", {}, "方式"), h("dd", {}, CHANNEL_LABELS[order.channel] || order.channel),
+    h("dt", {}, "状态"), h("dd", {}, badge(order.status)))];
+  if (order.status === "open") {
+    if (order.pay_url) {
+      parts.push(h("p", {}, h("a", { class: "btn btn-primary", href: order.pay_url, id: "pay-link", target: "_blank", rel: "noopener" }, "前往支付宝付款")),
+        h("p", { class: "small muted" }, "收银台在新页面打开；付款完成后本页会自动更新交费状态。"));
+    } else if (order.code_url) {
+      const svg = qrSvg(order.code_url, { label: "微信支付二维码" });
+      parts.push(h("div", { class: "qr-box", id: "wechat-qr" }), h("p", { class: "small", style: "text-align:center" }, "请使用微信“扫一扫”扫描二维码付款"));
+      parts[parts.length - 2].innerHTML = svg;
+    } else if (order.channel === "bank_transfer" || order.bank_instructions) {
+      parts.push(bankBlock(ed, order));
+    }
+  }
+  const box = h("div", { class: "order stack", dataset: { orderId: order.order_id } }, ...parts);
+  if (order.status === "open" && (order.pay_url || order.code_url) && order.kind !== "group") watchPaid(order, box);
+  return box;
+}
+
+/** While an online order's instructions are on screen, look every few seconds whether the
+ * provider's notification has marked the registration paid; then show it. */
+function watchPaid(order, box) {
+  const registrationId = (order.registration_ids || [])[0] || order.registration_id;
+  if (!registrationId) return;
+  const timer = setInterval(async () => {
+    if (!box.isConnected) {
+      clearInterval(timer);
+      return;
+    }
+    try {
+      const mine = await get("/registrations/mine");
+      const reg = mine.registrations.find((r) => r.registration_id === registrationId);
+      if (reg && reg.payment_status === "paid" && box.isConnected) {
+        clearInterval(timer);
+        flash("交费成功", "success");
+        go("pay", registrationId);
+      }
+    } catch {
+      clearInterval(timer); // signed out or offline: the refresh button still works
+    }
+  }, 3000);
+}
+
+async function payPage(main, registrationId) {
+  const [ed, mine, orders] = await Promise.all([currentEdition(true), get("/registrations/mine"), get("/orders/mine")]);
+  const reg = mine.registrations.find((r) => r.registration_id === registrationId);
+  main.append(h("h1", {}, "交费"));
+  if (!reg) {
+    main.append(card("找不到报名", h("p", {}, h("a", { href: "#/home" }, "返回我的报名"))));
+    return;
+  }
+  const summary = h("p", {}, `${reg.name} · ${reg.unit_name} · 应交 `, h("strong", {}, yuan(reg.fee_fen)), ` · `, badge(reg.payment_status));
+  const refresh = h("button", { type: "button", class: "btn" }, "刷新交费状态");
+  refresh.addEventListener("click", () => go("pay", registrationId));
+  if (reg.payment_status === "paid") {
+    main.append(card("已交费", summary, h("p", { class: "alert alert-success", id: "paid-note" }, "交费已确认。"),
+      h("div", { class: "toolbar" }, h("a", { class: "btn btn-primary", href: "#/learn" }, "进入在线学习"), h("a", { class: "btn", href: "#/orders" }, "订单与发票"))));
+    return;
+  }
+  if (reg.status !== "approved") {
+    main.append(card("暂不能交费", summary, h("p", {}, "报名审核通过后才能交费。")));
+    return;
+  }
+  const open = (orders.orders || []).find((o) => o.status === "open" && (o.registration_id === registrationId || (o.registration_ids || []).includes(registrationId)));
+  if (open && open.kind === "group") {
+    main.append(card("单位集体交费中", summary, h("p", { class: "alert alert-info", id: "in-group" },
+      `本报名已在“${open.unit_name || "本单位"}”的集体订单 ${open.order_id} 中，由单位统一汇款；如需个人交费，请联系单位将您移出该订单。`),
+    h("div", { class: "toolbar" }, refresh)));
+    return;
+  }
+  if (open) {
+    main.append(card("待支付订单", summary, orderInstructions(ed, open), h("div", { class: "toolbar" }, refresh)),
+      card("更换交费方式", h("p", { class: "small muted" }, "选择其他方式会先取消上面的订单；已付款请勿更换。"), channelForm(ed, reg, open)));
+    return;
+  }
+  main.append(card("选择交费方式", summary, channelForm(ed, reg)));
+}
+
+function channelForm(ed, reg, openOrder = null) {
+  const errors = h("div", { class: "form-errors" });
+  const option = (value, label, hint, checked) => h("label", {},
+    h("input", { type: "radio", name: "channel", value, checked }), ` ${label}`,
+    hint ? h("span", { class: "small muted" }, `（${hint}）`) : null);
+  const form = h("form", { class: "stack", novalidate: true },
+    errors,
+    h("fieldset", { class: "choice" }, h("legend", {}, "交费方式"),
+      option("alipay", "支付宝", "推荐，实时到账", true),
+      option("wechatpay", "微信支付", "扫码付款，实时到账"),
+      option("bank_transfer", "银行转账", `财务人工核对，约 ${ed.transfer_review_working_days || 5} 个工作日`)),
+    h("label", {}, h("input", { type: "checkbox", name: "official_card" }), " 使用公务卡支付（需要公务卡报销凭证）"),
+    h("button", { type: "submit", class: "btn btn-primary" }, "确认交费方式"));
+  const result = h("div", { class: "pay-result" });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    busy(form.querySelector("button[type=submit]"), async () => {
+      if (openOrder) {
+        await post(`/orders/${encodeURIComponent(openOrder.order_id)}/cancel`);
+        document.querySelector(`.order[data-order-id="${CSS.escape(openOrder.order_id)}"]`)?.closest(".card")?.remove();
+        openOrder = null;
+      }
+      const order = await post("/orders", { registration_id: reg.registration_id, channel: v.channel, official_card: !!v.official_card });
+      clear(result).append(orderInstructions(ed, order));
+      const refresh = h("button", { type: "button", class: "btn" }, "刷新交费状态");
+      refresh.addEventListener("click", () => go("pay", reg.registration_id));
+      result.append(h("div", { class: "toolbar" }, refresh));
+      result.querySelector("a, button")?.focus();
+    }, { errorBox: errors });
+  });
+  return h("div", {}, form, result);
+}
+
+// --- orders, refunds, invoices ---------------------------------------------------------
+async function ordersPage(main) {
+  const [ed, data] = await Promise.all([currentEdition(true), get("/orders/mine")]);
+  const orders = data.orders || [];
+  const invoices = (await get("/invoices/mine")).invoices || [];
+  // Refunds come with an order's detail: fetched for the orders that can have one.
+  const details = await Promise.all(orders.map((o) => (["paid", "refunding", "refunded"].includes(o.status)
+    ? get(`/orders/${encodeURIComponent(o.order_id)}`) : Promise.resolve({ refunds: [] }))));
+  main.append(h("h1", {}, "订单·退费·发票"));
+  if (!orders.length) {
+    main.append(card("还没有订单", h("p", {}, "报名审核通过后，在", h("a", { href: "#/home" }, "我的报名"), "中交费。")));
+    return;
+  }
+  orders.forEach((o, i) => main.append(orderCard(ed, o, invoices.filter((x) => x.order_id === o.order_id), details[i].refunds || [])));
+}
+
+function orderCard(ed, o, invoices, refunds) {
+  const body = [h("dl", { class: "kv" },
+    h("dt", {}, "订单号"), h("dd", {}, o.order_id),
+    h("dt", {}, "方式"), h("dd", {}, CHANNEL_LABELS[o.channel] || o.channel || (o.kind === "group" ? "集体交费" : "—")),
+    h("dt", {}, "金额"), h("dd", {}, yuan(o.amount_fen)),
+    h("dt", {}, "状态"), h("dd", {}, badge(o.status)),
+    h("dt", {}, "创建"), h("dd", {}, when(o.created_at)),
+    o.paid_at ? [h("dt", {}, "交费时间"), h("dd", {}, when(o.paid_at))] : null,
+    o.official_card ? [h("dt", {}, "公务卡"), h("dd", {}, "是")] : null)];
+  if (o.status === "open" && o.kind !== "group") body.push(orderInstructions(ed, o));
+  if (refunds.length) {
+    body.push(h("h3", {}, "退费"), table(["退费号", "金额", "状态", "时间"],
+      refunds.map((r) => [r.refund_id, yuan(r.amount_fen), badge(r.status), when(r.requested_at)])));
+  }
+  if (o.status === "paid" && o.kind !== "group") body.push(refundBlock(ed, o));
+  if (o.status === "paid" && o.kind === "group") body.push(h("p", { class: "small muted" }, `本报名由单位集体交费（${o.unit_name || ""}），发票由单位申请。`));
+  else if (o.status === "paid" || o.status === "refunded" || o.status === "refunding") body.push(invoiceBlock(ed, o, invoices));
+  if (o.status === "closed" && o.close_reason) body.push(h("p", { class: "small muted" }, `关闭原因：${CLOSE_REASONS[o.close_reason] || o.close_reason}`));
+  return card(`订单 ${o.order_id}`, ...body);
+}
+
+const CLOSE_REASONS = { cancelled: "已取消（更换交费方式或主动取消）", payment_window_closed: "交费期已结束" };
+
+function refundBlock(ed, o) {
+  const w = ed.windows.refund;
+  const box = h("div", { class: "refund stack" }, h("h3", {}, "申请退费"));
+  if (!w.open_now || appNow() >= new Date(w.closes).getTime()) {
+    box.append(h("p", { class: "alert alert-info refund-closed" },
+      `退费申请已于 ${when(w.closes)} 截止（课程开始后不能申请退费）。未审核通过的报名所交费用会原路自动退回。`));
+    return box;
+  }
+  const errors = h("div", { class: "form-errors" });
+  const form = h("form", { class: "stack", novalidate: true },
+    errors,
+    field("退费原因", "reason", { kind: "textarea", required: true }),
+    h("p", { class: "small muted" }, `可在 ${when(w.closes)} 前申请，按原支付方式退回。`),
+    h("button", { type: "submit", class: "btn btn-danger" }, "提交退费申请"));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy(form.querySelector("button[type=submit]"), async () => {
+      const r = await post("/refunds", { order_id: o.order_id, reason: formValues(form).reason || "" });
+      flash(`退费申请已提交（${STATUS_LABELS[r.status] || r.status}）`, "success");
+      go("orders");
+    }, { errorBox: errors });
+  });
+  box.append(form);
+  return box;
+}
+
+/** End of the same Beijing calendar day `months` later, clamped to the month's last day
+ * (01-31 + 1 month -> 02-28/29), as the instant the invoice window closes. */
+
+export const pages = {
+  pay: { title: "交费", roles: ["trainee"], render: payPage },
+  orders: { title: "订单·退费·发票", roles: ["trainee"], render: ordersPage },
+};
