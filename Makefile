@@ -9,7 +9,7 @@ PORT ?= 8000
 STAGE ?= prod
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-shuffled lint typecheck unit fuzz bench synth deploy clean system-deps
+.PHONY: web-vendor run test test-shuffled lint typecheck unit fuzz bench synth deploy clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3; \
@@ -24,7 +24,11 @@ venv: $(STAMP)
 system-deps:
 	@bash devtools/system_deps.sh
 
-run: $(STAMP) system-deps
+# Front-end libraries (web/vendor.json) from the npm registry into web/vendor/; idempotent.
+web-vendor: $(STAMP)
+	@$(PY) -m devtools.vendor_web
+
+run: $(STAMP) system-deps web-vendor
 	PORT=$(PORT) $(PY) -m devtools.run
 
 lint: $(STAMP)
@@ -34,18 +38,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy app.py chalicelib
 
-test: $(STAMP) system-deps lint typecheck
+test: $(STAMP) system-deps web-vendor lint typecheck
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q -p no:randomly --maxfail=50 tests
 
 # The same suite in a random order (pytest-randomly; SEED=... repeats an order): proves no
 # test depends on another having run first.
-test-shuffled: $(STAMP) system-deps
+test-shuffled: $(STAMP) system-deps web-vendor
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q -p randomly $(if $(SEED),--randomly-seed=$(SEED)) tests
 
 fuzz: $(STAMP)
 	FUZZ_MAX_EXAMPLES=500 $(PY) -m pytest -q -p no:randomly tests -m fuzz
 
-bench: $(STAMP) system-deps
+bench: $(STAMP) system-deps web-vendor
 	$(PY) -m bench
 
 synth: $(STAMP)
