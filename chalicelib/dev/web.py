@@ -15,7 +15,7 @@ from chalice import Blueprint, Response
 bp = Blueprint(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent.parent / "web"
-WEB_ROUTES = ["/", "/web", "/web/{name}", "/verify.html", "/favicon.ico"]
+WEB_ROUTES = ["/", "/web", "/web/{name}", "/web/vendor/{name}", "/verify.html", "/favicon.ico"]
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -25,6 +25,8 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.[a-z]{2,4}$")
+# Vendored libraries keep their published names (hls.light.min.js, echarts.min.js)
+_SAFE_VENDOR_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(js|css|LICENSE)$")
 
 
 def _not_found() -> Response:
@@ -64,8 +66,19 @@ def web_file(name: str) -> Response:
     """One file of web/ by its plain name (no folders, no dot-dot: the name is checked)."""
     if not _SAFE_NAME.match(name or ""):
         return _not_found()
-    path = WEB_DIR / name
-    ctype = CONTENT_TYPES.get(path.suffix)
+    return _serve(WEB_DIR / name)
+
+
+@bp.route("/web/vendor/{name}", methods=["GET"])
+def vendor_file(name: str) -> Response:
+    """One vendored library file of web/vendor/ (devtools/vendor_web.py puts them there)."""
+    if not _SAFE_VENDOR_NAME.match(name or ""):
+        return _not_found()
+    return _serve(WEB_DIR / "vendor" / name)
+
+
+def _serve(path: Path) -> Response:
+    ctype = CONTENT_TYPES.get(path.suffix, "text/plain; charset=utf-8" if path.suffix == ".LICENSE" else None)
     if ctype is None or not path.is_file():
         return _not_found()
     return Response(body=path.read_text(encoding="utf-8"), status_code=200,

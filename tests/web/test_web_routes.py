@@ -36,5 +36,19 @@ def test_favicon_is_no_content(api):
 def test_web_routes_are_listed_for_the_openapi_check(api):
     from chalicelib.dev.web import WEB_ROUTES
     doc = api.get("/openapi.json").data
-    assert set(WEB_ROUTES) == {"/", "/web", "/web/{name}", "/verify.html", "/favicon.ico"}
+    assert set(WEB_ROUTES) == {"/", "/web", "/web/{name}", "/web/vendor/{name}", "/verify.html", "/favicon.ico"}
     assert not set(WEB_ROUTES) & set(doc["paths"])  # files, not part of the JSON contract
+
+
+def test_vendored_libraries_are_served_by_their_published_names(api):
+    # web/vendor/ is filled by `make web-vendor` (devtools/vendor_web.py) from web/vendor.json
+    import json
+    from pathlib import Path
+
+    manifest = json.loads((Path(__file__).resolve().parents[2] / "web" / "vendor.json").read_text())
+    for spec in manifest.values():
+        for name in spec["files"].values():
+            r = api.get(f"/web/vendor/{name}")
+            assert r.status_code == 200, name
+    for name in ("..%2F..%2Fapp.py", "x.py", "vendor.json", ".stamp"):
+        assert api.get(f"/web/vendor/{name}").status_code == 404, name
