@@ -3,8 +3,8 @@
 import { get, post } from "./api.js";
 import { currentEdition, go } from "./app.js";
 import {
-  appNow, badge, busy, CHANNEL_LABELS, card, clear, copyText, day, field, flash, formValues, h,
-  openLink, progress, showError, span, STATUS_LABELS, table, when, yuan,
+  appNow, badge, busy, card, dayText, downloadHint, endText, field, flash, formValues, h,
+  openLink, rangeText, showError, span, STATUS_LABELS, table, untilText, when, yuan,
 } from "./ui.js";
 
 const WINDOW_ORDER = ["registration", "payment", "refund", "learning", "questionnaire", "certificate"];
@@ -38,7 +38,7 @@ export function calendarCard(ed) {
   const items = WINDOW_ORDER.filter((k) => ed.windows[k]).map((key) => {
     const w = ed.windows[key];
     const first = windowState(w);
-    const range = w.opens ? `${when(w.opens)} 至 ${when(w.closes)}` : `${key === "payment" ? "审核通过后" : "交费后"}至 ${when(w.closes)}`;
+    const range = w.opens ? rangeText(w.opens, w.closes) : `${key === "payment" ? "审核通过后" : "交费后"}${untilText(w.closes)}`;
     const status = h("span", { class: `badge ${first.state === "open" ? "badge-open-now" : first.state === "over" ? "badge-closed" : "badge-pending"}` },
       first.state === "open" ? "进行中" : first.state === "over" ? "已结束" : "未开始");
     return h("li", { class: first.state === "open" ? "is-open" : "", dataset: { window: key } },
@@ -97,7 +97,7 @@ function registrationView(reg, ed) {
     h("dl", { class: "kv" }, rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     reg.status === "pending" ? h("p", { class: "alert alert-info" }, "报名已提交，等待审核。审核结果会以邮件通知，也可随时在此查看。") : null,
     reg.status === "approved" && reg.payment_status === "unpaid" ? h("p", { class: "alert alert-success" },
-      `报名成功。请在 ${when(ed.windows.payment.closes)} 前交费。`) : null,
+      `报名成功。请在 ${endText(ed.windows.payment.closes)} 前交费。`) : null,
     reg.status === "rejected" ? h("div", { class: "alert alert-error", role: "note" },
       h("strong", {}, "报名未通过审核。"), " 原因：", h("span", { class: "reject-reason" }, reg.reject_reason || "（未填写）")) : null,
     actions);
@@ -139,7 +139,7 @@ async function homePage(main) {
     if (ed.windows.registration.open_now) {
       parts.push(h("h3", {}, latest ? "重新报名" : "填写报名表"), registrationForm(me, ed));
     } else {
-      parts.push(h("p", { class: "alert alert-info" }, `报名时间：${when(ed.windows.registration.opens)} 至 ${when(ed.windows.registration.closes)}（北京时间），当前不在报名期内。`));
+      parts.push(h("p", { class: "alert alert-info" }, `报名时间：${rangeText(ed.windows.registration.opens, ed.windows.registration.closes)}（北京时间），当前不在报名期内。`));
     }
     regCard = card("我的报名", ...parts);
   }
@@ -155,7 +155,7 @@ async function questionnairePage(main) {
     return;
   }
   const UNMET = {
-    courses_incomplete: "全部课程学习完后才能填写问卷", window_closed: `问卷填写时间：${when(q.opens)} 至 ${when(q.closes)}`,
+    courses_incomplete: "全部课程学习完后才能填写问卷", window_closed: `问卷填写时间：${rangeText(q.opens, q.closes)}`,
     not_registered: "您还没有本届报名", not_approved: "报名尚未审核通过", not_paid: "尚未交费",
   };
   if (q.can_submit === false) {
@@ -205,7 +205,9 @@ async function questionnairePage(main) {
 async function certificatePage(main) {
   main.append(h("h1", {}, "电子结业证书"));
   const [ed, c] = await Promise.all([currentEdition(true), get("/certificates/mine")]);
-  const parts = [h("p", { class: "small muted" }, `证书下载时间：${when(ed.windows.certificate.opens)} 至 ${when(ed.windows.certificate.closes)}，逾期不能下载、不补发。`)];
+  const win = c.window || ed.windows.certificate;
+  const closed = appNow() >= new Date(win.closes).getTime();
+  const parts = [h("p", { class: "small muted" }, `证书下载时间：${rangeText(win.opens, win.closes)}（北京时间），逾期不能下载、不补发。`)];
   if (c.certificate_no) parts.push(h("p", {}, "证书编号：", h("strong", { id: "cert-no" }, c.certificate_no), " · ",
     h("a", { href: `verify.html?no=${encodeURIComponent(c.certificate_no)}` }, "查验真伪")));
   if (c.state === "revoked") {
@@ -218,10 +220,14 @@ async function certificatePage(main) {
       if (!c.certificate_no) go("certificate");
     }));
     parts.push(h("p", { class: "alert alert-success" }, `您已满足结业条件（${c.hours || ed.certificate_hours} 学时）。`),
-      c.download_open === false ? h("p", {}, `证书将于 ${when(ed.windows.certificate.opens)} 开放下载。`) : btn);
+      c.download_open === false
+        ? h("p", { class: closed ? "alert alert-info" : "", id: "cert-window" }, closed
+          ? `证书下载期已于 ${endText(win.closes)} 结束，不能再下载、不补发。${c.certificate_no ? "已下载的证书仍可凭编号查验。" : ""}`
+          : `证书将于 ${dayText(win.opens)} 开放下载。`)
+        : [btn, downloadHint()]);
   } else {
     const unmet = c.unmet_text || c.unmet || [];
-    parts.push(h("p", { class: "alert alert-info" }, c.state === "expired" ? "证书下载期已过，不能下载、不补发。" : "暂不能下载证书，尚未满足："),
+    parts.push(h("p", { class: "alert alert-info", id: "cert-window" }, c.state === "expired" ? `证书下载期已于 ${endText(win.closes)} 结束，不能下载、不补发。` : "暂不能下载证书，尚未满足："),
       h("ul", { id: "cert-unmet" }, unmet.map((u) => h("li", {}, u))));
   }
   main.append(card("证书", ...parts));
@@ -237,8 +243,8 @@ async function helpPage(main) {
       h("h3", {}, "怎样报名？"), h("p", {}, "先注册个人账号，在报名期内填写报名表，审核通过后交费。"),
       h("h3", {}, "会员价怎样确定？"), h("p", {}, `已缴纳 ${ed.membership_dues_year} 年度会费、且入会申请在提交报名前已审批通过的个人会员按会员价 ${yuan(ed.fees.member_fen)}，其他 ${yuan(ed.fees.non_member_fen)}。`),
       h("h3", {}, "银行转账怎样填附言？"), h("p", {}, `个人：${ed.bank_account.memo_prefix}+单位名称+姓名；集体：${ed.bank_account.memo_prefix}+单位名称。财务约 ${ed.transfer_review_working_days} 个工作日内核对确认。`),
-      h("h3", {}, "可以退费吗？"), h("p", {}, `交费后、课程开始（${when(ed.windows.refund.closes)}）前可申请退费；之后不能申请。`),
-      h("h3", {}, "发票"), h("p", {}, `交费后 ${ed.invoice_window_months} 个月内在“订单·退费·发票”中申请电子发票。`),
+      h("h3", {}, "可以退费吗？"), h("p", {}, `交费后至 ${endText(ed.windows.refund.closes)}（${dayText(ed.windows.learning.opens, { year: false })}开课前）可申请退费；开课后不再接受退费申请。`),
+      h("h3", {}, "发票"), h("p", {}, `交费后 ${ed.invoice_window_months} 个月内在“个人中心—订单发票”中申请并下载电子发票。`),
       h("h3", {}, "证书真伪"), h("p", {}, "用人单位可扫描证书上的二维码，或在", h("a", { href: "verify.html" }, "证书查验"), "页输入证书编号查验。")),
     card("汇款账户", h("dl", { class: "kv" },
       h("dt", {}, "户名"), h("dd", {}, ed.bank_account.account_name),

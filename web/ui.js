@@ -155,6 +155,77 @@ export function day(iso) {
   return `${p.year}-${p.month}-${p.day}`;
 }
 
+// --- dates as the notice writes them (inclusive) --------------------------------------
+// The API's windows end at an exclusive bound: registration "closes" 2026-04-11T00:00+08:00,
+// which the notice calls 4月10日. Every end date on a page goes through these helpers, so a
+// reader never sees the day after the last day.
+const PARTS_FMT = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Asia/Shanghai", year: "numeric", month: "numeric", day: "numeric",
+  hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+});
+
+/** Beijing-time parts of an instant: {y, mo, d, hh, mm, ss} (numbers). */
+export function beijing(iso) {
+  const t = typeof iso === "number" ? iso : new Date(iso).getTime();
+  const p = Object.fromEntries(PARTS_FMT.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+  return { y: +p.year, mo: +p.month, d: +p.day, hh: +p.hour, mm: +p.minute, ss: +p.second };
+}
+
+function valid(iso) {
+  return iso !== null && iso !== undefined && iso !== "" && !Number.isNaN(new Date(iso).getTime());
+}
+
+const pad2 = (n) => String(n).padStart(2, "0");
+const dayWords = (p, year) => `${year ? `${p.y}年` : ""}${p.mo}月${p.d}日`;
+
+/** The last moment an exclusive bound still allows, as the notice says it: a bound at
+ * 00:00:00 is the previous day at 24:00; any other bound is its own day and time. */
+function endParts(iso) {
+  const p = beijing(iso);
+  if (p.hh === 0 && p.mm === 0 && p.ss === 0) return { ...beijing(new Date(iso).getTime() - 1), time: "24:00", midnight: true };
+  return { ...p, time: `${pad2(p.hh)}:${pad2(p.mm)}`, midnight: false };
+}
+
+/** A start day: "2026年4月3日" (year: false → "4月3日"); a start that is not midnight keeps
+ * its time: "2026年4月3日 10:00". */
+export function dayText(iso, { year = true, time = "auto" } = {}) {
+  if (!valid(iso)) return "—";
+  const p = beijing(iso);
+  const showTime = time === true || (time === "auto" && (p.hh || p.mm));
+  return `${dayWords(p, year)}${showTime ? ` ${pad2(p.hh)}:${pad2(p.mm)}` : ""}`;
+}
+
+/** The last day an exclusive bound allows: 2026-04-11T00:00+08:00 → "4月10日". */
+export function untilDay(iso, { year = false } = {}) {
+  if (!valid(iso)) return "—";
+  return dayWords(endParts(iso), year);
+}
+
+/** The end of a window as a moment: 2026-04-11T00:00+08:00 → "2026年4月10日 24:00". */
+export function endText(iso, { year = true } = {}) {
+  if (!valid(iso)) return "—";
+  const p = endParts(iso);
+  return `${dayWords(p, year)} ${p.time}`;
+}
+
+/** "至 2026年4月10日 24:00" (year: false → "至 4月10日 24:00"). */
+export function untilText(iso, { year = true } = {}) {
+  if (!valid(iso)) return "—";
+  return `至 ${endText(iso, { year })}`;
+}
+
+/** A window as the notice writes it: "2026年4月3日至4月10日" (start day … last day; the
+ * year once unless the window crosses a year; times only when not at midnight). */
+export function rangeText(opens, closes, { year = true } = {}) {
+  if (!valid(closes)) return "—";
+  if (!valid(opens)) return untilText(closes, { year });
+  const a = beijing(opens);
+  const e = endParts(closes);
+  const startTime = a.hh || a.mm ? ` ${pad2(a.hh)}:${pad2(a.mm)}` : "";
+  const endTime = e.midnight ? "" : ` ${e.time}`;
+  return `${dayWords(a, year)}${startTime}至${dayWords(e, year && e.y !== a.y)}${endTime}`;
+}
+
 /** "3 天 4 小时" / "5 小时 2 分" / "12 分 5 秒" from a number of milliseconds. */
 export function span(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -221,18 +292,39 @@ export function card(title, ...children) {
   return h("section", { class: "card", "aria-label": title }, h("h2", {}, title), ...children);
 }
 
-export function table(headers, rows, caption) {
+/** A table; on a narrow screen (< 600 px) each row reflows into a card whose cells carry
+ * their column's name (data-label). `reflow: false` keeps the sideways-scrolling table. */
+export function table(headers, rows, caption, { reflow = true } = {}) {
+  const names = headers.map((x) => (x instanceof Node ? x.textContent : String(x ?? "")));
   return h("div", { class: "table-wrap" },
-    h("table", {},
+    h("table", { class: reflow ? "reflow" : null },
       caption ? h("caption", {}, caption) : null,
       h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, rows.length ? rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c))))
+      h("tbody", {}, rows.length ? rows.map((r) => h("tr", {}, r.map((c, i) => h("td", { "data-label": names[i] || null }, c))))
         : h("tr", { class: "empty" }, h("td", { colspan: headers.length, class: "muted" }, "暂无")))));
 }
 
-/** Open a short-lived file link (invoice, certificate) in a new tab. */
+// --- WeChat's in-app browser ----------------------------------------------------------
+/** True inside WeChat's built-in browser (its user agent says MicroMessenger), which does
+ * not download files: a PDF link opens nothing or an unreadable preview. */
+export function inWeChat(ua = navigator.userAgent) {
+  return /MicroMessenger/i.test(ua || "");
+}
+
+/** Put next to every PDF download (invoice, certificate, receipt): inside WeChat, a note
+ * telling the reader to open the page in a real browser; elsewhere nothing (null). */
+export function downloadHint() {
+  if (!inWeChat()) return null;
+  return h("p", { class: "alert alert-info wechat-hint", role: "note" },
+    h("strong", {}, "微信内不能下载文件。"),
+    " 请点右上角「…」，选择「在浏览器打开」（或复制链接到手机浏览器）后再下载 PDF。");
+}
+
+/** Open a short-lived file link (invoice, certificate) in a new tab. Inside WeChat the link
+ * is still tried, and the page says how to download it in a real browser. */
 export function openLink(url) {
   document.body.dataset.lastLink = url; // what was opened (read by the browser tests)
+  if (inWeChat()) flash("微信内不能下载文件：请点右上角「…」选择「在浏览器打开」后再下载。", "info");
   const a = h("a", { href: url, target: "_blank", rel: "noopener" });
   document.body.append(a);
   a.click();

@@ -90,6 +90,49 @@ class Stack:
             course["duration_s"] = seconds
         self.ok("PUT", "/admin/editions/2026", {"edition": doc}, token=admin)
 
+    def trainee(self, name: str = "李玥", tag: str = "trainee") -> tuple[str, str]:
+        """A new personal account through the API: (e-mail, id_token)."""
+        email = unique_email(tag)
+        self.ok("POST", "/auth/signup", {"email": email, "password": PASSWORD, "name": name,
+                                         "phone": "13800138000"})
+        return email, self.login(email)
+
+    def paid_trainee(self, name: str = "李玥") -> tuple[str, str, str]:
+        """Registered (2026-04-05), approved and paid through the Alipay sandbox:
+        (e-mail, id_token, registration id). Leaves the clock at 2026-04-05 10:00."""
+        self.set_clock("2026-04-05T10:00:00+08:00")
+        email, token = self.trainee(name)
+        reg = self.ok("POST", "/registrations", {"unit_name": "国家图书馆", "job_title": "馆员",
+                                                 "region": "北京"}, token=token)
+        rid = reg["registration_id"]
+        self.ok("POST", f"/admin/registrations/{rid}/approve", token=self.staff("reviewer"))
+        order = self.ok("POST", "/orders", {"registration_id": rid, "channel": "alipay"}, token=token)
+        self.call("POST", f"/dev/pay/{order['order_id']}", raw=b"", ctype="application/x-www-form-urlencoded")
+        deadline = time.monotonic() + 20
+        while self.ok("GET", "/registrations/mine", token=token)["registrations"][-1]["payment_status"] != "paid":
+            assert time.monotonic() < deadline, "the sandbox payment was not processed"
+            time.sleep(0.3)
+        return email, token, rid
+
+    def certified_trainee(self, name: str = "李玥") -> tuple[str, str, str]:
+        """Paid, every course 学习完 (2-minute videos), questionnaire submitted and the
+        certificate issued (downloaded on 2026-06-02): (e-mail, id_token, certificate no).
+        Leaves the clock at 2026-06-02 09:00."""
+        self.shorten_courses(120)
+        email, token, _ = self.paid_trainee(name)
+        self.set_clock("2026-04-13T08:00:00+08:00")
+        self.ok("POST", "/learning/enroll", {}, token=token)
+        watch_all_courses(self, token, start_minute=0)
+        self.set_clock("2026-04-21T09:00:00+08:00")
+        questions = self.ok("GET", "/questionnaire", token=token)["questions"]
+        answers = {q["question_id"]: 5 if q["type"] == "rating" else "很好" for q in questions}
+        self.ok("POST", "/questionnaire/responses", {"answers": answers}, token=token)
+        self.set_clock("2026-06-02T09:00:00+08:00")
+        self.ok("GET", "/certificates/mine/download", token=token)
+        number = self.ok("GET", "/certificates/mine", token=token)["certificate_no"]
+        assert number, "the certificate was not issued"
+        return email, token, str(number)
+
     def has_route(self, method: str, path: str) -> bool:
         doc = self.ok("GET", "/openapi.json")
         return method.lower() in doc.get("paths", {}).get(path, {})
@@ -183,6 +226,16 @@ class Page:
         else:
             self.p.goto(url)
 
+    def sign_in(self, stack: Stack, token: str) -> None:
+        """Signed in as the token's account (the session the login page would store), then
+        the app opened at its landing page."""
+        me = stack.ok("GET", "/me", token=token)
+        session = {"token": token, "email": me["email"], "name": me.get("name"),
+                   "roles": me.get("roles") or [], "kind": me.get("kind")}
+        self.p.goto(f"{self.base}/web/index.html#/")
+        self.p.evaluate("(s) => localStorage.setItem('lsc.session', JSON.stringify(s))", session)
+        self.p.reload()
+
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.p.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -249,3 +302,32 @@ def new_page(browser: Any, stack: Stack, request: Any) -> Iterator[Any]:
 
 def unique_email(tag: str) -> str:
     return f"{tag}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def watch_all_courses(stack: Stack, token: str, start_minute: int) -> None:
+    """Watch the courses one after the other, as one trainee can (a newer play session
+    supersedes the older: parallel reports would answer 409 SESSION_SUPERSEDED): open each
+    course's play session, then report a minute of watching per application minute until
+    it reaches its required time. Heartbeats credit at most the time that passed, so the
+    dev clock moves one minute between reports."""
+    from datetime import datetime, timedelta
+
+    courses = stack.ok("GET", "/learning/courses", token=token)["courses"]
+    base = datetime.fromisoformat("2026-04-13T08:00:00+08:00")
+    minute = start_minute
+    for course in courses:
+        if course["completed"]:
+            continue
+        cid = course["course_id"]
+        minute += 1
+        stack.set_clock((base + timedelta(minutes=minute)).isoformat())
+        link = stack.ok("GET", f"/learning/courses/{cid}/play", token=token)
+        position, hb_token, completed = link["position_s"], link["token"], link["completed"]
+        while not completed:
+            minute += 1
+            assert minute < 400, (cid, position)
+            stack.set_clock((base + timedelta(minutes=minute)).isoformat())
+            body = {"position_s": position + 60, "token": hb_token, "session_id": link["session_id"]}
+            answer = stack.ok("POST", f"/learning/courses/{cid}/heartbeat", body, token=token)
+            position, hb_token, completed = answer["position_s"], answer["token"], answer["completed"]
+    assert stack.ok("GET", "/learning/courses", token=token)["all_completed"]
