@@ -13,3 +13,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# The PDFs' common-character font (chalicelib/fonts/, gitignored): cut from the Debian font
+# once (~10 s); chalicelib/platform/fonts.py falls back to the full font without it.
+PY="$(pwd)/../.venv/bin/python"; [ -x "$PY" ] || PY=python3
+(cd .. && "$PY" -m devtools.build_font_subset) || echo "warning: common-character font not built; PDFs use the full font" >&2

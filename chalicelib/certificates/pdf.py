@@ -40,11 +40,40 @@ def _hours(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def render(data: CertificateData, font_path: str, face_index: int,
+HINT = ("扫描左侧二维码，或在平台“证书查验”页", "输入左下角的证书编号，核验本证书真伪")
+# The seal sits right of the issuer's name and date, never over black text (issue 17).
+SEAL_R, SEAL_CX, SEAL_CY = 20.0, 238.0, 150.0
+SIGNER_RIGHT = 210.0  # the issuer's name and date end here, left of the seal
+
+
+def body_text(data: CertificateData) -> str:
+    return (f"    您于{_date(data.learning_from)}至{_date(data.learning_to)}参加{data.organizer}"
+            f"举办的“{data.training_title}”，完成全部{data.course_count}门课程的在线学习，"
+            f"共计 {_hours(data.hours)} 学时，准予结业。特发此证。")
+
+
+def texts(data: CertificateData) -> list[str]:
+    """Every string the certificate prints (the font is chosen to hold them all)."""
+    return ["结业证书", "CERTIFICATE OF COMPLETION", f"{data.holder_name}  同志：",
+            body_text(data), f"工作单位：{data.unit_name}", f"证书编号：{data.certificate_no}",
+            f"发证日期：{_date(data.issued_at)}", *HINT, data.signer_name, _date(data.issued_at),
+            data.seal_text]
+
+
+def seal_box(data: CertificateData, body_bottom: float) -> tuple[float, float, float]:
+    """The seal's centre and radius (mm): at its place, lower if the body runs long."""
+    return SEAL_CX, max(SEAL_CY, body_bottom + 3 + SEAL_R), SEAL_R
+
+
+def render(data: CertificateData, font_path: str | None = None, face_index: int = 0,
            seal_image: bytes | None = None) -> bytes:
     """The certificate's bytes. Deterministic for the same data (creation date = issue
-    time), so a second rendering after a crash produces the same document."""
+    time), so a second rendering after a crash produces the same document. Without
+    `font_path`, the font is the small common-character one unless a character needs the
+    full face (chalicelib/platform/fonts.py)."""
     from fpdf import FPDF
+
+    from chalicelib.platform.fonts import add_cjk_font
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_creation_date(data.issued_at)
@@ -52,7 +81,10 @@ def render(data: CertificateData, font_path: str, face_index: int,
     pdf.set_author(data.organizer)
     pdf.set_subject(data.training_title)
     pdf.set_auto_page_break(False)
-    pdf.add_font("cjk", "", font_path, collection_font_number=face_index)
+    if font_path is None:
+        add_cjk_font(pdf, "cjk", *texts(data))
+    else:
+        pdf.add_font("cjk", "", font_path, collection_font_number=face_index)
     pdf.add_page()
 
     # Frame: an outer gold rule and an inner thin one.
@@ -80,16 +112,14 @@ def render(data: CertificateData, font_path: str, face_index: int,
     pdf.set_xy(40, 70)
     pdf.cell(0, 12, f"{data.holder_name}  同志：")
     pdf.set_font("cjk", size=15)
-    body = (f"    您于{_date(data.learning_from)}至{_date(data.learning_to)}参加{data.organizer}"
-            f"举办的“{data.training_title}”，完成全部{data.course_count}门课程的在线学习，"
-            f"共计 {_hours(data.hours)} 学时，准予结业。特发此证。")
     pdf.set_xy(40, 86)
-    pdf.multi_cell(PAGE_W - 80, 10, body, align="J")
+    pdf.multi_cell(PAGE_W - 80, 10, body_text(data), align="J")
     pdf.set_xy(40, pdf.get_y() + 2)
     pdf.set_font("cjk", size=13)
-    pdf.cell(0, 8, f"工作单位：{data.unit_name}")
+    pdf.multi_cell(PAGE_W - 80, 8, f"工作单位：{data.unit_name}")
+    body_bottom = pdf.get_y()
 
-    # Bottom left: QR code, number and date.
+    # Bottom left: QR code, number and date, and where to check them.
     _qr(pdf, data.verify_url, x=32, y=140, size=34)
     pdf.set_font("cjk", size=11)
     pdf.set_text_color(*INK)
@@ -97,19 +127,23 @@ def render(data: CertificateData, font_path: str, face_index: int,
     pdf.cell(0, 7, f"证书编号：{data.certificate_no}")
     pdf.set_xy(70, 156)
     pdf.cell(0, 7, f"发证日期：{_date(data.issued_at)}")
-    pdf.set_xy(70, 164)
     pdf.set_font("cjk", size=9)
     pdf.set_text_color(110, 110, 110)
-    pdf.cell(0, 6, "扫描二维码或访问平台“证书查验”核验本证书真伪")
+    for k, line in enumerate(HINT):
+        pdf.set_xy(70, 164 + 5 * k)
+        pdf.cell(0, 5, line)
 
-    # Bottom right: the issuer, the date, and the seal over them.
+    # Bottom right: the issuer and the date, right-aligned; the seal beside them.
+    cx, cy, r = seal_box(data, body_bottom)
     pdf.set_text_color(*INK)
-    pdf.set_font("cjk", size=15)
-    pdf.set_xy(180, 150)
-    pdf.cell(80, 9, data.signer_name, align="C")
-    pdf.set_xy(180, 160)
-    pdf.cell(80, 9, _date(data.issued_at), align="C")
-    cx, cy, r = 220.0, 152.0, 22.0
+    for k, line in enumerate((data.signer_name, _date(data.issued_at))):
+        size = 15.0
+        pdf.set_font("cjk", size=size)
+        while size > 9 and pdf.get_string_width(line) > 75:  # a long issuer name shrinks
+            size -= 1
+            pdf.set_font("cjk", size=size)
+        pdf.set_xy(SIGNER_RIGHT - 75, cy - 4 + 10 * k)
+        pdf.cell(75, 9, line, align="R")
     if seal_image:
         pdf.image(BytesIO(seal_image), x=cx - r, y=cy - r, w=2 * r, h=2 * r)
     else:

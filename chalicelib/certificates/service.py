@@ -22,7 +22,6 @@ from chalicelib.learning.states import ResponseCertificateState
 from chalicelib.platform.clock import iso, shanghai
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ValidationError, WindowClosedError
-from chalicelib.platform.fonts import cjk_face_index, cjk_font_path
 from chalicelib.platform.observability import logger
 from chalicelib.platform.storage import storage
 from chalicelib.platform.text import mask_name
@@ -173,8 +172,7 @@ def render_pdf(deps: Deps, edition: Edition, cert: Certificate) -> bytes:
         issued_at=shanghai(cert.issued_at), verify_url=verify_url(deps, edition, cert.certificate_no),
         signer_name=(spec.signer_name if spec and spec.signer_name else edition.organizer),
         seal_text=(spec.seal_text if spec and spec.seal_text else edition.organizer))
-    path = cjk_font_path()
-    return render(data, str(path), cjk_face_index(path), seal_image=seal)
+    return render(data, seal_image=seal)  # the font: the smallest that holds every character
 
 
 def _canonical(certificate_no: str) -> str:
