@@ -9,7 +9,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import register, transaction
+from chalicelib.platform.store.base import decode_token, encode_token, register, transaction
 
 BATCH = 50  # rows per transaction, each with its audit entry (transactions hold 100 items)
 
@@ -68,3 +68,14 @@ class MemberRepository:
         if phone_norm:
             rows.update({m.member_no: m for m in Member.by_phone.query(phone_norm)})
         return list(rows.values())
+
+    def page(self, limit: int, token: str | None, text: str | None = None
+             ) -> tuple[list[Member], str | None]:
+        """One page of the roster in table order (a Scan: the admin's roster screen only;
+        `text`: rows whose name or member number contains it, so a page may hold fewer
+        than `limit`); the next page's token or None."""
+        condition = (Member.name.contains(text) | Member.member_no.contains(text)) if text else None
+        result = Member.scan(filter_condition=condition, limit=limit,
+                             last_evaluated_key=decode_token(token))
+        items = list(result)
+        return items, encode_token(result.last_evaluated_key)

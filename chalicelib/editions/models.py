@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from chalicelib.platform.schemas import Body, Phone, Text
+from chalicelib.platform.schemas import Body, Out, PageOut, PageQuery, Phone, Text
 
 
 class MemberRow(Body):
@@ -20,6 +20,26 @@ class MemberRow(Body):
 
 class MembersIn(Body):
     members: list[MemberRow] = Field(min_length=1, max_length=5000)
+
+
+class MembersQuery(PageQuery):
+    """The roster screen: a page of rows, or those matching `q` (an e-mail or mobile
+    number exactly; otherwise a name or member number containing it)."""
+    q: str | None = Field(default=None, max_length=64)
+
+
+class MemberOut(Out):
+    member_no: str
+    name: str
+    email: str | None
+    phone: str | None
+    dues_year: int
+    approved_at: str | None
+    updated_at: str | None
+
+
+class MembersOut(PageOut):
+    members: list[MemberOut]
 
 
 class EditionWriteIn(BaseModel):

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from urllib.parse import quote
+
+from chalice import Blueprint, Response
 
 from chalicelib.editions import members, service as editions
-from chalicelib.editions.models import EDITION_OUT, EditionSavedOut, EditionWriteIn, MembersIn, UpsertedOut
+from chalicelib.editions.models import EDITION_OUT, EditionSavedOut, EditionWriteIn, MembersIn, MembersOut, MembersQuery, UpsertedOut
 from chalicelib.platform.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from chalicelib.platform.http import Ctx, route
+from chalicelib.platform.paging import page_out
 
 bp = Blueprint(__name__)
 ADMIN = ("admin",)
@@ -28,6 +31,25 @@ def current_edition(ctx: Ctx) -> dict[str, Any]:
 def upsert_members(ctx: Ctx) -> UpsertedOut:
     rows = [r.model_dump(mode="json") for r in ctx.body.members]
     return UpsertedOut(**members.upsert_members(rows, ctx.user.sub, ctx.now))
+
+
+@route(bp, "/admin/members", summary="会员名册：分页列出，或按邮箱、手机号、姓名、会员号查找",
+       roles=ADMIN, query=MembersQuery, response=MembersOut, tags=("admin",))
+def list_members(ctx: Ctx) -> MembersOut:
+    q: MembersQuery = ctx.query
+    rows, next_token = editions.list_members(q.q, q.limit, q.next_token)
+    return MembersOut.model_validate(page_out("members", rows, next_token))
+
+
+@route(bp, "/admin/members/template", summary="会员名册导入模板（XLSX：表头与填写说明）",
+       roles=ADMIN, tags=("admin",), response={"type": "string", "format": "binary"},
+       media_type=XLSX)
+def members_template(ctx: Ctx) -> Response:
+    data, filename = editions.roster_template_xlsx()
+    return Response(body=data, status_code=200, headers={
+        "Content-Type": XLSX, "Cache-Control": "no-store",
+        "Content-Disposition": f"attachment; filename=\"members-template.xlsx\"; "
+                               f"filename*=UTF-8''{quote(filename)}"})
 
 
 @route(bp, "/admin/members/import", "POST", summary="导入会员名册（CSV 或 XLSX）", roles=ADMIN,
@@ -71,7 +93,7 @@ def update_edition(ctx: Ctx, edition_id: str) -> EditionSavedOut:
         expected_version=b.expected_version, make_current=b.make_current))
 
 
-@route(bp, "/admin/editions/{edition_id}", summary="读取届次（含完整数据）", roles=ADMIN,
+@route(bp, "/admin/editions/{edition_id}", summary="读取届次（含完整数据；时间为北京时间 +08:00，version 供保存时比对）", roles=ADMIN,
        response=EDITION_OUT, tags=("admin",), errors=(404,))
 def get_edition(ctx: Ctx, edition_id: str) -> dict[str, Any]:
-    return editions.get_edition(ctx.deps, edition_id).model_dump(mode="json")
+    return editions.admin_view(ctx.deps, edition_id)

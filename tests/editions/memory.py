@@ -76,6 +76,16 @@ class InMemoryMemberRepository:
         return [m for m in rows if (email_norm and m.email_norm == email_norm)
                 or (phone_norm and m.phone_norm == phone_norm)]
 
+    def page(self, limit: int, token: str | None, text: str | None = None
+             ) -> tuple[list[Member], str | None]:
+        """A scan page: `limit` items read (in key order), those containing `text` kept."""
+        keys = sorted(self.items)
+        start = keys.index(token) + 1 if token else 0
+        read = keys[start:start + limit]
+        rows = [Member.from_raw_data(self.items[k]) for k in read]
+        kept = [m for m in rows if not text or text in m.name or text in m.member_no]
+        return kept, read[-1] if start + limit < len(keys) else None
+
 
 def install(monkeypatch: Any, now: datetime, seeds: tuple[str, ...] = ("2026",)
             ) -> tuple[InMemoryEditionRepository, InMemoryMemberRepository]:

@@ -48,3 +48,26 @@ def test_roster_rows_are_found_by_e_mail_or_phone_once(store):
                                dues_year=2027)], "admin", T0)
     [m0] = [m for m in roster.find("li@example.com", None) if m.member_no == "M0"]
     assert (m0.name, m0.dues_year, m0.updated_at) == ("改名", 2027, T0)
+
+
+def test_roster_pages_cover_every_row_once_and_filter_by_name_or_number(store):
+    _, roster = store
+    roster.upsert_many([Member(member_no=f"P{i}", name=("周" if i % 2 else "王") + str(i),
+                               email_norm=f"p{i}@example.com", dues_year=2026)
+                        for i in range(5)], "admin", T0)
+    seen, token = [], None
+    while True:
+        items, token = roster.page(2, token)
+        assert len(items) <= 2
+        seen.extend(m.member_no for m in items)
+        if token is None:
+            break
+    assert sorted(seen) == [f"P{i}" for i in range(5)]
+    found, token = [], None
+    while True:  # a filtered page may hold fewer rows than it read
+        items, token = roster.page(2, token, "周")
+        found.extend(m.member_no for m in items)
+        if token is None:
+            break
+    assert sorted(found) == ["P1", "P3"]
+    assert [m.member_no for m in roster.page(10, None, "P4")[0]] == ["P4"]
