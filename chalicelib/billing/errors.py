@@ -44,6 +44,13 @@ class RegistrationNotApprovedError(ConflictError):
     message = "报名审核通过后才能交费"
 
 
+class WechatOAuthRequiredError(ConflictError):
+    """Paying inside WeChat needs the payer's openid: the page sends the trainee to
+    `authorize_url` (WeChat's web OAuth) and comes back with a `code`."""
+    code = "WECHAT_OAUTH_REQUIRED"
+    message = "请先在微信中完成授权，再支付"
+
+
 class AlreadyPaidError(ConflictError):
     code = "ALREADY_PAID"
     message = "该报名已交费，请勿重复交费"

@@ -30,6 +30,12 @@ class OrderIn(Body):
     registration_id: Id
     channel: Literal["alipay", "wechatpay", "bank_transfer"]
     official_card: bool = False
+    # Where the paying page runs (states.Device): chooses the provider's product; old
+    # clients that do not say pay as on a computer.
+    device: Literal["desktop", "phone", "wechat"] = "desktop"
+    # Inside WeChat: the `code` WeChat's web OAuth came back with (JSAPI needs the openid).
+    wechat_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128,
+                                                  pattern=r"^[A-Za-z0-9_-]+$")] | None = None
 
 
 class ConfirmTransferIn(Body):
@@ -110,8 +116,12 @@ class OrderOut(Out):
     review_due_at: str | None
     voucher_uploaded: bool
     member_list_uploaded: bool
+    product: str | None = None  # states.Product of an open online order
     pay_url: str | None = None
     code_url: str | None = None
+    h5_url: str | None = None
+    jsapi_params: dict[str, str] | None = None  # WeixinJSBridge getBrandWCPayRequest
+    bridge_script: str | None = None  # dev/test only: the simulated WeixinJSBridge
     bank_instructions: BankInstructions | None = None
 
 

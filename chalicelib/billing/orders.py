@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import html
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.billing import rules
 from chalicelib.billing.closing import close_fully
-from chalicelib.billing.errors import InGroupOrderError, InvalidOrderStateError, OrderNotFoundError, OrderNotPaidError, RegistrationNotFoundError, StateChangedError
+from chalicelib.billing.errors import WechatOAuthRequiredError, InGroupOrderError, InvalidOrderStateError, OrderNotFoundError, OrderNotPaidError, RegistrationNotFoundError, StateChangedError
 from chalicelib.billing.providers import PayRequest, ProviderError, provider
+from chalicelib.billing.providers.protocol import WechatOAuth
 from chalicelib.billing.repository import Order, order_queue, repository
-from chalicelib.billing.states import CHANNEL_LABELS, ONLINE, ORDER_STATUS, PAID_STATES, Channel, OrderKind, OrderStatus, individual_memo
+from chalicelib.billing.states import CHANNEL_LABELS, ONLINE, ORDER_STATUS, PAID_STATES, Channel, Device, OrderKind, OrderStatus, Product, individual_memo
 from chalicelib.editions import service as editions
 from chalicelib.editions.edition import Edition
 from chalicelib.platform.clock import iso
@@ -120,10 +121,14 @@ def list_mine(deps: Deps, user_sub: str) -> dict[str, Any]:
 
 
 def create_order(deps: Deps, user_sub: str, registration_id: str, channel: str,
-                 official_card: bool, now: datetime) -> dict[str, Any]:
+                 official_card: bool, now: datetime, device: str = Device.DESKTOP.value,
+                 client_ip: str = "", wechat_code: str | None = None) -> dict[str, Any]:
     """An order for the trainee's approved, unpaid registration; the amount is its locked
-    fee. An open order on the same channel is returned again; on another channel it is
-    closed first (at most one open order per registration)."""
+    fee. The provider's product follows `device` (rules.product_for). An open order on the
+    same channel and product is returned again; otherwise it is closed first (at most one
+    open order per registration). Inside WeChat the payer's openid comes first: without a
+    `wechat_code` the answer is WECHAT_OAUTH_REQUIRED with WeChat's authorize_url, and
+    nothing is written."""
     store = repository(deps)
     reg = store.registration(registration_id)
     if reg is None or reg.user_sub != user_sub:
@@ -132,18 +137,23 @@ def create_order(deps: Deps, user_sub: str, registration_id: str, channel: str,
     edition.require_open("payment", now)
     if not rules.is_payable(reg):
         raise rules.unpayable(reg)
-    if reg.open_order_id:
-        current = store.get_order(reg.open_order_id)
-        if current is not None and current.kind == OrderKind.GROUP.value:
-            raise InGroupOrderError(order_id=current.order_id)
-        if current is not None and current.status == OrderStatus.OPEN.value:
-            if current.channel == channel and bool(current.official_card) == official_card:
-                return view(current, edition)
-            if not close_fully(deps, current, user_sub, now, "channel_switched"):
-                reg = store.registration(registration_id) or reg
-                raise rules.unpayable(reg) if reg.payment_status != PaymentStatus.UNPAID.value \
-                    else StateChangedError()
+    product = rules.product_for(channel, device)
+    current = store.get_order(reg.open_order_id) if reg.open_order_id else None
+    if current is not None and current.kind == OrderKind.GROUP.value:
+        raise InGroupOrderError(order_id=current.order_id)
+    if current is not None and current.status == OrderStatus.OPEN.value and \
+            current.channel == channel and bool(current.official_card) == official_card and \
+            (channel not in ONLINE or rules.product_of(current) == product):
+        return view(current, edition)
+    openid = None
+    if product == Product.WECHAT_JSAPI.value:
+        openid = _wechat_openid(deps, registration_id, official_card, wechat_code, now)
+    if current is not None and current.status == OrderStatus.OPEN.value:
+        if not close_fully(deps, current, user_sub, now, "channel_switched"):
             reg = store.registration(registration_id) or reg
+            raise rules.unpayable(reg) if reg.payment_status != PaymentStatus.UNPAID.value \
+                else StateChangedError()
+        reg = store.registration(registration_id) or reg
     memo = individual_memo(edition.bank_account.memo_prefix, reg.unit_name, reg.name)
     order = Order(
         order_id=new_id("O"), edition_id=reg.edition_id, kind=OrderKind.INDIVIDUAL.value,
@@ -157,18 +167,40 @@ def create_order(deps: Deps, user_sub: str, registration_id: str, channel: str,
         latest = store.registration(registration_id)
         raise rules.unpayable(latest or reg)
     if channel in ONLINE:
-        _attach_pay_link(deps, order, edition, now)
+        _attach_pay_link(deps, order, edition, now, device, client_ip, openid)
     return view(order, edition)
 
 
-def _attach_pay_link(deps: Deps, order: Order, edition: Edition, now: datetime) -> None:
+def oauth_state(registration_id: str, official_card: bool) -> str:
+    """The OAuth `state` the page reads back: which registration, and 公务卡 or not."""
+    return f"pay{1 if official_card else 0}{registration_id}"
+
+
+def _wechat_openid(deps: Deps, registration_id: str, official_card: bool,
+                   code: str | None, now: datetime) -> str:
+    """The payer's openid from WeChat's web OAuth code; without a (good) code, the
+    authorize URL the page must send the trainee to (a code is valid once, 5 minutes)."""
+    oauth = cast(WechatOAuth, provider(deps, Channel.WECHATPAY.value))
+    if code:
+        try:
+            return oauth.openid_from_code(code, now)
+        except ProviderError as exc:
+            logger.warning("wechat oauth code refused", extra={"error": str(exc)})
+    back = f"{deps.settings.public_base_url}/web/index.html#/pay/{registration_id}"
+    raise WechatOAuthRequiredError(authorize_url=oauth.oauth_url(back, oauth_state(registration_id, official_card)))
+
+
+def _attach_pay_link(deps: Deps, order: Order, edition: Edition, now: datetime,
+                     device: str = Device.DESKTOP.value, client_ip: str = "",
+                     openid: str | None = None) -> None:
     base = deps.settings.public_base_url
     expires = min(now + PAY_LINK_TTL, edition.window("payment").closes)
     try:
         link = provider(deps, order.channel).pay_link(PayRequest(
             order_id=order.order_id, amount_fen=int(order.amount_fen),
             subject=f"{edition.title} 培训费", notify_url=f"{base}/webhooks/{order.channel}",
-            return_url=f"{base}/#/orders/{order.order_id}", expires_at=expires), now)
+            return_url=f"{base}/web/index.html#/orders", expires_at=expires, device=device,
+            client_ip=client_ip, openid=openid), now)
     except ProviderError as exc:
         logger.warning("pay link failed", extra={"order_id": order.order_id, "error": str(exc)})
         close_fully(deps, order, "system", now, "provider_unavailable")

@@ -19,11 +19,13 @@ FINANCE = ("finance", "admin")
 
 
 @route(bp, "/orders", "POST", summary="为已通过审核的报名下单（金额取报名锁定的费用）", roles=TRAINEE,
-       body=OrderIn, response=OrderOut, status=201, tags=("payments",), errors=(404, 409, 503))
+       body=OrderIn, response=OrderOut, status=201, tags=("payments",), errors=(400, 404, 409, 503))
 def create_order(ctx: Ctx) -> OrderOut:
     b: OrderIn = ctx.body
+    identity = (ctx.request.context or {}).get("identity") or {}
     return OrderOut.model_validate(orders.create_order(
-        ctx.deps, ctx.user.sub, b.registration_id, b.channel, b.official_card, ctx.now))
+        ctx.deps, ctx.user.sub, b.registration_id, b.channel, b.official_card, ctx.now,
+        device=b.device, client_ip=str(identity.get("sourceIp") or ""), wechat_code=b.wechat_code))
 
 
 @route(bp, "/orders/mine", summary="我的订单（学员含持有其报名的集体订单）", roles=OWNERS,

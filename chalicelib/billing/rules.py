@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.billing.errors import AlreadyPaidError, OpenOrderExistsError, RegistrationNotApprovedError
-from chalicelib.billing.states import ORDER_STATUS, OrderKind, OrderStatus, PaymentDisposition
+from chalicelib.billing.states import ORDER_STATUS, Channel, Device, OrderKind, OrderStatus, PaymentDisposition, Product
 from chalicelib.platform.errors import ConflictError, ValidationError
 from chalicelib.platform.text import normalise_name
 from chalicelib.registration.states import PaymentStatus, RegistrationStatus
@@ -60,6 +60,28 @@ def disposition(order: Any, reg: Any | None, other: Any | None, in_time: bool) -
                            or other.status != OrderStatus.OPEN.value):
         return PaymentDisposition.DUPLICATE.value
     return PaymentDisposition.CREDITED.value
+
+
+def product_for(channel: str, device: str) -> str | None:
+    """The provider's product for a page running on `device`: on a phone a QR code on the
+    same screen cannot be scanned, so Alipay opens its phone cashier (wap pay) and WeChat
+    Pay its H5 page, or inside WeChat's own browser the JSAPI bridge; Native (QR) and
+    Alipay's desktop page only on a computer. None for a bank transfer."""
+    if channel == Channel.ALIPAY.value:
+        return Product.ALIPAY_PAGE.value if device == Device.DESKTOP.value else Product.ALIPAY_WAP.value
+    if channel == Channel.WECHATPAY.value:
+        return {Device.PHONE.value: Product.WECHAT_H5.value,
+                Device.WECHAT.value: Product.WECHAT_JSAPI.value}.get(device, Product.WECHAT_NATIVE.value)
+    return None
+
+
+def product_of(order: Any) -> str | None:
+    """The product an order's pay link was made for (orders from before products: the
+    desktop ones)."""
+    link = order.pay_link or {}
+    if link.get("product"):
+        return str(link["product"])
+    return product_for(order.channel, Device.DESKTOP.value)
 
 
 def group_problem(reg: Any, unit_norm: str) -> str | None:

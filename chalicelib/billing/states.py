@@ -20,6 +20,29 @@ ONLINE = (Channel.ALIPAY.value, Channel.WECHATPAY.value)
 CHANNEL_LABELS = {"alipay": "支付宝", "wechatpay": "微信支付", "bank_transfer": "银行转账"}
 
 
+class Device(StrEnum):
+    """Where the page that pays runs, as the client says (`device` of POST /orders)."""
+    DESKTOP = "desktop"  # a computer: a QR code on the screen can be scanned by a phone
+    PHONE = "phone"  # a phone's own browser: the provider's phone product opens
+    WECHAT = "wechat"  # WeChat's built-in browser: WeChat Pay JSAPI (WeixinJSBridge)
+
+
+class Product(StrEnum):
+    """The provider's product an online order was placed with."""
+    ALIPAY_PAGE = "alipay_page"  # 电脑网站支付 alipay.trade.page.pay
+    ALIPAY_WAP = "alipay_wap"  # 手机网站支付 alipay.trade.wap.pay
+    WECHAT_NATIVE = "wechat_native"  # Native: code_url shown as a QR code
+    WECHAT_H5 = "wechat_h5"  # H5: h5_url opened in the phone's browser
+    WECHAT_JSAPI = "wechat_jsapi"  # JSAPI: WeixinJSBridge getBrandWCPayRequest in WeChat
+
+
+PRODUCT_LABELS = {
+    Product.ALIPAY_PAGE.value: "支付宝电脑网站支付", Product.ALIPAY_WAP.value: "支付宝手机网站支付",
+    Product.WECHAT_NATIVE.value: "微信扫码支付", Product.WECHAT_H5.value: "微信H5支付",
+    Product.WECHAT_JSAPI.value: "微信内支付",
+}
+
+
 class OrderKind(StrEnum):
     INDIVIDUAL = "individual"
     GROUP = "group"

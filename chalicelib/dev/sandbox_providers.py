@@ -1,7 +1,11 @@
 """The dev and test stages' payment providers: they speak the real protocol (the real
-adapters verify their notifications, with the sandbox keys) but take no money. Alipay's
-cashier is the dev page /dev/pay/<order_id> and it refunds at once; WeChat Pay's QR code
-points at the same page, and a refund is accepted as PROCESSING and completed by the
+adapters verify their notifications, with the sandbox keys) but take no money. The pay
+links are the real adapters' own: Alipay's signed page / wap pay URL, pointed at the
+simulated gateway `/dev/pay/alipay/gateway.do` (which checks it before it shows the
+cashier); WeChat Pay's Native / H5 / JSAPI order, signed by the real adapter and answered
+in-process by the simulated order API (`sandbox.wechat_api`, Authorization checked), whose
+signed answer the real adapter verifies. Alipay refunds at once; a WeChat refund is
+accepted as PROCESSING and completed by the
 signed refund notification the simulator sends to our webhook handler right away (like a
 provider whose notification overtakes its answer: the refund core handles either order).
 Registered into billing by `chalicelib.dev.install()`; billing uses them only while the
@@ -21,6 +25,7 @@ from chalicelib.billing.states import RefundStatus
 from chalicelib.billing.providers import Notification, PayRequest, ProviderError, RefundRequest, RefundResult
 from chalicelib.billing.providers.alipay import Alipay, refund_biz, verify_request
 from chalicelib.billing.providers.wechatpay import REFUND_PATH, WechatPay, close_path, refund_payload, verify_authorization
+from chalicelib.dev import sandbox
 from chalicelib.dev.sandbox import wechat_refund_notice_for
 from chalicelib.platform.deps import Deps
 
@@ -37,7 +42,7 @@ class _Simulator:
         self._verifier = verifier
         self._cashier = f"{deps.settings.public_base_url}/dev/pay"
 
-    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]:
+    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, Any]:
         return {self.link: f"{self._cashier}/{req.order_id}"}
 
     def parse_notification(self, body: bytes, headers: dict[str, str], now: datetime) -> Notification:
@@ -57,6 +62,12 @@ class SandboxAlipay(_Simulator):
 
     def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
         super().__init__(deps, keys, Alipay(keys))
+        self._gateway = Alipay({**keys, "gateway": deps.settings.public_base_url
+                                + sandbox.ALIPAY_GATEWAY_PATH})
+
+    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, Any]:
+        """The real adapter's signed page / wap pay URL, at the simulated gateway."""
+        return self._gateway.pay_link(req, now)
 
     def _gateway_checks(self, method: str, biz: dict[str, Any], now: datetime) -> None:
         params = self._verifier.signed_request(method, biz, now)
@@ -77,7 +88,22 @@ class SandboxWechatPay(_Simulator):
     link = "code_url"
 
     def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
-        super().__init__(deps, keys, WechatPay(keys))
+        super().__init__(deps, keys, _SimulatedApi(deps, keys))
+
+    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, Any]:
+        """The real adapter's signed Native / H5 / JSAPI order, answered by the simulated API
+        (JSAPI: with the simulated WeixinJSBridge a browser outside WeChat loads)."""
+        link: dict[str, Any] = self._verifier.pay_link(req, now)
+        if "jsapi_params" in link:
+            link["bridge_script"] = f"{self._deps.settings.public_base_url}{sandbox.WECHAT_PREFIX}/jsbridge.js"
+        return link
+
+    def oauth_url(self, redirect_uri: str, state: str) -> str:
+        """The real adapter's authorize URL, at the simulated WeChat web OAuth."""
+        return self._verifier.oauth_url(redirect_uri, state)  # type: ignore[no-any-return]
+
+    def openid_from_code(self, code: str, now: datetime) -> str:
+        return sandbox.sandbox_openid(str(self._keys["appid"]), code)
 
     def _gateway_checks(self, path: str, payload: dict[str, Any], now: datetime) -> None:
         body, authorization = self._verifier.signed_request("POST", path, payload, now)
@@ -98,3 +124,18 @@ class SandboxWechatPay(_Simulator):
             body, headers = wechat_refund_notice_for(self._keys, req, refund_id, now)
             payments.handle_wechatpay(self._deps, body, headers, now)
         return RefundResult(status=RefundStatus.PROCESSING.value, provider_refund_id=refund_id)
+
+
+class _SimulatedApi(WechatPay):
+    """The real adapter, whose HTTPS calls the simulated WeChat Pay answers in-process."""
+
+    def __init__(self, deps: Deps, keys: dict[str, Any]) -> None:
+        super().__init__({**keys, "oauth_base": deps.settings.public_base_url
+                          + sandbox.WECHAT_PREFIX + "/connect/oauth2/authorize"})
+        self._deps = deps
+
+    def _send(self, method: str, path: str, body: bytes, headers: dict[str, str],
+              now: datetime) -> tuple[int, bytes, dict[str, str]]:
+        if path in sandbox.PAY_PATHS.values():
+            return sandbox.wechat_api(self._deps, method, path, body, headers.get("Authorization", ""), now)
+        raise ProviderError(f"sandbox wechatpay: {path} is not simulated")

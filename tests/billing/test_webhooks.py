@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from tests.billing.conftest import alipay_body, approved_registration, get_order, get_reg, payments_of
 
@@ -30,7 +30,10 @@ def test_alipay_signed_notification_credits_the_order_once(pdeps: Any, clock: An
     from chalicelib.platform.mail import outbox as mail
     from chalicelib.billing import payments
     acc, rid, order = _order(pdeps, clock)
-    assert order["amount_fen"] == 49000 and order["pay_url"].endswith(f"/dev/pay/{order['order_id']}")
+    # (the pay link is the signed page pay request, at the simulated gateway)
+    assert order["amount_fen"] == 49000 and order["product"] == "alipay_page"
+    assert order["pay_url"].startswith("http://127.0.0.1:8000/dev/pay/alipay/gateway.do?")
+    assert order["order_id"] in unquote(order["pay_url"])
     # When Alipay posts its signed notification
     status, reply = payments.handle_alipay(pdeps, alipay_body(keys, order, clock.now()), clock.now())
     # Then it is told `success`, the order and the registration are paid, and the trainee is told

@@ -1,4 +1,5 @@
-"""Alipay 电脑网站支付 (alipay.trade.page.pay): a signed pay URL; the asynchronous
+"""Alipay 电脑网站支付 (alipay.trade.page.pay) on a computer and 手机网站支付
+(alipay.trade.wap.pay) on a phone: a signed pay URL (GET to the gateway); the asynchronous
 notification (form-encoded, RSA2 over the URL-decoded, key-sorted `k=v` pairs without
 `sign` and `sign_type`, verified with *Alipay's* public key); synchronous refunds
 (alipay.trade.refund), closes (alipay.trade.close) and queries (alipay.trade.query). The reply to a notification is the
@@ -16,7 +17,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from chalicelib.billing.states import RefundStatus
+from chalicelib.billing.rules import product_for
+from chalicelib.billing.states import Product, RefundStatus
 from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
 from chalicelib.billing.providers import crypto
 from chalicelib.platform.clock import shanghai
@@ -114,13 +116,22 @@ class Alipay:
         params["sign"] = crypto.sign(str(self.keys["merchant_private_key"]), request_sign_content(params))
         return params
 
-    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]:
-        biz = {"out_trade_no": req.order_id, "product_code": "FAST_INSTANT_TRADE_PAY",
-               "total_amount": yuan(req.amount_fen), "subject": req.subject[:256],
-               "time_expire": shanghai(req.expires_at).strftime("%Y-%m-%d %H:%M:%S")}
-        params = self.signed_request("alipay.trade.page.pay", biz, now,
-                              {"notify_url": req.notify_url, "return_url": req.return_url})
-        return {"pay_url": f"{self.gateway}?{urlencode(params)}"}
+    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, Any]:
+        """The signed gateway URL of page pay (computer) or wap pay (phone, or inside WeChat,
+        where the page tells the trainee to open it in a browser)."""
+        product = product_for("alipay", req.device)
+        wap = product == Product.ALIPAY_WAP.value
+        biz: dict[str, Any] = {
+            "out_trade_no": req.order_id,
+            "product_code": "QUICK_WAP_WAY" if wap else "FAST_INSTANT_TRADE_PAY",
+            "total_amount": yuan(req.amount_fen), "subject": req.subject[:256],
+            "time_expire": shanghai(req.expires_at).strftime("%Y-%m-%d %H:%M:%S")}
+        if wap:
+            biz["quit_url"] = req.return_url  # where 返回商家 on the phone cashier leads
+        method = "alipay.trade.wap.pay" if wap else "alipay.trade.page.pay"
+        params = self.signed_request(method, biz, now,
+                                     {"notify_url": req.notify_url, "return_url": req.return_url})
+        return {"product": product, "pay_url": f"{self.gateway}?{urlencode(params)}"}
 
     # --- notifications -----------------------------------------------------------------
     def parse_notification(self, body: bytes, headers: dict[str, str], now: datetime) -> Notification:

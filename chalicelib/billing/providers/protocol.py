@@ -50,6 +50,11 @@ class PayRequest:
     notify_url: str
     return_url: str
     expires_at: datetime
+    # Where the page that pays runs (states.Device): it chooses the provider's product
+    # (rules.product_for): Alipay wap/page pay, WeChat Pay H5 / JSAPI / Native.
+    device: str = "desktop"
+    client_ip: str = ""  # the payer's IP (WeChat Pay H5 scene_info.payer_client_ip)
+    openid: str | None = None  # the payer's openid for this appid (WeChat Pay JSAPI)
 
 
 @dataclass
@@ -66,10 +71,18 @@ class RefundRequest:
 class Provider(Protocol):
     name: str
 
-    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]: ...
+    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, Any]: ...
 
     def parse_notification(self, body: bytes, headers: dict[str, str], now: datetime) -> Notification: ...
 
     def refund(self, req: RefundRequest, now: datetime) -> RefundResult: ...
 
     def close(self, order_id: str, now: datetime) -> bool: ...
+
+
+class WechatOAuth(Protocol):
+    """WeChat's web OAuth (snsapi_base), which JSAPI pay needs for the payer's openid."""
+
+    def oauth_url(self, redirect_uri: str, state: str) -> str: ...
+
+    def openid_from_code(self, code: str, now: datetime) -> str: ...

@@ -1,4 +1,7 @@
-"""WeChat Pay API v3, Native pay: the order's `code_url` (shown as a QR code); the
+"""WeChat Pay API v3: Native pay on a computer (`code_url`, shown as a QR code), H5 pay in a
+phone's browser (`h5_url`, with scene_info: the payer's IP and h5_info), JSAPI inside
+WeChat's own browser (`prepay_id`, the payer's openid from WeChat's web OAuth, and the
+WeixinJSBridge `getBrandWCPayRequest` parameters signed by the v3 paySign rule); the
 notification (headers Wechatpay-Signature/-Timestamp/-Nonce/-Serial, RSA-SHA256 over
 "timestamp\\nnonce\\nbody\\n" with the platform public key of that serial; the resource
 decrypted with AES-256-GCM under the APIv3 key); refunds (domestic/refunds), completed by
@@ -13,14 +16,22 @@ import json
 import secrets
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from chalicelib.billing.states import RefundStatus
+from chalicelib.billing.rules import product_for
+from chalicelib.billing.states import Product, RefundStatus
 from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
 from chalicelib.billing.providers import crypto
 
 API_BASE = "https://api.mch.weixin.qq.com"
 MAX_SKEW_S = 300
 REFUND_PATH = "/v3/refund/domestic/refunds"
+PAY_PATHS = {Product.WECHAT_NATIVE.value: "/v3/pay/transactions/native",
+             Product.WECHAT_H5.value: "/v3/pay/transactions/h5",
+             Product.WECHAT_JSAPI.value: "/v3/pay/transactions/jsapi"}
+OAUTH_AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"
+OAUTH_TOKEN = "https://api.weixin.qq.com/sns/oauth2/access_token"
+H5_APP_NAME = "在职培训平台"
 
 
 def close_path(order_id: str) -> str:
@@ -43,6 +54,23 @@ def request_message(method: str, url: str, timestamp: str, nonce: str, body: byt
     """What a merchant signs in a request's Authorization header:
     `METHOD\\nURL\\nTIMESTAMP\\nNONCE\\nBODY\\n` (URL: the path with its query, no host)."""
     return f"{method}\n{url}\n{timestamp}\n{nonce}\n".encode() + body + b"\n"
+
+
+def pay_sign_message(app_id: str, timestamp: str, nonce: str, package: str) -> bytes:
+    """What the JSAPI paySign signs: `appId\ntimeStamp\nnonceStr\npackage\n`."""
+    return f"{app_id}\n{timestamp}\n{nonce}\n{package}\n".encode()
+
+
+def verify_pay_sign(params: dict[str, Any], merchant_public_key: str) -> bool:
+    """What WeChat checks of the parameters a page hands WeixinJSBridge (the dev bridge
+    simulator uses it)."""
+    try:
+        message = pay_sign_message(str(params["appId"]), str(params["timeStamp"]),
+                                   str(params["nonceStr"]), str(params["package"]))
+    except KeyError:
+        return False
+    return params.get("signType") == "RSA" and crypto.verify(
+        merchant_public_key, message, str(params.get("paySign", "")))
 
 
 def verify_authorization(authorization: str, method: str, url: str, body: bytes,
@@ -164,40 +192,111 @@ class WechatPay:
                       f'signature="{signature}",timestamp="{ts}",'
                       f'serial_no="{self.keys["merchant_serial"]}"')
 
-    def _call(self, method: str, path: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    def _send(self, method: str, path: str, body: bytes, headers: dict[str, str],
+              now: datetime) -> tuple[int, bytes, dict[str, str]]:
+        """(status, raw body, headers) of one HTTPS call to WeChat Pay (the dev stage's
+        simulator answers here in-process instead, with the same signed request)."""
         import urllib.error
         import urllib.request
-        body, auth = self.signed_request(method, path, payload, now)
         if not self.api_base.startswith("https://"):
             raise ProviderError("wechatpay api base must be https")
-        request = urllib.request.Request(self.api_base + path, data=body, method=method, headers={  # noqa: S310
-            "Authorization": auth, "Content-Type": "application/json", "Accept": "application/json"})
+        request = urllib.request.Request(self.api_base + path, data=body, method=method,  # noqa: S310
+                                         headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=8) as resp:  # noqa: S310 - fixed https API
-                raw = resp.read()
-                headers = dict(resp.headers.items())
+                return int(getattr(resp, "status", 200)), resp.read(), dict(resp.headers.items())
         except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")[:300]
-            if exc.code >= 500:
-                raise ProviderError(f"wechatpay {exc.code}: {detail}") from exc
-            return {"_error": exc.code, "_detail": detail}
+            return int(exc.code), exc.read(), dict(exc.headers.items())
         except OSError as exc:
             raise ProviderError(f"wechatpay unreachable: {exc}") from exc
+
+    def _call(self, method: str, path: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+        body, auth = self.signed_request(method, path, payload, now)
+        status, raw, headers = self._send(method, path, body, {
+            "Authorization": auth, "Content-Type": "application/json", "Accept": "application/json"}, now)
+        if status >= 400:
+            detail = raw.decode("utf-8", "replace")[:300]
+            if status >= 500:
+                raise ProviderError(f"wechatpay {status}: {detail}")
+            return {"_error": status, "_detail": detail}
         try:
             self.verify_signed(raw, headers, now)
         except SignatureError as exc:
             raise ProviderError(f"wechatpay answer not verified: {exc.reason}") from exc
         return json.loads(raw) if raw else {}
 
-    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, str]:
-        answer = self._call("POST", "/v3/pay/transactions/native", {
+    def pay_payload(self, req: PayRequest, product: str) -> dict[str, Any]:
+        """The order body of the product (the same fields the v3 docs and wechatpayv3 send)."""
+        payload: dict[str, Any] = {
             "appid": self.appid, "mchid": self.mchid, "description": req.subject[:127],
             "out_trade_no": req.order_id, "notify_url": req.notify_url,
             "time_expire": req.expires_at.isoformat(timespec="seconds"),
-            "amount": {"total": req.amount_fen, "currency": "CNY"}}, now)
+            "amount": {"total": req.amount_fen, "currency": "CNY"}}
+        if product == Product.WECHAT_H5.value:
+            site = req.return_url.split("#")[0].rstrip("/") or req.return_url
+            payload["scene_info"] = {"payer_client_ip": req.client_ip or "127.0.0.1",
+                                     "h5_info": {"type": "Wap", "app_name": H5_APP_NAME,
+                                                 "app_url": site}}
+        if product == Product.WECHAT_JSAPI.value:
+            if not req.openid:
+                raise ProviderError("wechatpay jsapi needs the payer's openid")
+            payload["payer"] = {"openid": req.openid}
+        return payload
+
+    def pay_link(self, req: PayRequest, now: datetime) -> dict[str, Any]:
+        """Native `code_url` (computer), H5 `h5_url` (phone browser; back to our page by
+        `redirect_url`), or JSAPI's signed bridge parameters (WeChat's browser)."""
+        product = str(product_for("wechatpay", req.device))
+        answer = self._call("POST", PAY_PATHS[product], self.pay_payload(req, product), now)
+        if product == Product.WECHAT_H5.value:
+            if "h5_url" not in answer:
+                raise ProviderError(f"wechatpay h5 order refused: {answer.get('_detail')}")
+            url = str(answer["h5_url"])
+            joiner = "&" if "?" in url else "?"
+            return {"product": product,
+                    "h5_url": f"{url}{joiner}redirect_url={quote(req.return_url, safe='')}"}
+        if product == Product.WECHAT_JSAPI.value:
+            if "prepay_id" not in answer:
+                raise ProviderError(f"wechatpay jsapi order refused: {answer.get('_detail')}")
+            return {"product": product, "jsapi_params": self.jsapi_params(str(answer["prepay_id"]), now)}
         if "code_url" not in answer:
             raise ProviderError(f"wechatpay native order refused: {answer.get('_detail')}")
-        return {"code_url": str(answer["code_url"])}
+        return {"product": product, "code_url": str(answer["code_url"])}
+
+    def jsapi_params(self, prepay_id: str, now: datetime) -> dict[str, str]:
+        """What the page hands `WeixinJSBridge.invoke('getBrandWCPayRequest', ...)`: paySign
+        = SHA256-RSA (merchant key) over `appId\ntimeStamp\nnonceStr\npackage\n`."""
+        ts, nonce, package = str(int(now.timestamp())), secrets.token_hex(16), f"prepay_id={prepay_id}"
+        sign = crypto.sign(str(self.keys["merchant_private_key"]),
+                           pay_sign_message(self.appid, ts, nonce, package))
+        return {"appId": self.appid, "timeStamp": ts, "nonceStr": nonce, "package": package,
+                "signType": "RSA", "paySign": sign}
+
+    # --- WeChat's web OAuth (snsapi_base): the payer's openid for JSAPI -------------------
+    def oauth_url(self, redirect_uri: str, state: str) -> str:
+        """Where the page sends the trainee; WeChat comes back to `redirect_uri` with
+        `code` and `state` (silently: snsapi_base asks nothing)."""
+        query = urlencode({"appid": self.appid, "redirect_uri": redirect_uri,
+                           "response_type": "code", "scope": "snsapi_base", "state": state})
+        return f"{self.keys.get('oauth_base') or OAUTH_AUTHORIZE}?{query}#wechat_redirect"
+
+    def openid_from_code(self, code: str, now: datetime) -> str:
+        """sns/oauth2/access_token: the code (valid 5 minutes, once) for the openid. Needs the
+        official account's secret (`app_secret` in the prod key document)."""
+        import urllib.request
+        secret = self.keys.get("app_secret")
+        if not secret:
+            raise ProviderError("wechat oauth: app_secret is not configured")
+        url = f"{OAUTH_TOKEN}?" + urlencode({"appid": self.appid, "secret": secret, "code": code,
+                                             "grant_type": "authorization_code"})
+        try:
+            with urllib.request.urlopen(url, timeout=8) as resp:  # noqa: S310 - fixed https API
+                answer = json.loads(resp.read())
+        except (OSError, ValueError) as exc:
+            raise ProviderError(f"wechat oauth unreachable: {exc}") from exc
+        if not isinstance(answer, dict) or not answer.get("openid"):
+            raise ProviderError(f"wechat oauth refused: {answer}")
+        return str(answer["openid"])
 
     def close(self, order_id: str, now: datetime) -> bool:
         """Close the Native order so its QR code can no longer be paid (204 = closed)."""

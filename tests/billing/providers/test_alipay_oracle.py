@@ -170,3 +170,45 @@ def test_our_sandbox_notifications_pass_the_sdks_check(keys: Any) -> None:
     sign = params.pop("sign")
     oracle = _sdk(keys["alipay"]["merchant_private_key"], keys["alipay"]["alipay_public_key"])
     assert oracle.verify(params, sign)
+
+
+def test_wap_pay_url_signature_equals_the_sdks(keys: Any) -> None:
+    """On a phone: 手机网站支付, alipay.trade.wap.pay, signed by the same request rule."""
+    req = PayRequest("OABC", 49000, "在职培训 培训费", "https://x/webhooks/alipay", "https://x/r", NOW,
+                     device="phone")
+    link = Alipay(_cfg(keys)).pay_link(req, NOW)
+    params = dict(parse_qsl(urlparse(link["pay_url"]).query))
+    assert link["product"] == "alipay_wap" and params["method"] == "alipay.trade.wap.pay"
+    biz = json.loads(params["biz_content"])
+    assert biz["product_code"] == "QUICK_WAP_WAY" and biz["quit_url"] == "https://x/r"
+    assert params["sign"] == _sdk_signature(_merchant_sdk(keys), params)
+    # a desktop (and an old client that does not say) still gets 电脑网站支付
+    desktop = Alipay(_cfg(keys)).pay_link(PayRequest("OABC", 49000, "培训费", "https://x/n", "https://x/r", NOW), NOW)
+    assert desktop["product"] == "alipay_page" and "alipay.trade.page.pay" in desktop["pay_url"]
+
+
+def test_the_simulated_gateway_takes_the_sdks_wap_pay_link(api: Any, pdeps: Any, clock: Any,
+                                                           keys: Any, foreign_keys: Any) -> None:
+    """A pay link python-alipay-sdk signs with the dev merchant key (what an outside check
+    does in `make run`) opens the phone cashier; the same link with one byte of biz_content
+    changed, or signed by another key, gets Alipay's invalid-signature page."""
+    from chalicelib.billing import orders
+    acc, rid = approved_registration(pdeps, clock.now())
+    order = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, clock.now(), device="phone")
+    sdk = _merchant_sdk(keys)
+    query = sdk.api_alipay_trade_wap_pay(subject="在职培训 培训费", out_trade_no=order["order_id"],
+                                         total_amount="490.00", return_url="http://127.0.0.1:8000/web/index.html",
+                                         notify_url="http://127.0.0.1:8000/webhooks/alipay")
+    page = api.get(f"/dev/pay/alipay/gateway.do?{query}")
+    assert page.status_code == 200, page.body
+    assert 'data-product="alipay_wap"' in page.body.decode() and "width=device-width" in page.body.decode()
+    params = dict(parse_qsl(query))
+    params["biz_content"] = params["biz_content"].replace("490.00", "0.01")
+    bad = api.get(f"/dev/pay/alipay/gateway.do?{urlencode(params)}")
+    assert bad.status_code == 400 and "isv.invalid-signature" in bad.body.decode()
+    stranger = _sdk(foreign_keys["alipay"]["merchant_private_key"], keys["alipay"]["alipay_public_key"])
+    forged = stranger.api_alipay_trade_wap_pay(subject="x", out_trade_no=order["order_id"], total_amount="490.00")
+    assert api.get(f"/dev/pay/alipay/gateway.do?{forged}").status_code == 400
+    # and the pay link our platform gave is accepted as it stands
+    ours = api.get(order["pay_url"].removeprefix("http://127.0.0.1:8000"))
+    assert ours.status_code == 200 and 'data-product="alipay_wap"' in ours.body.decode()

@@ -64,10 +64,19 @@ def _refund() -> RefundRequest:
     return RefundRequest("FABC", "OABC", "4200TX", 49000, 49000, "退费", "https://x/webhooks/wechatpay")
 
 
+def _pay(device: str, openid: str | None = None) -> PayRequest:
+    return PayRequest("OABC", 49000, "在职培训 培训费", "https://x/webhooks/wechatpay", "https://x/r", NOW,
+                      device=device, client_ip="203.0.113.7", openid=openid)
+
+
 CALLS = {
-    "native": (lambda a: a.pay_link(PayRequest("OABC", 49000, "在职培训 培训费", "https://x/webhooks/wechatpay",
-                                               "https://x/r", NOW), NOW),
+    "native": (lambda a: a.pay_link(_pay("desktop"), NOW),
                {"code_url": "weixin://wxpay/bizpayurl?pr=abc"}, "/v3/pay/transactions/native"),
+    "h5": (lambda a: a.pay_link(_pay("phone"), NOW),
+           {"h5_url": "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1&package=1"},
+           "/v3/pay/transactions/h5"),
+    "jsapi": (lambda a: a.pay_link(_pay("wechat", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"), NOW),
+              {"prepay_id": "wx201410272009395522657a690389285100"}, "/v3/pay/transactions/jsapi"),
     "refund": (lambda a: a.refund(_refund(), NOW), {"status": "PROCESSING", "refund_id": "5030"},
                "/v3/refund/domestic/refunds"),
     "close": (lambda a: a.close("OABC", NOW), {}, "/v3/pay/transactions/out-trade-no/OABC/close"),
@@ -174,3 +183,104 @@ def test_our_sandbox_notifications_pass_the_sdks_check(keys: Any) -> None:
     data = _core(wx).callback(headers, body)
     assert data["event_type"] == "TRANSACTION.SUCCESS"
     assert data["resource"]["out_trade_no"] == "OABC" and data["resource"]["amount"]["total"] == 49000
+
+
+def test_phone_orders_carry_what_the_sdk_sends(keys: Any, monkeypatch: Any) -> None:
+    """H5 and JSAPI bodies hold the fields wechatpayv3's `pay()` sends for those products
+    (scene_info with payer_client_ip and h5_info; payer.openid), on the SDK's own paths."""
+    from wechatpayv3 import WeChatPay, WeChatPayType
+    wx = keys["wechatpay"]
+    sdk_sent: list[tuple[str, dict[str, Any]]] = []
+
+    class _R:
+        status_code, headers, text = 200, {"Content-Type": "application/json"}, "{}"
+
+    def fake_post(url: str, json: Any = None, **kw: Any) -> Any:
+        sdk_sent.append((url, json))
+        return _R()
+    monkeypatch.setattr("wechatpayv3.core.requests.post", fake_post)
+    monkeypatch.setattr(wx_core.Core, "_verify_signature", lambda self, h, b: True)
+    for kind, extra in (("h5", {"scene_info": {"payer_client_ip": "203.0.113.7", "h5_info": {"type": "Wap"}}}),
+                        ("jsapi", {"payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}})):
+        sdk = WeChatPay(wechatpay_type=getattr(WeChatPayType, kind.upper()), mchid=wx["mchid"],
+                        private_key=wx["merchant_private_key"], cert_serial_no=wx["merchant_serial"],
+                        appid=wx["appid"], apiv3_key=wx["apiv3_key"], notify_url="https://x/webhooks/wechatpay",
+                        public_key=wx["platform_keys"][wx["platform_serial"]], public_key_id=wx["platform_serial"])
+        sdk.pay(description="在职培训 培训费", out_trade_no="OABC", amount={"total": 49000, "currency": "CNY"},
+                **extra)
+        invoke, answer, path = CALLS[kind]
+        sent: list[Any] = []
+        monkeypatch.setattr("urllib.request.urlopen", _answering(wx, answer, sent))
+        invoke(WechatPay({**wx, "sandbox": False}))
+        url, theirs = sdk_sent[-1]
+        ours = json.loads(sent[0].data)
+        assert url.endswith(path) and sent[0].full_url.endswith(path)
+        assert set(theirs) <= set(ours), (kind, sorted(theirs), sorted(ours))
+        for field in ("appid", "mchid", "out_trade_no", "amount", "notify_url"):
+            assert ours[field] == theirs[field]
+        if kind == "h5":
+            assert ours["scene_info"]["payer_client_ip"] == "203.0.113.7"
+            assert ours["scene_info"]["h5_info"]["type"] == "Wap"
+        else:
+            assert ours["payer"] == theirs["payer"]
+
+
+def test_jsapi_pay_sign_equals_the_sdks(keys: Any, monkeypatch: Any) -> None:
+    """The WeixinJSBridge parameters: paySign is the SDK's `sign([appId, timeStamp,
+    nonceStr, package])` (SHA256-RSA over the four lines, merchant key)."""
+    from wechatpayv3 import WeChatPay, WeChatPayType
+    wx = keys["wechatpay"]
+    invoke, answer, _ = CALLS["jsapi"]
+    monkeypatch.setattr("urllib.request.urlopen", _answering(wx, answer, []))
+    link = invoke(WechatPay({**wx, "sandbox": False}))
+    params = link["jsapi_params"]
+    assert link["product"] == "wechat_jsapi"
+    assert params["package"] == "prepay_id=wx201410272009395522657a690389285100"
+    assert params["appId"] == wx["appid"] and params["signType"] == "RSA"
+    sdk = WeChatPay(wechatpay_type=WeChatPayType.JSAPI, mchid=wx["mchid"],
+                    private_key=wx["merchant_private_key"], cert_serial_no=wx["merchant_serial"],
+                    appid=wx["appid"], apiv3_key=wx["apiv3_key"],
+                    public_key=wx["platform_keys"][wx["platform_serial"]], public_key_id=wx["platform_serial"])
+    assert params["paySign"] == sdk.sign([params["appId"], params["timeStamp"], params["nonceStr"],
+                                          params["package"]])
+
+
+def test_the_simulated_order_api_takes_the_sdks_request_and_the_sdk_takes_its_answer(
+        api: Any, pdeps: Any, clock: Any, keys: Any, foreign_keys: Any, monkeypatch: Any) -> None:
+    """An outside client (wechatpayv3, gateway pointed at /dev/pay/wechatpay) places an H5
+    order with the dev keys: the simulated API verifies its Authorization header, answers an
+    h5_url, and the SDK verifies the answer's signature with the platform public key. A
+    request signed by another key gets WeChat's 401 SIGN_ERROR; H5 without scene_info 400."""
+    from wechatpayv3 import WeChatPay, WeChatPayType
+    wx = keys["wechatpay"]
+    monkeypatch.setattr(wx_utils.time, "time", lambda: int(clock.now().timestamp()))
+
+    class _R:
+        def __init__(self, r: Any) -> None:
+            self.status_code, self.headers, self.text = r.status_code, dict(r.headers), r.body.decode()
+
+    def post(url: str, json: Any = None, headers: Any = None, **kw: Any) -> Any:
+        import json as _json
+        path = url.removeprefix("http://127.0.0.1:8000")
+        return _R(api.call("POST", path, body=_json.dumps(json).encode(), headers=headers))
+    monkeypatch.setattr("wechatpayv3.core.requests.post", post)
+
+    def sdk(private_key: str) -> Any:
+        client = WeChatPay(wechatpay_type=WeChatPayType.H5, mchid=wx["mchid"], private_key=private_key,
+                           cert_serial_no=wx["merchant_serial"], appid=wx["appid"], apiv3_key=wx["apiv3_key"],
+                           notify_url="http://127.0.0.1:8000/webhooks/wechatpay",
+                           public_key=wx["platform_keys"][wx["platform_serial"]],
+                           public_key_id=wx["platform_serial"])
+        client._core._gate_way = "http://127.0.0.1:8000/dev/pay/wechatpay"
+        return client
+    scene = {"payer_client_ip": "203.0.113.7", "h5_info": {"type": "Wap"}}
+    code, text = sdk(wx["merchant_private_key"]).pay(
+        description="在职培训 培训费", out_trade_no="OSDK1", amount={"total": 49000}, scene_info=scene)
+    assert code == 200 and "/dev/pay/wechatpay/checkmweb?prepay_id=wx" in json.loads(text)["h5_url"]
+    code, text = sdk(foreign_keys["wechatpay"]["merchant_private_key"]).pay(
+        description="在职培训 培训费", out_trade_no="OSDK1", amount={"total": 49000}, scene_info=scene)
+    assert code == 401 and json.loads(text)["code"] == "SIGN_ERROR"
+    code, text = sdk(wx["merchant_private_key"]).pay(
+        description="在职培训 培训费", out_trade_no="OSDK1", amount={"total": 49000},
+        scene_info={"payer_client_ip": "203.0.113.7"})
+    assert code == 400 and json.loads(text)["code"] == "PARAM_ERROR"
