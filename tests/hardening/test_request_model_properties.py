@@ -161,7 +161,7 @@ def _refused_well(exc: AppError) -> None:
 
 
 # --- the boundary, every model, many examples ---------------------------------------------
-BOUNDARY = settings(max_examples=150, deadline=None, derandomize=True,
+BOUNDARY = settings(max_examples=100, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
