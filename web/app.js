@@ -5,18 +5,25 @@ import { get, getSession, post, setSession } from "./api.js";
 import { busy, card, clear, field, flash, flashExpire, formValues, h, syncClock } from "./ui.js";
 
 const PAGE_MODULES = {
+  welcome: "landing",
   home: "trainee", questionnaire: "trainee", certificate: "trainee", help: "trainee",
   pay: "pay", orders: "pay", learn: "learn", play: "learn",
   unit: "unit", "unit-orders": "unit",
   review: "staff", finance: "finance", edition: "staff", roster: "staff", report: "staff",
+  exports: "staff",
 };
 
+// Pages anyone may open without signing in (others add theirs here).
+export const PUBLIC_PAGES = ["welcome", "login", "signup", "help"];
+
+// The trainee's menu uses the notice's own words (中图学字〔2026〕17号: 我的培训, 我的云课堂,
+// 我的考试, 我的云课堂—我的选课 for the certificate, 个人中心—订单发票).
 const NAV = [
-  { page: "home", label: "我的报名", roles: ["trainee"] },
-  { page: "orders", label: "订单·退费·发票", roles: ["trainee"] },
-  { page: "learn", label: "我的课程", roles: ["trainee"] },
-  { page: "questionnaire", label: "问卷", roles: ["trainee"] },
-  { page: "certificate", label: "证书", roles: ["trainee"] },
+  { page: "home", label: "我的培训", roles: ["trainee"] },
+  { page: "learn", label: "我的云课堂", roles: ["trainee"] },
+  { page: "questionnaire", label: "我的考试", roles: ["trainee"] },
+  { page: "certificate", label: "我的选课·证书", roles: ["trainee"] },
+  { page: "orders", label: "个人中心—订单发票", roles: ["trainee"] },
   { page: "unit", label: "集体交费", roles: ["unit"] },
   { page: "unit-orders", label: "单位订单·发票", roles: ["unit"] },
   { page: "review", label: "报名审核", roles: ["reviewer", "admin"] },
@@ -24,6 +31,7 @@ const NAV = [
   { page: "edition", label: "届次设置", roles: ["admin"] },
   { page: "roster", label: "会员名册", roles: ["admin"] },
   { page: "report", label: "统计报表", roles: ["admin"] },
+  { page: "exports", label: "数据导出", roles: ["finance", "admin"] },
   { page: "help", label: "联系与帮助", roles: null },
 ];
 
@@ -63,11 +71,11 @@ function renderNav(current) {
   const nav = clear(document.getElementById("nav"));
   const who = clear(document.getElementById("who"));
   const s = getSession();
+  setMenu(false);
   if (!s) {
-    nav.append(h("ul", {},
-      h("li", {}, h("a", { href: "#/login", "aria-current": current === "login" ? "page" : null }, "登录")),
-      h("li", {}, h("a", { href: "#/signup", "aria-current": current === "signup" ? "page" : null }, "注册")),
-      h("li", {}, h("a", { href: "#/help", "aria-current": current === "help" ? "page" : null }, "联系与帮助"))));
+    const link = (page, label) => h("li", {}, h("a", { href: `#/${page}`, "aria-current": current === page ? "page" : null }, label));
+    nav.append(h("ul", {}, link("welcome", "培训介绍"), link("login", "登录"), link("signup", "注册"), link("help", "联系与帮助")));
+    if (current !== "login") who.append(h("a", { class: "btn-link top-login", href: "#/login" }, "登录"));
     return;
   }
   const mine = roles();
@@ -76,6 +84,26 @@ function renderNav(current) {
   who.append(h("span", { class: "who-name" }, s.name || s.email),
     h("button", { type: "button", class: "btn-link", onclick: signOut }, "退出"));
 }
+
+// The phone's menu: one button opens the navigation under the header (on wider screens the
+// navigation is always shown and the button hidden by CSS).
+function setMenu(open) {
+  const top = document.querySelector(".top");
+  const button = document.getElementById("menu-toggle");
+  if (!top || !button) return;
+  top.classList.toggle("menu-open", open);
+  button.setAttribute("aria-expanded", String(open));
+}
+
+document.getElementById("menu-toggle")?.addEventListener("click", () => {
+  setMenu(!document.querySelector(".top").classList.contains("menu-open"));
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && document.querySelector(".top.menu-open")) {
+    setMenu(false);
+    document.getElementById("menu-toggle").focus();
+  }
+});
 
 function signOut() {
   setSession(null);
@@ -95,8 +123,8 @@ async function render() {
   const [name, ...rest] = hash.replace(/^#\/?/, "").split("/");
   const arg = rest.length ? decodeURIComponent(rest.join("/")) : null;
   const s = getSession();
-  let page = name || (s ? landing() : "login");
-  if (!s && !["login", "signup", "help"].includes(page)) page = "login";
+  let page = name || (s ? landing() : "welcome");
+  if (!s && !PUBLIC_PAGES.includes(page)) page = "login";
   if (s && (page === "login" || page === "signup")) page = landing();
   const root = document.getElementById("main");
   flashExpire();

@@ -79,7 +79,7 @@ function registrationView(reg, ed) {
   }
   if (reg.payment_status === "paid") {
     actions.append(h("a", { class: "btn btn-primary", href: "#/learn" }, "进入在线学习"),
-      h("a", { class: "btn", href: "#/orders" }, "订单、退费与发票"));
+      h("a", { class: "btn", href: "#/orders" }, "个人中心—订单发票"));
   }
   if (LIVE.includes(reg.status) && reg.payment_status === "unpaid") {
     const withdraw = h("button", { type: "button", class: "btn btn-danger" }, "撤回报名");

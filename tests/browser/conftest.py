@@ -20,6 +20,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE_REPORTS = ROOT / "test-artifacts" / "axe"
+AXE = ROOT / "web" / "vendor" / "axe.min.js"  # vendored by devtools.vendor_web (web/vendor.json)
+AXE_BLOCKING = ("serious", "critical")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -236,9 +239,40 @@ class Page:
         self.p.evaluate("(s) => localStorage.setItem('lsc.session', JSON.stringify(s))", session)
         self.p.reload()
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, *, accessible: bool = True) -> None:
+        """A full-page screenshot under test-artifacts/screenshots/, and (unless told not
+        to, as the failure screenshots are) the accessibility gate on the same page."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.p.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        if accessible:
+            self.assert_accessible(name)
+
+    def axe(self) -> list[dict[str, Any]]:
+        """axe-core's violations on the page as it is now (WCAG 2.x A/AA and best
+        practices), each with its impact, rule, help text and the first offending nodes."""
+        if not AXE.exists():
+            raise AssertionError(f"{AXE} is missing: run `.venv/bin/python -m devtools.vendor_web`")
+        if not self.p.evaluate("() => typeof window.axe === 'object'"):
+            self.p.add_script_tag(content=AXE.read_text())
+        return list(self.p.evaluate("""async () => {
+            const result = await window.axe.run(document, { resultTypes: ["violations"] });
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.join(" "),
+                    html: n.html.slice(0, 160), summary: n.failureSummary })),
+            }));
+        }"""))
+
+    def assert_accessible(self, name: str = "page") -> None:
+        """Zero serious or critical axe-core violations; every violation found (any impact)
+        is written to test-artifacts/axe/<name>.json for the record."""
+        violations = self.axe()
+        AXE_REPORTS.mkdir(parents=True, exist_ok=True)
+        (AXE_REPORTS / f"{name}.json").write_text(json.dumps(
+            {"url": self.p.url, "violations": violations}, ensure_ascii=False, indent=1))
+        blocking = [v for v in violations if v["impact"] in AXE_BLOCKING]
+        assert not blocking, f"axe-core on {name} ({self.p.url}): " + "; ".join(
+            f"{v['impact']} {v['id']} ({v['help']}): {[n['target'] for n in v['nodes']]}" for v in blocking)
 
     def assert_fits(self) -> None:
         """Readable at the viewport's width (nothing makes the page scroll sideways), and
@@ -287,7 +321,7 @@ def new_page(browser: Any, stack: Stack, request: Any) -> Iterator[Any]:
     if getattr(request.node, "call_failed", False):
         for i, page in enumerate(pages):
             try:
-                page.shot(f"FAILED-{request.node.name}-{i}")
+                page.shot(f"FAILED-{request.node.name}-{i}", accessible=False)
             except Exception:  # noqa: BLE001 - best effort
                 pass
         for page in pages:

@@ -49,3 +49,166 @@ def test_end_dates_are_shown_as_the_last_day_the_notice_names(stack, new_page):
         "start": "2026年4月13日", "startTimed": "2026年4月5日 10:00", "newYear": "2026年12月31日",
         "march": "2月29日", "missing": "—",
     }
+
+
+def header_height(page) -> float:
+    return page.p.evaluate("document.querySelector('header.top').getBoundingClientRect().height")
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_landing_page_shows_the_notice_and_one_join_action(stack, new_page, size):
+    # Given registration is open (2026-04-05) and nobody is signed in
+    stack.set_clock("2026-04-05T10:00:00+08:00")
+    page = new_page(*size)
+    p = page.p
+    # When they open the platform's address
+    page.goto("#/")
+    landing = p.locator(".landing")
+    landing.wait_for()
+    text = p.locator("main").inner_text()
+    # Then the page says what the training is, with the courses and their hours
+    assert p.get_by_role("heading", level=1).inner_text() == "2026年图书馆员在职专业培训"
+    assert "中图学字〔2026〕17号" in text and "全国各级各类图书馆工作者" in text
+    courses = p.locator("#landing-courses li")
+    assert courses.count() == 10
+    assert "图书馆史" in courses.first.inner_text() and "3 学时" in courses.first.inner_text()
+    assert "共 30 学时" in text
+    # and the schedule as the notice writes it: every end date the last day, inclusive
+    for period in ("4月3日至4月10日", "4月13日至6月12日", "4月20日至6月12日", "6月1日至6月30日", "4月12日 24:00"):
+        assert period in text, period
+    for exclusive in ("4月11日", "6月13日", "7月1日", "00:00"):
+        assert exclusive not in text, exclusive
+    # the fees, the steps in the notice's menu words, and the contacts
+    assert "¥400.00" in text and "¥490.00" in text
+    steps = p.locator("#landing-steps").inner_text()
+    for words in ("我的云课堂", "我的考试", "我的选课", "个人中心—订单发票", "选学"):
+        assert words in steps, words
+    assert "010-88545653" in text and "ztxhcaiwu@nlc.cn" in text
+    assert "正在报名，4月10日 24:00 截止" in p.locator("#reg-state").inner_text()
+    # and one clear action, leading to sign-up
+    primary = p.locator("main .btn-primary")
+    assert primary.count() == 1 and primary.inner_text() == "参加培训（注册报名）"
+    if size == PHONE:
+        assert header_height(page) <= 120, header_height(page)
+    name = "landing-" + ("390" if size == PHONE else "1366")
+    page.shot(name)
+    page.assert_fits()
+    primary.click()
+    p.get_by_label("密码").wait_for()
+    assert p.url.endswith("#/signup")
+
+
+def test_landing_after_registration_closed_says_so(stack, new_page):
+    stack.set_clock("2026-04-11T00:00:00+08:00")  # the exclusive bound itself
+    page = new_page(*PHONE)
+    page.goto("#/")
+    state = page.p.locator("#reg-state")
+    state.wait_for()
+    assert state.inner_text() == "本届报名已于 2026年4月10日 24:00 截止"
+    assert page.p.locator("#join").inner_text() == "登录查看我的培训"
+
+
+@pytest.fixture(scope="module")
+def certified(stack):
+    """One trainee with an issued certificate (made through the API once per module)."""
+    return stack.certified_trainee("王小梅")
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_signed_in_header_is_compact_and_the_menu_uses_the_notices_words(stack, new_page, certified, size):
+    email, token, _ = certified
+    stack.set_clock("2026-04-21T09:00:00+08:00")
+    page = new_page(*size)
+    p = page.p
+    page.sign_in(stack, token)
+    p.get_by_role("heading", name="您好，王小梅").wait_for()
+    toggle = p.get_by_role("button", name="菜单")
+    nav = p.get_by_role("navigation", name="主导航")
+    labels = ["我的培训", "我的云课堂", "我的考试", "我的选课·证书", "个人中心—订单发票", "联系与帮助"]
+    name = "home-" + ("390" if size == PHONE else "1366")
+    if size == PHONE:
+        # On the phone the header is one row: the menu sits behind one button
+        assert header_height(page) <= 120, header_height(page)
+        assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+        assert not nav.get_by_role("link", name="我的云课堂").is_visible()
+        page.shot(name)
+        page.assert_fits()
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true"
+        assert [a.inner_text() for a in nav.get_by_role("link").all()] == labels
+        page.shot(name + "-menu")
+        # Escape closes it and gives focus back to the button
+        p.keyboard.press("Escape")
+        assert toggle.get_attribute("aria-expanded") == "false"
+        assert p.evaluate("document.activeElement.id") == "menu-toggle"
+        toggle.click()
+    else:
+        assert not toggle.is_visible()
+        assert header_height(page) <= 80, header_height(page)
+        assert [a.inner_text() for a in nav.get_by_role("link").all()] == labels
+        page.shot(name)
+        page.assert_fits()
+    # Choosing a page goes there and closes the menu
+    nav.get_by_role("link", name="我的考试").click()
+    p.get_by_role("heading", name="课程效果问卷").wait_for()
+    assert p.locator("#nav a[aria-current=page]").inner_text() == "我的考试"
+    assert p.locator("#menu-toggle").get_attribute("aria-expanded") == "false"
+    # The calendar on the home page shows the notice's inclusive dates
+    page.goto("#/home")
+    calendar = p.locator(".windows")
+    calendar.wait_for()
+    cal = calendar.inner_text()
+    for period in ("2026年4月3日至4月10日", "2026年4月13日至6月12日", "2026年6月1日至6月30日", "至 2026年4月12日 24:00"):
+        assert period in cal, period
+    assert "00:00" not in cal and "4月11日" not in cal and "7月1日" not in cal
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_certificate_page_after_the_window_says_it_closed(stack, new_page, certified, size):
+    # Given a trainee downloaded the certificate in June, and it is now 2026-07-02
+    _, token, number = certified
+    stack.set_clock("2026-07-02T09:00:00+08:00")
+    page = new_page(*size)
+    page.sign_in(stack, token)
+    page.goto("#/certificate")
+    note = page.p.locator("#cert-window")
+    note.wait_for()
+    text = page.p.locator("main").inner_text()
+    # Then the page says the download window closed (not that it is about to open)
+    assert note.inner_text().startswith("证书下载期已于 2026年6月30日 24:00 结束")
+    assert "开放下载" not in text and "7月1日" not in text and "2026-06-01" not in text
+    assert "证书下载时间：2026年6月1日至6月30日" in text
+    assert page.p.locator("#cert-no").inner_text() == number  # the number still shows, to verify
+    assert page.p.get_by_role("button", name="下载证书（PDF）").count() == 0
+    page.shot("certificate-after-0701-" + ("390" if size == PHONE else "1366"))
+    page.assert_fits()
+
+
+def test_wechat_browser_gets_the_download_hint(stack, browser, certified):
+    """Inside WeChat (user agent MicroMessenger) the certificate's download button comes with
+    the note to open the page in a real browser; a normal browser shows no note."""
+    _, token, _ = certified
+    stack.set_clock("2026-06-10T09:00:00+08:00")
+    from tests.browser.conftest import Page
+    wechat_ua = ("Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) "
+                 "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 "
+                 "MMWEBID/2247 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI "
+                 "Language/zh_CN ABI/arm64")
+    results = {}
+    for label, ua in (("wechat", wechat_ua), ("chrome", None)):
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", **({"user_agent": ua} if ua else {}))
+        try:
+            page = Page(ctx.new_page(), stack.base)
+            page.sign_in(stack, token)
+            page.goto("#/certificate")
+            page.p.get_by_role("button", name="下载证书（PDF）").wait_for()
+            hint = page.p.locator(".wechat-hint")
+            results[label] = hint.inner_text() if hint.count() else None
+            if label == "wechat":
+                page.shot("certificate-wechat-390")
+            page.check_console()
+        finally:
+            ctx.close()
+    assert results["chrome"] is None
+    assert results["wechat"] and "在浏览器打开" in results["wechat"] and "微信内不能下载文件" in results["wechat"]
