@@ -46,6 +46,11 @@ JOBS: list[JobDef] = [
     # provider dedups on our refund id); bank-transfer refunds wait for finance.
     JobDef("retry_stuck_refunds", "重试未完成的在线退款", f"{BILLING}:retry_stuck_refunds",
            every(15), keep_s=3 * 24 * 3600),
+    JobDef("package_videos", "打包上传的课程视频（加密 HLS）", "chalicelib.learning.jobs:package_videos",
+           every(5), keep_s=3 * 24 * 3600),
+    # E-invoices still with the tax-platform provider: submitted, queried, retried.
+    JobDef("advance_invoices", "跟进开具中的电子发票", "chalicelib.invoicing.jobs:advance_invoices",
+           every(15), keep_s=3 * 24 * 3600),
     JobDef("retry_mail", "重发未发出的邮件", "chalicelib.platform.mail.outbox:retry_step", every(15),
            per_edition=False, keep_s=3 * 24 * 3600),
 ]

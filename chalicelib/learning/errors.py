@@ -22,6 +22,23 @@ class SessionSupersededError(ConflictError):
     message = "您已在其他窗口或设备开始播放，本窗口已暂停计时"
 
 
+class VideoNotReadyError(ConflictError):
+    """The course has no packaged (encrypted HLS) video yet."""
+    code = "VIDEO_NOT_READY"
+    message = "本课程视频正在准备中，请稍后再试"
+
+
+class VideoReplacedError(ConflictError):
+    """The player asks for the key of a video version that was replaced meanwhile."""
+    code = "VIDEO_REPLACED"
+    message = "本课程视频已更新，请刷新页面后继续学习"
+
+
+class UploadNotFoundError(NotFoundError):
+    code = "UPLOAD_NOT_FOUND"
+    message = "找不到上传的视频文件，请重新上传"
+
+
 class RegistrationChangedError(ConflictError):
     """A conditional write lost because the registration changed meanwhile."""
     code = "STATE_CHANGED"

@@ -22,6 +22,23 @@ class HeartbeatIn(Body):
                                    description="play 应答中的 session_id（本窗口的播放会话）")
 
 
+SessionId = Annotated[str, StringConstraints(pattern=r"^S[0-9A-Z]{16}$")]
+
+
+class PlaybackQuery(BaseModel):
+    """The play session the playlist or key is asked for (`session_id` of /play), and for
+    the key the video version the playlist named."""
+    model_config = ConfigDict(extra="forbid")
+    session_id: SessionId = Field(description="play 应答中的 session_id")
+    v: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,40}$")] | None = Field(
+        default=None, description="视频版本（播放列表中的密钥地址自带）")
+
+
+class PackageIn(Body):
+    upload_key: str = Field(min_length=1, max_length=300,
+                            description="上传表单应答中的 key（视频在存储中的位置）")
+
+
 Answer = StrictInt | Annotated[str, StringConstraints(max_length=4000)]  # true is not 1
 
 
@@ -78,8 +95,11 @@ class CoursesOut(Out):
 
 
 class PlayOut(Out):
-    """A short-lived inline streaming link and the state the heartbeats continue from."""
+    """The play session's HLS playlist (a platform route, relative to the API: segments are
+    signed for a few minutes, the key is served only to this session) and the state the
+    heartbeats continue from."""
     url: str
+    format: Literal["hls"]
     expires_at: Instant
     course_id: str
     position_s: int
@@ -101,6 +121,36 @@ class HeartbeatOut(Out):
     position_s: int
     token: str
     heartbeat_interval_s: int
+
+
+class UploadFormOut(Out):
+    """A presigned POST: send `fields` and then the file (`file`) to `url` as multipart."""
+    url: str
+    fields: dict[str, str]
+    key: str
+    allowed_types: list[str]
+    max_bytes: int
+    expires_at: Instant
+    course_id: str
+    version: str
+
+
+class MediaOut(Out):
+    """A course's video: `status` none | queued | packaging | ready | failed."""
+    course_id: str
+    title: str
+    status: Literal["none", "queued", "packaging", "ready", "failed"]
+    duration_s: int | None
+    edition_duration_s: int | None
+    version: str | None
+    pending_version: str | None
+    packaged_at: str | None
+    error: str | None
+
+
+class MediaListOut(Out):
+    edition_id: str
+    courses: list[MediaOut]
 
 
 class QuestionOut(Out):

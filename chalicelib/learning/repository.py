@@ -21,12 +21,13 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactGet
 
 from chalicelib.learning.rules import ProgressState, format_watched, parse_watched
 from chalicelib.learning.states import RESPONSE_CERTIFICATE_STATE
 from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import committed, decode_token, encode_token, is_condition_failure, register
+from chalicelib.platform.store.base import committed, connection, decode_token, encode_token, is_condition_failure, register
 from chalicelib.platform.store.uniques import Unique
 from chalicelib.registration import transitions as registration
 
@@ -66,6 +67,31 @@ class Progress(Model):
     def state(self) -> ProgressState:
         return ProgressState(int(self.last_at_ms), int(self.high_water_s), int(self.credited_s),
                              int(self.cursor_s or 0), parse_watched(self.watched) or ())
+
+
+@register
+class CourseMedia(Model):
+    """A course's video as data: the packaged, playable HLS version (its prefix in the
+    videos bucket, its AES-128 key, the duration read from the media) and, while a newer
+    upload waits for or is in packaging, the pending one. The key never leaves the platform
+    except through the key route, to the trainee's active play session."""
+    class Meta:
+        table_name = "course_media"
+
+    edition_id = UnicodeAttribute(hash_key=True)
+    course_id = UnicodeAttribute(range_key=True)
+    hls_prefix = UnicodeAttribute(null=True)  # "<edition>/<course>/hls/<version>/"
+    playlist_name = UnicodeAttribute(null=True)  # the media playlist under the prefix
+    key_hex = UnicodeAttribute(null=True)  # the 16-byte key of that version, hex
+    duration_s = NumberAttribute(null=True)
+    packaged_at = UTCDateTimeAttribute(null=True)
+    pending_source = UnicodeAttribute(null=True)  # uploaded source waiting for packaging
+    pending_version = UnicodeAttribute(null=True)
+    pending_key_hex = UnicodeAttribute(null=True)  # the key the running packaging uses
+    pending_job = UnicodeAttribute(null=True)  # MediaConvert job id (prod)
+    queued_at = UTCDateTimeAttribute(null=True)
+    error = UnicodeAttribute(null=True)  # why the last packaging failed
+    updated_at = UTCDateTimeAttribute()
 
 
 class ResponsesByEdition(GlobalSecondaryIndex["QuestionnaireResponse"]):
@@ -181,6 +207,104 @@ class ProgressRepository:
                 return None
             raise
         return item
+
+
+class MediaRepository:
+    def get(self, edition_id: str, course_id: str) -> CourseMedia | None:
+        try:
+            return CourseMedia.get(edition_id, course_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def of_edition(self, edition_id: str) -> list[CourseMedia]:
+        """Every course's media of an edition (one Query: an edition has tens of courses)."""
+        return list(CourseMedia.query(edition_id, consistent_read=True))
+
+    def session_and_media(self, learner: str, edition_id: str, course_id: str
+                          ) -> tuple[Progress | None, CourseMedia | None]:
+        """The trainee's progress item (its play session) and the course's media, in ONE
+        request (TransactGetItems: both consistent)."""
+        with TransactGet(connection=connection()) as tg:
+            progress = tg.get(Progress, learner, course_id)
+            media = tg.get(CourseMedia, edition_id, course_id)
+        return _found(progress), _found(media)
+
+    def queue(self, edition_id: str, course_id: str, source_key: str, version: str,
+              actor: str, now: datetime) -> None:
+        """An uploaded source becomes the one waiting for packaging (a newer upload replaces
+        an older one still waiting; the playable version stays until the new one is ready)."""
+        item = CourseMedia(edition_id=edition_id, course_id=course_id)
+
+        def write(tx: Any) -> None:
+            tx.update(item, actions=[
+                CourseMedia.pending_source.set(source_key),
+                CourseMedia.pending_version.set(version),
+                CourseMedia.pending_key_hex.remove(), CourseMedia.pending_job.remove(),
+                CourseMedia.error.remove(), CourseMedia.queued_at.set(now),
+                CourseMedia.updated_at.set(now)])
+            tx.save(audit_entry(f"course#{edition_id}#{course_id}", "learning.video_queued",
+                                actor, now, {"source": source_key, "version": version}))
+        if not committed(write):
+            raise RuntimeError("queueing a video lost its transaction")
+
+    def started(self, media: CourseMedia, key_hex: str, job_id: str | None,
+                now: datetime) -> bool:
+        """The packaging of the pending version started (with this key): False when a newer
+        upload replaced it meanwhile."""
+        return _conditional_update(media, [
+            CourseMedia.pending_key_hex.set(key_hex),
+            *([CourseMedia.pending_job.set(job_id)] if job_id else []),
+            CourseMedia.updated_at.set(now)],
+            CourseMedia.pending_version == media.pending_version)
+
+    def publish(self, media: CourseMedia, hls_prefix: str, playlist_name: str,
+                duration_s: int, actor: str, now: datetime) -> bool:
+        """The packaged pending version becomes the playable one (its key with it)."""
+        version = media.pending_version
+
+        def write(tx: Any) -> None:
+            tx.update(CourseMedia(edition_id=media.edition_id, course_id=media.course_id),
+                      actions=[CourseMedia.hls_prefix.set(hls_prefix),
+                               CourseMedia.playlist_name.set(playlist_name),
+                               CourseMedia.key_hex.set(media.pending_key_hex),
+                               CourseMedia.duration_s.set(duration_s),
+                               CourseMedia.packaged_at.set(now),
+                               CourseMedia.pending_source.remove(),
+                               CourseMedia.pending_version.remove(),
+                               CourseMedia.pending_key_hex.remove(),
+                               CourseMedia.pending_job.remove(),
+                               CourseMedia.updated_at.set(now)],
+                      condition=CourseMedia.pending_version == version)
+            tx.save(audit_entry(f"course#{media.edition_id}#{media.course_id}",
+                                "learning.video_published", actor, now,
+                                {"version": version, "duration_s": duration_s}))
+        return committed(write)
+
+    def failed(self, media: CourseMedia, reason: str, now: datetime) -> bool:
+        """The pending version could not be packaged: it is dropped, the reason kept."""
+        return _conditional_update(media, [
+            CourseMedia.pending_source.remove(), CourseMedia.pending_version.remove(),
+            CourseMedia.pending_key_hex.remove(), CourseMedia.pending_job.remove(),
+            CourseMedia.error.set(reason[:500]), CourseMedia.updated_at.set(now)],
+            CourseMedia.pending_version == media.pending_version)
+
+
+def _found(future: Any) -> Any:
+    try:
+        return future.get()
+    except DoesNotExist:
+        return None
+
+
+def _conditional_update(media: CourseMedia, actions: list[Any], condition: Any) -> bool:
+    try:
+        CourseMedia(edition_id=media.edition_id, course_id=media.course_id).update(
+            actions=actions, condition=condition)
+    except UpdateError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
 
 
 def _same(attribute: Any, value: Any, initial: Any) -> Any:

@@ -5,25 +5,27 @@ the unit tests, like the repositories)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.editions import service as editions
 from chalicelib.editions.edition import Course, Edition
-from chalicelib.learning import video
-from chalicelib.learning.errors import CourseNotFoundError, NotAllowedToLearnError, NotEnrolledError, RegistrationChangedError, SessionSupersededError
-from chalicelib.learning.repository import Progress, ProgressRepository, learner_key
+from chalicelib.learning import hls, video
+from chalicelib.learning.errors import CourseNotFoundError, NotAllowedToLearnError, NotEnrolledError, RegistrationChangedError, SessionSupersededError, VideoNotReadyError, VideoReplacedError
+from chalicelib.learning.repository import CourseMedia, MediaRepository, Progress, ProgressRepository, learner_key
 from chalicelib.learning.rules import HEARTBEAT_INTERVAL_S, ProgressState, clamp_position, credit_for, decode_token, encode_token, is_completed, session_stamp, unmet_payment
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
+from chalicelib.platform.storage import storage
 from chalicelib.platform.store.base import new_id
 from chalicelib.registration import queries as registrations
 from chalicelib.registration.queries import Registration
 
 progress_repo = ProgressRepository()
+media_repo = MediaRepository()
 
 __all__ = ["find_registration", "unmet_payment", "require_paid", "courses_view", "enroll",
-           "list_courses", "play", "heartbeat"]
+           "list_courses", "play", "playlist", "key", "heartbeat"]
 
 
 def epoch_ms(at: datetime) -> int:
@@ -142,15 +144,71 @@ def play(deps: Deps, user_sub: str, course_id: str, now: datetime) -> dict[str, 
     if not progress_repo.open_session(learner, sorted(items), session_stamp(session_id, course_id),
                                       epoch_ms(now)):
         raise RegistrationChangedError()
-    link = video.video_signer(deps, edition).sign(edition.video_key(course),
-                                                  video.url_ttl_s(edition), now)
     required = edition.required_seconds(course)
     state = replace(item.state(), last_at_ms=epoch_ms(now))  # as the session wrote it
-    return {**link, "course_id": course_id, "position_s": state.high_water_s,
+    ttl = video.url_ttl_s(edition)
+    return {"url": f"/learning/courses/{course_id}/playlist?session_id={session_id}",
+            "format": "hls", "expires_at": now + timedelta(seconds=ttl),
+            "course_id": course_id, "position_s": state.high_water_s,
             "credited_s": state.credited_s, "required_s": required,
             "completed": is_completed(state.credited_s, required),
             "token": encode_token(state), "session_id": session_id,
             "heartbeat_interval_s": HEARTBEAT_INTERVAL_S}
+
+
+def _session_media(deps: Deps, user_sub: str, course_id: str, session_id: str,
+                   now: datetime) -> CourseMedia:
+    """The course's packaged media, for the trainee's ACTIVE play session of that course,
+    inside the learning window: ONE DynamoDB request (the edition is cached in prod)."""
+    edition = editions.get_current(deps)
+    _course(edition, course_id)
+    edition.require_open("learning", now)  # no key after the window: saved segments stay dark
+    progress, media = media_repo.session_and_media(
+        learner_key(edition.edition_id, user_sub), edition.edition_id, course_id)
+    if progress is None:
+        raise NotEnrolledError()
+    if progress.session_id != session_stamp(session_id, course_id):
+        raise SessionSupersededError()
+    if media is None or not media.hls_prefix or not media.key_hex:
+        raise VideoNotReadyError()
+    return media
+
+
+def _stored_playlist(deps: Deps, media: CourseMedia) -> hls.MediaPlaylist:
+    """The packaged playlist, read once per process and version (it never changes)."""
+    cache: dict[str, hls.MediaPlaylist] = deps.adapter("hls:playlists", lambda _d: {})
+    path = f"{media.hls_prefix}{media.playlist_name or 'index.m3u8'}"
+    if path not in cache:
+        if len(cache) > 200:
+            cache.clear()
+        cache[path] = hls.parse(storage(deps).get_object(video.VIDEOS_BUCKET, path).decode())
+    return cache[path]
+
+
+def playlist(deps: Deps, user_sub: str, course_id: str, session_id: str,
+             now: datetime) -> str:
+    """The HLS playlist of the trainee's active play session: segment URIs signed for a few
+    minutes, the key URI the platform's key route for this session and video version."""
+    media = _session_media(deps, user_sub, course_id, session_id, now)
+    edition = editions.get_current(deps)
+    stored = _stored_playlist(deps, media)
+    prefix = str(media.hls_prefix)
+    urls = video.video_signer(deps, edition).sign_segments(prefix, list(stored.segments),
+                                                           video.url_ttl_s(edition))
+    version = prefix.rstrip("/").rsplit("/", 1)[-1]
+    # relative to this route: /learning/courses/{course_id}/key
+    key_uri = f"key?session_id={session_id}&v={version}"
+    return hls.rewrite(stored, urls.__getitem__, key_uri)
+
+
+def key(deps: Deps, user_sub: str, course_id: str, session_id: str, version: str | None,
+        now: datetime) -> bytes:
+    """The 16-byte AES-128 key, only to the trainee of the active play session of the
+    course, inside the learning window."""
+    media = _session_media(deps, user_sub, course_id, session_id, now)
+    if version is not None and version != str(media.hls_prefix).rstrip("/").rsplit("/", 1)[-1]:
+        raise VideoReplacedError()
+    return bytes.fromhex(str(media.key_hex))
 
 
 def _answer(course_id: str, state: ProgressState, required: int, credit: int,

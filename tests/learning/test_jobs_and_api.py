@@ -35,7 +35,8 @@ def test_learning_journey_through_the_api(api: Any, deps: Any, clock: Any) -> No
     r = api.post("/learning/enroll", token)
     assert r.status_code == 200, r.body
     r = api.get("/learning/courses/C01/play", token)
-    assert r.status_code == 200 and "response-content-disposition=inline" in r.data["url"]
+    assert r.status_code == 200 and r.data["format"] == "hls"
+    assert r.data["url"] == f"/learning/courses/C01/playlist?session_id={r.data['session_id']}"
     assert r.data["expires_at"].endswith("+08:00")
     hb_token, session_id = r.data["token"], r.data["session_id"]
     clock.advance(seconds=30)
@@ -81,24 +82,26 @@ def test_health_does_not_import_pdf_qr_or_xlsx(stack: Any) -> None:
     assert result["status"] == 200 and result["heavy"] == [], out.stderr[-3000:]
 
 
-def test_sample_videos_are_made_uploaded_and_playable(deps: Any, clock: Any, enrolled: Any,
-                                                      monkeypatch: Any, tmp_path: Path) -> None:
-    """`make run`'s step: clips generated with ffmpeg, uploaded under each course's key; the
-    playback link then streams the video inline."""
+def test_sample_videos_are_made_packaged_and_set_the_durations(
+        deps: Any, clock: Any, enrolled: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    """`make run`'s step: clips generated with ffmpeg, packaged as encrypted HLS like an
+    upload, and the edition's course durations set from the media (so a course can be
+    finished by watching it); the play session's playlist then lists signed segments."""
     import requests
 
+    from chalicelib.editions import service as editions
     from chalicelib.learning import service as learning
     from devtools import setup_sample_videos as videos
     monkeypatch.setattr(videos, "CACHE", tmp_path)
-    monkeypatch.setattr(videos, "SECONDS", 1)
-    courses = videos._courses()
-    assert len(courses) == 10 and courses[2][0] == "2026/C03.mp4"
-    monkeypatch.setattr(videos, "_courses", lambda: courses[1:3])  # two clips: fast enough
+    monkeypatch.setattr(videos, "seconds_for", lambda i: 2 + i % 2)  # 2 s and 3 s: fast
     lines = videos.run(deps.settings)
-    assert lines[0].startswith("Sample videos: 2 uploaded")
-    assert videos.run(deps.settings)[0].startswith("Sample videos: 0 uploaded")
+    assert lines[0].startswith("Sample videos: 10 courses packaged as encrypted HLS (2-3 s each")
+    edition = editions.get_current(deps)
+    assert [c.duration_s for c in edition.courses] == [2, 3] * 5
+    assert edition.required_seconds(edition.course("C03")) == 2  # ceil(2 x 0.9)
+    assert len(list(tmp_path.glob("*.mp4"))) == 10  # generated once, kept for the next start
     link = learning.play(deps, enrolled.user_sub, "C03", clock.now())
-    resp = requests.get(link["url"], timeout=10)
-    assert resp.status_code == 200 and resp.content[4:8] == b"ftyp"
-    assert resp.headers["Content-Disposition"] == "inline"
-    assert resp.headers["Content-Type"] == "video/mp4"
+    text = learning.playlist(deps, enrolled.user_sub, "C03", link["session_id"], clock.now())
+    segment = next(line for line in text.splitlines() if line.startswith("http"))
+    resp = requests.get(segment, timeout=10)
+    assert resp.status_code == 200 and resp.content[:1] != b"\x47"  # encrypted
