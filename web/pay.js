@@ -1,13 +1,87 @@
 // Trainee payment pages: choosing a channel, the pay page (online cashier link, QR, bank
 // transfer details), the orders list with refunds; invoices come from invoice.js.
-import { get, post } from "./api.js";
+import { ApiError, get, getSession, post } from "./api.js";
 import { currentEdition, go } from "./app.js";
+import { API_BASE } from "./config.js";
 import { invoiceBlock } from "./invoice.js";
 import { qrSvg } from "./qr.js";
 import {
   appNow, badge, busy, CHANNEL_LABELS, card, clear, copyText, day, field, flash, formValues, h,
-  openLink, progress, showError, span, STATUS_LABELS, table, when, yuan,
+  inWeChat, openLink, progress, showError, span, STATUS_LABELS, table, when, yuan,
 } from "./ui.js";
+
+// --- where the page runs ----------------------------------------------------------------
+/** "wechat" inside WeChat's browser (JSAPI pay), "phone" in a phone's own browser (Alipay
+ * wap pay, WeChat Pay H5: a QR code on the same screen cannot be scanned), else "desktop". */
+export function payDevice(ua = navigator.userAgent) {
+  if (inWeChat(ua)) return "wechat";
+  if ((navigator.userAgentData && navigator.userAgentData.mobile) ||
+    /Android|iPhone|iPod|iPad|Mobile|HarmonyOS|OpenHarmony/i.test(ua || "")) return "phone";
+  return "desktop";
+}
+
+/** POST /orders. Inside WeChat the API may first ask for WeChat's web OAuth
+ * (WECHAT_OAUTH_REQUIRED with the authorize_url): the page goes there and comes back with
+ * the code (see resumeWechatOAuth). */
+async function placeOrder(body) {
+  const s = getSession();
+  const resp = await fetch(`${API_BASE}/orders`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(s && s.token ? { Authorization: `Bearer ${s.token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const data = await resp.json().catch(() => null);
+  if (resp.ok) return data;
+  if (resp.status === 409 && data && data.Code === "WECHAT_OAUTH_REQUIRED" && data.authorize_url) {
+    flash("正在前往微信授权…", "info");
+    window.location.assign(data.authorize_url);
+    return new Promise(() => {}); // the page is leaving
+  }
+  throw new ApiError(resp.status, (data && data.Code) || `HTTP_${resp.status}`,
+    (data && data.Message) || `请求失败（HTTP ${resp.status}）`, data && data.field);
+}
+
+/** Back from WeChat's OAuth (?code=..&state=pay<card><registration id> before the #): place
+ * the JSAPI order with the code, once, and take the code out of the address bar. */
+async function resumeWechatOAuth(registrationId) {
+  const q = new URLSearchParams(window.location.search);
+  const code = q.get("code");
+  const state = q.get("state") || "";
+  if (!code || state.slice(4) !== registrationId || !state.startsWith("pay")) return null;
+  history.replaceState(null, "", `${window.location.pathname}${window.location.hash}`);
+  return placeOrder({ registration_id: registrationId, channel: "wechatpay", device: "wechat",
+    official_card: state[3] === "1", wechat_code: code });
+}
+
+/** WeixinJSBridge.invoke('getBrandWCPayRequest', the order's signed parameters). Outside
+ * WeChat's browser the dev stage's order names a simulated bridge to load. */
+function wechatBridge(order) {
+  return new Promise((resolve, reject) => {
+    const ready = () => resolve(window.WeixinJSBridge);
+    if (window.WeixinJSBridge) return ready();
+    document.addEventListener("WeixinJSBridgeReady", ready, { once: true });
+    if (order.bridge_script) {
+      const tag = h("script", { src: order.bridge_script });
+      tag.onerror = () => reject(new Error("无法加载微信支付组件"));
+      document.head.append(tag);
+    } else setTimeout(() => window.WeixinJSBridge || reject(new Error("请在微信中打开本页面后支付")), 5000);
+    return undefined;
+  });
+}
+
+function jsapiButton(order) {
+  const status = h("p", { class: "small", role: "status" });
+  const btn = h("button", { type: "button", class: "btn btn-primary", id: "wechat-jsapi" }, "微信支付");
+  btn.addEventListener("click", () => busy(btn, async () => {
+    const bridge = await wechatBridge(order);
+    const res = await new Promise((resolve) => bridge.invoke("getBrandWCPayRequest", order.jsapi_params, resolve));
+    const msg = (res && res.err_msg) || "";
+    if (msg.endsWith(":ok")) status.textContent = "已付款，正在确认交费状态…";
+    else if (msg.endsWith(":cancel")) status.textContent = "已取消支付，可再次点击“微信支付”。";
+    else status.textContent = "支付未完成，请重试或更换交费方式。";
+  }));
+  return [h("p", {}, btn), status];
+}
 
 // --- payment ---------------------------------------------------------------------------
 export function bankBlock(ed, order) {
@@ -41,9 +115,20 @@ function orderInstructions(ed, order) {
     h("dt", {}, "方式"), h("dd", {}, CHANNEL_LABELS[order.channel] || order.channel),
     h("dt", {}, "状态"), h("dd", {}, badge(order.status)))];
   if (order.status === "open") {
+    const here = order.product === "alipay_wap" || order.product === "wechat_h5"; // same tab on a phone
     if (order.pay_url) {
-      parts.push(h("p", {}, h("a", { class: "btn btn-primary", href: order.pay_url, id: "pay-link", target: "_blank", rel: "noopener" }, "前往支付宝付款")),
-        h("p", { class: "small muted" }, "收银台在新页面打开；付款完成后本页会自动更新交费状态。"));
+      const attrs = here ? {} : { target: "_blank", rel: "noopener" };
+      parts.push(h("p", {}, h("a", { class: "btn btn-primary", href: order.pay_url, id: "pay-link", ...attrs }, "前往支付宝付款")),
+        h("p", { class: "small muted" }, here ? "将打开支付宝手机收银台，付款后自动回到本平台。" : "收银台在新页面打开；付款完成后本页会自动更新交费状态。"));
+      if (inWeChat()) {
+        parts.push(h("p", { class: "alert alert-info wechat-hint", role: "note" },
+          "微信内不能打开支付宝：请点右上角「…」选择「在浏览器打开」后付款，或改用微信支付。"));
+      }
+    } else if (order.h5_url) {
+      parts.push(h("p", {}, h("a", { class: "btn btn-primary", href: order.h5_url, id: "pay-link" }, "前往微信支付")),
+        h("p", { class: "small muted" }, "将打开微信支付，付款后回到本平台查看交费状态。"));
+    } else if (order.jsapi_params) {
+      parts.push(...jsapiButton(order));
     } else if (order.code_url) {
       const svg = qrSvg(order.code_url, { label: "微信支付二维码" });
       parts.push(h("div", { class: "qr-box", id: "wechat-qr" }), h("p", { class: "small", style: "text-align:center" }, "请使用微信“扫一扫”扫描二维码付款"));
@@ -53,7 +138,8 @@ function orderInstructions(ed, order) {
     }
   }
   const box = h("div", { class: "order stack", dataset: { orderId: order.order_id } }, ...parts);
-  if (order.status === "open" && (order.pay_url || order.code_url) && order.kind !== "group") watchPaid(order, box);
+  if (order.status === "open" && (order.pay_url || order.code_url || order.h5_url || order.jsapi_params) &&
+    order.kind !== "group") watchPaid(order, box);
   return box;
 }
 
@@ -101,7 +187,12 @@ async function payPage(main, registrationId) {
     main.append(card("暂不能交费", summary, h("p", {}, "报名审核通过后才能交费。")));
     return;
   }
-  const open = (orders.orders || []).find((o) => o.status === "open" && (o.registration_id === registrationId || (o.registration_ids || []).includes(registrationId)));
+  let open = (orders.orders || []).find((o) => o.status === "open" && (o.registration_id === registrationId || (o.registration_ids || []).includes(registrationId)));
+  try {
+    open = (await resumeWechatOAuth(registrationId)) || open;
+  } catch (err) {
+    showError(err);
+  }
   if (open && open.kind === "group") {
     main.append(card("单位集体交费中", summary, h("p", { class: "alert alert-info", id: "in-group" },
       `本报名已在“${open.unit_name || "本单位"}”的集体订单 ${open.order_id} 中，由单位统一汇款；如需个人交费，请联系单位将您移出该订单。`),
@@ -125,7 +216,7 @@ function channelForm(ed, reg, openOrder = null) {
     errors,
     h("fieldset", { class: "choice" }, h("legend", {}, "交费方式"),
       option("alipay", "支付宝", "推荐，实时到账", true),
-      option("wechatpay", "微信支付", "扫码付款，实时到账"),
+      option("wechatpay", "微信支付", payDevice() === "desktop" ? "扫码付款，实时到账" : "在手机上直接付款，实时到账"),
       option("bank_transfer", "银行转账", `财务人工核对，约 ${ed.transfer_review_working_days || 5} 个工作日`)),
     h("label", {}, h("input", { type: "checkbox", name: "official_card" }), " 使用公务卡支付（需要公务卡报销凭证）"),
     h("button", { type: "submit", class: "btn btn-primary" }, "确认交费方式"));
@@ -139,7 +230,8 @@ function channelForm(ed, reg, openOrder = null) {
         document.querySelector(`.order[data-order-id="${CSS.escape(openOrder.order_id)}"]`)?.closest(".card")?.remove();
         openOrder = null;
       }
-      const order = await post("/orders", { registration_id: reg.registration_id, channel: v.channel, official_card: !!v.official_card });
+      const order = await placeOrder({ registration_id: reg.registration_id, channel: v.channel,
+        official_card: !!v.official_card, device: payDevice() });
       clear(result).append(orderInstructions(ed, order));
       const refresh = h("button", { type: "button", class: "btn" }, "刷新交费状态");
       refresh.addEventListener("click", () => go("pay", reg.registration_id));
