@@ -16,3 +16,19 @@ class InvalidCreditCodeError(ValidationError):
 
     def __init__(self, field: str = "credit_code") -> None:
         super().__init__("统一社会信用代码无效（校验位不符或格式错误）", field=field)
+
+
+class CodeInvalidError(ValidationError):
+    """A verification or reset code that is wrong, expired, used or tried too often."""
+    code = "CODE_INVALID"
+
+    def __init__(self, exhausted: bool = False) -> None:
+        super().__init__("验证码已失效，请重新获取" if exhausted else "验证码错误或已过期",
+                         field="code")
+
+
+class PhoneMissingError(ValidationError):
+    code = "PHONE_MISSING"
+
+    def __init__(self) -> None:
+        super().__init__("账号未填写手机号，无法发送短信验证码", field="phone")

@@ -27,6 +27,49 @@ class LoginIn(Body):
     password: str = Field(min_length=1, max_length=128)
 
 
+LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
+                                             pattern=r"^[^@\s]+@[^@\s]+$")]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=8,
+                                        pattern=r"^[0-9]+$")]
+
+
+class PhoneVerifyIn(Body):
+    code: Code
+
+
+class ForgotIn(Body):
+    email: LoginEmail
+    channel: Literal["email", "sms"] = "email"
+
+
+class ResetIn(Body):
+    email: LoginEmail
+    code: Code
+    password: str = Field(min_length=8, max_length=128)
+
+
+class RefreshIn(Body):
+    refresh_token: str = Field(min_length=1, max_length=8192)
+
+
+class PhoneCodeOut(Out):
+    status: Literal["sent"]
+    phone: str  # masked: 138****8000
+    expires_in: int
+    resend_after: int
+
+
+class ForgotOut(Out):
+    status: Literal["sent"]
+    message: str
+    expires_in: int
+
+
+class DisabledOut(Out):
+    user_id: str
+    disabled: bool
+
+
 class ConfirmIn(Body):
     email: EmailStr = Field(max_length=254)
     code: str = Field(min_length=1, max_length=16)
@@ -49,6 +92,8 @@ class ProfileOut(Out):
     unit_name: str | None
     credit_code: str | None
     created_at: str | None
+    email_verified: bool
+    phone_verified: bool
 
 
 class MeOut(ProfileOut):

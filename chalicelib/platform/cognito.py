@@ -138,6 +138,52 @@ class CognitoIdentity:
         self._cognito.admin_add_user_to_group(UserPoolId=self.pool_id, Username=email,
                                               GroupName=group)
 
+    def global_sign_out(self, email: str) -> None:
+        """Revoke every refresh token of the account (AdminUserGlobalSignOut); its id and
+        access tokens stay valid until they expire, so the boundary refuses them too
+        (platform/sessions.py). A user that is gone has nothing left to revoke."""
+        try:
+            self._cognito.admin_user_global_sign_out(UserPoolId=self.pool_id, Username=email)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "UserNotFoundException":
+                raise
+
+    def disable_user(self, email: str) -> None:
+        try:
+            self._cognito.admin_disable_user(UserPoolId=self.pool_id, Username=email)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "UserNotFoundException":
+                raise
+
+    def set_password(self, email: str, password: str) -> None:
+        """A new permanent password (after the platform checked a reset code)."""
+        try:
+            self._cognito.admin_set_user_password(UserPoolId=self.pool_id, Username=email,
+                                                  Password=password, Permanent=True)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("InvalidPasswordException",
+                                                 "InvalidParameterException"):
+                raise ValidationError("密码不符合要求：至少 8 位，含大小写字母、数字和符号",
+                                      field="password", code="WEAK_PASSWORD") from exc
+            raise
+
+    def refresh(self, refresh_token: str) -> dict[str, Any]:
+        """New id and access tokens for a refresh token (REFRESH_TOKEN_AUTH); a revoked or
+        unknown one is 401 SESSION_ENDED."""
+        try:
+            out = self._cognito.initiate_auth(
+                ClientId=self.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh_token})
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NotAuthorizedException", "UserNotFoundException",
+                                                 "ResourceNotFoundException"):
+                raise UnauthorizedError("登录已失效，请重新登录", code="SESSION_ENDED") from exc
+            raise
+        result = out.get("AuthenticationResult") or {}
+        return {"id_token": result["IdToken"], "access_token": result["AccessToken"],
+                "refresh_token": result.get("RefreshToken") or refresh_token,
+                "expires_in": result.get("ExpiresIn", 3600)}
+
     def delete_user(self, email: str) -> None:
         try:
             self._cognito.admin_delete_user(UserPoolId=self.pool_id, Username=email)

@@ -18,6 +18,7 @@ from chalicelib.platform.observability import logger
 from chalicelib.platform.schemas import field_label, unsafe_text
 from chalicelib.platform.store.faults import NETWORK_ERRORS, STORAGE_ERRORS, is_transient
 from chalicelib.platform.deps import Deps, get_deps
+from chalicelib.platform import sessions
 
 MAX_JSON_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32  # objects/arrays inside each other: no request needs more
@@ -35,6 +36,7 @@ TOKEN_MESSAGES = {
     "wrong_token_use": ("TOKEN_INVALID", "请使用登录返回的 id_token"),
     "missing": ("UNAUTHORIZED", "请先登录"),
 }
+SESSION_ENDED = ("SESSION_ENDED", "登录已失效（账号已退出、停用或注销），请重新登录")
 IDENTITY_UNAVAILABLE = "unavailable"  # the verdict when the pool's keys cannot be fetched
 
 auth_blueprint = Blueprint(__name__)
@@ -61,7 +63,7 @@ def jwt_authorizer(auth_request: Any) -> AuthResponse:
                             context={"auth_error": IDENTITY_UNAVAILABLE})
     return AuthResponse(routes=["*"], principal_id=claims["sub"], context={
         "sub": claims["sub"], "email": claims.get("email", ""),
-        "roles": ",".join(roles_from_claims(claims))})
+        "roles": ",".join(roles_from_claims(claims)), "iat": str(claims.get("iat", ""))})
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Principal:
     sub: str
     email: str
     roles: list[str]
+    issued_at: int | None = None  # the token's iat (epoch seconds)
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -87,6 +90,17 @@ class Ctx:
     def user(self) -> Principal:
         assert self.principal is not None
         return self.principal
+
+    @property
+    def client_ip(self) -> str:
+        return client_ip(self.request)
+
+
+def client_ip(request: Any) -> str:
+    """The caller's address as API Gateway saw it (the request context, never a header a
+    client can write)."""
+    identity = ((getattr(request, "context", None) or {}).get("identity") or {})
+    return str(identity.get("sourceIp") or "unknown")
 
 
 @dataclass
@@ -122,8 +136,10 @@ def _principal(request: Any) -> Principal | None:
         raise UnauthorizedError(message, code=code)
     if not ctx.get("sub"):
         return None
+    iat = str(ctx.get("iat") or "")
     return Principal(sub=ctx["sub"], email=ctx.get("email", ""),
-                     roles=[r for r in ctx.get("roles", "").split(",") if r])
+                     roles=[r for r in ctx.get("roles", "").split(",") if r],
+                     issued_at=int(iat) if iat.isdigit() else None)
 
 
 def _field_name(loc: Iterable[Any]) -> str:
@@ -291,12 +307,15 @@ def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: s
             def call() -> Response:
                 request = bp.current_request
                 principal = _principal(request) if roles else None
+                deps = get_deps()
                 if roles:
                     if principal is None:
                         raise UnauthorizedError()
+                    # erased, disabled or signed out since the token was issued
+                    if not sessions.token_allowed(principal.sub, principal.issued_at):
+                        raise UnauthorizedError(SESSION_ENDED[1], code=SESSION_ENDED[0])
                     if not principal.has(*roles):
                         raise ForbiddenError()
-                deps = get_deps()
                 ctx = Ctx(deps=deps, now=deps.now(), principal=principal, request=request)
                 if query is not None:
                     ctx.query = _parse_query(request, query)

@@ -17,6 +17,7 @@ from chalicelib.learning import queries as learning
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ConflictError
+from chalicelib.platform import sessions
 from chalicelib.platform.mail import outbox
 from chalicelib.platform.observability import logger
 from chalicelib.platform.store.audit import history
@@ -79,6 +80,7 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
     Refused while a registration is live or money is still moving. Repeating is harmless."""
     account = _account(user_sub)
     if is_erased(account):
+        sessions.revoke(user_sub, closed=True)  # a repeat after a failure before the sign-out
         return {"user_id": user_sub, "erased": True, "already": True}
     regs = registration_queries.registrations_of_user(user_sub)
     live = [r.registration_id for r in regs if r.status in LIVE
@@ -98,6 +100,8 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
     if not accounts.erase_account(account, ERASED_NAME, placeholder, actor, now, {"registrations": count}):
         return {"user_id": user_sub, "erased": True, "already": True}  # a racing request won
     scrubbed = outbox.scrub_recipient(email, placeholder)
+    # Signed out everywhere: refresh tokens revoked, id tokens refused at the boundary.
+    accounts.end_sessions(deps, account, closed=True)
     deps.identity.delete_user(email)  # after commit; repeating it is harmless
     logger.info("personal data erased", extra={"user_sub": user_sub, "registrations": count,
                                                "mail": scrubbed})

@@ -54,8 +54,10 @@ def test_unit_signup_checks_the_credit_code(api):
 
 def test_duplicate_email_and_wrong_password(api):
     email, _ = api.signup()
+    # issue 14: the same answer as for a new e-mail (nothing to enumerate); a mail tells the owner
     r = api.post("/auth/signup", json={"email": email, "password": PASSWORD, "name": "x"})
-    assert r.status_code == 409 and r.data["Code"] == "EMAIL_TAKEN"
+    assert r.status_code == 201 and r.data["email"] == email
+    assert any(m["template"] == "account.signup_again" for m in api.get(f"/dev/mail?to={email}").data["mail"])
     r = api.post("/auth/login", json={"email": email, "password": "Wrong-pass1!"})
     assert r.status_code == 401 and r.data["Code"] == "INVALID_CREDENTIALS"
 

@@ -36,3 +36,35 @@ def test_erasure_happens_once(repo):
     now = repo.get("u1", consistent_read=True)
     assert (now.name, now.email, now.phone, now.phone_norm) == (
         "已注销用户", "erased-u1@erased.invalid", None, None)
+
+
+def test_a_phone_is_verified_only_while_the_account_has_it(repo):
+    repo.create(account(), T0)
+    read = repo.get("u1", consistent_read=True)
+    assert not repo.mark_phone_verified(read, "13900000000", T0)  # not the account's phone
+    assert repo.mark_phone_verified(read, "13800138000", T0)
+    now = repo.get("u1", consistent_read=True)
+    assert now.phone_verified_norm == "13800138000"
+    assert [a.user_sub for a in repo.with_verified_phone("13800138000")] == ["u1"]
+    assert repo.with_verified_phone("13900000000") == []
+
+
+def test_email_lookup_verification_and_disabling(repo):
+    repo.create(account(), T0)
+    assert repo.find_by_email("li@example.com").user_sub == "u1"
+    assert repo.find_by_email("nobody@example.com") is None
+    read = repo.get("u1", consistent_read=True)
+    assert not read.email_verified
+    repo.mark_email_verified(read, T0)
+    repo.disable(repo.get("u1", consistent_read=True), "admin", T0)
+    now = repo.get("u1", consistent_read=True)
+    assert now.email_verified is True and now.disabled_at == T0
+
+
+def test_erasure_forgets_the_verified_contacts(repo):
+    repo.create(account(), T0)
+    repo.mark_phone_verified(repo.get("u1", consistent_read=True), "13800138000", T0)
+    read = repo.get("u1", consistent_read=True)
+    assert repo.erase(read, "已注销用户", "erased-u1@erased.invalid", "u1", T0, {})
+    now = repo.get("u1", consistent_read=True)
+    assert (now.phone_verified_norm, now.email_verified) == (None, None)

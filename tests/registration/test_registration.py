@@ -54,11 +54,16 @@ def test_tier_is_decided_at_submission_and_locked(deps, clock):
     assert registrations.list_mine(sub)["registrations"][0]["fee_fen"] == 49000
 
 
-def test_member_by_mobile_number_pays_member_fee(deps, clock):
+def test_member_by_mobile_number_pays_member_fee_once_the_phone_is_verified(deps, clock):
+    from chalicelib.dev.sms_outbox import list_sms
+    from chalicelib.identity import verification
     sub, _ = person(deps, phone="139 1234 5678")
     members.upsert_members([{"name": "李玥", "phone": "+86 13912345678", "member_no": "M2",
                              "dues_year": 2026, "approved_at": "2026-03-01T09:00:00+08:00"}],
                            "admin", deps.now())
+    verification.send_phone_code(deps, sub, "127.0.0.1", deps.now())  # issue 14: SMS code
+    code = list_sms("13912345678")[0]["code"]
+    verification.verify_phone(deps, sub, ["trainee"], code, "127.0.0.1", deps.now())
     reg = registrations.create_registration(deps, sub, FIELDS, deps.now())
     assert (reg["tier"], reg["fee_fen"]) == ("member", 40000)
 

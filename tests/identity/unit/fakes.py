@@ -30,6 +30,8 @@ class FakeIdentity:
     def __init__(self) -> None:
         self.users: dict[str, str] = {}  # e-mail -> sub
         self.groups: dict[str, set[str]] = {}
+        self.signed_out: list[str] = []
+        self.disabled: set[str] = set()
         self._subs = itertools.count(1)
 
     def sign_up(self, email: str, password: str, attributes: dict[str, str]) -> str:
@@ -43,6 +45,12 @@ class FakeIdentity:
 
     def delete_user(self, email: str) -> None:
         self.users.pop(email, None)
+
+    def global_sign_out(self, email: str) -> None:
+        self.signed_out.append(email)
+
+    def disable_user(self, email: str) -> None:
+        self.disabled.add(email)
 
 
 @dataclass
@@ -72,6 +80,7 @@ class World:
     identity: FakeIdentity
     outbox: FakeOutbox
     billing: FakeBilling
+    revoked: dict[str, bool] = field(default_factory=dict)
 
     def person(self, email: str = "li@example.com", phone: str | None = "13800138000",
                name: str = "李玥", kind: str = "personal", unit_name: str | None = None,
@@ -105,4 +114,8 @@ def build_world(monkeypatch: pytest.MonkeyPatch) -> World:
     monkeypatch.setattr(service, "mail", world.outbox)
     monkeypatch.setattr(jobs, "mail", world.outbox)
     monkeypatch.setattr(service, "close_open_order_of", world.billing.close_open_order_of)
+    from chalicelib.platform import sessions
+    revoked: dict[str, bool] = {}  # the session cut-offs, in memory (sessions.py keeps them in kv)
+    monkeypatch.setattr(sessions, "revoke", lambda sub, closed=False: revoked.__setitem__(sub, closed))
+    world.revoked = revoked
     return world
