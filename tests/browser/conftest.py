@@ -23,6 +23,9 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 AXE_REPORTS = ROOT / "test-artifacts" / "axe"
 AXE = ROOT / "web" / "vendor" / "axe.min.js"  # vendored by devtools.vendor_web (web/vendor.json)
 AXE_BLOCKING = ("serious", "critical")
+# AXE_GATE=report records the violations (test-artifacts/axe/) without failing: for a local
+# walk past another area's known violation. The default, and make test, is the gate.
+AXE_GATE = os.environ.get("AXE_GATE", "fail")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -271,6 +274,8 @@ class Page:
         (AXE_REPORTS / f"{name}.json").write_text(json.dumps(
             {"url": self.p.url, "violations": violations}, ensure_ascii=False, indent=1))
         blocking = [v for v in violations if v["impact"] in AXE_BLOCKING]
+        if AXE_GATE == "report":
+            return
         assert not blocking, f"axe-core on {name} ({self.p.url}): " + "; ".join(
             f"{v['impact']} {v['id']} ({v['help']}): {[n['target'] for n in v['nodes']]}" for v in blocking)
 

@@ -212,3 +212,24 @@ def test_wechat_browser_gets_the_download_hint(stack, browser, certified):
             ctx.close()
     assert results["chrome"] is None
     assert results["wechat"] and "在浏览器打开" in results["wechat"] and "微信内不能下载文件" in results["wechat"]
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_public_verify_page(stack, new_page, certified, size):
+    _, _, number = certified
+    page = new_page(*size)
+    p = page.p
+    # The hint points where the certificate prints its number: bottom left, by the QR code
+    p.goto(f"{stack.base}/verify.html")
+    assert "左下角" in p.locator("#no-hint").inner_text()
+    page.expect_http_error()  # the unknown number's 404, shown as the message below
+    p.get_by_label("证书编号").fill("2026-NOPE-NOPE-NOPE-NOPE1")
+    p.get_by_role("button", name="查验").click()
+    p.locator("#verify-bad").wait_for()
+    # A real number: genuine, the name masked, the date as a date
+    p.goto(f"{stack.base}/verify.html?no={number}")
+    p.locator("#verify-ok").wait_for()
+    facts = p.locator("dl").inner_text()
+    assert "王小梅" not in facts and "30" in facts and "2026年6月2日" in facts
+    page.shot("verify-" + ("390" if size == PHONE else "1366"))
+    page.assert_fits()
