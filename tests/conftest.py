@@ -31,8 +31,9 @@ def sandbox_payment_keys() -> dict[str, Any]:
     reads .dev/keys, so no test depends on files `make run` or another test left behind."""
     from chalicelib.dev import install
     from chalicelib.dev.sandbox_keys import make_sandbox_keys
+    from chalicelib.invoicing.credentials import make_sandbox_credentials
     install()  # the test stage's payment simulators, as app.py installs them in dev
-    return make_sandbox_keys()
+    return {**make_sandbox_keys(), "nuonuo": make_sandbox_credentials()}
 
 
 @pytest.fixture
@@ -42,6 +43,7 @@ def stack(moto_endpoint: str, sandbox_payment_keys: dict[str, Any]) -> Iterator[
     deps = fresh_stack(f"t{next(_prefixes)}-")
     for channel in ("alipay", "wechatpay"):
         deps.extras[f"keys:{channel}"] = sandbox_payment_keys[channel]
+    deps.extras["keys:nuonuo"] = sandbox_payment_keys["nuonuo"]  # the tax-provider simulator's
     yield deps
     reset_deps()
 

@@ -25,7 +25,10 @@ export const STATES = {
     "red": "红字发票"
   },
   "invoice.status": {
+    "requested": "已申请",
+    "issuing": "开具中",
     "issued": "已开具",
+    "failed": "开具失败",
     "reversed": "已红冲"
   },
   "job_run.status": {
@@ -105,6 +108,7 @@ export const STATE_LABELS = {
   "processing": "处理中",
   "done": "已完成",
   "failed": "失败",
+  "issuing": "开具中",
   "issued": "已开具",
   "reversed": "已红冲",
   "not_eligible": "未满足领取条件",

@@ -1,29 +1,39 @@
-"""Issuing an e-invoice document. The service numbers and records the invoice; an issuer
-turns that record into the document the buyer downloads. The default issuer renders a PDF
-with fpdf2; a tax-platform adapter (全电发票 / 数电票 API) can implement the same interface
-later and return the platform's own number alongside the PDF. fpdf2 and the font are
-imported here, only when an invoice is rendered (never on the cold-start path)."""
+"""Issuing an e-invoice (数电票) through a tax-platform provider. The service numbers and
+records the invoice (its orderNo persisted before any call); an issuer submits it to the
+provider, asks for its result, retries a failure and reverses (红冲) an issued one. The
+provider is asynchronous: `submit` only gets it accepted, `query` says pending, issued (the
+20-digit number and the document links) or failed.
+
+Production: `NuonuoIssuer` over `nuonuo.NuonuoClient` (诺诺开放平台 / 诺税通 SaaS), its
+credentials from Secrets Manager (`credentials.py`). The dev and test stages: the same
+adapter over the simulator's in-process transport (`chalicelib.dev.install()` registers
+it). The platform's own PDF is no invoice: it is the payment receipt (receipt.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Any, Callable, Protocol
 
+from chalicelib.invoicing import nuonuo
 from chalicelib.invoicing.states import InvoiceKind
 from chalicelib.platform.clock import shanghai
-from chalicelib.platform.money import yuan
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 UNITS = ["", "拾", "佰", "仟"]
 GROUPS = ["", "万", "亿", "万亿"]
 
+DUPLICATE_ORDER = "E9106"  # 订单编号或流水号不能重复: the provider already has this orderNo
+CONFIRMED_RED = ("01", "04")  # 红字确认单: 无需确认, 购销双方已确认
+RED_REASONS = {"refund": "3", "correction": "2"}  # 3 服务中止, 2 开票有误
+
 
 @dataclass(frozen=True)
 class InvoiceDocument:
-    """Everything printed on an invoice."""
-    invoice_no: str
+    """Everything the provider needs to issue one invoice (and a receipt prints)."""
+    invoice_no: str  # the platform's own record number (<edition>-<6 digits>)
+    order_no: str  # the provider's orderNo: unique, persisted before the first call
     kind: str  # states.InvoiceKind
-    issued_at: datetime
+    issued_at: datetime  # when it was requested
     seller: str
     buyer_title: str
     buyer_credit_code: str | None
@@ -32,26 +42,225 @@ class InvoiceDocument:
     amount_fen: int  # negative on a red invoice
     official_card: bool
     order_id: str
+    seller_tax_num: str = ""
+    seller_address: str = ""
+    seller_tel: str = ""
+    seller_account: str = ""
+    clerk: str = ""
+    goods_code: str = "3070201020000000000"
+    tax_rate: str = "0.06"
+    invoice_line: str = "pc"
+    buyer_email: str | None = None
     payment_channel: str | None = None
     paid_at: datetime | None = None
     reverses_no: str | None = None
+    reverses_number: str | None = None  # red: the blue invoice's 20-digit number
     reason: str | None = None
+    red_reason: str = "2"
     notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class IssuedDocument:
-    content: bytes
-    content_type: str = "application/pdf"
-    external_no: str | None = None  # the tax platform's number, when it has one
+class Submitted:
+    serial_no: str | None  # the provider's 流水号
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # pending | issued | failed | unknown (the provider has no such order)
+    number: str | None = None  # the 20-digit 数电票号码
+    issued_at: datetime | None = None
+    serial_no: str | None = None
+    reason: str | None = None
+    documents: dict[str, str] = field(default_factory=dict)  # pdf/ofd/xml -> URL
+
+
+class IssuerRefused(Exception):
+    """The provider refused the request for good (a field it rejects): not retried."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class IssuerUncertain(Exception):
+    """Timeout, 5xx, an unreadable answer or a platform-level refusal (token, signature):
+    the outcome is unknown or nothing was done; the caller queries before anything else."""
 
 
 class InvoiceIssuer(Protocol):
     name: str
 
-    def issue(self, doc: InvoiceDocument) -> IssuedDocument:
-        """Produce the document; raise on failure (the record stays, issuing is retried)."""
+    def submit(self, doc: InvoiceDocument) -> Submitted:
+        """Have the provider accept `doc` (blue: issue; red: reverse its blue invoice)."""
         ...
+
+    def query(self, order_no: str) -> Outcome:
+        ...
+
+    def retry(self, order_no: str, serial_no: str | None) -> None:
+        """Ask the provider to issue a failed order again (same orderNo)."""
+        ...
+
+    def fetch(self, url: str) -> bytes:
+        """A document the provider linked to."""
+        ...
+
+
+def _money(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def billing_order(doc: InvoiceDocument) -> dict[str, Any]:
+    """The `order` of nuonuo.OpeMplatform.requestBillingNew for a blue invoice: one line,
+    the price including tax (withTaxFlag 1); the provider works out the tax."""
+    amount = int(doc.amount_fen)
+    quantity = max(int(doc.quantity), 1)
+    num = quantity if amount % quantity == 0 else 1  # an uneven share: one line, whole amount
+    order: dict[str, Any] = {
+        "buyerName": doc.buyer_title,
+        "salerTaxNum": doc.seller_tax_num, "salerTel": doc.seller_tel,
+        "salerAddress": doc.seller_address, "salerAccount": doc.seller_account,
+        "orderNo": doc.order_no,
+        "invoiceDate": shanghai(doc.issued_at).strftime("%Y-%m-%d %H:%M:%S"),
+        "clerk": doc.clerk, "pushMode": "-1",  # the platform delivers the document itself
+        "invoiceType": "1", "invoiceLine": doc.invoice_line,
+        "remark": "；".join(doc.notes)[:200],
+        "invoiceDetail": [{
+            "goodsName": doc.item, "goodsCode": doc.goods_code, "withTaxFlag": "1",
+            "num": str(num), "unit": "人", "price": _money(amount // num),
+            "taxIncludedAmount": _money(amount), "taxRate": doc.tax_rate,
+            "invoiceLineProperty": "0",
+        }],
+    }
+    if doc.buyer_credit_code:
+        order["buyerTaxNum"] = doc.buyer_credit_code
+    if doc.buyer_email:
+        order["email"] = doc.buyer_email
+    return order
+
+
+def _ms(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def outcome_of(item: dict[str, Any]) -> Outcome:
+    """One entry of queryInvoiceResult's result list, read (status 2: 开票完成; 20/21: 开票中
+    / 签章中; 22: 开票失败; 24: 签章失败; anything else is awaited)."""
+    status = str(item.get("status") or "")
+    serial = item.get("serialNo") or None
+    if status == "2":
+        number = (item.get("allElectronicInvoiceNumber") or item.get("allElectronicInvoiceNumbe")
+                  or item.get("invoiceNo"))
+        docs = {k: str(item[f"{k}Url"]) for k in ("pdf", "ofd", "xml") if item.get(f"{k}Url")}
+        return Outcome("issued", number=str(number) if number else None,
+                       issued_at=_ms(item.get("invoiceTime")), serial_no=serial, documents=docs)
+    if status in ("22", "24"):
+        reason = str(item.get("failCause") or item.get("statusMsg") or "开票失败")
+        return Outcome("failed", serial_no=serial, reason=reason)
+    return Outcome("pending", serial_no=serial)
+
+
+class NuonuoIssuer:
+    """诺税通 SaaS: requestBillingNew / queryInvoiceResult / reInvoice; a 数电票 reversal is
+    a 红字确认单 (saveInvoiceRedConfirm, seller-applied) followed by fastInvoiceRed."""
+    name = "nuonuo"
+
+    def __init__(self, client: nuonuo.NuonuoClient, document_hosts: frozenset[str],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.client, self.document_hosts, self._clock = client, document_hosts, clock
+
+    def _call(self, fn: Callable[..., nuonuo.Envelope], *args: Any) -> nuonuo.Envelope:
+        try:
+            return fn(*args)
+        except nuonuo.UncertainOutcome as exc:
+            raise IssuerUncertain(str(exc)) from None
+
+    @staticmethod
+    def _refusal(env: nuonuo.Envelope) -> Exception:
+        """A business refusal (E9…) is final; any other code (token, signature, rate limit,
+        permission) means the request was not handled: retry later."""
+        text = f"{env.code} {env.describe}".strip()
+        return IssuerRefused(text) if env.code.startswith("E9") else IssuerUncertain(text)
+
+    def submit(self, doc: InvoiceDocument) -> Submitted:
+        if doc.kind == InvoiceKind.RED:
+            return self._submit_red(doc)
+        order = billing_order(doc)
+        if not order["salerTaxNum"]:
+            order["salerTaxNum"] = self.client.tax_num
+        env = self._call(self.client.request_billing, order)
+        if env.ok:
+            result = env.result if isinstance(env.result, dict) else {}
+            return Submitted(serial_no=result.get("invoiceSerialNum"))
+        if env.code == DUPLICATE_ORDER:  # accepted before (its answer was lost): follow it
+            return Submitted(serial_no=None)
+        raise self._refusal(env)
+
+    def _red_bill(self, bill_id: str) -> dict[str, Any] | None:
+        env = self._call(self.client.query_red_confirm, bill_id)
+        if not env.ok:
+            raise self._refusal(env)
+        items = (env.result or {}).get("list") if isinstance(env.result, dict) else None
+        return items[0] if items else None
+
+    def _submit_red(self, doc: InvoiceDocument) -> Submitted:
+        if not doc.reverses_number:
+            raise IssuerRefused("被红冲的蓝字发票没有数电票号码")
+        seller = doc.seller_tax_num or self.client.tax_num
+        bill = self._red_bill(doc.order_no)  # applied before (its answer lost)?
+        if bill is None:
+            apply: dict[str, Any] = {
+                "billId": doc.order_no, "blueInvoiceLine": doc.invoice_line, "applySource": "0",
+                "blueElecInvoiceNumber": doc.reverses_number,
+                "billTime": shanghai(self._clock()).strftime("%Y-%m-%d %H:%M:%S"),
+                "sellerTaxNo": seller, "sellerName": doc.seller, "buyerName": doc.buyer_title,
+                "redReason": doc.red_reason}
+            if doc.buyer_credit_code:
+                apply["buyerTaxNo"] = doc.buyer_credit_code
+            env = self._call(self.client.save_red_confirm, apply)
+            if not env.ok:
+                raise self._refusal(env)
+            bill = self._red_bill(doc.order_no)
+            if bill is None:
+                raise IssuerUncertain("红字确认单已提交，尚未查到")
+        if str(bill.get("billStatus")) not in CONFIRMED_RED:
+            raise IssuerUncertain(f"红字确认单待确认（状态 {bill.get('billStatus')}）")
+        env = self._call(self.client.fast_red, {
+            "orderNo": doc.order_no, "taxNum": seller,
+            "orderTime": shanghai(self._clock()).strftime("%Y-%m-%d %H:%M:%S"),
+            "elecInvoiceNumber": doc.reverses_number, "billNo": bill.get("billNo"),
+            "billUuid": bill.get("billUuid"), "invoiceLine": doc.invoice_line})
+        if env.ok:
+            result = env.result if isinstance(env.result, dict) else {}
+            return Submitted(serial_no=result.get("invoiceSerialNum"))
+        if env.code == DUPLICATE_ORDER:
+            return Submitted(serial_no=None)
+        raise self._refusal(env)
+
+    def query(self, order_no: str) -> Outcome:
+        env = self._call(self.client.query_results, [order_no])
+        if not env.ok:
+            raise IssuerUncertain(f"{env.code} {env.describe}".strip())
+        items = env.result if isinstance(env.result, list) else []
+        mine = [i for i in items if isinstance(i, dict) and i.get("orderNo") in (order_no, None)]
+        return outcome_of(mine[0]) if mine else Outcome("unknown")
+
+    def retry(self, order_no: str, serial_no: str | None) -> None:
+        env = self._call(self.client.reinvoice, order_no, serial_no)
+        if not env.ok:
+            raise self._refusal(env)
+
+    def fetch(self, url: str) -> bytes:
+        try:
+            return self.client.fetch(url, self.document_hosts)
+        except nuonuo.NuonuoError as exc:
+            raise IssuerUncertain(str(exc)) from None
 
 
 def _integer_words(n: int) -> str:
@@ -91,95 +300,37 @@ def amount_in_words(fen: int) -> str:
     return prefix + words
 
 
-class PdfInvoiceIssuer:
-    """The default issuer: an A5-landscape style PDF with the platform's own number."""
-    name = "pdf"
 
-    def issue(self, doc: InvoiceDocument) -> IssuedDocument:
-        return IssuedDocument(content=render_pdf(doc))
+# (deps, credentials) -> an issuer: what the dev and test stages register (their simulator)
+IssuerFactory = Callable[[Any, dict[str, Any]], InvoiceIssuer]
+_FACTORIES: dict[str, IssuerFactory] = {}
 
 
-def render_pdf(doc: InvoiceDocument) -> bytes:
-    from fpdf import FPDF
+def register_issuer_factory(name: str, factory: IssuerFactory) -> None:
+    """`chalicelib.dev.install()` puts the tax-provider simulator here; it is used only
+    while the stage is dev or test. A prod process always talks to 诺诺 itself."""
+    _FACTORIES[name] = factory
 
-    from chalicelib.platform.fonts import cjk_face_index, cjk_font_path
 
-    path = cjk_font_path()
-    pdf = FPDF(orientation="L", unit="mm", format=(148, 210))  # A5
-    pdf.set_auto_page_break(False)
-    pdf.set_title(f"电子发票 {doc.invoice_no}")
-    pdf.set_creator("中国图书馆学会 在职培训平台")
-    pdf.add_font("cjk", fname=str(path), collection_font_number=cjk_face_index(path))
-    pdf.add_page()
-    red = doc.kind == InvoiceKind.RED
-    ink = (170, 30, 30) if red else (120, 70, 20)
-    pdf.set_draw_color(*ink)
-    pdf.set_text_color(*ink)
-    pdf.set_font("cjk", size=16)
-    title = "电子发票（红字）" if red else "电子发票（普通发票）"
-    pdf.set_xy(10, 10)
-    pdf.cell(190, 9, title, align="C")
-    pdf.set_font("cjk", size=9)
-    pdf.set_text_color(40, 40, 40)
-    pdf.set_xy(140, 20)
-    pdf.cell(60, 5, f"发票号码：{doc.invoice_no}")
-    pdf.set_xy(140, 25)
-    pdf.cell(60, 5, f"开票日期：{shanghai(doc.issued_at).strftime('%Y年%m月%d日')}")
-
-    top = 32
-    pdf.rect(10, top, 190, 96)
-    rows: list[tuple[str, str]] = [
-        ("购买方名称", doc.buyer_title),
-        ("统一社会信用代码", doc.buyer_credit_code or "—（个人）"),
-        ("销售方名称", doc.seller),
-    ]
-    y = top + 2
-    for label, value in rows:
-        pdf.set_xy(14, y)
-        pdf.cell(36, 7, label)
-        pdf.cell(140, 7, value)
-        y += 7
-    pdf.line(10, y + 1, 200, y + 1)
-    y += 3
-    pdf.set_xy(14, y)
-    for text, width in (("项目名称", 70), ("数量", 20), ("金额（元）", 40), ("备注", 50)):
-        pdf.cell(width, 7, text)
-    y += 8
-    pdf.set_xy(14, y)
-    pdf.set_font("cjk", size=11)
-    pdf.cell(70, 7, doc.item)
-    pdf.cell(20, 7, str(doc.quantity))
-    pdf.cell(40, 7, yuan(doc.amount_fen, grouping=True))
-    pdf.set_font("cjk", size=9)
-    pdf.cell(50, 7, "公务卡" if doc.official_card else "")
-    y += 12
-    pdf.line(10, y, 200, y)
-    y += 2
-    pdf.set_xy(14, y)
-    pdf.cell(36, 7, "价税合计（大写）")
-    pdf.cell(90, 7, amount_in_words(doc.amount_fen))
-    pdf.cell(50, 7, f"（小写）¥{yuan(doc.amount_fen, grouping=True)}")
-    y += 9
-    notes = [f"订单号：{doc.order_id}", *doc.notes]
-    if doc.official_card:
-        notes.append("公务卡消费：本笔费用以公务卡支付")
-    if doc.paid_at is not None:
-        notes.append(f"交费时间：{shanghai(doc.paid_at).strftime('%Y-%m-%d %H:%M')}")
-    if red and doc.reverses_no:
-        notes.append(f"对应蓝字发票号码：{doc.reverses_no}")
-        if doc.reason:
-            notes.append(f"冲红原因：{doc.reason}")
-    pdf.set_xy(14, y)
-    pdf.cell(20, 6, "备注")
-    pdf.set_xy(34, y)
-    pdf.multi_cell(160, 5.5, "\n".join(notes))
-    pdf.set_xy(10, 132)
-    pdf.set_text_color(110, 110, 110)
-    pdf.set_font("cjk", size=8)
-    pdf.cell(190, 5, f"开票单位：{doc.seller}　　本发票由中国图书馆学会在职培训平台开具", align="C")
-    return bytes(pdf.output())
+def real_issuer(creds: dict[str, Any]) -> InvoiceIssuer:
+    client = nuonuo.NuonuoClient(
+        creds["app_key"], creds["app_secret"], creds["access_token"], creds["tax_num"],
+        base_url=creds.get("base_url") or nuonuo.PRODUCTION_URL)
+    hosts = frozenset(h.lower() for h in creds.get("document_hosts") or ())
+    return NuonuoIssuer(client, hosts)
 
 
 def invoice_issuer(deps: Any) -> InvoiceIssuer:
-    """The per-process issuer (the PDF issuer unless a test or a deployment swaps it)."""
-    return deps.adapter("invoice_issuer", lambda d: PdfInvoiceIssuer())  # type: ignore[no-any-return]
+    """The per-process issuer: 诺诺 in a deployed stage, the simulator in dev and test
+    (tests may put their own in `deps.extras["invoice_issuer"]`)."""
+    def build(d: Any) -> InvoiceIssuer:
+        from chalicelib.invoicing.credentials import load_credentials
+        creds = load_credentials(d)
+        if not d.settings.is_dev:
+            return real_issuer(creds)
+        factory = _FACTORIES.get("nuonuo")
+        if factory is None:
+            raise RuntimeError(f"no tax-provider simulator in the {d.settings.stage} stage: "
+                               "call chalicelib.dev.install() at start-up")
+        return factory(d, creds)
+    return deps.adapter("invoice_issuer", build)  # type: ignore[no-any-return]

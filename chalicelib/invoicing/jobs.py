@@ -1,5 +1,5 @@
-"""The invoicing feature's scheduled step: the invoice-deadline reminder
-(`chalicelib.invoicing.jobs:remind_deadlines`, a step of chalicelib/jobs)."""
+"""The invoicing feature's scheduled steps (steps of chalicelib/jobs): the invoice-deadline
+reminder (`remind_deadlines`) and the issuing follow-up (`advance_invoices`)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,6 +13,7 @@ from chalicelib.platform.deps import Deps
 from chalicelib.platform.paging import Page, walk_pages
 
 REMIND_PAGE = 100
+ADVANCE_PAGE = 25  # each invoice costs a provider call or two
 
 
 def remind_deadlines(deps: Deps, edition: Edition, now: datetime, cursor: Any,
@@ -33,3 +34,16 @@ def remind_deadlines(deps: Deps, edition: Edition, now: datetime, cursor: Any,
         [paid_on(c.value) for c in Channel],
         lambda order: service.remind_deadline(deps, order, months, now), cursor, budget_s)
     return {"checked": counts["seen"], "reminded": counts["changed"]}, next_cursor
+
+
+def advance_invoices(deps: Deps, edition: Edition, now: datetime, cursor: Any,
+                     budget_s: float) -> tuple[dict[str, int], Any]:
+    """Job step (every 15 minutes): each invoice of `edition` still with the provider
+    (requested, issuing) is looked at once: submitted, queried, retried or recorded issued
+    with its documents (service.advance). An invoice that fails stays for the next run."""
+    def page(token: str | None) -> Page:
+        return service.repo.list_in_flight(edition.edition_id, ADVANCE_PAGE, token)
+
+    counts, next_cursor = walk_pages([page], lambda inv: service.advance_one(deps, inv, now),
+                                     cursor, budget_s)
+    return {"checked": counts["seen"], "moved": counts["changed"]}, next_cursor

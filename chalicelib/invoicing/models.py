@@ -3,7 +3,7 @@ with the second, and the OpenAPI document is built from both (so they cannot dri
 kind, state and buyer fields take their enums from the state machines."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
@@ -24,6 +24,11 @@ class InvoiceIn(Body):
 
 class ReverseIn(Body):
     reason: LongText
+
+
+class DownloadQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["pdf", "ofd", "xml"] = "pdf"
 
 
 class InvoiceListQuery(PageQuery):
@@ -54,6 +59,11 @@ class InvoiceOut(BaseModel):
     reversed_at: str | None
     reason: str | None
     pdf_ready: bool
+    invoice_number: str | None = Field(description="数电票号码（20 位），开具后才有")
+    order_no: str | None = Field(description="提交给开票服务商的订单号（唯一，提交前即保存）")
+    invoice_date: str | None = Field(description="开票日期（服务商开具的时间）")
+    failure_reason: str | None
+    documents: list[Literal["pdf", "ofd", "xml"]]
 
 
 class InvoiceListOut(PageOut):

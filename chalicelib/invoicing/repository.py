@@ -16,11 +16,12 @@ from typing import Any, Callable
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.invoicing.errors import AlreadyReversedError, InvoiceExistsError
-from chalicelib.invoicing.states import BUYER, KIND, STATUS, InvoiceKind, InvoiceStatus
+from chalicelib.invoicing.states import BUYER, IN_FLIGHT, KIND, STATUS, InvoiceKind, InvoiceStatus
 from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import decode_token, encode_token, register, retry_lost_races, transaction
@@ -56,6 +57,16 @@ class ByOrder(GlobalSecondaryIndex["Invoice"]):
         projection = AllProjection()
 
     order_id = UnicodeAttribute(hash_key=True)
+    issued_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ByPending(GlobalSecondaryIndex["Invoice"]):
+    """Sparse: the invoices the issuing job still follows (requested, issuing), by edition."""
+    class Meta:
+        index_name = "by_pending"
+        projection = AllProjection()
+
+    pending = UnicodeAttribute(hash_key=True)
     issued_at = UTCDateTimeAttribute(range_key=True)
 
 
@@ -104,10 +115,25 @@ class Invoice(Model):
     pdf_key = UnicodeAttribute()
     pdf_ready_at = UTCDateTimeAttribute(null=True)
     external_no = UnicodeAttribute(null=True)  # a tax platform's own number, when one issues
+    # The provider's side (诺诺): the orderNo is persisted with the record, before any call.
+    order_no = UnicodeAttribute(null=True)
+    serial_no = UnicodeAttribute(null=True)  # the provider's 流水号, once accepted
+    invoice_number = UnicodeAttribute(null=True)  # the 20-digit 数电票号码, once issued
+    provider_issued_at = UTCDateTimeAttribute(null=True)
+    submitted_at = UTCDateTimeAttribute(null=True)  # set BEFORE a submit: its outcome may be unknown
+    checked_at = UTCDateTimeAttribute(null=True)  # the last look at the provider
+    attempts = NumberAttribute(default=0)  # submits and retries made
+    fail_reason = UnicodeAttribute(null=True)
+    red_reason = UnicodeAttribute(null=True)  # the provider's 冲红原因 code
+    reverse_when_issued = UnicodeAttribute(null=True)  # refunded while in flight: reverse once issued
+    ofd_key = UnicodeAttribute(null=True)
+    xml_key = UnicodeAttribute(null=True)
+    pending = UnicodeAttribute(null=True)  # the edition while in flight (by_pending index)
 
     by_owner = ByOwner()
     by_edition = ByEdition()
     by_order = ByOrder()
+    by_pending = ByPending()
 
 
 def order_guard_key(order_id: str) -> str:
@@ -116,6 +142,24 @@ def order_guard_key(order_id: str) -> str:
 
 def format_no(series: str, seq: int) -> str:
     return f"{series}-{seq:06d}"
+
+
+def provider_order_no(prefix: str, series: str, seq: int) -> str:
+    """The provider's orderNo (unique per seller, at most 20 characters): LSC2026000001."""
+    return f"{prefix}{series}{seq:06d}"[:20]
+
+
+def number(invoice: Invoice, last: int, prefix: str) -> None:
+    invoice.seq = last + 1
+    invoice.invoice_no = format_no(invoice.series, last + 1)
+    invoice.order_no = provider_order_no(prefix, invoice.series, last + 1)
+    invoice.pending = invoice.edition_id if invoice.status in IN_FLIGHT else None
+
+
+# What a move to each state writes besides the state itself.
+MOVE_FIELDS = ("serial_no", "invoice_number", "provider_issued_at", "submitted_at", "checked_at",
+               "attempts", "fail_reason", "pdf_key", "ofd_key", "xml_key", "pdf_ready_at",
+               "reverse_when_issued")
 
 
 def apply_reversal(original: Invoice, red: Invoice, reason: str, now: datetime) -> None:
@@ -181,18 +225,18 @@ class InvoiceRepository:
         except DoesNotExist:
             return None
 
-    def issue(self, invoice: Invoice, actor: str, now: datetime) -> Invoice:
-        """Number and create `invoice` with its order guard, in one transaction; raises
-        InvoiceExistsError when the order already has a live invoice."""
+    def issue(self, invoice: Invoice, actor: str, now: datetime,
+              order_no_prefix: str = "LSC") -> Invoice:
+        """Number and create `invoice` (its provider orderNo with it) and its order guard, in
+        one transaction; raises InvoiceExistsError when the order already has a live invoice."""
         def write(last: int) -> None:
-            invoice.seq = last + 1
-            invoice.invoice_no = format_no(invoice.series, last + 1)
+            number(invoice, last, order_no_prefix)
             with transaction() as tx:
                 _counter_update(tx, invoice.series, last)
                 tx.save(Unique(key=order_guard_key(invoice.order_id), owner=invoice.invoice_id,
                                created_at=now), condition=Unique.key.does_not_exist())
                 tx.save(invoice, condition=Invoice.invoice_id.does_not_exist())
-                tx.save(audit_entry(f"invoice#{invoice.invoice_id}", "invoice.issued", actor, now,
+                tx.save(audit_entry(f"invoice#{invoice.invoice_id}", "invoice.requested", actor, now,
                                     {"invoice_no": invoice.invoice_no, "order_id": invoice.order_id,
                                      "amount_fen": invoice.amount_fen}))
 
@@ -204,13 +248,12 @@ class InvoiceRepository:
         return invoice
 
     def reverse(self, original: Invoice, red: Invoice, reason: str, actor: str,
-                now: datetime) -> Invoice:
+                now: datetime, order_no_prefix: str = "LSC") -> Invoice:
         """Issue the red invoice, mark the original reversed and free the order for a fresh
         invoice, in one transaction (`original` then holds what was written);
         AlreadyReversedError when it was reversed before."""
         def write(last: int) -> None:
-            red.seq = last + 1
-            red.invoice_no = format_no(red.series, last + 1)
+            number(red, last, order_no_prefix)
             with transaction() as tx:
                 _counter_update(tx, red.series, last)
                 tx.update(original, actions=[Invoice.status.set(InvoiceStatus.REVERSED.value),
@@ -224,7 +267,7 @@ class InvoiceRepository:
                 tx.save(red, condition=Invoice.invoice_id.does_not_exist())
                 tx.save(audit_entry(f"invoice#{original.invoice_id}", "invoice.reversed", actor,
                                     now, {"red_invoice_no": red.invoice_no, "reason": reason}))
-                tx.save(audit_entry(f"invoice#{red.invoice_id}", "invoice.issued", actor, now,
+                tx.save(audit_entry(f"invoice#{red.invoice_id}", "invoice.requested", actor, now,
                                     {"invoice_no": red.invoice_no, "order_id": red.order_id,
                                      "amount_fen": red.amount_fen,
                                      "reverses": original.invoice_no}))
@@ -239,6 +282,52 @@ class InvoiceRepository:
 
     def mark_pdf_ready(self, invoice: Invoice, now: datetime) -> None:
         invoice.update(actions=[Invoice.pdf_ready_at.set(now)])
+
+    def move(self, invoice: Invoice, dst: str | None, actor: str, now: datetime,
+             expect: dict[str, Any] | None = None, **fields: Any) -> bool:
+        """Write `fields` (and the state `dst`, when given) if the invoice is still in the
+        state it was read in (and each `expect` attribute still holds its value); False
+        when another caller moved it first (nothing written). `invoice` holds the result."""
+        src = str(invoice.status)
+        if dst is not None and dst != src:
+            STATUS.require(src, dst)
+        target = dst or src
+        condition = Invoice.status == src
+        for name, value in (expect or {}).items():
+            attr = getattr(Invoice, name)
+            condition &= attr.does_not_exist() if value is None else attr == value
+        actions: list[Action] = [Invoice.status.set(target)]
+        pending = invoice.edition_id if target in IN_FLIGHT else None
+        actions.append(Invoice.pending.set(pending) if pending else Invoice.pending.remove())
+        for name, value in fields.items():
+            assert name in MOVE_FIELDS, name
+            attr = getattr(Invoice, name)
+            actions.append(attr.remove() if value is None else attr.set(value))
+        try:
+            with transaction() as tx:
+                tx.update(invoice, actions=actions, condition=condition)
+                if dst is not None and dst != src:
+                    tx.save(audit_entry(f"invoice#{invoice.invoice_id}", f"invoice.{target}", actor,
+                                        now, {"from": src, **{k: str(v) for k, v in fields.items()
+                                                              if k in ("invoice_number", "fail_reason",
+                                                                       "serial_no")}}))
+        except TransactWriteError as exc:
+            if _lost_race(exc):
+                return False
+            raise
+        invoice.status = target
+        invoice.pending = pending
+        for name, value in fields.items():
+            setattr(invoice, name, value)
+        return True
+
+    def list_in_flight(self, edition_id: str, limit: int, token: str | None
+                       ) -> tuple[list[Invoice], str | None]:
+        """One page of the edition's invoices the issuing job follows, oldest first."""
+        result = Invoice.by_pending.query(edition_id, limit=limit,
+                                          last_evaluated_key=decode_token(token))
+        items = list(result)
+        return items, encode_token(result.last_evaluated_key)
 
     def list_by_owner(self, owner_sub: str) -> list[Invoice]:
         """An account's invoices, newest first."""

@@ -1,11 +1,12 @@
-"""E-invoices: the owner of a paid order asks for its invoice and downloads it; finance
-lists them and reverses one with a red-letter invoice."""
+"""E-invoices: the owner of a paid order asks for its invoice (issued by the tax-platform
+provider) and downloads the provider's document; finance lists them, retries a failed one
+and reverses one with a red-letter invoice. The payment receipt (交费凭证) of an order."""
 from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.invoicing import service as invoices
-from chalicelib.invoicing.models import InvoiceIn, InvoiceListOut, InvoiceListQuery, InvoiceOut, ReverseIn, InvoiceReversalOut
+from chalicelib.invoicing import receipt, service as invoices
+from chalicelib.invoicing.models import DownloadQuery, InvoiceIn, InvoiceListOut, InvoiceListQuery, InvoiceOut, ReverseIn, InvoiceReversalOut
 from chalicelib.platform.schemas import LinkOut
 from chalicelib.platform.http import Ctx, route
 
@@ -33,14 +34,30 @@ def mine(ctx: Ctx) -> InvoiceListOut:
        response=InvoiceOut, tags=("invoice",), errors=(404,))
 def detail(ctx: Ctx, invoice_id: str) -> InvoiceOut:
     return InvoiceOut.model_validate(
-        invoices.invoice_detail(invoice_id, ctx.user.sub, ctx.user.has(*STAFF)))
+        invoices.invoice_detail(invoice_id, ctx.user.sub, ctx.user.has(*STAFF), ctx.deps, ctx.now))
 
 
-@route(bp, "/invoices/{invoice_id}/download", summary="发票 PDF 的短时下载链接",
-       roles=(*OWNERS, *STAFF), response=LinkOut, tags=("invoice",), errors=(404, 409))
+@route(bp, "/invoices/{invoice_id}/download", summary="数电票版式文件（服务商出具的 PDF，另有 OFD/XML 时可选）的短时下载链接",
+       roles=(*OWNERS, *STAFF), query=DownloadQuery, response=LinkOut, tags=("invoice",),
+       errors=(404, 409))
 def download(ctx: Ctx, invoice_id: str) -> LinkOut:
     return LinkOut.model_validate(
-        invoices.download(ctx.deps, invoice_id, ctx.user.sub, ctx.user.has(*STAFF), ctx.now))
+        invoices.download(ctx.deps, invoice_id, ctx.user.sub, ctx.user.has(*STAFF), ctx.now,
+                          ctx.query.format))
+
+
+@route(bp, "/orders/{order_id}/receipt", summary="交费凭证 PDF 的短时下载链接（注明是否公务卡支付；不是发票）",
+       roles=(*OWNERS, *STAFF), response=LinkOut, tags=("invoice",), errors=(404, 409))
+def order_receipt(ctx: Ctx, order_id: str) -> LinkOut:
+    return LinkOut.model_validate(
+        receipt.receipt_link(ctx.deps, order_id, ctx.user.sub, ctx.user.has(*STAFF), ctx.now))
+
+
+@route(bp, "/admin/invoices/{invoice_id}/retry", "POST", summary="重试开具失败的发票（同一订单号再次提交服务商）",
+       roles=FINANCE, response=InvoiceOut, tags=("invoice",), errors=(404, 409))
+def retry(ctx: Ctx, invoice_id: str) -> InvoiceOut:
+    return InvoiceOut.model_validate(
+        invoices.retry_failed(ctx.deps, invoice_id, ctx.user.sub, ctx.now))
 
 
 @route(bp, "/admin/invoices", summary="本届已开具的发票（最新在前，分页）", roles=FINANCE,

@@ -1,8 +1,12 @@
-"""E-invoices: a paid order's owner asks for one within the invoice window (one calendar
-month after payment, to the end of that day, Asia/Shanghai); numbers are gapless; an
-invoice is never deleted, only reversed by a red-letter invoice that frees the order for a
-fresh one. The document is produced by an issuer (default: a PDF) and kept in the private
-invoices bucket, downloaded through a short-lived link."""
+"""E-invoices (数电票): a paid order's owner asks for one within the invoice window (one
+calendar month after payment, to the end of that day, Asia/Shanghai). The platform numbers
+and records the request (its provider orderNo persisted with it, before any call), then the
+tax-platform provider issues it asynchronously: requested -> issuing -> issued | failed
+(`advance`, called inline, on a read by the owner and by the issuing job). An uncertain
+submit is queried, never blindly re-submitted. On issued, the provider's 20-digit number
+and its PDF (OFD/XML where given) are kept in the private invoices bucket and downloaded
+through short-lived links. An invoice is never deleted, only reversed (红冲) by a red-letter
+invoice that the provider issues too, which frees the order for a fresh one."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -16,9 +20,9 @@ from chalicelib.editions.edition import Edition
 from chalicelib.identity.accounts import get_account
 from chalicelib.invoicing import rules
 from chalicelib.invoicing.errors import AlreadyReversedError, InvoiceExistsError, InvoiceNotFoundError, OrderRefundedError
-from chalicelib.invoicing.issuer import InvoiceDocument, InvoiceIssuer, invoice_issuer
+from chalicelib.invoicing.issuer import RED_REASONS, InvoiceDocument, InvoiceIssuer, IssuerRefused, Outcome, invoice_issuer
 from chalicelib.invoicing.repository import Invoice, InvoiceRepository
-from chalicelib.invoicing.states import InvoiceKind, InvoiceStatus
+from chalicelib.invoicing.states import IN_FLIGHT, InvoiceKind, InvoiceStatus
 from chalicelib.platform.clock import iso, shanghai
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationError
@@ -34,10 +38,14 @@ ITEM = "培训费"
 BUCKET = "invoices"
 LINK_TTL_S = 300  # the download link lives five minutes
 REFUND_REASON = "订单已退费"
+MAX_RETRIES = 3  # the provider's failures retried automatically (reInvoice), then finance
+UNCERTAIN_GRACE_S = 60  # an unanswered submit the provider does not know yet: wait, then resubmit
+CHECK_EVERY_S = 3  # an owner's reads look at the provider at most this often
+DOCUMENT_TYPES = {"pdf": "application/pdf", "ofd": "application/ofd", "xml": "application/xml"}
 
 mail.register_template(
     "invoice.issued", "【电子发票已开具】{edition_title}",
-    "您好：\n\n订单 {order_id} 的电子发票已开具。\n发票号码：{invoice_no}\n抬头：{title}\n"
+    "您好：\n\n订单 {order_id} 的电子发票（数电票）已开具。\n发票号码：{invoice_no}\n抬头：{title}\n"
     "金额：{amount_yuan} 元\n请登录平台下载（下载链接短时有效，可随时重新获取）。")
 mail.register_template(
     "invoice.reversed", "【发票已红冲】{invoice_no}",
@@ -61,6 +69,10 @@ def view(inv: Invoice) -> dict[str, Any]:
         "reverses_invoice_id": inv.reverses_id, "reverses_no": inv.reverses_no,
         "reversed_by_invoice_id": inv.reversed_by_id, "reversed_at": iso(inv.reversed_at),
         "reason": inv.reason, "pdf_ready": inv.pdf_ready_at is not None,
+        "invoice_number": inv.invoice_number, "order_no": inv.order_no,
+        "invoice_date": iso(inv.provider_issued_at), "failure_reason": inv.fail_reason,
+        "documents": [k for k, key in (("pdf", inv.pdf_ready_at and inv.pdf_key),
+                                       ("ofd", inv.ofd_key), ("xml", inv.xml_key)) if key],
     }
 
 
@@ -117,20 +129,14 @@ def request_invoice(deps: Deps, user_sub: str, order_id: str, title: str,
     invoice_id = new_id("I")
     invoice = Invoice(
         invoice_id=invoice_id, invoice_no="", series=order.edition_id, seq=0,
-        kind=InvoiceKind.BLUE.value, status=InvoiceStatus.ISSUED.value, order_id=order.order_id,
+        kind=InvoiceKind.BLUE.value, status=InvoiceStatus.REQUESTED.value, order_id=order.order_id,
         order_kind=order.kind, edition_id=order.edition_id, owner_sub=order.owner_sub,
-        buyer_type=buyer_type, title=title, credit_code=code, item=ITEM, quantity=quantity,
-        amount_fen=amount, official_card=bool(order.official_card),
+        buyer_type=buyer_type, title=title, credit_code=code, item=edition.invoicing.item_name,
+        quantity=quantity, amount_fen=amount, official_card=bool(order.official_card),
         channel=order.channel, paid_at=order.paid_at, issued_at=now, issued_by=user_sub,
-        issuer=_issuer(deps).name, pdf_key=f"{order.edition_id}/{invoice_id}.pdf")
-    repo.issue(invoice, user_sub, now)
-    _render(deps, invoice, edition, now)
-    to = owner_email(order.owner_sub)
-    if to:
-        mail.queue_mail(deps, f"invoice.issued#{invoice.invoice_id}", to, "invoice.issued",
-                        {"edition_title": edition.title, "order_id": order.order_id,
-                         "invoice_no": invoice.invoice_no, "title": invoice.title,
-                         "amount_yuan": yuan(int(invoice.amount_fen))}, now)
+        issuer="nuonuo", pdf_key=f"{order.edition_id}/{invoice_id}.pdf")
+    repo.issue(invoice, user_sub, now, edition.invoicing.order_no_prefix)
+    _follow(deps, invoice, now)  # submit now; the job and the owner's reads follow it
     return view(invoice)
 
 
@@ -139,16 +145,27 @@ def _issuer(deps: Deps) -> InvoiceIssuer:
 
 
 def _document(inv: Invoice, edition: Edition) -> InvoiceDocument:
-    notes = [f"培训项目：{edition.title}"]
+    notes = [f"培训项目：{edition.title}", f"订单号：{inv.order_id}"]
     if inv.order_kind == OrderKind.GROUP:
         notes.append(f"集体交费，{inv.quantity} 人")
+    if inv.official_card:
+        notes.append("公务卡支付")
+    spec = edition.invoicing
+    original = repo.get(inv.reverses_id) if inv.reverses_id else None
     return InvoiceDocument(
-        invoice_no=inv.invoice_no, kind=inv.kind, issued_at=inv.issued_at,
-        seller=edition.organizer, buyer_title=inv.title, buyer_credit_code=inv.credit_code,
-        item=inv.item, quantity=int(inv.quantity), amount_fen=int(inv.amount_fen),
+        invoice_no=inv.invoice_no, order_no=inv.order_no or inv.invoice_no, kind=inv.kind,
+        issued_at=inv.issued_at, seller=spec.seller_name or edition.organizer,
+        buyer_title=inv.title, buyer_credit_code=inv.credit_code, item=inv.item,
+        quantity=int(inv.quantity), amount_fen=int(inv.amount_fen),
         official_card=bool(inv.official_card), order_id=inv.order_id,
-        payment_channel=inv.channel, paid_at=inv.paid_at, reverses_no=inv.reverses_no,
-        reason=inv.reason if inv.kind == InvoiceKind.RED else None, notes=notes)
+        seller_tax_num=spec.seller_tax_num, seller_address=spec.seller_address,
+        seller_tel=spec.seller_tel, seller_account=spec.seller_account, clerk=spec.clerk,
+        goods_code=spec.goods_code, tax_rate=spec.tax_rate, invoice_line=spec.invoice_line,
+        buyer_email=owner_email(inv.owner_sub), payment_channel=inv.channel, paid_at=inv.paid_at,
+        reverses_no=inv.reverses_no,
+        reverses_number=original.invoice_number if original is not None else None,
+        reason=inv.reason if inv.kind == InvoiceKind.RED else None,
+        red_reason=inv.red_reason or RED_REASONS["correction"], notes=notes)
 
 
 def _storage(deps: Deps) -> Any:
@@ -156,18 +173,154 @@ def _storage(deps: Deps) -> Any:
     return storage(deps)
 
 
-def _render(deps: Deps, inv: Invoice, edition: Edition, now: datetime) -> bool:
-    """Produce and store the document after the invoice is committed. A failure is logged
-    and retried at download: the number and the record stand either way."""
+# --- following the provider -----------------------------------------------------------------
+def _advance_quietly(deps: Deps, inv: Invoice, now: datetime) -> None:
+    """advance(), for callers whose answer must not depend on the provider (the request,
+    a read): a failure is logged; the job tries again."""
     try:
-        issued = _issuer(deps).issue(_document(inv, edition))
-        _storage(deps).put_object(BUCKET, inv.pdf_key, issued.content, issued.content_type,
-                                  metadata={"invoice-no": inv.invoice_no})
-    except Exception:  # the issuer is the outside world: any failure is retried later
-        logger.exception("invoice document not produced", extra={"invoice_id": inv.invoice_id})
+        advance(deps, inv, now)
+    except Exception:  # the provider is the outside world: the job retries
+        logger.exception("invoice not advanced", extra={"invoice_id": inv.invoice_id})
+
+
+def _follow(deps: Deps, inv: Invoice, now: datetime) -> None:
+    """One step, and after a submit one look at once (a quick provider has issued it)."""
+    submitting = inv.status == InvoiceStatus.REQUESTED
+    _advance_quietly(deps, inv, now)
+    if submitting and inv.status == InvoiceStatus.ISSUING:
+        _advance_quietly(deps, inv, now)
+
+
+def advance(deps: Deps, inv: Invoice, now: datetime) -> bool:
+    """One step of an invoice through the provider; True when its state moved. Requested:
+    submit (the attempt is recorded before the call); if an earlier submit's outcome is
+    unknown, ask the provider first. Issuing: ask for the result; a failure is retried
+    (same orderNo) up to MAX_RETRIES, then the invoice is `failed` for finance."""
+    if inv.status not in IN_FLIGHT:
         return False
-    repo.mark_pdf_ready(inv, now)
+    issuer = _issuer(deps)
+    if inv.status == InvoiceStatus.REQUESTED and inv.submitted_at is None:
+        return _submit(deps, issuer, inv, now)
+    if not repo.move(inv, None, "system", now, expect={"checked_at": inv.checked_at},
+                     checked_at=now):
+        return False  # someone else is looking at it right now
+    outcome = issuer.query(str(inv.order_no))
+    if outcome.status == "unknown":
+        if inv.status == InvoiceStatus.REQUESTED and inv.submitted_at is not None \
+                and (now - inv.submitted_at).total_seconds() >= UNCERTAIN_GRACE_S:
+            return _submit(deps, issuer, inv, now)  # the provider never got it: send it again
+        return False
+    return _apply(deps, issuer, inv, outcome, now)
+
+
+def _submit(deps: Deps, issuer: InvoiceIssuer, inv: Invoice, now: datetime) -> bool:
+    edition = editions.get_edition(deps, inv.edition_id)
+    doc = _document(inv, edition)
+    # The attempt is written first: a crash or timeout after this line is an *unknown*
+    # outcome, which the next look settles by querying the orderNo.
+    if not repo.move(inv, None, "system", now, expect={"submitted_at": inv.submitted_at},
+                     submitted_at=now, attempts=int(inv.attempts or 0) + 1):
+        return False
+    try:
+        submitted = issuer.submit(doc)
+    except IssuerRefused as exc:
+        return repo.move(inv, InvoiceStatus.FAILED.value, "system", now,
+                         fail_reason=exc.reason[:300])
+    # IssuerUncertain (and anything else) propagates: the submit stays recorded as unknown
+    return repo.move(inv, InvoiceStatus.ISSUING.value, "system", now,
+                     serial_no=submitted.serial_no)
+
+
+def _apply(deps: Deps, issuer: InvoiceIssuer, inv: Invoice, outcome: Outcome,
+           now: datetime) -> bool:
+    if outcome.status == "pending":
+        if inv.status == InvoiceStatus.REQUESTED:
+            return repo.move(inv, InvoiceStatus.ISSUING.value, "system", now,
+                             serial_no=outcome.serial_no or inv.serial_no)
+        return False
+    if outcome.status == "failed":
+        serial = outcome.serial_no or inv.serial_no
+        if int(inv.attempts or 0) > MAX_RETRIES:
+            return repo.move(inv, InvoiceStatus.FAILED.value, "system", now,
+                             fail_reason=(outcome.reason or "开票失败")[:300], serial_no=serial)
+        if not repo.move(inv, InvoiceStatus.ISSUING.value if inv.status != InvoiceStatus.ISSUING
+                         else None, "system", now, expect={"attempts": inv.attempts},
+                         attempts=int(inv.attempts or 0) + 1, serial_no=serial,
+                         fail_reason=(outcome.reason or "开票失败")[:300]):
+            return False
+        issuer.retry(str(inv.order_no), serial)  # same orderNo: the provider issues it again
+        return True
+    return _issued(deps, issuer, inv, outcome, now)
+
+
+def _issued(deps: Deps, issuer: InvoiceIssuer, inv: Invoice, outcome: Outcome,
+            now: datetime) -> bool:
+    """Keep the provider's documents, then record the number: until the PDF is stored the
+    invoice stays issuing (the next look fetches it again)."""
+    if not outcome.number or "pdf" not in outcome.documents:
+        logger.warning("issued without number or PDF yet", extra={"invoice_id": inv.invoice_id})
+        return False
+    store = _storage(deps)
+    keys: dict[str, str | None] = {"pdf_key": inv.pdf_key, "ofd_key": None, "xml_key": None}
+    for kind, url in outcome.documents.items():
+        if kind not in DOCUMENT_TYPES:
+            continue
+        try:
+            content = issuer.fetch(url)
+        except Exception:
+            if kind == "pdf":
+                raise
+            logger.warning("document not fetched", extra={"invoice_id": inv.invoice_id, "kind": kind})
+            continue
+        key = inv.pdf_key if kind == "pdf" else f"{inv.edition_id}/{inv.invoice_id}.{kind}"
+        store.put_object(BUCKET, key, content, DOCUMENT_TYPES[kind],
+                         metadata={"invoice-number": outcome.number})
+        keys[f"{kind}_key"] = key
+    moved = repo.move(inv, InvoiceStatus.ISSUED.value, "system", now,
+                      invoice_number=outcome.number, provider_issued_at=outcome.issued_at or now,
+                      serial_no=outcome.serial_no or inv.serial_no, fail_reason=None,
+                      pdf_ready_at=now, ofd_key=keys["ofd_key"], xml_key=keys["xml_key"])
+    if not moved:
+        return False
+    edition = editions.get_edition(deps, inv.edition_id)
+    to = owner_email(inv.owner_sub)
+    if to and inv.kind == InvoiceKind.BLUE:
+        mail.queue_mail(deps, f"invoice.issued#{inv.invoice_id}", to, "invoice.issued",
+                        {"edition_title": edition.title, "order_id": inv.order_id,
+                         "invoice_no": outcome.number, "title": inv.title,
+                         "amount_yuan": yuan(int(inv.amount_fen))}, now)
+    if inv.reverse_when_issued and inv.kind == InvoiceKind.BLUE:
+        reverse(deps, inv.invoice_id, inv.reverse_when_issued, "system", now,
+                red_reason=RED_REASONS["refund"])
     return True
+
+
+def advance_one(deps: Deps, inv: Invoice, now: datetime) -> bool:
+    """The issuing job's step for one invoice (errors logged: the next run tries again)."""
+    try:
+        return advance(deps, inv, now)
+    except Exception:
+        logger.exception("invoice not advanced", extra={"invoice_id": inv.invoice_id})
+        return False
+
+
+def retry_failed(deps: Deps, invoice_id: str, actor: str, now: datetime) -> dict[str, Any]:
+    """Finance: a failed invoice goes through the provider again, with the same orderNo
+    (reInvoice when the provider had accepted it, a fresh submit when it had refused it)."""
+    inv = repo.get(invoice_id)
+    if inv is None:
+        raise InvoiceNotFoundError()
+    if inv.status != InvoiceStatus.FAILED:
+        raise ConflictError("只有开具失败的发票可以重试", code="INVOICE_NOT_FAILED", status=inv.status)
+    issuer = _issuer(deps)
+    if inv.serial_no:
+        if repo.move(inv, InvoiceStatus.ISSUING.value, actor, now, attempts=1, fail_reason=None):
+            issuer.retry(str(inv.order_no), inv.serial_no)
+    elif repo.move(inv, InvoiceStatus.REQUESTED.value, actor, now, attempts=0, fail_reason=None,
+                   submitted_at=None):
+        # Refused at submit: the provider has no such orderNo, so it is submitted again.
+        _advance_quietly(deps, inv, now)
+    return view(inv)
 
 
 def get_invoice(invoice_id: str, user_sub: str, is_staff: bool) -> Invoice:
@@ -177,22 +330,35 @@ def get_invoice(invoice_id: str, user_sub: str, is_staff: bool) -> Invoice:
     return inv
 
 
-def invoice_detail(invoice_id: str, user_sub: str, is_staff: bool) -> dict[str, Any]:
-    """One invoice, for its owner or finance."""
-    return view(get_invoice(invoice_id, user_sub, is_staff))
+def invoice_detail(invoice_id: str, user_sub: str, is_staff: bool, deps: Deps | None = None,
+                   now: datetime | None = None) -> dict[str, Any]:
+    """One invoice, for its owner or finance. While it is with the provider, the owner's
+    read also looks at the provider (at most every CHECK_EVERY_S), so a waiting page sees
+    `issued` without waiting for the job."""
+    inv = get_invoice(invoice_id, user_sub, is_staff)
+    if deps is not None and now is not None and inv.status in IN_FLIGHT and (
+            inv.checked_at is None or (now - inv.checked_at).total_seconds() >= CHECK_EVERY_S):
+        _advance_quietly(deps, inv, now)
+    return view(inv)
 
 
 def download(deps: Deps, invoice_id: str, user_sub: str, is_staff: bool,
-             now: datetime) -> dict[str, Any]:
-    """A short-lived link to the invoice PDF (rendered now if its first rendering failed)."""
+             now: datetime, kind: str = "pdf") -> dict[str, Any]:
+    """A short-lived link to the provider's document (PDF; OFD or XML where it gave them).
+    An invoice still with the provider is looked at once more first."""
     inv = get_invoice(invoice_id, user_sub, is_staff)
-    if inv.pdf_ready_at is None:
-        edition = editions.get_edition(deps, inv.edition_id)
-        if not _render(deps, inv, edition, now):
-            raise ConflictError("发票文件正在生成，请稍后重试", code="INVOICE_PDF_PENDING")
-    return _storage(deps).presigned_get(BUCKET, inv.pdf_key, LINK_TTL_S, now,  # type: ignore[no-any-return]
-                                        filename=f"电子发票-{inv.invoice_no}.pdf",
-                                        content_type="application/pdf")
+    if inv.status in IN_FLIGHT:
+        _follow(deps, inv, now)
+    if inv.status not in (InvoiceStatus.ISSUED, InvoiceStatus.REVERSED) or inv.pdf_ready_at is None:
+        raise ConflictError("发票正在开具，开具后即可下载，请稍后再试", code="INVOICE_PDF_PENDING",
+                            status=inv.status)
+    key = {"pdf": inv.pdf_key, "ofd": inv.ofd_key, "xml": inv.xml_key}.get(kind)
+    if not key:
+        raise NotFoundError(f"该发票没有 {kind.upper()} 版式文件", code="DOCUMENT_NOT_FOUND")
+    label = "红字发票" if inv.kind == InvoiceKind.RED else "电子发票"
+    return _storage(deps).presigned_get(BUCKET, key, LINK_TTL_S, now,  # type: ignore[no-any-return]
+                                        filename=f"{label}-{inv.invoice_number or inv.invoice_no}.{kind}",
+                                        content_type=DOCUMENT_TYPES[kind])
 
 
 def list_mine(user_sub: str) -> dict[str, Any]:
@@ -208,9 +374,11 @@ def list_for_finance(deps: Deps, edition_id: str | None, limit: int,
     return page_out("invoices", [view(i) for i in items], next_token)
 
 
-def reverse(deps: Deps, invoice_id: str, reason: str, actor: str, now: datetime) -> dict[str, Any]:
-    """Finance cancels an invoice with a red-letter (negative) one; the order may then be
-    invoiced afresh (within a window counted again from now)."""
+def reverse(deps: Deps, invoice_id: str, reason: str, actor: str, now: datetime,
+            red_reason: str | None = None) -> dict[str, Any]:
+    """Finance cancels an issued invoice with a red-letter (negative) one, which the
+    provider issues (红字确认单 + 快捷红冲); the order may then be invoiced afresh (within a
+    window counted again from now)."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError("红冲须填写原因", field="reason")
@@ -219,12 +387,15 @@ def reverse(deps: Deps, invoice_id: str, reason: str, actor: str, now: datetime)
         raise InvoiceNotFoundError()
     if original.kind != InvoiceKind.BLUE:
         raise ConflictError("红字发票不能再红冲", code="CANNOT_REVERSE_RED")
-    if original.status != InvoiceStatus.ISSUED:
+    if original.status == InvoiceStatus.REVERSED:
         raise AlreadyReversedError(reversed_by_invoice_id=original.reversed_by_id)
+    if original.status != InvoiceStatus.ISSUED:
+        raise ConflictError("发票尚未开具，不能红冲", code="INVOICE_NOT_ISSUED", status=original.status)
+    edition = editions.get_edition(deps, original.edition_id)
     red_id = new_id("I")
     red = Invoice(
         invoice_id=red_id, invoice_no="", series=original.series, seq=0,
-        kind=InvoiceKind.RED.value, status=InvoiceStatus.ISSUED.value,
+        kind=InvoiceKind.RED.value, status=InvoiceStatus.REQUESTED.value,
         order_id=original.order_id, order_kind=original.order_kind,
         edition_id=original.edition_id, owner_sub=original.owner_sub,
         buyer_type=original.buyer_type, title=original.title, credit_code=original.credit_code,
@@ -232,15 +403,16 @@ def reverse(deps: Deps, invoice_id: str, reason: str, actor: str, now: datetime)
         official_card=original.official_card, channel=original.channel,
         paid_at=original.paid_at, issued_at=now, issued_by=actor,
         reverses_id=original.invoice_id, reverses_no=original.invoice_no, reason=reason,
-        issuer=_issuer(deps).name, pdf_key=f"{original.edition_id}/{red_id}.pdf")
-    repo.reverse(original, red, reason, actor, now)
-    edition = editions.get_edition(deps, original.edition_id)
-    _render(deps, red, edition, now)
+        red_reason=red_reason or RED_REASONS["correction"],
+        issuer="nuonuo", pdf_key=f"{original.edition_id}/{red_id}.pdf")
+    repo.reverse(original, red, reason, actor, now, edition.invoicing.order_no_prefix)
+    _follow(deps, red, now)
     to = owner_email(original.owner_sub)
     if to and original.paid_at is not None:
         closes = rules.window_closes(original.paid_at, edition.invoice_window_months, now)
         mail.queue_mail(deps, f"invoice.reversed#{original.invoice_id}", to, "invoice.reversed",
-                        {"order_id": original.order_id, "invoice_no": original.invoice_no,
+                        {"order_id": original.order_id,
+                         "invoice_no": original.invoice_number or original.invoice_no,
                          "red_no": red.invoice_no, "reason": reason,
                          "deadline": _last_second(closes)}, now)
     return {"reversal": view(red), "original": view(original)}
@@ -248,12 +420,18 @@ def reverse(deps: Deps, invoice_id: str, reason: str, actor: str, now: datetime)
 
 def reverse_for_refund(deps: Deps, order_id: str, actor: str, now: datetime) -> dict[str, Any] | None:
     """For the refunds feature: when an order's money went back, its live invoice (if any)
-    is reversed with a red-letter invoice. Idempotent: None when there is nothing to do."""
+    is reversed with a red-letter invoice; one still with the provider is marked to be
+    reversed as soon as it is issued. Idempotent: None when there is nothing to do now."""
     invoice_id = repo.live_invoice_id(order_id)
     if invoice_id is None:
         return None
+    inv = repo.get(invoice_id)
+    if inv is not None and inv.status != InvoiceStatus.ISSUED:
+        if not inv.reverse_when_issued and inv.status != InvoiceStatus.REVERSED:
+            repo.move(inv, None, actor, now, reverse_when_issued=REFUND_REASON)
+        return None
     try:
-        return reverse(deps, invoice_id, REFUND_REASON, actor, now)
+        return reverse(deps, invoice_id, REFUND_REASON, actor, now, red_reason=RED_REASONS["refund"])
     except AlreadyReversedError:
         return None
 

@@ -13,7 +13,10 @@ class InvoiceKind(StrEnum):
 
 
 class InvoiceStatus(StrEnum):
-    ISSUED = "issued"
+    REQUESTED = "requested"  # numbered and recorded (orderNo persisted), not yet accepted
+    ISSUING = "issuing"  # the tax-platform provider accepted it; the result is awaited
+    ISSUED = "issued"  # the provider issued it: 20-digit number, its PDF stored
+    FAILED = "failed"  # refused, or failed after the retries (finance retries it)
     REVERSED = "reversed"  # a blue invoice that a red one cancelled
 
 
@@ -27,11 +30,22 @@ KIND = StateMachine.of("invoice.kind", InvoiceKind,
                        {InvoiceKind.BLUE: (), InvoiceKind.RED: ()},
                        {InvoiceKind.BLUE: "蓝字发票", InvoiceKind.RED: "红字发票"})
 
-# Only a blue invoice is ever reversed (red ones stay issued: the service refuses them).
+# The provider's asynchronous issue: requested -> issuing -> issued | failed; a failure is
+# retried through the provider (failed -> issuing, same orderNo). Only a blue, issued
+# invoice is ever reversed (red ones stay issued: the service refuses them).
 STATUS = StateMachine.of("invoice.status", InvoiceStatus,
-                         {InvoiceStatus.ISSUED: (InvoiceStatus.REVERSED,),
+                         {InvoiceStatus.REQUESTED: (InvoiceStatus.ISSUING, InvoiceStatus.ISSUED,
+                                                    InvoiceStatus.FAILED),
+                          InvoiceStatus.ISSUING: (InvoiceStatus.ISSUED, InvoiceStatus.FAILED),
+                          InvoiceStatus.FAILED: (InvoiceStatus.ISSUING, InvoiceStatus.REQUESTED),
+                          InvoiceStatus.ISSUED: (InvoiceStatus.REVERSED,),
                           InvoiceStatus.REVERSED: ()},
-                         {InvoiceStatus.ISSUED: "已开具", InvoiceStatus.REVERSED: "已红冲"})
+                         {InvoiceStatus.REQUESTED: "已申请", InvoiceStatus.ISSUING: "开具中",
+                          InvoiceStatus.ISSUED: "已开具", InvoiceStatus.FAILED: "开具失败",
+                          InvoiceStatus.REVERSED: "已红冲"})
+
+# The invoices the issuing job still follows.
+IN_FLIGHT = (InvoiceStatus.REQUESTED, InvoiceStatus.ISSUING)
 
 BUYER = StateMachine.of("invoice.buyer_type", BuyerType,
                         {BuyerType.INDIVIDUAL: (), BuyerType.UNIT: ()},

@@ -53,20 +53,52 @@ def make_member_refund(order: Any, registration_id: str, amount_fen: int, status
 
 
 class FastIssuer:
-    """Stands in for the PDF issuer where the document does not matter (speed)."""
+    """Stands in for the tax-platform provider where its protocol does not matter (speed):
+    it accepts every submit and reports it issued at the first query, with a 20-digit
+    number and a PDF."""
     name = "fake"
 
     def __init__(self) -> None:
-        self.issued: list[Any] = []
+        self.issued: list[Any] = []  # the documents submitted
+        self.orders: dict[str, Any] = {}
+        self.retries: list[str] = []
 
-    def issue(self, doc: Any) -> Any:
-        from chalicelib.invoicing.issuer import IssuedDocument
+    def submit(self, doc: Any) -> Any:
+        from chalicelib.invoicing.issuer import Submitted
         self.issued.append(doc)
-        return IssuedDocument(content=b"%PDF-1.4 fake " + doc.invoice_no.encode())
+        self.orders[doc.order_no] = doc
+        return Submitted(serial_no=f"S{doc.order_no}")
+
+    def number_of(self, order_no: str) -> str:
+        return f"2611{list(self.orders).index(order_no) + 1:016d}"
+
+    def query(self, order_no: str) -> Any:
+        from chalicelib.invoicing.issuer import Outcome
+        if order_no not in self.orders:
+            return Outcome("unknown")
+        return Outcome("issued", number=self.number_of(order_no), serial_no=f"S{order_no}",
+                       documents={"pdf": f"https://fake.example/{order_no}.pdf"})
+
+    def retry(self, order_no: str, serial_no: str | None) -> None:
+        self.retries.append(order_no)
+
+    def fetch(self, url: str) -> bytes:
+        order_no = url.rsplit("/", 1)[-1].removesuffix(".pdf")
+        return b"%PDF-1.4 fake " + self.number_of(order_no).encode()
 
 
 class BrokenIssuer:
+    """The provider cannot be reached: every call fails, its outcome unknown."""
     name = "broken"
 
-    def issue(self, doc: Any) -> Any:
+    def submit(self, doc: Any) -> Any:
+        raise OSError("tax platform down")
+
+    def query(self, order_no: str) -> Any:
+        raise OSError("tax platform down")
+
+    def retry(self, order_no: str, serial_no: str | None) -> None:
+        raise OSError("tax platform down")
+
+    def fetch(self, url: str) -> bytes:
         raise OSError("tax platform down")

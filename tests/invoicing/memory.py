@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.invoicing.errors import AlreadyReversedError, InvoiceExistsError
-from chalicelib.invoicing.repository import Invoice, apply_reversal, format_no
-from chalicelib.invoicing.states import STATUS, InvoiceKind, InvoiceStatus
+from chalicelib.invoicing.repository import MOVE_FIELDS, Invoice, apply_reversal, number
+from chalicelib.invoicing.states import IN_FLIGHT, STATUS, InvoiceKind, InvoiceStatus
 from chalicelib.platform.paging import decode_token, encode_token
 
 
@@ -30,10 +30,8 @@ class InMemoryInvoiceRepository:
     def _all(self) -> list[Invoice]:
         return [Invoice.from_raw_data(item) for item in self.items.values()]
 
-    def _number(self, invoice: Invoice) -> None:
-        seq = self.counters.get(invoice.series, 0) + 1
-        invoice.seq = seq
-        invoice.invoice_no = format_no(invoice.series, seq)
+    def _number(self, invoice: Invoice, prefix: str) -> None:
+        number(invoice, self.counters.get(invoice.series, 0), prefix)
 
     def get(self, invoice_id: str) -> Invoice | None:
         item = self.items.get(invoice_id)
@@ -42,32 +40,33 @@ class InMemoryInvoiceRepository:
     def live_invoice_id(self, order_id: str) -> str | None:
         return self.guards.get(order_id)
 
-    def issue(self, invoice: Invoice, actor: str, now: datetime) -> Invoice:
+    def issue(self, invoice: Invoice, actor: str, now: datetime,
+              order_no_prefix: str = "LSC") -> Invoice:
         owner = self.guards.get(invoice.order_id)
         if owner is not None:
             raise InvoiceExistsError(invoice_id=owner)
-        self._number(invoice)
+        self._number(invoice, order_no_prefix)
         self._store(invoice)
         self.counters[invoice.series] = int(invoice.seq)
         self.guards[invoice.order_id] = invoice.invoice_id
-        self.audit.append((f"invoice#{invoice.invoice_id}", "invoice.issued", actor))
+        self.audit.append((f"invoice#{invoice.invoice_id}", "invoice.requested", actor))
         return invoice
 
     def reverse(self, original: Invoice, red: Invoice, reason: str, actor: str,
-                now: datetime) -> Invoice:
+                now: datetime, order_no_prefix: str = "LSC") -> Invoice:
         current = self.get(original.invoice_id)
         if current is None or current.kind != InvoiceKind.BLUE \
                 or current.status not in STATUS.sources(InvoiceStatus.REVERSED) \
                 or self.guards.get(original.order_id) != original.invoice_id:
             raise AlreadyReversedError()
-        self._number(red)
+        self._number(red, order_no_prefix)
         apply_reversal(original, red, reason, now)
         self._store(red)
         self._store(original)
         self.counters[red.series] = int(red.seq)
         del self.guards[original.order_id]
         self.audit.append((f"invoice#{original.invoice_id}", "invoice.reversed", actor))
-        self.audit.append((f"invoice#{red.invoice_id}", "invoice.issued", actor))
+        self.audit.append((f"invoice#{red.invoice_id}", "invoice.requested", actor))
         return red
 
     def mark_pdf_ready(self, invoice: Invoice, now: datetime) -> None:
@@ -76,6 +75,35 @@ class InMemoryInvoiceRepository:
         assert stored is not None
         stored.pdf_ready_at = now
         self._store(stored)
+
+    def move(self, invoice: Invoice, dst: str | None, actor: str, now: datetime,
+             expect: dict[str, Any] | None = None, **fields: Any) -> bool:
+        current = self.get(invoice.invoice_id)
+        src = str(invoice.status)
+        if dst is not None and dst != src:
+            STATUS.require(src, dst)
+        if current is None or current.status != src or any(
+                getattr(current, k) != v for k, v in (expect or {}).items()):
+            return False
+        target = dst or src
+        for name, value in fields.items():
+            assert name in MOVE_FIELDS, name
+            setattr(current, name, value)
+            setattr(invoice, name, value)
+        current.status = invoice.status = target
+        current.pending = invoice.pending = invoice.edition_id if target in IN_FLIGHT else None
+        self._store(current)
+        if dst is not None and dst != src:
+            self.audit.append((f"invoice#{invoice.invoice_id}", f"invoice.{target}", actor))
+        return True
+
+    def list_in_flight(self, edition_id: str, limit: int, token: str | None
+                       ) -> tuple[list[Invoice], str | None]:
+        start = int((decode_token(token) or {}).get("offset", 0))
+        ours = sorted((i for i in self._all() if i.pending == edition_id), key=lambda i: i.issued_at)
+        page = ours[start:start + limit]
+        more = start + limit < len(ours)
+        return page, encode_token({"offset": start + limit} if more else None)
 
     def list_by_owner(self, owner_sub: str) -> list[Invoice]:
         mine = [i for i in self._all() if i.owner_sub == owner_sub]

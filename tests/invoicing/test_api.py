@@ -6,7 +6,6 @@ import shutil
 import subprocess
 from datetime import timedelta
 
-import pytest
 
 from chalicelib.platform.clock import parse_instant
 from tests.invoicing.factories import BAD_CODE, UNIT_CODE, make_order
@@ -83,30 +82,34 @@ def pdf_text(data: bytes) -> str:
     return "".join(raw.replace("\x00", "").split())
 
 
-def test_the_pdf_says_what_it_must(deps, clock, tmp_path):
-    """The real issuer: text extracted with pypdf; one page rendered with pdftoppm."""
-    from chalicelib.platform.storage import storage
-    from chalicelib.invoicing import service as invoices
-    from tests.invoicing.factories import make_account
-    trainee = make_account("张三")
-    order = make_order(trainee.user_sub, PAID, official_card=True)
-    inv = invoices.request_invoice(deps, trainee.user_sub, order.order_id, "国家图书馆", UNIT_CODE,
-                                   PAID + timedelta(hours=2))
-    assert inv["pdf_ready"]
-    data = storage(deps).get_object("invoices", f"2026/{inv['invoice_id']}.pdf")
+def test_the_receipt_is_a_payment_proof_never_titled_invoice(api, deps, clock, tmp_path):
+    """GET /orders/{id}/receipt: the 交费凭证 PDF (pypdf reads it; pdftoppm renders it)."""
+    import requests
+    from pypdf import PdfReader
+    _, token = api.signup(name="张三")
+    order = make_order(sub_of(api, token), PAID, official_card=True)
+    r = api.get(f"/orders/{order.order_id}/receipt", token)
+    assert r.status_code == 200, r.body
+    assert r.data["expires_at"] == "2026-04-05T10:05:00+08:00"
+    data = requests.get(r.data["url"], timeout=10).content
+    reader = PdfReader(io.BytesIO(data))
     text = pdf_text(data)
-    for expected in ("培训费", "490.00", "国家图书馆", UNIT_CODE, "肆佰玖拾圆整", "公务卡",
-                     inv["invoice_no"], order.order_id):
+    title = str(reader.metadata.title)
+    # Its title is 交费凭证, never 发票; it says 公务卡 and proves the payment
+    assert title.startswith("交费凭证") and "发票" not in title
+    assert text.startswith("交费凭证") and "发票" not in text.split("凭证编号")[0]
+    for expected in ("公务卡", "490.00", "肆佰玖拾圆整", order.order_id, "张三", "不是发票"):
         assert expected in text, expected
-    red = invoices.reverse(deps, inv["invoice_id"], "抬头有误", "finance", PAID + timedelta(days=1))
-    red_data = storage(deps).get_object("invoices", f"2026/{red['reversal']['invoice_id']}.pdf")
-    red_text = pdf_text(red_data)
-    assert "红字" in red_text and "-490.00" in red_text and inv["invoice_no"] in red_text
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) not installed")
-    pdf = tmp_path / "invoice.pdf"
+    # Someone else's order is a 404, an unpaid one a 409; finance may fetch any
+    _, other = api.signup(name="李四")
+    assert api.get(f"/orders/{order.order_id}/receipt", other).status_code == 404
+    unpaid = make_order(sub_of(api, other), None, status="open")
+    assert api.get(f"/orders/{unpaid.order_id}/receipt", other).data["Code"] == "ORDER_NOT_PAID"
+    assert api.get(f"/orders/{order.order_id}/receipt", api.staff("finance")).status_code == 200
+    assert shutil.which("pdftoppm"), "pdftoppm (poppler-utils) is part of the set-up"
+    pdf = tmp_path / "receipt.pdf"
     pdf.write_bytes(data)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf),
-                    str(tmp_path / "invoice")], check=True)
-    png = (tmp_path / "invoice.png").read_bytes()
+                    str(tmp_path / "receipt")], check=True)
+    png = (tmp_path / "receipt.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000

@@ -26,15 +26,17 @@ def test_issued_at_the_last_second_refused_the_next(world):
     with pytest.raises(WindowClosedError) as info:
         invoices.request_invoice(world.deps, sub, second.order_id, "张三", None,
                                  LAST_SECOND + timedelta(seconds=1))
-    # Then the first is numbered, rendered, stored and mailed; the second took no number
+    # Then the first is numbered, issued by the provider, its PDF stored and mailed; the
+    # second took no number
     assert inv["invoice_no"] == "2026-000001" and inv["pdf_ready"] is True
+    assert inv["order_no"] == "LSC2026000001" and inv["invoice_number"] == world.issuer.number_of("LSC2026000001")
     assert inv["kind"] == "blue" and inv["status"] == "issued" and inv["official_card"] is True
     assert info.value.details["closes_at"] == "2026-05-06T00:00:00+08:00"
     assert world.repo.counters == {"2026": 1}
     assert ("invoices", f"2026/{inv['invoice_id']}.pdf") in world.storage.objects
     assert world.issuer.issued[0].buyer_title == "张三"
     [body] = world.outbox.to("s1@example.com", "invoice.issued")
-    assert "2026-000001" in body and "490.00 元" in body
+    assert inv["invoice_number"] in body and "490.00 元" in body
 
 
 def test_not_before_payment_and_not_someone_elses(world):
@@ -171,19 +173,27 @@ def test_a_lost_reversal_race_is_already_reversed(world):
     assert world.repo.counters == {"2026": 2}
 
 
-def test_a_failed_document_is_rendered_at_download(world):
+def test_an_unreachable_provider_keeps_the_request_and_it_is_issued_later(world):
     from tests.invoicing.factories import BrokenIssuer, FastIssuer
     sub = world.accounts.add("s1")
     order = world.billing.add(FakeOrder("O1", sub))
     world.deps.extras["invoice_issuer"] = BrokenIssuer()
     inv = invoices.request_invoice(world.deps, sub, order.order_id, "张三", None, PAID)
     assert inv["pdf_ready"] is False and inv["invoice_no"] == "2026-000001"
+    assert inv["status"] == "requested" and inv["order_no"] == "LSC2026000001"
     with pytest.raises(ConflictError) as info:
         invoices.download(world.deps, inv["invoice_id"], sub, False, PAID)
     assert info.value.code == "INVOICE_PDF_PENDING"
-    world.deps.extras["invoice_issuer"] = FastIssuer()
-    link = invoices.download(world.deps, inv["invoice_id"], sub, False, PAID)
-    assert link["expires_at"] == PAID + timedelta(seconds=300)
+    # The provider is back but never got the submit: inside the grace it is only asked...
+    fast = world.deps.extras["invoice_issuer"] = FastIssuer()
+    with pytest.raises(ConflictError):
+        invoices.download(world.deps, inv["invoice_id"], sub, False, PAID + timedelta(seconds=30))
+    assert fast.issued == []
+    # ...after it, the same orderNo is submitted again and issued
+    later = PAID + timedelta(seconds=invoices.UNCERTAIN_GRACE_S)
+    link = invoices.download(world.deps, inv["invoice_id"], sub, False, later)
+    assert [d.order_no for d in fast.issued] == ["LSC2026000001"]
+    assert link["expires_at"] == later + timedelta(seconds=300)
     assert invoices.invoice_detail(inv["invoice_id"], sub, False)["pdf_ready"] is True
     with pytest.raises(NotFoundError) as nf:
         invoices.download(world.deps, inv["invoice_id"], "someone-else", False, PAID)
