@@ -56,9 +56,9 @@ def token_allowed(sub: str, issued_at: int | None) -> bool:
         return True
     if value == CLOSED:
         return False
-    # iat has whole seconds: a token of the revoking second itself is accepted, so a
-    # sign-in right after a password reset works (an older token lives at most that second).
-    return issued_at is not None and int(issued_at) >= int(value)
+    # iat has whole seconds: a token of the revoking second itself is refused too (a
+    # sign-in in that very second must sign in again a second later).
+    return issued_at is not None and int(issued_at) > int(value)
 
 
 def forget_cache() -> None:
