@@ -1,6 +1,9 @@
-"""Provider notifications we keep but do not credit (unknown order or refund, amount or
-merchant mismatch, malformed): kept once per provider transaction and problem (a replay
-counts another delivery), listed for finance. Payments and refunds both flag here."""
+"""Provider notifications we acknowledge without crediting, kept for finance: unknown order
+or refund, amount, channel or merchant mismatch, malformed, a transaction id already used
+by another order, money refunded automatically (duplicate, unapproved, late) and failed
+provider refunds. Kept once per provider transaction and problem (a replay counts another
+delivery) on the sparse `by_flag` index finance's list queries; the reason in Chinese
+(states.NOTIFICATION_PROBLEMS). Payments and refunds both flag here."""
 from __future__ import annotations
 
 import json
@@ -8,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.billing.repository import ProviderNotification, repository
-from chalicelib.billing.states import NotificationFlag
+from chalicelib.billing.states import NotificationFlag, problem_label
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.observability import logger
@@ -38,6 +41,7 @@ def list_flagged(deps: Deps, limit: int, token: str | None) -> dict[str, Any]:
     return page_out("notifications", [{
         "notification_id": n.notification_id, "provider": n.provider,
         "provider_txn_id": n.provider_txn_id, "out_trade_no": n.out_trade_no,
-        "amount_fen": n.amount_fen, "problem": n.problem, "detail": n.detail,
+        "amount_fen": n.amount_fen, "problem": n.problem, "reason": problem_label(n.problem),
+        "detail": n.detail,
         "received_at": iso(n.received_at), "deliveries": n.deliveries,
         "data": json.loads(json.dumps(n.data or {}, default=str))} for n in items], next_token)

@@ -20,7 +20,7 @@ from chalicelib.billing.providers import Notification, SignatureError, provider
 from chalicelib.billing.providers.keys import KeysMissingError
 from chalicelib.billing.refunds import complete_from_notification, execute_refund
 from chalicelib.billing.repository import Order, Payment, Refund, StatementLine, disposition_key, refund_queue, repository
-from chalicelib.billing.states import CHANNEL_LABELS, Channel, LineStatus, OrderKind, OrderStatus, PaymentDisposition, RefundStatus
+from chalicelib.billing.states import CHANNEL_LABELS, ONLINE, ORDER_STATUS, Channel, LineStatus, OrderKind, OrderStatus, PaymentDisposition, RefundStatus
 from chalicelib.editions import service as editions
 from chalicelib.identity.accounts import get_account
 from chalicelib.platform.clock import iso
@@ -95,8 +95,8 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
         return notifications.flag(deps, channel, txn_id, order_id, amount_fen, "unknown_order",
                                   "订单号不存在", raw, now)
     if found.channel != channel:
-        return notifications.flag(deps, channel, txn_id, order_id, amount_fen,
-                                  "channel_mismatch", f"订单的交费方式为 {found.channel}", raw, now)
+        return notifications.flag(deps, channel, txn_id, order_id, amount_fen, "channel_mismatch",
+                                  f"订单的交费方式为{CHANNEL_LABELS.get(found.channel, found.channel)}", raw, now)
     if amount_fen != found.amount_fen:
         return notifications.flag(deps, channel, txn_id, order_id, amount_fen, "amount_mismatch",
                                   f"订单金额 {found.amount_fen} 分，通知金额 {amount_fen} 分", raw, now)
@@ -122,6 +122,10 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
         else:
             refund = new_auto_refund(deps, payment, order, reg, disposition, actor, now)
             if store.record_payment_to_refund(payment, refund, line, actor, now):
+                if channel in ONLINE:  # acknowledged to the provider, not credited: finance sees it
+                    notifications.flag(deps, channel, txn_id, order.order_id, amount_fen, disposition,
+                                       f"订单状态 {ORDER_STATUS.label(order.status)}；退款单 {refund.refund_id}",
+                                       raw, now)
                 _after_auto_refund(deps, order, payment, refund, reg, now)
                 return {"result": disposition, "payment_id": payment.payment_id,
                         "refund_id": refund.refund_id}
@@ -289,7 +293,11 @@ def process_notification(deps: Deps, note: Notification, now: datetime,
         return notifications.flag(deps, note.provider, "", note.out_trade_no, note.amount_fen,
                                   "malformed", "缺少交易号", note.raw, now)
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-    event = {"key": f"{note.provider}#{note.event}#{note.txn_id}", "note": asdict(note),
+    # The key names the order and amount too: the same transaction id arriving for another
+    # order (or another amount) is not a replay to answer from the cache but a reuse that
+    # must reach the core and be flagged for finance.
+    event = {"key": f"{note.provider}#{note.event}#{note.txn_id}#{note.out_trade_no}#{note.amount_fen}",
+             "note": asdict(note),
              "now": now.isoformat()}
     processor = _idempotent_processor(deps)
     if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):

@@ -197,6 +197,9 @@ def complete_from_notification(deps: Deps, note: Any, now: datetime) -> dict[str
     if not note.succeeded:
         store.move_refund(refund, RefundStatus.FAILED, actor, now,
                           fields={"failure": str(note.raw.get("refund_status", "failed"))})
+        notifications.flag(deps, note.provider, note.txn_id, note.out_trade_no, note.amount_fen,
+                           "refund_failed", f"退款单 {refund.refund_id}：{note.raw.get('refund_status', 'failed')}",
+                           note.raw, now)
         return {"result": "refund_failed", "refund_id": refund.refund_id}
     done = _complete(deps, refund, [RefundStatus.REQUESTED.value, RefundStatus.PROCESSING.value,
                                     RefundStatus.FAILED.value], actor, now,

@@ -150,6 +150,27 @@ NOTIFICATION_FLAG = StateMachine.of("payment_notification.flag", NotificationFla
     NotificationFlag.OPEN: set(),
 }, {NotificationFlag.OPEN: "待财务处理"})
 
+# Why a notification was acknowledged without crediting (what finance reads, in Chinese).
+NOTIFICATION_PROBLEMS = {
+    "unknown_order": "订单号不存在",
+    "channel_mismatch": "交费渠道与订单不符",
+    "amount_mismatch": "金额与订单不符",
+    "merchant_mismatch": "商户号或应用号不是本平台的",
+    "malformed": "通知缺少交易号",
+    "txn_reused": "交易号已用于另一订单",
+    PaymentDisposition.DUPLICATE.value: "重复交费（订单已关闭、已交费或已退费），已自动原路退回",
+    PaymentDisposition.UNAPPROVED.value: "报名未通过审核或已撤回，已自动原路退回",
+    PaymentDisposition.LATE.value: "交费期已过，已自动原路退回",
+    "unknown_refund": "退款单号不存在",
+    "refund_mismatch": "退款通知的订单或金额与退款单不符",
+    "refund_failed": "渠道退款失败，需财务处理",
+}
+
+
+def problem_label(problem: str) -> str:
+    return NOTIFICATION_PROBLEMS.get(problem, problem)
+
+
 MACHINES = (ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, LINE_STATUS, NOTIFICATION_FLAG)
 
 
