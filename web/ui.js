@@ -64,6 +64,68 @@ export function formValues(form) {
   return out;
 }
 
+// --- checking a form in the page ------------------------------------------------------
+// Messages name each field by its label, which uses the same Chinese names as the server's
+// messages (chalicelib/platform/schemas.py FIELD_LABELS: 单位名称, 职务, 地区, 手机号, 邮箱…).
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE_RE = /^[0-9+\- ()]{5,20}$/;
+
+/** A control's label text without the required mark: "单位名称". */
+export function labelOf(el) {
+  const holder = el.type === "radio" ? el.closest("fieldset")?.querySelector("legend") : el.labels && el.labels[0];
+  if (!holder) return el.getAttribute("aria-label") || el.name;
+  const copy = holder.cloneNode(true);
+  copy.querySelectorAll(".req, input").forEach((x) => x.remove());
+  return copy.textContent.trim();
+}
+
+/** What is wrong with one control's value (a Chinese sentence naming the field), or null. */
+export function problemOf(el) {
+  const label = labelOf(el);
+  if (el.type === "radio") {
+    const form = el.form || document;
+    return el.required && !form.querySelector(`[name="${CSS.escape(el.name)}"]:checked`) ? `请选择${label}` : null;
+  }
+  if (el.type === "checkbox") return el.required && !el.checked ? `请勾选${label}` : null;
+  const value = (el.value || "").trim();
+  if (!value) return el.required ? `${el.tagName === "SELECT" ? "请选择" : "请填写"}${label}` : null;
+  if (el.maxLength > 0 && value.length > el.maxLength) return `${label}不能超过 ${el.maxLength} 个字`;
+  if (el.minLength > 0 && value.length < el.minLength) return `${label}至少 ${el.minLength} 个字`;
+  if (el.type === "email" && !EMAIL_RE.test(value)) return `${label}格式不正确，例如 name@example.com`;
+  if (el.type === "tel" && !PHONE_RE.test(value)) return `${label}只能由数字、空格及 +、-、括号组成（5 至 20 位）`;
+  if (el.pattern && !new RegExp(`^(?:${el.pattern})$`).test(value)) return el.dataset.patternMessage || `${label}格式不正确`;
+  return null;
+}
+
+/** Check a form before it is sent: every problem listed in `box` (role="alert"), each
+ * invalid control marked aria-invalid, the first focused. True when the form may be sent. */
+export function validateForm(form, box) {
+  const problems = [];
+  const seen = new Set();
+  for (const el of form.elements) {
+    if (!el.name || el.disabled || ["hidden", "submit", "button", "file"].includes(el.type) || el.tagName === "BUTTON") continue;
+    if (el.type === "radio") {
+      if (seen.has(el.name)) continue;
+      seen.add(el.name);
+    }
+    el.removeAttribute("aria-invalid");
+    const message = problemOf(el);
+    if (message) {
+      el.setAttribute("aria-invalid", "true");
+      problems.push({ el, message });
+    }
+  }
+  if (box) clear(box);
+  if (!problems.length) return true;
+  if (box) {
+    box.append(h("div", { class: "alert alert-error", role: "alert" },
+      problems.length === 1 ? problems[0].message
+        : [h("strong", {}, "请先修改以下内容："), h("ul", {}, problems.map((x) => h("li", {}, x.message)))]));
+  }
+  problems[0].el.focus();
+  return false;
+}
+
 // --- messages --------------------------------------------------------------------------
 /** Show a message in the page's live region (read out by screen readers). */
 export function flash(message, kind = "error") {

@@ -233,3 +233,45 @@ def test_public_verify_page(stack, new_page, certified, size):
     assert "王小梅" not in facts and "30" in facts and "2026年6月2日" in facts
     page.shot("verify-" + ("390" if size == PHONE else "1366"))
     page.assert_fits()
+
+
+def test_registration_form_is_checked_in_the_page_in_the_servers_words(stack, new_page):
+    stack.set_clock("2026-04-05T10:00:00+08:00")
+    _, token = stack.trainee("赵敏")
+    page = new_page(*PHONE)
+    p = page.p
+    sent = []
+    p.on("request", lambda r: sent.append(r.url) if r.method == "POST" and r.url.endswith("/registrations") else None)
+    page.sign_in(stack, token)
+    form = p.get_by_role("form", name="报名表")
+    form.wait_for()
+    # When they send the form with fields missing and a malformed phone number
+    p.get_by_label("手机号").fill("138-abc")
+    p.get_by_role("button", name="提交报名").click()
+    # Then the page lists each problem by the field's Chinese name, sends nothing,
+    # and puts the cursor in the first field to fix
+    alert = form.get_by_role("alert")
+    alert.wait_for()
+    problems = alert.inner_text()
+    for message in ("请填写单位名称", "请填写职务", "请填写地区", "手机号只能由数字"):
+        assert message in problems, message
+    assert sent == []
+    assert p.evaluate("document.activeElement.name") == "unit_name"
+    assert p.get_by_label("单位名称").get_attribute("aria-invalid") == "true"
+    page.shot("registration-invalid-390")
+    # When what only the server can refuse gets through (a hidden text-direction character)
+    p.get_by_label("单位名称").fill("国家图书馆")
+    p.get_by_label("职务").fill("馆员")
+    p.get_by_label("地区").fill("北京\u202e")
+    p.get_by_label("手机号").fill("13800138000")
+    page.expect_http_error()
+    p.get_by_role("button", name="提交报名").click()
+    # Then the server's message names the same field the page calls it, and focuses it
+    p.wait_for_function("document.activeElement && document.activeElement.name === 'region'")
+    server = form.get_by_role("alert").inner_text()
+    assert "地区" in server and "文字方向控制符" in server, server
+    assert len(sent) == 1
+    # And once corrected, the registration goes through
+    p.get_by_label("地区").fill("北京")
+    p.get_by_role("button", name="提交报名").click()
+    p.locator(".registration[data-status=pending]").wait_for()

@@ -41,8 +41,8 @@ def test_trainee_journey(stack, new_page):
 
     # When they submit the registration form
     p.get_by_label("单位名称").fill("国家图书馆")
-    p.get_by_label("职务 / 职称").fill("馆员")
-    p.get_by_label("所在地区").fill("北京")
+    p.get_by_label("职务").fill("馆员")
+    p.get_by_label("地区").fill("北京")
     p.get_by_role("button", name="提交报名").click()
     # Then it is pending, at the non-member fee
     reg = p.locator(".registration")
