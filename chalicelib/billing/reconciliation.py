@@ -288,6 +288,14 @@ def match_lines(lines: list[LineRef], orders: list[OrderRef]) -> dict[str, list[
 
 
 # --- the import ------------------------------------------------------------------------------
+def _as_printed(line: dict[str, Any] | None) -> dict[str, Any]:
+    if line is None:
+        return {}
+    return {"bank_serial": line["bank_serial"], "trade_date": line.get("trade_date"),
+            "payer_name": line.get("payer_name") or "", "payer_account": line.get("payer_account"),
+            "amount_fen": line["amount_fen"], "memo": line.get("memo") or ""}
+
+
 def import_statement(deps: Deps, raw: bytes, content_type: str, actor: str,
                      now: datetime) -> dict[str, Any]:
     """Keep the statement's credit lines (once per bank serial) and propose matches for the
@@ -334,6 +342,11 @@ def import_statement(deps: Deps, raw: bytes, content_type: str, actor: str,
               for o in store.orders_in_queue(edition.edition_id, OrderStatus.OPEN,
                                              Channel.BANK_TRANSFER.value)]
     result: dict[str, Any] = dict(match_lines(lines, orders))
+    # Finance reads each line as the bank printed it (交易流水号, date, payer, payer account),
+    # not by our internal line id.
+    bank = {p["line_id"]: p for p in parsed}
+    for key in ("matches", "ambiguous", "unmatched"):
+        result[key] = [{**item, **_as_printed(bank.get(item["line_id"]))} for item in result[key]]
     result.update({"imported": new, "known": len(parsed) - new, "already_credited": already,
                    "duplicates": statement.duplicates})
     return result

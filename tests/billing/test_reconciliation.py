@@ -150,3 +150,21 @@ def test_statement_through_the_api_duplicates_by_hand_and_bad_rows(api: Any, pde
     assert [(a["bank_serial"], a["order_id"]) for a in r.data["already_credited"]] == [
         ("HAND-01", o1["order_id"])]
     assert [(d["bank_serial"], d["rows"]) for d in r.data["duplicates"]] == [("B-90", [3, 4])]
+
+
+def test_lines_are_shown_as_the_bank_printed_them(pdeps: Any, clock: Any) -> None:
+    """Finance compares a proposal with the bank's own line: 交易流水号, date, payer and the
+    payer's account come with every match, ambiguous and unmatched line (the response
+    model takes them), not just our internal line id."""
+    from chalicelib.billing import orders, reconciliation
+    from chalicelib.billing.models import StatementOut
+    now = clock.now()
+    acc1, rid1 = approved_registration(pdeps, now, name="李玥", unit_name="国家图书馆")
+    o1 = orders.create_order(pdeps, acc1.user_sub, rid1, "bank_transfer", False, now)
+    result = reconciliation.import_statement(pdeps, CSV.encode(), "text/csv", "fin", now)
+    out = StatementOut.model_validate(result).model_dump()
+    [match] = [m for m in out["matches"] if m["order_id"] == o1["order_id"]]
+    assert (match["bank_serial"], match["trade_date"], match["payer_name"], match["payer_account"],
+            match["amount_fen"]) == ("SER001", "2026-04-07", "李玥", "6222000011112222", 49000)
+    [foreign] = [u for u in out["unmatched"] if u["amount_fen"] == 12300]
+    assert (foreign["bank_serial"], foreign["trade_date"], foreign["payer_account"]) == ("SER003", "2026-04-08", "1100")
