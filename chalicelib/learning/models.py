@@ -101,6 +101,9 @@ class PlayOut(Out):
     url: str
     format: Literal["hls"]
     expires_at: Instant
+    duration_s: int
+    watermark: str = Field(description="播放器上移动显示的水印：姓名（部分隐去）与手机尾号")
+    idle_check_s: int = Field(description="每隔多少秒询问“您还在观看吗？”（60 秒未应答即暂停）")
     course_id: str
     position_s: int
     credited_s: int

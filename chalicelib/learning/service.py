@@ -17,6 +17,7 @@ from chalicelib.learning.rules import HEARTBEAT_INTERVAL_S, ProgressState, clamp
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.storage import storage
+from chalicelib.platform.text import mask_name
 from chalicelib.platform.store.base import new_id
 from chalicelib.registration import queries as registrations
 from chalicelib.registration.queries import Registration
@@ -149,11 +150,21 @@ def play(deps: Deps, user_sub: str, course_id: str, now: datetime) -> dict[str, 
     ttl = video.url_ttl_s(edition)
     return {"url": f"/learning/courses/{course_id}/playlist?session_id={session_id}",
             "format": "hls", "expires_at": now + timedelta(seconds=ttl),
+            "duration_s": course.duration_s, "watermark": watermark(reg.name, reg.phone),
+            "idle_check_s": edition.idle_check_minutes * 60,
             "course_id": course_id, "position_s": state.high_water_s,
             "credited_s": state.credited_s, "required_s": required,
             "completed": is_completed(state.credited_s, required),
             "token": encode_token(state), "session_id": session_id,
             "heartbeat_interval_s": HEARTBEAT_INTERVAL_S}
+
+
+def watermark(name: str | None, phone: str | None) -> str:
+    """What the player shows moving over the video: the masked name and the phone's tail
+    (a recording then names whose account it came from, without exposing them in full)."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    tail = f" 尾号{digits[-4:]}" if len(digits) >= 4 else ""
+    return f"{mask_name(name or '学员')}{tail}"
 
 
 def _session_media(deps: Deps, user_sub: str, course_id: str, session_id: str,
