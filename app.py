@@ -8,7 +8,7 @@ from chalice import Chalice, Cron
 from chalicelib.billing import refund_routes, routes as billing_routes
 from chalicelib.certificates import routes as certificate_routes
 from chalicelib.editions import routes as edition_routes
-from chalicelib.identity import routes as identity_routes
+from chalicelib.identity import routes as identity_routes, unit_routes
 from chalicelib.invoicing import routes as invoice_routes
 from chalicelib.jobs import routes as job_routes
 from chalicelib.learning import routes as learning_routes
@@ -27,7 +27,7 @@ app.api.binary_types.extend([
 app.register_blueprint(auth_blueprint)  # the JWT authorizer the routes declare
 for module in (platform_routes, identity_routes, privacy_routes, edition_routes,
                registration_routes, billing_routes, refund_routes, invoice_routes, learning_routes,
-               certificate_routes, job_routes, report_routes):
+               certificate_routes, job_routes, report_routes, unit_routes):
     app.register_blueprint(module.bp)
 
 if dev_routes_enabled():  # the stage decides, never a field in data; never in a deployed stage

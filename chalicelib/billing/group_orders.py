@@ -1,8 +1,12 @@
-"""Group remittances (集体交费): a unit account pays for several of its approved staff in one
-bank transfer. Every member must be registered under the unit's name (compared after
-normalisation), approved, unpaid and in no other open order; members are reserved
-atomically (one transaction up to ~95 members, larger groups in chunks while the order is
-`reserving`, rolled back if any member is taken meanwhile)."""
+"""Group remittances (集体交费): a verified unit account pays for several of its approved staff
+in one bank transfer. Only registrations their trainees linked to the unit (their own
+choice) can be listed; every refusal for anyone else is one uniform answer (`NOT_LINKED`:
+same status, code and message for an unknown id, another unit's trainee or an unapproved
+unit), so the answer reveals nothing of who is registered where. A linked member must be
+registered under the unit's name (compared after normalisation), approved, unpaid and in no
+other open order; members are reserved atomically (one transaction up to ~95 members,
+larger groups in chunks while the order is `reserving`, rolled back if any member is taken
+meanwhile) and only while still linked. A member may leave an unpaid group order."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,6 +20,7 @@ from chalicelib.billing.repository import Order, order_queue, repository
 from chalicelib.billing.states import Channel, OrderKind, OrderStatus, group_memo
 from chalicelib.editions import service as editions
 from chalicelib.identity.accounts import get_account
+from chalicelib.identity.units import require_verified
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ValidationError
 from chalicelib.platform.storage import storage
@@ -36,17 +41,27 @@ UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 UPLOAD_TTL_S = 900
 
 
-def _unit_account(user_sub: str) -> Any:
+# The one answer for a member who did not link their registration to this unit (unknown
+# id, another unit's trainee, someone who never chose this unit): nothing distinguishes them.
+NOT_LINKED = "NOT_LINKED"
+NOT_LINKED_MESSAGE = "没有关联本单位的可交费报名（学员须在报名时选择本单位或接受本单位的邀请）"
+
+
+def _unit_account(user_sub: str, now: datetime) -> Any:
+    """The unit account, verified by staff (403 UNIT_NOT_VERIFIED before that)."""
     account = get_account(user_sub)
     if account.kind != "unit" or not account.unit_name:
         raise UnitAccountRequiredError()
+    require_verified(user_sub, now)
     return account
 
 
-def _by_email(deps: Deps, edition_id: str, email: str) -> Any:
-    """A member named by e-mail: their approved (else pending) registration of the edition."""
+def _by_email(deps: Deps, edition_id: str, email: str, unit_sub: str) -> Any:
+    """A member named by e-mail: their approved (else pending) registration of the edition
+    that is linked to this unit."""
     found = [r for r in repository(deps).registrations_by_email(edition_id, normalise_email(email))
-             if r.status in (RegistrationStatus.APPROVED.value, RegistrationStatus.PENDING.value)]
+             if r.status in (RegistrationStatus.APPROVED.value, RegistrationStatus.PENDING.value)
+             and r.unit_id == unit_sub]
     found.sort(key=lambda r: r.status != RegistrationStatus.APPROVED.value)
     return found[0] if found else None
 
@@ -55,7 +70,7 @@ def create_group_order(deps: Deps, unit_sub: str, members: list[str],
                        now: datetime) -> dict[str, Any]:
     """Build a unit's group order from its staff (registration ids or e-mails)."""
     store = repository(deps)
-    account = _unit_account(unit_sub)
+    account = _unit_account(unit_sub, now)
     edition = editions.get_current(deps)
     edition.require_open("payment", now)
     wanted = list(dict.fromkeys(m.strip() for m in members if m and m.strip()))
@@ -70,17 +85,21 @@ def create_group_order(deps: Deps, unit_sub: str, members: list[str],
         [m for m in wanted if "@" not in m], consistent=True)}
     for member in wanted:
         if "@" in member:
-            reg = _by_email(deps, edition.edition_id, member)
+            reg = _by_email(deps, edition.edition_id, member, unit_sub)
         else:
             found = by_id.get(member)
-            reg = found if found is not None and found.edition_id == edition.edition_id else None
-        code = "NOT_FOUND" if reg is None else rules.group_problem(reg, unit_norm)
-        if code is None and reg is not None:
+            reg = found if found is not None and found.edition_id == edition.edition_id \
+                and found.unit_id == unit_sub else None
+        if reg is None:  # not linked to this unit: the one uniform answer
+            problems.append({"member": member, "code": NOT_LINKED, "message": NOT_LINKED_MESSAGE,
+                             "registration_id": None})
+            continue
+        code = rules.group_problem(reg, unit_norm)
+        if code is None:
             chosen.setdefault(reg.registration_id, reg)
-        else:
-            problems.append({"member": member, "code": code,
-                             "message": rules.GROUP_PROBLEMS[code or "NOT_FOUND"],
-                             "registration_id": reg.registration_id if reg else None})
+        else:  # a linked member: the trainee chose to show this unit their registration
+            problems.append({"member": member, "code": code, "message": rules.GROUP_PROBLEMS[code],
+                             "registration_id": reg.registration_id})
     if problems:
         raise GroupMembersInvalidError("以下学员不能加入集体交费：" + "；".join(
             f"{p['member']}（{p['message']}）" for p in problems), problems=problems)
@@ -129,6 +148,27 @@ def release_member(deps: Deps, unit_sub: str, order_id: str, registration_id: st
         raise StateChangedError("订单已变化，请刷新后重试")
     current = repository(deps).get_order(order_id) or order
     return view(current, editions.get_edition(deps, current.edition_id))
+
+
+def leave_group(deps: Deps, user_sub: str, order_id: str, now: datetime) -> dict[str, Any]:
+    """A trainee leaves the unpaid group order that holds their registration: the order's
+    total drops by their fee (the last member closes it); no money has moved, and they may
+    then pay themselves. Another person's or an unknown order is 404, as for an order that
+    does not exist; the answer names only the trainee's own registration."""
+    store = repository(deps)
+    order = store.get_order(order_id)
+    if order is None or order.kind != OrderKind.GROUP.value:
+        raise OrderNotFoundError()
+    mine = [r for r in store.registrations(list(order.registration_ids), consistent=True)
+            if r.user_sub == user_sub]
+    if not mine:
+        raise OrderNotFoundError()
+    if order.status != OrderStatus.OPEN.value:
+        raise InvalidOrderStateError("只有未支付的集体订单可以退出", status=order.status)
+    registration_id = mine[0].registration_id
+    if not release_from_group(deps, order, registration_id, user_sub, now):
+        raise StateChangedError("订单已变化，请刷新后重试")
+    return {"order_id": order.order_id, "registration_id": registration_id, "left": True}
 
 
 def _own_group(deps: Deps, order_id: str, unit_sub: str) -> Order:

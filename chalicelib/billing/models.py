@@ -169,7 +169,6 @@ class NotificationOut(Out):
     out_trade_no: str | None
     amount_fen: int | None
     problem: str
-    reason: str  # the problem in Chinese, for finance
     detail: str | None
     received_at: str | None
     deliveries: int
@@ -179,6 +178,13 @@ class NotificationOut(Out):
 class NotificationListOut(Out):
     notifications: list[NotificationOut]
     next_token: str | None = None
+
+
+class LeftGroupOut(Out):
+    """A trainee left an unpaid group order (its total dropped by their fee)."""
+    order_id: str
+    registration_id: str
+    left: bool
 
 
 class PresignedPostOut(Out):
@@ -229,13 +235,6 @@ class LineMatch(Out):
     line_id: str
     order_id: str
     confidence: Literal["high", "medium"]
-    # the line as the bank printed it
-    bank_serial: str | None = None
-    trade_date: str | None = None
-    payer_name: str | None = None
-    payer_account: str | None = None
-    amount_fen: int | None = None
-    memo: str | None = None
 
 
 class Candidate(Out):
@@ -251,9 +250,6 @@ class AmbiguousLine(Out):
     memo: str | None = None
     payer_name: str | None = None
     reason: Literal["same_order_twice"] | None = None
-    bank_serial: str | None = None
-    trade_date: str | None = None
-    payer_account: str | None = None
 
 
 class UnmatchedLine(Out):
@@ -261,9 +257,6 @@ class UnmatchedLine(Out):
     amount_fen: int
     memo: str
     payer_name: str
-    bank_serial: str | None = None
-    trade_date: str | None = None
-    payer_account: str | None = None
 
 
 class CreditedLine(Out):

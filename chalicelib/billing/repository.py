@@ -20,7 +20,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.billing.states import LINE_STATUS, NOTIFICATION_FLAG, ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, LineStatus, NotificationFlag, OrderStatus, RefundStatus
+from chalicelib.billing.states import LINE_STATUS, NOTIFICATION_FLAG, ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, LineStatus, NotificationFlag, OrderKind, OrderStatus, RefundStatus
 from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import committed, decode_token, encode_token, is_condition_failure, register
@@ -321,6 +321,11 @@ def _guard(tx: Any, key: str, owner: str, now: datetime) -> None:
     tx.save(Unique(key=key, owner=owner, created_at=now), condition=Unique.key.does_not_exist())
 
 
+def _group_unit(order: Order) -> str | None:
+    """A group order reserves only registrations linked to its unit account."""
+    return str(order.owner_sub) if order.kind == OrderKind.GROUP.value else None
+
+
 class BillingRepository:
     """DynamoDB (moto locally and in tests)."""
 
@@ -424,7 +429,7 @@ class BillingRepository:
         def build(tx: Any) -> None:
             tx.save(order, condition=Order.order_id.does_not_exist())
             for rid in registration_ids:
-                registration_moves.attach_open_order(tx, rid, order.order_id)
+                registration_moves.attach_open_order(tx, rid, order.order_id, _group_unit(order))
             tx.save(audit_entry(f"order#{order.order_id}", "order.created", actor, now,
                                 {"channel": order.channel, "amount_fen": order.amount_fen,
                                  "registrations": list(order.registration_ids)}))
@@ -435,7 +440,7 @@ class BillingRepository:
         def build(tx: Any) -> None:
             tx.condition_check(Order, order.order_id, condition=_expects(OrderStatus.OPEN))
             for rid in registration_ids:
-                registration_moves.attach_open_order(tx, rid, order.order_id)
+                registration_moves.attach_open_order(tx, rid, order.order_id, _group_unit(order))
         return committed(build)
 
     def open_reserved(self, order: Order, actor: str, now: datetime) -> bool:

@@ -8,7 +8,7 @@ import json
 from chalice import Blueprint, Response
 
 from chalicelib.billing import group_orders, notifications, orders, payments, reconciliation
-from chalicelib.billing.models import ConfirmTransferIn, GroupOrderIn, NotificationListOut, OrderDetailOut, OrderIn, OrderListOut, OrderOut, PageQuery, PresignedPostOut, ReleaseIn, StatementOut, TransferConfirmedOut, UploadIn, UploadLinksOut
+from chalicelib.billing.models import ConfirmTransferIn, GroupOrderIn, LeftGroupOut, NotificationListOut, OrderDetailOut, OrderIn, OrderListOut, OrderOut, PageQuery, PresignedPostOut, ReleaseIn, StatementOut, TransferConfirmedOut, UploadIn, UploadLinksOut
 from chalicelib.platform.http import Ctx, route
 from chalicelib.platform.observability import count
 
@@ -54,6 +54,14 @@ def receipt(ctx: Ctx, order_id: str) -> Response:
        response=OrderOut, tags=("payments",), errors=(404, 409))
 def cancel_order(ctx: Ctx, order_id: str) -> OrderOut:
     return OrderOut.model_validate(orders.cancel_order(ctx.deps, order_id, ctx.user.sub, ctx.now))
+
+
+@route(bp, "/orders/{order_id}/leave", "POST",
+       summary="学员退出持有本人报名的未支付集体订单（订单金额相应减少，之后可个人交费）",
+       roles=TRAINEE, response=LeftGroupOut, tags=("payments",), errors=(404, 409))
+def leave_group(ctx: Ctx, order_id: str) -> LeftGroupOut:
+    return LeftGroupOut.model_validate(group_orders.leave_group(
+        ctx.deps, ctx.user.sub, order_id, ctx.now))
 
 
 # --- provider webhooks (public; trust comes from the signature) ----------------------------
@@ -118,7 +126,7 @@ def overdue_transfers(ctx: Ctx) -> OrderListOut:
 # --- group remittances (unit accounts) -----------------------------------------------------
 @route(bp, "/unit/group-orders", "POST", summary="单位集体交费：按报名编号或邮箱列出本单位学员，生成集体订单",
        roles=("unit",), body=GroupOrderIn, response=OrderOut, status=201, tags=("payments",),
-       errors=(403, 409))
+       errors=(403, 409))  # 403 UNIT_NOT_VERIFIED; 409 GROUP_MEMBERS_INVALID (NOT_LINKED: uniform)
 def create_group_order(ctx: Ctx) -> OrderOut:
     return OrderOut.model_validate(group_orders.create_group_order(
         ctx.deps, ctx.user.sub, ctx.body.members, ctx.now))

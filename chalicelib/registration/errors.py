@@ -36,3 +36,23 @@ class RegistrationChangedError(ConflictError):
     """A conditional write lost because the registration changed meanwhile."""
     code = "STATE_CHANGED"
     message = "报名状态已变化，请刷新后重试"
+
+
+class UnitNotAvailableError(ConflictError):
+    """The unit account picked is unknown, pending or rejected (all answered alike)."""
+    code = "UNIT_NOT_AVAILABLE"
+    message = "所选单位账号不存在或尚未通过平台认证"
+
+
+class UnitNameMismatchError(ConflictError):
+    code = "UNIT_NAME_MISMATCH"
+
+
+class AlreadyLinkedError(ConflictError):
+    code = "ALREADY_LINKED"
+    message = "该报名已关联其他单位账号，如需更换请先取消关联"
+
+
+class LinkLockedError(ConflictError):
+    code = "LINK_LOCKED"
+    message = "该报名已由单位集体交费，不能取消关联"

@@ -23,6 +23,12 @@ class RegistrationIn(Body):
     name: Text | None = None
     phone: Phone | None = None
     email: EmailStr | None = Field(default=None, max_length=254)
+    # A verified unit account to link to (GET /units/verified); the trainee's own choice.
+    unit_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class UnitLinkIn(Body):
+    unit_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class RejectIn(Body):
@@ -62,6 +68,8 @@ class RegistrationOut(BaseModel):
     paid_order_id: str | None
     paid_at: str | None
     enrolled_at: str | None
+    unit_id: str | None = None  # the verified unit account it is linked to
+    unit_linked_at: str | None = None
 
 
 class RegistrationListOut(PageOut):

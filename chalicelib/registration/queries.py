@@ -7,7 +7,7 @@ from chalicelib.registration.repository import Registration, RegistrationReposit
 
 __all__ = ["Registration", "get_registration", "get_registrations", "page_by_status",
            "all_by_status", "count_by_status", "registrations_of_user", "find_live",
-           "live_registration_id", "by_unit", "by_email"]
+           "live_registration_id", "by_unit", "by_email", "linked_to_unit"]
 
 _repo = RegistrationRepository()
 
@@ -63,3 +63,8 @@ def by_unit(edition_id: str, unit_norm: str) -> list[Registration]:
 def by_email(edition_id: str, email: str) -> list[Registration]:
     """An edition's registrations with this e-mail (normalised: `platform.text.normalise_email`)."""
     return _repo.find_by_email(edition_id, email)
+
+
+def linked_to_unit(edition_id: str, unit_id: str) -> list[Registration]:
+    """An edition's registrations their trainees linked to the unit account `unit_id`."""
+    return _repo.list_linked(edition_id, unit_id)

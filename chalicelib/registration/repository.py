@@ -15,7 +15,7 @@ from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import committed, decode_token, encode_token, register, transaction
 from chalicelib.platform.store.uniques import Unique
-from chalicelib.registration.states import PAYMENT_STATUS, STATUS, TIER, PaymentStatus, RegistrationStatus
+from chalicelib.registration.states import LIVE, PAYMENT_STATUS, STATUS, TIER, PaymentStatus, RegistrationStatus
 
 
 class ByUser(GlobalSecondaryIndex["Registration"]):
@@ -57,6 +57,17 @@ class ByEditionEmail(GlobalSecondaryIndex["Registration"]):
     submitted_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ByEditionLinkedUnit(GlobalSecondaryIndex["Registration"]):
+    """The registrations their trainees linked to a verified unit account:
+    `2026#<unit account sub>` (sparse: only linked ones)."""
+    class Meta:
+        index_name = "by_edition_linked_unit"
+        projection = AllProjection()
+
+    edition_linked_unit = UnicodeAttribute(hash_key=True)
+    submitted_at = UTCDateTimeAttribute(range_key=True)
+
+
 @register
 class Registration(Model):
     class Meta:
@@ -87,6 +98,10 @@ class Registration(Model):
     refunded_at = UTCDateTimeAttribute(null=True)
     # Learning bookkeeping (owned by the learning services):
     enrolled_at = UTCDateTimeAttribute(null=True)
+    # The verified unit account its trainee linked it to (by their own choice), if any:
+    unit_id = UnicodeAttribute(null=True)
+    unit_linked_at = UTCDateTimeAttribute(null=True)
+    edition_linked_unit = UnicodeAttribute(null=True)
     edition_status = UnicodeAttribute()
     edition_unit = UnicodeAttribute()
     edition_email = UnicodeAttribute()
@@ -96,6 +111,7 @@ class Registration(Model):
     by_edition_status = ByEditionStatus()
     by_edition_unit = ByEditionUnit()
     by_edition_email = ByEditionEmail()
+    by_edition_linked_unit = ByEditionLinkedUnit()
 
 
 def live_key(edition_id: str, user_sub: str) -> str:
@@ -155,6 +171,9 @@ class RegistrationRepository:
     def find_by_email(self, edition_id: str, email: str) -> list[Registration]:
         return list(Registration.by_edition_email.query(f"{edition_id}#{email}"))
 
+    def list_linked(self, edition_id: str, unit_id: str) -> list[Registration]:
+        return list(Registration.by_edition_linked_unit.query(f"{edition_id}#{unit_id}"))
+
     # --- writes -----------------------------------------------------------------------
     def create(self, reg: Registration, actor: str, now: datetime) -> bool:
         """Insert with its live-registration guard; False when a live one already exists."""
@@ -195,6 +214,37 @@ class RegistrationRepository:
                           [Registration.withdrawn_at.set(now)], release_live=True,
                           condition=(Registration.payment_status == PaymentStatus.UNPAID.value)
                           & Registration.open_order_id.does_not_exist())
+
+    def link_unit(self, reg: Registration, unit_id: str, actor: str, now: datetime) -> bool:
+        """Its trainee links a live registration to a verified unit account (only while it
+        is linked to none); False when it changed meanwhile."""
+        def write(tx: Any) -> None:
+            tx.update(reg, actions=[
+                Registration.unit_id.set(unit_id), Registration.unit_linked_at.set(now),
+                Registration.edition_linked_unit.set(f"{reg.edition_id}#{unit_id}"),
+                Registration.version.add(1)],
+                condition=Registration.status.is_in(*(s.value for s in LIVE))
+                & Registration.unit_id.does_not_exist())
+            tx.save(_audit(reg, "registration.unit_linked", actor, now, {"unit_id": unit_id}))
+
+        return committed(write)
+
+    def unlink_unit(self, reg: Registration, actor: str, now: datetime) -> bool:
+        """Its trainee takes the link back, while the registration is held by the same order
+        as when it was read (the service leaves a group order first); False when it changed
+        meanwhile (e.g. the unit reserved it in a group order)."""
+        held = Registration.open_order_id.does_not_exist() if not reg.open_order_id else \
+            Registration.open_order_id == reg.open_order_id
+
+        def write(tx: Any) -> None:
+            tx.update(reg, actions=[
+                Registration.unit_id.remove(), Registration.unit_linked_at.remove(),
+                Registration.edition_linked_unit.remove(), Registration.version.add(1)],
+                condition=(Registration.unit_id == reg.unit_id) & held)
+            tx.save(_audit(reg, "registration.unit_unlinked", actor, now,
+                           {"unit_id": reg.unit_id}))
+
+        return committed(write)
 
     def scrub_person(self, user_sub: str, regs: list[Registration], name: str, phone: str,
                      email: str) -> int:

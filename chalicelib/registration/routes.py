@@ -5,7 +5,7 @@ from chalice import Blueprint
 
 from chalicelib.platform.http import Ctx, route
 from chalicelib.registration import service
-from chalicelib.registration.models import BulkApproveIn, BulkApproveOut, RegistrationIn, RegistrationListOut, RegistrationOut, RejectIn, ReviewQuery
+from chalicelib.registration.models import BulkApproveIn, BulkApproveOut, RegistrationIn, RegistrationListOut, RegistrationOut, RejectIn, ReviewQuery, UnitLinkIn
 
 bp = Blueprint(__name__)
 TRAINEE = ("trainee",)
@@ -30,6 +30,23 @@ def mine(ctx: Ctx) -> RegistrationListOut:
        roles=TRAINEE, response=RegistrationOut, tags=("registration",), errors=(404, 409))
 def withdraw(ctx: Ctx, registration_id: str) -> RegistrationOut:
     return RegistrationOut(**service.withdraw(ctx.deps, registration_id, ctx.user.sub, ctx.now))
+
+
+@route(bp, "/registrations/{registration_id}/unit-link", "POST",
+       summary="把本人报名关联到已认证的单位账号（学员本人选择或接受邀请；单位名称须一致）",
+       roles=TRAINEE, body=UnitLinkIn, response=RegistrationOut, tags=("registration",),
+       errors=(404, 409))
+def link_unit(ctx: Ctx, registration_id: str) -> RegistrationOut:
+    return RegistrationOut(**service.link_unit(ctx.deps, ctx.user.sub, registration_id,
+                                               ctx.body.unit_id, ctx.now))
+
+
+@route(bp, "/registrations/{registration_id}/unit-link/remove", "POST",
+       summary="取消与单位账号的关联（先退出未支付的集体订单；单位已交费的不能取消）",
+       roles=TRAINEE, response=RegistrationOut, tags=("registration",), errors=(404, 409))
+def unlink_unit(ctx: Ctx, registration_id: str) -> RegistrationOut:
+    return RegistrationOut(**service.unlink_unit(ctx.deps, ctx.user.sub, registration_id,
+                                                 ctx.now))
 
 
 @route(bp, "/admin/registrations", summary="按状态列出报名（最早的在前，分页）", roles=REVIEWERS,

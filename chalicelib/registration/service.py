@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib.billing import queries as billing
 from chalicelib.billing.closing import close_open_order_of
-from chalicelib.editions import members, service as editions
+from chalicelib.billing.states import OrderKind
+from chalicelib.editions import service as editions
+from chalicelib.identity import units
+from chalicelib.identity import queries as identity_queries
 from chalicelib.identity.accounts import get_account
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
@@ -16,7 +20,7 @@ from chalicelib.platform.money import yuan
 from chalicelib.platform.paging import page_out
 from chalicelib.platform.store.base import new_id
 from chalicelib.platform.text import normalise_email, normalise_name, normalise_phone
-from chalicelib.registration.errors import AlreadyPaidError, AlreadyRegisteredError, PersonalAccountRequiredError, RegistrationChangedError, RegistrationNotFoundError, RegistrationStateError
+from chalicelib.registration.errors import AlreadyLinkedError, AlreadyPaidError, AlreadyRegisteredError, LinkLockedError, PersonalAccountRequiredError, RegistrationChangedError, RegistrationNotFoundError, RegistrationStateError, UnitNameMismatchError, UnitNotAvailableError
 from chalicelib.registration.repository import Registration, RegistrationRepository
 from chalicelib.registration.states import LIVE, TIER, PaymentStatus, RegistrationStatus, Tier
 
@@ -33,6 +37,7 @@ def view(reg: Registration) -> dict[str, Any]:
         "reviewed_at": iso(reg.reviewed_at), "reject_reason": reg.reject_reason,
         "open_order_id": reg.open_order_id, "paid_order_id": reg.paid_order_id,
         "paid_at": iso(reg.paid_at), "enrolled_at": iso(reg.enrolled_at),
+        "unit_id": reg.unit_id, "unit_linked_at": iso(reg.unit_linked_at),
     }
 
 
@@ -51,12 +56,15 @@ def create_registration(deps: Deps, user_sub: str, fields: dict[str, Any],
         raise ValidationError("请填写手机号", field="phone")
     if not (7 <= len(normalise_phone(phone)) <= 15):
         raise ValidationError("手机号码格式不正确", field="phone")
-    status = members.membership_status(account.email, account.phone_norm, edition, now)
+    status = identity_queries.membership_status(account, edition, now)  # verified contacts only
     tier = Tier.MEMBER if status["is_member"] else Tier.NON_MEMBER
     fee = edition.fee_for(status["is_member"])
     unit_norm = normalise_name(fields["unit_name"])
     if not unit_norm:
         raise ValidationError("单位名称不能为空", field="unit_name")
+    unit_id = fields.get("unit_id")
+    if unit_id:  # the trainee's own choice: a verified unit account of the same name
+        _linkable_unit(unit_id, unit_norm)
     reg = Registration(
         registration_id=new_id("R"), edition_id=edition.edition_id, user_sub=user_sub,
         name=name, unit_name=fields["unit_name"].strip(), job_title=fields["job_title"].strip(),
@@ -65,10 +73,61 @@ def create_registration(deps: Deps, user_sub: str, fields: dict[str, Any],
         tier=tier.value, fee_fen=fee, submitted_at=now,
         edition_unit=f"{edition.edition_id}#{unit_norm}",
         edition_email=f"{edition.edition_id}#{email}")
+    if unit_id:
+        reg.unit_id, reg.unit_linked_at = unit_id, now
+        reg.edition_linked_unit = f"{edition.edition_id}#{unit_id}"
     if not repo.create(reg, user_sub, now):
         existing = repo.live_registration_id(edition.edition_id, user_sub)
         raise AlreadyRegisteredError(registration_id=existing)
     return view(reg)
+
+
+def _linkable_unit(unit_id: str, unit_norm: str) -> Any:
+    """The verified unit account a trainee may link to: registered under its very name
+    (after normalising full-width characters and spaces)."""
+    unit = units.verified_unit(unit_id)
+    if unit is None:
+        raise UnitNotAvailableError()
+    if normalise_name(unit.unit_name) != unit_norm:
+        raise UnitNameMismatchError(
+            f"报名填写的单位名称须与所选单位账号一致（{unit.unit_name}），请修改单位名称或选择其他单位")
+    return unit
+
+
+def link_unit(deps: Deps, user_sub: str, registration_id: str, unit_id: str,
+              now: datetime) -> dict[str, Any]:
+    """The trainee links their live registration to a verified unit account (their own
+    choice: picking it, or accepting its invitation). Linking again is harmless."""
+    reg = get_own(registration_id, user_sub)
+    if reg.status not in LIVE:
+        raise RegistrationStateError("该报名已结束，不能关联单位", status=reg.status)
+    if reg.unit_id == unit_id:
+        return view(reg)
+    if reg.unit_id:
+        raise AlreadyLinkedError()
+    _linkable_unit(unit_id, normalise_name(reg.unit_name))
+    if not repo.link_unit(reg, unit_id, user_sub, now):
+        raise RegistrationChangedError()
+    return view(get_own(registration_id, user_sub))
+
+
+def unlink_unit(deps: Deps, user_sub: str, registration_id: str, now: datetime) -> dict[str, Any]:
+    """The trainee takes the link back: the unit no longer sees the registration. An unpaid
+    group order holding it is left first (its total drops; no money is involved); a
+    registration the unit has paid for stays linked."""
+    reg = get_own(registration_id, user_sub)
+    if not reg.unit_id:
+        return view(reg)
+    paid_by = billing.get_order(reg.paid_order_id) if reg.paid_order_id else None
+    if paid_by is not None and paid_by.kind == OrderKind.GROUP.value:
+        raise LinkLockedError()
+    held_by = billing.get_order(reg.open_order_id) if reg.open_order_id else None
+    if held_by is not None and held_by.kind == OrderKind.GROUP.value:
+        close_open_order_of(deps, reg, user_sub, now, "member_left")
+        reg = get_own(registration_id, user_sub)
+    if not repo.unlink_unit(reg, user_sub, now):
+        raise RegistrationChangedError()
+    return view(get_own(registration_id, user_sub))
 
 
 def list_mine(user_sub: str) -> dict[str, Any]:

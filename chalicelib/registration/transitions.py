@@ -41,12 +41,17 @@ def _payable() -> Any:
             & Registration.payment_status.is_in(*PAYMENT_STATUS.sources(PaymentStatus.PAID)))
 
 
-def attach_open_order(tx: TransactWrite, registration_id: str, order_id: str) -> None:
+def attach_open_order(tx: TransactWrite, registration_id: str, order_id: str,
+                      unit_id: str | None = None) -> None:
     """An unpaid order reserves the registration: approved, unpaid and in no other open
-    order (at most one open order per registration)."""
+    order (at most one open order per registration); a group order (`unit_id`: its unit
+    account) only while the registration is linked to that unit."""
+    condition = _payable() & Registration.open_order_id.does_not_exist()
+    if unit_id is not None:
+        condition = condition & (Registration.unit_id == unit_id)
     tx.update(Registration(registration_id=registration_id),
               actions=[Registration.open_order_id.set(order_id), Registration.version.add(1)],
-              condition=_payable() & Registration.open_order_id.does_not_exist())
+              condition=condition)
 
 
 def release_open_order(tx: TransactWrite, registration_id: str, order_id: str) -> None:

@@ -19,7 +19,7 @@ def summary(ctx: Ctx) -> SummaryOut:
 @route(bp, "/unit/registrations", summary="本单位职工的本届报名（可否加入集体订单及原因）",
        roles=("unit",), response=UnitRegistrationsOut, tags=("payments",), errors=(403,))
 def unit_registrations(ctx: Ctx) -> UnitRegistrationsOut:
-    return UnitRegistrationsOut.model_validate(reports.unit_registrations(ctx.deps, ctx.user.sub))
+    return UnitRegistrationsOut.model_validate(reports.unit_registrations(ctx.deps, ctx.user.sub, ctx.now))
 
 
 @route(bp, "/admin/transfers/open", summary="待财务确认的银行转账订单（集体与个人，最早的在前）",

@@ -11,12 +11,12 @@ from chalicelib.billing import queries as billing
 from chalicelib.billing.states import Channel, OrderStatus
 from chalicelib.editions import service as editions
 from chalicelib.identity.accounts import get_account
+from chalicelib.identity.units import require_verified
 from chalicelib.learning import queries as learning
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ForbiddenError
 from chalicelib.platform.paging import page_out
-from chalicelib.platform.text import normalise_name
 from chalicelib.registration import queries as registrations
 from chalicelib.reports import rules
 
@@ -44,15 +44,16 @@ def summary(deps: Deps, edition_id: str | None, now: datetime) -> dict[str, Any]
             "income_total_fen": sum(i["amount_fen"] for i in income)}
 
 
-def unit_registrations(deps: Deps, unit_sub: str) -> dict[str, Any]:
-    """The current edition's registrations under the unit account's name (compared after
-    normalising full-width characters and spaces), each saying whether it can join a group
-    order now and, if not, why."""
+def unit_registrations(deps: Deps, unit_sub: str, now: datetime) -> dict[str, Any]:
+    """The current edition's registrations their trainees linked to this verified unit
+    account (their own choice; nobody else's), each saying whether it can join a group
+    order now and, if not, why. A pending or rejected unit sees nothing (403)."""
     account = get_account(unit_sub)
     if account.kind != "unit" or not account.unit_name:
         raise ForbiddenError("仅单位账号可以查看本单位报名", code="UNIT_ACCOUNT_REQUIRED")
+    require_verified(unit_sub, now)
     edition = editions.get_current(deps)
-    regs = registrations.by_unit(edition.edition_id, normalise_name(account.unit_name))
+    regs = registrations.linked_to_unit(edition.edition_id, unit_sub)
     return page_out("registrations", rules.unit_rows(regs), None,
                     unit_name=account.unit_name, credit_code=account.credit_code)
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from chalicelib.billing.repository import REFUND_FIELDS, Order, Payment, ProviderNotification, Refund, StatementLine, line_queue, order_queue, refund_key, refund_queue, refund_serial_key, txn_key
-from chalicelib.billing.states import LINE_STATUS, ORDER_STATUS, REFUND_STATUS, LineStatus, NotificationFlag, OrderStatus, RefundStatus
+from chalicelib.billing.states import LINE_STATUS, ORDER_STATUS, REFUND_STATUS, LineStatus, NotificationFlag, OrderKind, OrderStatus, RefundStatus
 from chalicelib.platform.paging import decode_token, encode_token
 from chalicelib.registration.repository import Registration
 from chalicelib.registration.states import PAYMENT_STATUS, PaymentStatus, RegistrationStatus
@@ -219,10 +219,15 @@ class InMemoryBillingRepository:
         return reg.status == RegistrationStatus.APPROVED.value and \
             reg.payment_status in PAYMENT_STATUS.sources(PaymentStatus.PAID)
 
-    def _attach(self, tx: _Tx, rid: str, order_id: str) -> None:
+    def _attach(self, tx: _Tx, rid: str, order: Order) -> None:
+        """As registration.transitions.attach_open_order: a group order only while the
+        registration is linked to its unit account."""
+        unit_id = order.owner_sub if order.kind == OrderKind.GROUP.value else None
+
         def change(r: Registration) -> None:
-            r.open_order_id = order_id
-        self._reg_move(tx, rid, lambda r: self._payable(r) and not r.open_order_id, change)
+            r.open_order_id = order.order_id
+        self._reg_move(tx, rid, lambda r: self._payable(r) and not r.open_order_id
+                       and (unit_id is None or r.unit_id == unit_id), change)
 
     def _release(self, tx: _Tx, rid: str, order_id: str) -> None:
         def change(r: Registration) -> None:
@@ -263,7 +268,7 @@ class InMemoryBillingRepository:
         tx = _Tx()
         self._insert(tx, self.orders, order.order_id, order)
         for rid in registration_ids:
-            self._attach(tx, rid, order.order_id)
+            self._attach(tx, rid, order)
         self._audit(tx, f"order#{order.order_id}", "order.created", actor)
         return tx.run()
 
@@ -272,7 +277,7 @@ class InMemoryBillingRepository:
         tx.add(lambda: (o := self._order(order.order_id)) is not None
                and o.status in ORDER_STATUS.sources(OrderStatus.OPEN), lambda: None)
         for rid in registration_ids:
-            self._attach(tx, rid, order.order_id)
+            self._attach(tx, rid, order)
         return tx.run()
 
     def open_reserved(self, order: Order, actor: str, now: datetime) -> bool:

@@ -9,14 +9,27 @@ from typing import Any
 import pytest
 
 from chalicelib.platform.errors import ConflictError, ValidationError
-from tests.billing.conftest import approved_registration, get_order, get_reg, make_account
+from tests.billing.conftest import approved_registration as _registration, get_order, get_reg, make_account
+from tests.identity.unit_helpers import link_directly, verify_directly
 
 UNIT = "国家图书馆"
 
 
 def _unit() -> Any:
-    return make_account(kind="unit", name="国家图书馆财务处", unit_name=UNIT,
-                        credit_code="12100000400010398P")
+    """A unit account staff verified (issue 14: a pending one builds no group order)."""
+    from chalicelib.platform.clock import system_now
+    account = make_account(kind="unit", name="国家图书馆财务处", unit_name=UNIT,
+                           credit_code="12100000400010398P")
+    verify_directly(account, system_now())
+    return account
+
+
+def approved_registration(deps: Any, now: Any, *, linked_to: Any = None, **kw: Any) -> Any:
+    """A trainee's registration, linked to `linked_to` (their own choice) when given."""
+    acc, rid = _registration(deps, now, **kw)
+    if linked_to is not None:
+        link_directly(rid, linked_to.user_sub, now)
+    return acc, rid
 
 
 def test_group_order_members_checked_and_reserved(pdeps: Any, clock: Any) -> None:
@@ -24,15 +37,16 @@ def test_group_order_members_checked_and_reserved(pdeps: Any, clock: Any) -> Non
     from chalicelib.registration.repository import Registration
     now = clock.now()
     unit = _unit()
-    a_acc, a = approved_registration(pdeps, now, name="甲", unit_name="国家图书馆")
-    b_acc, b = approved_registration(pdeps, now, name="乙", unit_name="国家 图书馆")  # spaces
-    c_acc, c = approved_registration(pdeps, now, name="丙", unit_name="国家图书馆")
-    _, other_unit = approved_registration(pdeps, now, name="丁", unit_name="上海图书馆")
-    _, pending = approved_registration(pdeps, now, name="戊", unit_name=UNIT, approve=False)
+    a_acc, a = approved_registration(pdeps, now, name="甲", unit_name="国家图书馆", linked_to=unit)
+    b_acc, b = approved_registration(pdeps, now, name="乙", unit_name="国家 图书馆", linked_to=unit)  # spaces
+    c_acc, c = approved_registration(pdeps, now, name="丙", unit_name="国家图书馆", linked_to=unit)
+    _, other_unit = approved_registration(pdeps, now, name="丁", unit_name="上海图书馆", linked_to=unit)
+    _, pending = approved_registration(pdeps, now, name="戊", unit_name=UNIT, approve=False, linked_to=unit)
+    _, not_linked = approved_registration(pdeps, now, name="己", unit_name=UNIT)
     with pytest.raises(ConflictError) as exc:
-        group_orders.create_group_order(pdeps, unit.user_sub, [a, other_unit, pending, "nobody@example.com"], now)
-    codes = {p["code"] for p in exc.value.details["problems"]}
-    assert codes == {"UNIT_MISMATCH", "NOT_APPROVED", "NOT_FOUND"}
+        group_orders.create_group_order(pdeps, unit.user_sub, [a, other_unit, pending, not_linked, "nobody@example.com"], now)
+    codes = [p["code"] for p in exc.value.details["problems"]]
+    assert codes == ["UNIT_MISMATCH", "NOT_APPROVED", "NOT_LINKED", "NOT_LINKED"]
     assert get_reg(a).open_order_id is None  # nothing reserved
     Registration(registration_id=c).update(actions=[Registration.fee_fen.set(40000)])
     order = group_orders.create_group_order(pdeps, unit.user_sub, [a, b_acc.email.upper(), c, a], now)
@@ -70,13 +84,16 @@ def test_group_order_members_checked_and_reserved(pdeps: Any, clock: Any) -> Non
                                     11 * 1024 * 1024, now)
 
 
-def test_two_units_racing_for_the_same_member(pdeps: Any, clock: Any) -> None:
+def test_two_group_orders_racing_for_the_same_member(pdeps: Any, clock: Any) -> None:
     from chalicelib.billing import group_orders
     now = clock.now()
-    units = [_unit(), _unit()]
-    _, shared = approved_registration(pdeps, now, name="共", unit_name=UNIT)
-    _, x = approved_registration(pdeps, now, name="甲", unit_name=UNIT)
-    _, y = approved_registration(pdeps, now, name="乙", unit_name=UNIT)
+    # A registration is linked to one unit only: the race is two group orders of that unit
+    # (two tabs) listing the same member.
+    unit = _unit()
+    units = [unit, unit]
+    _, shared = approved_registration(pdeps, now, name="共", unit_name=UNIT, linked_to=unit)
+    _, x = approved_registration(pdeps, now, name="甲", unit_name=UNIT, linked_to=unit)
+    _, y = approved_registration(pdeps, now, name="乙", unit_name=UNIT, linked_to=unit)
     results: list[Any] = []
     barrier = threading.Barrier(2)
 
@@ -117,7 +134,8 @@ def test_large_group_reserved_in_two_steps_and_paid_resumably(pdeps: Any, clock:
                 unit_name=UNIT, job_title="馆员", region="北京", phone="1", email=f"m{i}@x.cn",
                 status="approved", payment_status="unpaid", tier="member", fee_fen=40000,
                 submitted_at=now, edition_status="2026#approved", edition_unit="2026#国家图书馆",
-                edition_email=f"2026#m{i}@x.cn"))
+                edition_email=f"2026#m{i}@x.cn", unit_id=unit.user_sub,
+                edition_linked_unit=f"2026#{unit.user_sub}"))
     order = group_orders.create_group_order(pdeps, unit.user_sub, ids, now)
     assert order["status"] == "open" and order["amount_fen"] == 97 * 40000
     assert {r.open_order_id for r in Registration.batch_get(ids)} == {order["order_id"]}

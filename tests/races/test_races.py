@@ -74,10 +74,13 @@ def test_a_group_order_racing_an_individual_order_holds_the_trainee_once(pdeps: 
     from chalicelib.platform.errors import ConflictError
     from chalicelib.billing import group_orders, orders
     from chalicelib.billing.repository import Order
+    from tests.identity.unit_helpers import link_directly, verify_directly
     unit = make_account(kind="unit", name="国家图书馆财务处", unit_name=UNIT, credit_code="12100000400010398P")
+    verify_directly(unit, clock.now())
     winners: set[str] = set()
     for _ in range(4):
         acc, rid = approved_registration(pdeps, clock.now(), unit_name=UNIT)
+        link_directly(rid, unit.user_sub, clock.now())  # the trainee chose the unit
         now = clock.now()
         group, single = race(
             lambda: group_orders.create_group_order(pdeps, unit.user_sub, [rid], now),

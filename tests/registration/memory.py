@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.platform.paging import decode_token, encode_token
 from chalicelib.registration.repository import Registration
-from chalicelib.registration.states import STATUS, PaymentStatus, RegistrationStatus
+from chalicelib.registration.states import LIVE, STATUS, PaymentStatus, RegistrationStatus
 
 
 class InMemoryRegistrationRepository:
@@ -75,6 +75,11 @@ class InMemoryRegistrationRepository:
     def find_by_email(self, edition_id: str, email: str) -> list[Registration]:
         return [r for r in self._all() if r.edition_email == f"{edition_id}#{email}"]
 
+    def list_linked(self, edition_id: str, unit_id: str) -> list[Registration]:
+        return sorted((r for r in self._all()
+                       if r.edition_linked_unit == f"{edition_id}#{unit_id}"),
+                      key=lambda r: r.submitted_at)
+
     # --- writes --------------------------------------------------------------------------
     def create(self, reg: Registration, actor: str, now: datetime) -> bool:
         key = (reg.edition_id, reg.user_sub)
@@ -108,6 +113,28 @@ class InMemoryRegistrationRepository:
             return False
         return self._move(reg, RegistrationStatus.WITHDRAWN, actor, "registration.withdrawn",
                           {"withdrawn_at": now}, release_live=True)
+
+    def link_unit(self, reg: Registration, unit_id: str, actor: str, now: datetime) -> bool:
+        current = self._load(reg.registration_id)
+        if current is None or current.status not in LIVE or current.unit_id:
+            return False
+        current.unit_id, current.unit_linked_at = unit_id, now
+        current.edition_linked_unit = f"{current.edition_id}#{unit_id}"
+        current.version = (current.version or 0) + 1
+        self._store(current)
+        self._audit(current, "registration.unit_linked", actor, {"unit_id": unit_id})
+        return True
+
+    def unlink_unit(self, reg: Registration, actor: str, now: datetime) -> bool:
+        current = self._load(reg.registration_id)
+        if current is None or current.unit_id != reg.unit_id \
+                or (current.open_order_id or None) != (reg.open_order_id or None):
+            return False
+        current.unit_id = current.unit_linked_at = current.edition_linked_unit = None
+        current.version = (current.version or 0) + 1
+        self._store(current)
+        self._audit(current, "registration.unit_unlinked", actor, {"unit_id": reg.unit_id})
+        return True
 
     def scrub_person(self, user_sub: str, regs: list[Registration], name: str, phone: str,
                      email: str) -> int:

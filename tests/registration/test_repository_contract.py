@@ -85,3 +85,29 @@ def test_an_unknown_state_is_refused_before_anything_is_written(repo):
     with pytest.raises(ValueError, match="unknown state"):
         repo.create(bad, "u1", T0)
     assert repo.get("R1") is None
+
+
+def test_a_registration_is_linked_to_one_unit_and_unlinked_as_it_was_read(repo):
+    assert repo.create(registration("R1", "u1"), "u1", T0)
+    assert repo.create(registration("R2", "u2", minute=1), "u2", T0)
+    reg = repo.get("R1")
+    assert repo.link_unit(reg, "unit-a", "u1", T0)
+    assert not repo.link_unit(repo.get("R1"), "unit-b", "u1", T0)  # linked to one unit only
+    assert repo.link_unit(repo.get("R2"), "unit-a", "u2", T0)
+    assert [r.registration_id for r in repo.list_linked("2026", "unit-a")] == ["R1", "R2"]
+    assert repo.list_linked("2026", "unit-b") == []
+    stale = repo.get("R1")
+    repo.hold("R1", "G1") if hasattr(repo, "hold") else _hold("R1", "G1")
+    assert not repo.unlink_unit(stale, "u1", T0)  # a group reserved it meanwhile
+    assert repo.unlink_unit(repo.get("R1"), "u1", T0)  # read again: held by G1, as read
+    assert repo.get("R1").unit_id is None
+    assert [r.registration_id for r in repo.list_linked("2026", "unit-a")] == ["R2"]
+    assert repo.reject(repo.get("R2"), "x", "rev", T0)
+    rejected = repo.get("R2")
+    assert repo.unlink_unit(rejected, "u2", T0)
+    assert not repo.link_unit(repo.get("R2"), "unit-a", "u2", T0)  # only a live registration
+
+
+def _hold(registration_id: str, order_id: str) -> None:
+    Registration(registration_id=registration_id).update(
+        actions=[Registration.open_order_id.set(order_id)])

@@ -3,7 +3,7 @@ client, real tokens): the admin's summary, a unit's own registrations, finance's
 bank transfers."""
 from __future__ import annotations
 
-from tests.conftest import unique_email
+from tests.identity.unit_helpers import link, verified_unit
 
 
 def test_report_summary_counts_the_funnel(api):
@@ -33,16 +33,14 @@ def test_report_is_admin_only(api):
 def test_unit_sees_its_staff_and_who_can_join_a_group_order(api):
     # Given a unit account and two staff registered under its name (one with full-width
     # characters and spaces), one approved
-    email = unique_email("unit")
-    r = api.post("/auth/signup", json={"email": email, "password": "Passw0rd!x", "name": "王主任",
-                                       "kind": "unit", "unit_name": "湖北省图书馆",
-                                       "credit_code": "91110000717803011R"})
-    assert r.status_code == 201, r.body
-    unit = api.login(email)
+    # (verified by staff, and linked by both trainees: issue 14)
+    _, unit, unit_id = verified_unit(api, unit_name="湖北省图书馆", credit_code="91110000717803011R")
     _, a = api.signup(name="甲")
     _, b = api.signup(name="乙")
     ra = api.register(a, unit_name="湖北省图书馆").data
-    api.register(b, unit_name="湖北省 图书馆")
+    rb = api.register(b, unit_name="湖北省 图书馆").data
+    link(api, a, ra["registration_id"], unit_id)
+    link(api, b, rb["registration_id"], unit_id)
     api.post(f"/admin/registrations/{ra['registration_id']}/approve", api.staff("reviewer"))
     # When the unit lists its staff
     r = api.get("/unit/registrations", unit)

@@ -104,6 +104,21 @@ MATRIX: dict[tuple[str, str], Row] = {
         body={"kind": "voucher", "content_type": "image/png", "size_bytes": 1000}),
     ("POST", "/unit/group-orders/{order_id}/release"): Row(UNIT, {"order_id": "group_order"},
                                                            body={"registration_id": "$d_reg"}),
+    ("GET", "/unit/account"): Row(UNIT),
+    ("POST", "/unit/account/letter"): Row(UNIT, body={}),
+    ("POST", "/unit/invitations"): Row(UNIT, body={}),
+    # linking is the trainee's own act; nobody else's registration, nobody else's group
+    ("GET", "/units/verified"): Row(TRAINEE, query="?unit_name=首都图书馆"),
+    ("GET", "/me/unit-invitations"): Row(TRAINEE),
+    ("POST", "/registrations/{registration_id}/unit-link"): Row(
+        B_ONLY_TRAINEE, {"registration_id": "b_reg"}, body={"unit_id": "$unit_id"}),
+    ("POST", "/registrations/{registration_id}/unit-link/remove"): Row(
+        B_ONLY_TRAINEE, {"registration_id": "b_reg"}),
+    ("POST", "/orders/{order_id}/leave"): Row("401 404 404 403 403 403 403", {"order_id": "group_order"}),
+    # unit verification: admin and finance
+    ("GET", "/admin/units"): Row(FINANCE, query="?status=pending"),
+    ("POST", "/admin/units/{unit_id}/approve"): Row(FINANCE, {"unit_id": "unit_id"}),
+    ("POST", "/admin/units/{unit_id}/reject"): Row(FINANCE, {"unit_id": "unit_id"}, body={}),
     # --- reviewers -----------------------------------------------------------------------
     ("GET", "/admin/registrations"): Row(REVIEW, query="?status=pending"),
     ("POST", "/admin/registrations/{registration_id}/approve"): Row(REVIEW, {"registration_id": "b_reg"}),

@@ -105,9 +105,12 @@ def build_world(client: Any) -> World:
         w.ids[f"{key}_reg"] = rid
         registrations.approve(deps, rid, "reviewer-sub", clock.now())
         people[key] = (email, name)
-    _, w.tokens["unit"] = api.signup(unique_email("unit"), name="单位联系人", kind="unit",
-                                     unit_name=UNIT_NAME, credit_code=UNIT_CODE)
-    w.subs["unit"] = api.get("/me", w.tokens["unit"]).data["user_id"]
+    from tests.identity.unit_helpers import link, verified_unit
+    _, w.tokens["unit"], w.subs["unit"] = verified_unit(api, unit_name=UNIT_NAME,
+                                                        credit_code=UNIT_CODE,
+                                                        staff=w.tokens["admin"])
+    link(api, w.tokens["d"] or "", w.ids["d_reg"], w.subs["unit"])  # D chose the unit
+    w.ids["unit_id"] = w.subs["unit"]
 
     for n, key in enumerate(("a", "b", "c")):
         w.ids[f"{key}_order"] = _paid_by_transfer(api, deps, w.tokens[key] or "", w.ids[f"{key}_reg"],

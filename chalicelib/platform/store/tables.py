@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "chalicelib.platform.store.kv",
     "chalicelib.platform.store.uniques",
     "chalicelib.identity.repository",
+    "chalicelib.identity.unit_repository",
     "chalicelib.editions.members_repository",
     "chalicelib.editions.repository",
     "chalicelib.registration.repository",

@@ -66,12 +66,18 @@ class World:
     edition: Any
     providers: dict[str, FakeProvider]
     accounts: dict[str, Account] = field(default_factory=dict)
+    verified: set[str] = field(default_factory=set)  # unit accounts staff approved
     mail: list[tuple[str, str, str]] = field(default_factory=list)  # (mail id, to, template)
 
     def registration(self, *, status: str = "approved", unit: str = "国家图书馆",
-                     name: str = "李玥", fee_fen: int = 49000, **extra: Any) -> Registration:
-        """A registration of a new trainee (approved and unpaid unless told otherwise)."""
+                     name: str = "李玥", fee_fen: int = 49000, linked_to: Account | None = None,
+                     **extra: Any) -> Registration:
+        """A registration of a new trainee (approved and unpaid unless told otherwise),
+        linked to the unit account `linked_to` when given (the trainee's choice)."""
         n = next(_ids)
+        if linked_to is not None:
+            extra.update(unit_id=linked_to.user_sub,
+                         edition_linked_unit=f"2026#{linked_to.user_sub}")
         sub, email = f"sub-{n}", f"t{n}@example.com"
         self.accounts[sub] = Account(sub, email, name)
         reg = Registration(
@@ -83,10 +89,12 @@ class World:
         self.repo.add_registration(reg)
         return reg
 
-    def unit(self, unit_name: str = "国家图书馆") -> Account:
+    def unit(self, unit_name: str = "国家图书馆", verified: bool = True) -> Account:
         n = next(_ids)
         account = Account(f"unit-{n}", f"unit{n}@example.com", unit_name, "unit", unit_name)
         self.accounts[account.user_sub] = account
+        if verified:
+            self.verified.add(account.user_sub)
         return account
 
     def reg(self, registration_id: str) -> Registration:
@@ -139,5 +147,13 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
     monkeypatch.setattr(outbox, "queue_mail", queue_mail)
     monkeypatch.setattr(payments, "get_account", get_account)
     monkeypatch.setattr(group_orders, "get_account", get_account)
+
+    def require_verified(sub: str, now: datetime) -> Any:
+        from chalicelib.identity.unit_errors import UnitNotVerifiedError
+        if sub not in w.verified:
+            raise UnitNotVerifiedError()
+        return w.accounts[sub]
+
+    monkeypatch.setattr(group_orders, "require_verified", require_verified)
     monkeypatch.setattr(refunds.invoices, "reverse_for_refund", lambda *a, **k: None)
     return w

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from chalicelib.billing import group_orders, jobs, orders, payments, reconciliation, refunds, rules
-from chalicelib.platform.errors import ConflictError, ValidationError, WindowClosedError
+from chalicelib.platform.errors import ConflictError, ForbiddenError, ValidationError, WindowClosedError
 from tests.billing.unit.conftest import COURSE_START, NOW, World
 
 LEARNING_END = COURSE_START + timedelta(days=61)  # 2026-06-13 00:00 +08:00
@@ -251,8 +251,8 @@ def test_finance_completes_a_bank_transfer_refund_once_per_serial(world: World) 
 # --- group orders ------------------------------------------------------------------------------------
 def test_a_group_order_is_the_sum_of_its_members_fees_and_releases_them(world: World) -> None:
     unit = world.unit("国家图书馆")
-    a = world.registration(unit="国家图书馆", fee_fen=40000)
-    b = world.registration(unit="国 家 图 书 馆", fee_fen=49000)  # same name once normalised
+    a = world.registration(unit="国家图书馆", fee_fen=40000, linked_to=unit)
+    b = world.registration(unit="国 家 图 书 馆", fee_fen=49000, linked_to=unit)  # same name once normalised
     group = group_orders.create_group_order(world.deps, unit.user_sub,
                                             [a.registration_id, b.email], NOW)
     assert (group["kind"], group["amount_fen"], group["memo"]) == ("group", 89000, "在职培训+国家图书馆")
@@ -273,21 +273,29 @@ def test_a_group_order_is_the_sum_of_its_members_fees_and_releases_them(world: W
 
 def test_a_group_refuses_members_of_another_unit_or_not_payable(world: World) -> None:
     unit = world.unit("国家图书馆")
-    other_unit = world.registration(unit="首都图书馆")
-    pending = world.registration(status="pending")
+    other_unit = world.registration(unit="首都图书馆", linked_to=unit)
+    pending = world.registration(status="pending", linked_to=unit)
+    not_linked = world.registration()  # 国家图书馆, but its trainee never chose this unit
     with pytest.raises(ConflictError) as exc:
         group_orders.create_group_order(world.deps, unit.user_sub,
                                         [other_unit.registration_id, pending.registration_id,
-                                         "R-none"], NOW)
+                                         "R-none", not_linked.registration_id, not_linked.email],
+                                        NOW)
     assert exc.value.code == "GROUP_MEMBERS_INVALID"
     assert [p["code"] for p in exc.value.details["problems"]] == [
-        "UNIT_MISMATCH", "NOT_APPROVED", "NOT_FOUND"]
+        "UNIT_MISMATCH", "NOT_APPROVED", "NOT_LINKED", "NOT_LINKED", "NOT_LINKED"]
     assert world.repo.orders == {}  # nothing reserved
+    # A unit staff have not verified yet cannot build a group at all
+    pending_unit = world.unit("国家图书馆", verified=False)
+    mine = world.registration(linked_to=pending_unit)
+    with pytest.raises(ForbiddenError) as denied:
+        group_orders.create_group_order(world.deps, pending_unit.user_sub, [mine.registration_id], NOW)
+    assert denied.value.code == "UNIT_NOT_VERIFIED"
 
 
 def test_a_confirmed_group_pays_every_member(world: World) -> None:
     unit = world.unit("国家图书馆")
-    members = [world.registration(fee_fen=40000) for _ in range(3)]
+    members = [world.registration(fee_fen=40000, linked_to=unit) for _ in range(3)]
     group = group_orders.create_group_order(world.deps, unit.user_sub,
                                             [m.registration_id for m in members], NOW)
     done = payments.confirm_transfer(world.deps, group["order_id"], None, "G-SER", 120000, "fin", NOW)
