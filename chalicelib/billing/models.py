@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstr
 
 from chalicelib.billing.states import ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, Channel, OrderKind, OrderStatus, PaymentDisposition, RefundKind, RefundStatus
 from chalicelib.platform.clock import iso
-from chalicelib.platform.schemas import Body, LongText, PageQuery
+from chalicelib.platform.schemas import Body, LongText, PageQuery, label_fields
+
+label_fields(device="付款设备", wechat_code="微信授权码", paid_on="汇款日期")
 
 OrderStatusField = Annotated[OrderStatus, WithJsonSchema(ORDER_STATUS.schema())]
 RefundStatusField = Annotated[RefundStatus, WithJsonSchema(REFUND_STATUS.schema())]
@@ -36,6 +38,12 @@ class OrderIn(Body):
     # Inside WeChat: the `code` WeChat's web OAuth came back with (JSAPI needs the openid).
     wechat_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128,
                                                   pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+
+
+class TransferClaimIn(Body):
+    """我已汇款: the day the trainee sent the money (Beijing date) and the amount sent."""
+    paid_on: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    amount_fen: int = Field(gt=0, le=100_000_000)
 
 
 class ConfirmTransferIn(Body):
@@ -82,6 +90,13 @@ class Out(BaseModel):
         return {k: v for k, v in out.items() if k in self.model_fields_set}
 
 
+class TransferClaim(Out):
+    """What the trainee said they sent (我已汇款); finance confirms against the statement."""
+    paid_on: str
+    amount_fen: int
+    claimed_at: str
+
+
 class BankInstructions(Out):
     """Where and how to transfer: the edition's account and the order's memo."""
     account_name: str
@@ -123,6 +138,7 @@ class OrderOut(Out):
     jsapi_params: dict[str, str] | None = None  # WeixinJSBridge getBrandWCPayRequest
     bridge_script: str | None = None  # dev/test only: the simulated WeixinJSBridge
     bank_instructions: BankInstructions | None = None
+    transfer_claim: TransferClaim | None = None
 
 
 class PaymentSummary(Out):

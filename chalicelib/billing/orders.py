@@ -3,21 +3,21 @@ locked in the registration; switching channel closes the unpaid order first."""
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from chalicelib.billing import rules
 from chalicelib.billing.closing import close_fully
-from chalicelib.billing.errors import WechatOAuthRequiredError, InGroupOrderError, InvalidOrderStateError, OrderNotFoundError, OrderNotPaidError, RegistrationNotFoundError, StateChangedError
+from chalicelib.billing.errors import WechatOAuthRequiredError, InGroupOrderError, InvalidOrderStateError, NotBankTransferError, OrderNotFoundError, OrderNotPaidError, RegistrationNotFoundError, StateChangedError
 from chalicelib.billing.providers import PayRequest, ProviderError, provider
 from chalicelib.billing.providers.protocol import WechatOAuth
 from chalicelib.billing.repository import Order, order_queue, repository
 from chalicelib.billing.states import CHANNEL_LABELS, ONLINE, ORDER_STATUS, PAID_STATES, Channel, Device, OrderKind, OrderStatus, Product, individual_memo
 from chalicelib.editions import service as editions
 from chalicelib.editions.edition import Edition
-from chalicelib.platform.clock import iso
+from chalicelib.platform.clock import iso, shanghai
 from chalicelib.platform.deps import Deps
-from chalicelib.platform.errors import ForbiddenError, RetryLaterError
+from chalicelib.platform.errors import ForbiddenError, RetryLaterError, ValidationError
 from chalicelib.platform.money import yuan
 from chalicelib.platform.observability import logger
 from chalicelib.platform.store.base import new_id
@@ -56,6 +56,8 @@ def view(order: Order, edition: Edition | None = None) -> dict[str, Any]:
         data.update(order.pay_link)
     if order.channel == Channel.BANK_TRANSFER.value and edition is not None:
         data["bank_instructions"] = bank_instructions(edition, order)
+    if order.transfer_claim:
+        data["transfer_claim"] = dict(order.transfer_claim)
     return data
 
 
@@ -207,6 +209,47 @@ def _attach_pay_link(deps: Deps, order: Order, edition: Edition, now: datetime,
         raise RetryLaterError(f"{CHANNEL_LABELS[order.channel]}暂时无法下单，请稍后重试或选择其他方式") from exc
     repository(deps).set_pay_link(order, link)
     order.pay_link = link
+
+
+CLAIM_LOOKBACK_DAYS = 60  # a transfer sent before the order (from the notice's account)
+
+
+def claim_transfer(deps: Deps, order_id: str, user_sub: str, paid_on: str, amount_fen: int,
+                   now: datetime) -> dict[str, Any]:
+    """我已汇款: the trainee records the day and amount of their bank transfer, for finance to
+    find it on the statement. It pays nothing; a repeat replaces the claim while open."""
+    order = get_own_order(deps, order_id, user_sub)
+    if order.owner_sub != user_sub or order.channel != Channel.BANK_TRANSFER.value:
+        raise NotBankTransferError()
+    if order.status != OrderStatus.OPEN.value:
+        raise InvalidOrderStateError(f"订单{ORDER_STATUS.label(order.status)}，无需再登记汇款",
+                                     status=order.status)
+    try:
+        day = date.fromisoformat(paid_on)
+    except ValueError as exc:
+        raise ValidationError("汇款日期格式应为 2026-04-07", field="paid_on") from exc
+    today = shanghai(now).date()
+    if day > today:
+        raise ValidationError("汇款日期不能晚于今天", field="paid_on")
+    if day < shanghai(order.created_at).date() - timedelta(days=CLAIM_LOOKBACK_DAYS):
+        raise ValidationError("汇款日期过早，请核对", field="paid_on")
+    claim = {"paid_on": day.isoformat(), "amount_fen": int(amount_fen), "claimed_at": iso(now)}
+    if not repository(deps).set_transfer_claim(order, claim):
+        current = get_order(deps, order_id)
+        raise InvalidOrderStateError(f"订单{ORDER_STATUS.label(current.status)}，无需再登记汇款",
+                                     status=current.status)
+    order.transfer_claim = claim
+    return view(order, editions.get_edition(deps, order.edition_id))
+
+
+def list_transfer_claims(deps: Deps) -> dict[str, Any]:
+    """Open bank transfers of the current edition whose trainee said 我已汇款 (the open
+    bank-transfer queue, not a scan), the earliest claim first."""
+    edition = editions.get_current(deps)
+    items = [o for o in repository(deps).orders_in_queue(edition.edition_id, OrderStatus.OPEN.value,
+                                                         Channel.BANK_TRANSFER.value) if o.transfer_claim]
+    items.sort(key=lambda o: str((o.transfer_claim or {}).get("claimed_at")))
+    return {"orders": [view(o, edition) for o in items]}
 
 
 def cancel_order(deps: Deps, order_id: str, user_sub: str, now: datetime) -> dict[str, Any]:

@@ -78,7 +78,10 @@ class Order(Model):
     members_pending = NumberAttribute(null=True)  # group: members still to mark paid
     voucher_key = UnicodeAttribute(null=True)
     member_list_key = UnicodeAttribute(null=True)
-    pay_link = JSONAttribute(null=True)  # {"pay_url"} / {"code_url"} of an online order
+    pay_link = JSONAttribute(null=True)  # {"product", "pay_url" | "code_url" | "h5_url" | "jsapi_params"}
+    # 我已汇款: what the trainee says they sent ({"paid_on", "amount_fen", "claimed_at"}), for
+    # finance; never a payment (finance confirms against the statement)
+    transfer_claim = JSONAttribute(null=True)
     queue = UnicodeAttribute()
     version = NumberAttribute(default=1)
 
@@ -496,6 +499,17 @@ class BillingRepository:
         """Record the object key of a group's `voucher` or `member_list`."""
         field = Order.voucher_key if kind == "voucher" else Order.member_list_key
         order.update(actions=[field.set(key)])
+
+    def set_transfer_claim(self, order: Order, claim: dict[str, Any]) -> bool:
+        """The trainee's 我已汇款 on a still open order; False once it moved on."""
+        try:
+            order.update(actions=[Order.transfer_claim.set(claim)],
+                         condition=Order.status == OrderStatus.OPEN.value)
+        except Exception as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     def mark_overdue_reminded(self, order: Order, now: datetime) -> bool:
         """Once per order, while it is still open; False when already reminded or moved."""

@@ -8,7 +8,7 @@ import json
 from chalice import Blueprint, Response
 
 from chalicelib.billing import group_orders, notifications, orders, payments, reconciliation
-from chalicelib.billing.models import ConfirmTransferIn, GroupOrderIn, LeftGroupOut, NotificationListOut, OrderDetailOut, OrderIn, OrderListOut, OrderOut, PageQuery, PresignedPostOut, ReleaseIn, StatementOut, TransferConfirmedOut, UploadIn, UploadLinksOut
+from chalicelib.billing.models import ConfirmTransferIn, GroupOrderIn, LeftGroupOut, NotificationListOut, OrderDetailOut, OrderIn, OrderListOut, OrderOut, PageQuery, PresignedPostOut, ReleaseIn, StatementOut, TransferClaimIn, TransferConfirmedOut, UploadIn, UploadLinksOut
 from chalicelib.platform.http import Ctx, route
 from chalicelib.platform.observability import count
 
@@ -26,6 +26,21 @@ def create_order(ctx: Ctx) -> OrderOut:
     return OrderOut.model_validate(orders.create_order(
         ctx.deps, ctx.user.sub, b.registration_id, b.channel, b.official_card, ctx.now,
         device=b.device, client_ip=str(identity.get("sourceIp") or ""), wechat_code=b.wechat_code))
+
+
+@route(bp, "/orders/{order_id}/transfer-claim", "POST",
+       summary="我已汇款：学员登记银行转账的汇款日期与金额（供财务核对；不代替财务确认）",
+       roles=TRAINEE, body=TransferClaimIn, response=OrderOut, tags=("payments",), errors=(400, 404, 409))
+def claim_transfer(ctx: Ctx, order_id: str) -> OrderOut:
+    b: TransferClaimIn = ctx.body
+    return OrderOut.model_validate(orders.claim_transfer(
+        ctx.deps, order_id, ctx.user.sub, b.paid_on, b.amount_fen, ctx.now))
+
+
+@route(bp, "/admin/transfer-claims", summary="学员已登记“我已汇款”、待财务核对的银行转账订单",
+       roles=FINANCE, response=OrderListOut, tags=("finance",))
+def transfer_claims(ctx: Ctx) -> OrderListOut:
+    return OrderListOut.model_validate(orders.list_transfer_claims(ctx.deps))
 
 
 @route(bp, "/orders/mine", summary="我的订单（学员含持有其报名的集体订单）", roles=OWNERS,
