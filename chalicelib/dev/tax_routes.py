@@ -33,7 +33,7 @@ FAIL_OUT = {"type": "object", "required": ["issue", "http"],
 def _simulator(ctx: Ctx) -> tax_simulator.TaxSimulator:
     if not ctx.deps.settings.is_dev:
         raise NotFoundError()
-    return tax_simulator.TaxSimulator(load_credentials(ctx.deps))
+    return tax_simulator.TaxSimulator(load_credentials(ctx.deps), ctx.deps.now)
 
 
 @route(bp, "/dev/tax/open/v1/services", "POST", summary="模拟诺诺开放平台网关（验签、公共参数、业务报文）（仅开发环境）",

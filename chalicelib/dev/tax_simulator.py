@@ -24,7 +24,7 @@ import re
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from chalicelib.invoicing import nuonuo
@@ -89,7 +89,12 @@ def _amount(text: Any) -> int | None:
 
 
 class TaxSimulator:
-    def __init__(self, creds: Mapping[str, Any]) -> None:
+    """`now`: the application's clock, for the dates the bureau prints (the signature's
+    timestamp is checked against real time: the clients put real time in it)."""
+
+    def __init__(self, creds: Mapping[str, Any],
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._now = now
         self.app_key = str(creds["app_key"])
         self._secret = str(creds["app_secret"])
         self._token = str(creds["access_token"])
@@ -206,7 +211,7 @@ class TaxSimulator:
         return None
 
     def _issue_now(self, order: dict[str, Any]) -> None:
-        now = datetime.now(UTC)
+        now = self._now()  # the bureau's date follows the app's clock (the dev clock)
         order["status"] = "2"
         order["invoiceTime"] = int(now.timestamp() * 1000)
         order["number"] = f"{shanghai(now):%y}11" + f"{_next('number'):016d}"
@@ -441,5 +446,5 @@ def simulated_issuer(deps: Any, creds: dict[str, Any]) -> NuonuoIssuer:
     simulator's transport."""
     client = nuonuo.NuonuoClient(creds["app_key"], creds["app_secret"], creds["access_token"],
                                  creds["tax_num"], base_url=f"https://{HOST}{nuonuo.SERVICES_PATH}",
-                                 transport=SimulatorTransport(TaxSimulator(creds)))
+                                 transport=SimulatorTransport(TaxSimulator(creds, deps.now)))
     return NuonuoIssuer(client, frozenset({HOST}))
