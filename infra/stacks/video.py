@@ -1,8 +1,20 @@
-"""Optional CloudFront delivery of the course videos (chalicelib/learning/video.py's
-CloudFrontVideoSigner): a distribution in front of the private videos bucket (origin access
-control) that serves only URLs signed with the key group's key. Made when
+"""Course videos in production.
+
+`VideoPackaging`: the role AWS Elemental MediaConvert packages uploads with
+(chalicelib/learning/packaging.MediaConvertPackager: HLS, 6-second segments, AES-128 with
+a static key the platform keeps): it reads `uploads/*` of the private videos bucket and
+writes `*/hls/*`; `grant_submit(fn)` lets the API/jobs Lambda create and read jobs and pass
+the role. Its ARN goes into the Lambda environment as MEDIACONVERT_ROLE_ARN.
+
+`VideoDelivery` (optional, CloudFront delivery; chalicelib/learning/video.py's
+CloudFrontVideoSigner): a distribution in front of the private videos bucket (origin
+access control) that serves only URLs signed with the key group's key; the HLS segments of
+a playlist share one custom-policy signature for their prefix (`<prefix>*`). hls.js fetches
+segments with XHR from the web origin, hence the CORS response headers. Made when
 `lsc:videoPublicKeyFile` names the public half of the signing key pair; the private half
-goes into the secret by hand, and the edition's `video_delivery` names the outputs."""
+goes into the secret by hand, and the edition's `video_delivery` names the outputs.
+Without it, segments are S3 presigned GETs, and the videos bucket needs a CORS rule for
+GET (segments) and POST (the admin's presigned upload) from the web origin."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +22,7 @@ from pathlib import Path
 from aws_cdk import CfnOutput, RemovalPolicy, SecretValue
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -43,6 +56,9 @@ class VideoDelivery(Construct):
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                # hls.js loads segments by XHR from the web origin; the URL's signature is
+                # what grants access, the CORS answer only lets the page read the bytes
+                response_headers_policy=cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS,
                 trusted_key_groups=[key_group]))
         skip(self.distribution,
              ("CKV_AWS_68", "signed URLs only; WAF is optional (docs/deploy.md)"),
@@ -54,3 +70,26 @@ class VideoDelivery(Construct):
         CfnOutput(scope, "VideoCloudFrontDomain", value=self.distribution.distribution_domain_name)
         CfnOutput(scope, "VideoKeyPairId", value=public_key.public_key_id)
         CfnOutput(scope, "VideoPrivateKeySecret", value=secret_name)
+
+
+class VideoPackaging(Construct):
+    """The MediaConvert role (uploads in, encrypted HLS out) and the grant to submit jobs."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket,
+                 key: kms.IKey | None = None) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(self, "MediaConvertRole",
+                             assumed_by=iam.ServicePrincipal("mediaconvert.amazonaws.com"),
+                             description="LSC: package uploaded course videos as encrypted HLS")
+        bucket.grant_read(self.role, "uploads/*")
+        bucket.grant_put(self.role, "*/hls/*")
+        if key is not None:
+            key.grant_encrypt_decrypt(self.role)
+        CfnOutput(scope, "MediaConvertRoleArn", value=self.role.role_arn)
+
+    def grant_submit(self, grantee: iam.IGrantable) -> None:
+        """CreateJob/GetJob (MediaConvert has no resource-level scoping for CreateJob on
+        the default queue beyond the queue ARN) and PassRole of exactly this role."""
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            actions=["mediaconvert:CreateJob", "mediaconvert:GetJob"], resources=["*"]))
+        self.role.grant_pass_role(grantee.grant_principal)
