@@ -195,3 +195,53 @@ def test_one_session_id_reused_on_two_courses_credits_only_its_own(world: World)
         learning.heartbeat(world.deps, t.user_sub, "C02", 30, other["token"],
                            v.now + timedelta(seconds=30), session_id=forged.session_id)
     assert v.report(30)["credited_s"] == 30
+
+
+# --- overlap, out of order, lost reports (issue 13, item 6) -----------------------------
+def test_overlapping_stretches_merge_and_count_once(world: World) -> None:
+    """Minutes 10-15 watched, then 5-20 from a seek back: the overlap counts once, the
+    ranges merge into one (the item stays small)."""
+    from chalicelib.learning.rules import decode_token
+    t = enrolled(world)
+    v = Viewer(world, t.user_sub)
+    v.report(600, after_s=5)  # a jump to minute 10: 5 s of real time, 5 s credited
+    v.watch(600, 900)
+    assert v.credited == 305
+    v.report(300, after_s=5)  # back to minute 5
+    v.watch(300, 1200)  # through the stretch already credited, and on
+    assert v.credited == 1200 - 295
+    assert decode_token(v.token).watched == ((295, 1200),)
+
+
+def test_a_report_arriving_out_of_order_credits_nothing(world: World) -> None:
+    """The network delivers an older report (its older token) after a newer one: it
+    credits nothing and changes nothing; the next report continues as if it never came."""
+    t = enrolled(world)
+    v = Viewer(world, t.user_sub)
+    v.watch(0, 60)
+    older = v.token
+    v.report(90)
+    assert v.credited == 90
+    newer = v.token
+    late = learning.heartbeat(world.deps, t.user_sub, C, 60, older, v.now + timedelta(seconds=6),
+                              session_id=v.session_id)
+    assert late["credit_s"] == 0 and late["credited_s"] == 90 and late["accepted"] is False
+    v.token = newer
+    v.report(120)
+    assert v.credited == 120
+
+
+def test_one_lost_report_is_made_up_and_more_are_capped(world: World) -> None:
+    """A report lost on the way (a train tunnel): the next one credits the real time since
+    the last accepted one, up to two intervals (60 s); a longer silence credits 60 s, and
+    the stretch it could not credit stays creditable when watched again."""
+    t = enrolled(world)
+    v = Viewer(world, t.user_sub)
+    v.watch(0, 60)
+    v.report(120, after_s=60)  # the report at 90 was lost
+    assert v.credited == 120 and v.last["credit_s"] == 60
+    v.report(240, after_s=120)  # three reports lost: 120 s of real time, 60 s credited
+    assert v.credited == 180 and v.last["credit_s"] == 60
+    v.report(120, after_s=5)  # back to where the silence began, watched again at 1x
+    v.watch(120, 240)
+    assert v.credited == 240
