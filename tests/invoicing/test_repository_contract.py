@@ -21,11 +21,12 @@ repo = twin_and_real(InMemoryInvoiceRepository, InvoiceRepository)
 
 def invoice(invoice_id: str, order_id: str, at: datetime, kind: str = "blue", owner: str = "s1",
             amount_fen: int = 49000, **over: Any) -> Invoice:
+    fields = {"status": "issued", **over}
     return Invoice(invoice_id=invoice_id, invoice_no="", series="2026", seq=0, kind=kind,
-                   status="issued", order_id=order_id, order_kind="individual", edition_id="2026",
+                   order_id=order_id, order_kind="individual", edition_id="2026",
                    owner_sub=owner, buyer_type="individual", title="张三", item="培训费",
                    amount_fen=amount_fen, issued_at=at, issued_by=owner, issuer="fake",
-                   pdf_key=f"2026/{invoice_id}.pdf", **over)
+                   pdf_key=f"2026/{invoice_id}.pdf", **fields)
 
 
 def test_numbers_are_consecutive_and_one_live_invoice_per_order(repo):
@@ -68,3 +69,30 @@ def test_pdf_ready_and_the_lists(repo):
     assert [i.invoice_id for i in first] == ["I2", "I1"] and token
     rest, _ = repo.list_by_edition("2026", 2, token)
     assert [i.invoice_id for i in rest] == ["I0"]
+
+
+def test_moves_are_conditional_and_the_in_flight_list_follows_them(repo):
+    a = repo.issue(invoice("I1", "O1", T0, status="requested"), "s1", T0)
+    b = repo.issue(invoice("I2", "O2", T0 + timedelta(minutes=1), status="requested"), "s1", T0)
+    assert (a.order_no, b.order_no) == ("LSC2026000001", "LSC2026000002")
+    assert [i.invoice_id for i in repo.list_in_flight("2026", 10, None)[0]] == ["I1", "I2"]
+    # a move from the state it was read in wins once; a stale copy loses and writes nothing
+    stale = repo.get("I1")
+    assert repo.move(a, "issuing", "system", T0, serial_no="S1", attempts=1)
+    assert not repo.move(stale, "failed", "system", T0, fail_reason="late")
+    assert repo.get("I1").status == "issuing" and repo.get("I1").fail_reason is None
+    # an expectation on another attribute is part of the condition
+    fresh = repo.get("I1")
+    assert not repo.move(fresh, None, "system", T0, expect={"checked_at": T0}, checked_at=T0)
+    assert repo.move(fresh, None, "system", T0, expect={"checked_at": None}, checked_at=T0)
+    assert repo.get("I1").checked_at == T0
+    # issued leaves the in-flight list; the stored fields are the moved ones
+    assert repo.move(fresh, "issued", "system", T0, invoice_number="26110000000000000001",
+                     pdf_ready_at=T0)
+    assert [i.invoice_id for i in repo.list_in_flight("2026", 10, None)[0]] == ["I2"]
+    done = repo.get("I1")
+    assert (done.status, done.invoice_number, done.serial_no) == ("issued", "26110000000000000001", "S1")
+    page, token = repo.list_in_flight("2026", 1, None)
+    assert [i.invoice_id for i in page] == ["I2"]
+    with pytest.raises(Exception):
+        repo.move(done, "requested", "system", T0)  # not a move the table allows
