@@ -17,3 +17,6 @@ fi
 # once (~10 s); chalicelib/platform/fonts.py falls back to the full font without it.
 PY="$(pwd)/../.venv/bin/python"; [ -x "$PY" ] || PY=python3
 (cd .. && "$PY" -m devtools.build_font_subset) || echo "warning: common-character font not built; PDFs use the full font" >&2
+# The prod app's route manifest (chalicelib/route_manifest.json, gitignored): see
+# chalicelib/platform/routing.py. Any import of app.py rewrites a stale one as well.
+(cd .. && "$PY" -m devtools.route_manifest >/dev/null) || echo "warning: route manifest not written; the prod app imports every route module at start" >&2

@@ -8,7 +8,6 @@ import time
 import urllib.request
 from typing import Any
 
-import jwt
 from botocore.exceptions import ClientError
 
 from chalicelib.platform.aws import client
@@ -228,6 +227,8 @@ class CognitoIdentity:
 
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a valid id token of this pool and client; TokenError otherwise."""
+        import jwt  # here: a public route's cold start never loads PyJWT and cryptography
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -13,7 +13,6 @@ from chalicelib.platform.mail.ses import SesMailer
 from chalicelib.platform.settings import Settings, load_settings
 from chalicelib.platform.store import base
 from chalicelib.platform.store.kv import get_value
-from chalicelib.platform.store.tables import load_models
 
 DEV_CLOCK_KEY = "dev_clock_offset_s"
 
@@ -48,7 +47,8 @@ def _dev_offset() -> float:
 
 
 def build_deps(settings: Settings) -> Deps:
-    load_models()
+    # Only the models imported so far are bound here; a repository imported later binds
+    # itself on registration (store.base.register), so no request imports every feature.
     base.bind(settings)
     clock = Clock(read_offset=_dev_offset) if settings.is_dev else Clock()
     return Deps(settings=settings, clock=clock, identity=CognitoIdentity(settings),

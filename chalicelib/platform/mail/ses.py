@@ -2,6 +2,8 @@
 without SES."""
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.platform.aws import client
@@ -14,8 +16,15 @@ class MailSendError(Exception):
 
 class SesMailer:
     def __init__(self, settings: Settings) -> None:
-        self._ses = client(settings, "ses")
+        self._settings = settings
+        self._client: Any = None  # built on the first mail: no cold start pays for it
         self._sender = settings.mail_sender
+
+    @property
+    def _ses(self) -> Any:
+        if self._client is None:
+            self._client = client(self._settings, "ses")
+        return self._client
 
     def send(self, to_addr: str, subject: str, body: str) -> str:
         try:

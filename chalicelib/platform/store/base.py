@@ -44,6 +44,8 @@ def register(model: type[Model]) -> type[Model]:
     tests and by infra/ from the same definition)."""
     model.Meta.base_name = model.Meta.table_name  # type: ignore[attr-defined]
     _MODELS.append(model)
+    if "settings" in _bound:  # imported after `bind` (a route module loaded on first use)
+        _bind_model(model, _bound["settings"], _bound["connection"])
     return model
 
 
@@ -86,19 +88,25 @@ def bind(settings: Settings) -> None:
                                       max_pool_connections=50)
     shared = _bound[conn_key]
     for model in _MODELS:
-        meta = model.Meta
-        meta.table_name = settings.table_name(meta.base_name)  # type: ignore[attr-defined]
-        meta.host = settings.endpoint_url
-        meta.region = settings.region
-        meta.max_retry_attempts = retries
-        meta.connect_timeout_seconds = connect_s
-        meta.read_timeout_seconds = read_s
-        model._connection = None
-        table = model._get_connection()
-        shared.add_meta_table(table.get_meta_table())
-        table.connection = shared
+        _bind_model(model, settings, shared)
     _bound["key"] = key
     _bound["connection"] = shared
+    _bound["settings"] = settings
+
+
+def _bind_model(model: type[Model], settings: Settings, shared: Any) -> None:
+    connect_s, read_s, retries = dynamodb_timeouts(settings)
+    meta = model.Meta
+    meta.table_name = settings.table_name(meta.base_name)  # type: ignore[attr-defined]
+    meta.host = settings.endpoint_url
+    meta.region = settings.region
+    meta.max_retry_attempts = retries
+    meta.connect_timeout_seconds = connect_s
+    meta.read_timeout_seconds = read_s
+    model._connection = None
+    table = model._get_connection()
+    shared.add_meta_table(table.get_meta_table())
+    table.connection = shared
 
 
 def connection() -> Connection:

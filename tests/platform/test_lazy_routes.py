@@ -1,0 +1,133 @@
+"""Lazy route modules (chalicelib/platform/routing.py): the manifest describes exactly what
+the blueprints register, a stub entry is the real entry but for its view, and a prod-stage
+process serves its first request importing only that route's feature, then the others on
+their first request, and /openapi.json with every route."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from chalice import Chalice
+
+ROOT = Path(__file__).resolve().parents[2]
+ATTRS = ("uri_pattern", "method", "view_args", "content_types", "authorizer",
+         "api_key_required", "cors")
+
+
+def _app() -> Any:
+    import app  # the test stage: every module imported and registered, the manifest written
+    return app
+
+
+def test_the_manifest_describes_what_the_blueprints_register() -> None:
+    from chalicelib.platform import routing
+    application = _app()
+    manifest = routing.read_manifest(application.ROUTE_MODULES)
+    assert manifest is not None, "import app writes it when stale (python -m devtools.route_manifest)"
+    described = {(s["path"], s["method"]): s for specs in manifest["modules"].values() for s in specs}
+    real = {(path, method): entry for path, methods in application.app.routes.items()
+            for method, entry in methods.items()
+            if entry.view_function.__module__ in application.ROUTE_MODULES}  # not the dev ones
+    assert set(described) == set(real)
+    for key, entry in real.items():
+        assert described[key]["view_name"] == entry.view_name
+        assert described[key]["content_types"] == entry.content_types
+        assert described[key]["authorizer"] == getattr(entry.authorizer, "name", None)
+
+
+def test_a_stub_entry_is_the_real_entry_but_for_its_view() -> None:
+    from chalicelib.platform import routing
+    from chalicelib.platform.http import jwt_authorizer
+    application = _app()
+    lazy_app = Chalice(app_name="lazy")
+    loader = routing.register(lazy_app, application.ROUTE_MODULES,
+                              {"jwt_authorizer": jwt_authorizer}, lazy=True)
+    assert loader is not None and loader.loaded == set()  # nothing imported for it
+    stubs = {(p, m): e for p, ms in lazy_app.routes.items() for m, e in ms.items()}
+    assert stubs
+    for (path, method), stub in stubs.items():
+        real = application.app.routes[path][method]
+        assert stub.view_function.__name__.startswith("lazy_")
+        for attr in ATTRS:
+            assert getattr(stub, attr) == getattr(real, attr), (path, method, attr)
+    assert any(s.authorizer is jwt_authorizer for s in stubs.values())
+
+
+def test_a_stale_manifest_is_not_trusted(tmp_path: Path) -> None:
+    from chalicelib.platform import routing
+    modules = list(_app().ROUTE_MODULES)
+    manifest = json.loads(routing.MANIFEST.read_text("utf-8"))
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(manifest), "utf-8")
+    assert routing.read_manifest(modules, path) is not None
+    assert routing.read_manifest(modules[:-1], path) is None  # a module added or removed
+    path.write_text(json.dumps({**manifest, "fingerprint": "0" * 64}), "utf-8")
+    assert routing.read_manifest(modules, path) is None  # a route module's source changed
+    path.write_text("{", "utf-8")
+    assert routing.read_manifest(modules, path) is None
+
+
+PROD_CHILD = r'''
+import json, sys
+from app import app
+from chalicelib.platform import routing
+first = app.routes["/editions/current"]["GET"].view_function.__name__
+def get(path, resource=None):
+    event = {"resource": resource or path, "path": path, "httpMethod": "GET",
+             "headers": {"Host": "localhost", "Accept": "application/json"},
+             "multiValueHeaders": {}, "queryStringParameters": None,
+             "multiValueQueryStringParameters": None, "pathParameters": None,
+             "stageVariables": None, "body": None, "isBase64Encoded": False,
+             "requestContext": {"resourcePath": resource or path, "httpMethod": "GET",
+                                "stage": "api", "requestId": "t", "path": "/api" + path,
+                                "identity": {"sourceIp": "127.0.0.1"}}}
+    return app(event, None)
+def features():
+    return sorted({m.split(".")[1] for m in sys.modules
+                   if m.startswith("chalicelib.") and m.endswith("routes")})
+out = {"first_view": first}
+r = get("/editions/current")
+out["edition"] = (r["statusCode"], json.loads(r["body"]).get("edition_id"))
+out["after_edition"] = features()
+r = get("/certificates/mine")
+out["mine"] = (r["statusCode"], json.loads(r["body"]).get("Code"))
+out["after_mine"] = features()
+r = get("/openapi.json")
+out["openapi"] = (r["statusCode"], len(json.loads(r["body"])["paths"]))
+out["after_openapi"] = features()
+print(json.dumps(out))
+'''
+
+
+def test_prod_loads_each_feature_on_its_first_request(deps: Any) -> None:
+    from bench.cold_start import child_env
+    from chalicelib.platform import routing
+    application = _app()
+    assert routing.read_manifest(application.ROUTE_MODULES) is not None
+    env = child_env(str(ROOT), "prod")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    run = subprocess.run([sys.executable, "-c", PROD_CHILD], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    # Given a prod process: every route is a stub until its module is needed
+    assert out["first_view"].startswith("lazy_")
+    # The first request is served, importing only the editions' routes (and the platform's
+    # own, which app.py needs for nothing else: none)
+    assert out["edition"][0] == 200 and out["edition"][1]
+    assert out["after_edition"] == ["editions"]
+    # A route of another feature loads that feature; its boundary answers as always (no
+    # token: 401 in the API's own error format)
+    assert out["mine"] == [401, "UNAUTHORIZED"]
+    assert out["after_mine"] == ["certificates", "editions"]
+    # The OpenAPI document loads every module first, so it lists every route
+    documented = {p for p, methods in application.app.routes.items()
+                  if any(e.view_function.__module__ in application.ROUTE_MODULES
+                         for e in methods.values())}
+    assert out["openapi"][0] == 200 and out["openapi"][1] == len(documented)
+    assert len(out["after_openapi"]) == len({m.split(".")[1] for m in application.ROUTE_MODULES})
+    assert os.environ["APP_STAGE"] == "test"  # this process was never switched
