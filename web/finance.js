@@ -1,11 +1,11 @@
-// Finance pages: statement reconciliation, open transfers and group confirmations, refunds
-// to complete, overdue transfers.
-import { get, getSession, post, put, sheetType, upload } from "./api.js";
-import { API_BASE } from "./config.js";
-import { barChart, funnelChart, lineChart } from "./chart.js";
-import { go } from "./app.js";
+// Finance pages: statement reconciliation (each line as the bank printed it), 我已汇款
+// claims, open transfers and group confirmations (with the unit's voucher and member list),
+// refunds to complete, overdue transfers, notifications acknowledged without crediting.
+// Every list is fetched again after a confirmation.
+import { get, post, sheetType, upload } from "./api.js";
 import {
-  badge, busy, card, CHANNEL_LABELS, clear, field, flash, formValues, h, progress, showError, table, when, yuan,
+  badge, busy, card, CHANNEL_LABELS, clear, endText, field, flash, formValues, h, openLink, progress,
+  showError, table, when, yuan,
 } from "./ui.js";
 
 // --- finance ---------------------------------------------------------------------------
@@ -74,36 +74,48 @@ function correctForm(lineId, onDone) {
   return form;
 }
 
+/** A statement line as the bank printed it: 交易流水号 and date, payer and account. */
+function serialCell(x) {
+  return h("div", {}, h("div", { class: "serial" }, x.bank_serial || "—"), h("div", { class: "small muted" }, x.trade_date || ""));
+}
+function payerCell(x) {
+  return h("div", {}, h("div", {}, x.payer_name || "—"), h("div", { class: "small muted account" }, x.payer_account || ""));
+}
+function moneyCell(x) {
+  return h("div", {}, h("div", {}, x.amount_fen != null ? yuan(x.amount_fen) : "—"), h("div", { class: "small memo" }, x.memo || ""));
+}
+
 function renderMatches(out, res) {
   clear(out);
   const doneCell = (order) => h("span", { class: "badge badge-paid" }, `已确认 ${order.order_id}`);
   const replaceWith = (cell) => (order) => {
     clear(cell).append(doneCell(order));
     flash(`已确认到账：订单 ${order.order_id}`, "success");
+    refreshLists();
   };
   out.append(h("p", { role: "status", id: "statement-summary" },
     `新导入 ${res.imported ?? "—"} 行，已导入过 ${res.known ?? 0} 行；建议匹配 ${res.matches.length}，待定 ${res.ambiguous.length}，未匹配 ${res.unmatched.length}。`));
   out.append(h("h3", {}, "建议匹配（请核对后确认）"));
-  out.append(table(["流水", "订单（金额 · 付款人 · 附言）", "可信度", "操作"], res.matches.map((m) => {
+  out.append(table(["交易流水号 / 日期", "付款人 / 账号", "金额 / 附言", "订单（金额 · 付款人 · 附言）", "可信度", "操作"], res.matches.map((m) => {
     const cell = h("div", { class: "stack" });
     cell.append(confirmButton("确认到账", m.order_id, { line_id: m.line_id }, replaceWith(cell)), correctForm(m.line_id, replaceWith(cell)));
-    return [m.line_id, orderSummary(m.order_id), m.confidence === "high" ? "高" : "中", cell];
+    return [serialCell(m), payerCell(m), moneyCell(m), orderSummary(m.order_id), m.confidence === "high" ? "高" : "中", cell];
   }), "建议匹配"));
   if (res.ambiguous.length) {
     out.append(h("h3", {}, "待定（多个可能的订单）"));
-    out.append(table(["流水", "金额 / 附言", "候选订单", "操作"], res.ambiguous.map((a) => {
+    out.append(table(["交易流水号 / 日期", "付款人 / 账号", "金额 / 附言", "候选订单", "操作"], res.ambiguous.map((a) => {
       const cell = h("div", { class: "stack" });
       (a.candidates || []).forEach((c) => cell.append(confirmButton(`确认为 ${c.order_id}`, c.order_id, { line_id: a.line_id }, replaceWith(cell))));
       cell.append(correctForm(a.line_id, replaceWith(cell)));
-      return [a.line_id, `${yuan(a.amount_fen)} ${a.payer_name || ""} ${a.memo || ""}`, (a.candidates || []).map((c) => c.order_id).join("、"), cell];
+      return [serialCell(a), payerCell(a), moneyCell(a), (a.candidates || []).map((c) => c.order_id).join("、"), cell];
     }), "待定"));
   }
   if (res.unmatched.length) {
     out.append(h("h3", {}, "未匹配"));
-    out.append(table(["流水", "金额", "户名", "附言", "指定订单"], res.unmatched.map((u) => {
+    out.append(table(["交易流水号 / 日期", "付款人 / 账号", "金额 / 附言", "指定订单"], res.unmatched.map((u) => {
       const cell = h("div", {});
       cell.append(correctForm(u.line_id, replaceWith(cell)));
-      return [u.line_id, yuan(u.amount_fen), u.payer_name || "", u.memo || "", cell];
+      return [serialCell(u), payerCell(u), moneyCell(u), cell];
     }), "未匹配"));
   }
   if ((res.already_credited || []).length) {
@@ -132,7 +144,7 @@ async function openTransfersSection() {
     busy(manual.querySelector("button"), async () => {
       const order = await confirmTransfer(v.order_id, { bank_serial: v.bank_serial, amount_fen: fen });
       flash(`已确认到账：订单 ${order.order_id}`, "success");
-      go("finance");
+      refreshLists();
     });
   });
   const pick = (o) => {
@@ -147,10 +159,50 @@ async function openTransfersSection() {
   body.append(table(["订单", "类型", "金额", "附言", "人数", "凭证 / 名单", "审核截止", ""], res.orders.map((o) => [
     o.order_id, o.kind === "group" ? `集体（${o.unit_name}）` : `个人（${o.payer_name}）`, yuan(o.amount_fen),
     h("span", { class: "memo" }, o.memo || ""), o.members,
-    o.kind === "group" ? `${o.voucher_uploaded ? "凭证✓" : "凭证✗"} ${o.member_list_uploaded ? "名单✓" : "名单✗"}` : "—",
-    when(o.review_due_at), pick(o)]), "待确认的银行转账"),
+    o.kind === "group" ? uploadsCell(o) : "—",
+    o.review_due_at ? endText(o.review_due_at, { year: false }) : "—", pick(o)]), "待确认的银行转账"),
   h("h3", {}, "按订单确认（没有流水文件时）"), manual);
   return card(`待确认转账与集体交费（${res.orders.length}）`, body);
+}
+
+/** The unit's remittance voucher and member list of a group order, opened from the row
+ * (5-minute links). */
+function uploadsCell(o) {
+  const cell = h("div", { class: "row uploads" });
+  const open = (kind, label, present) => {
+    if (!present) return h("span", { class: "small muted" }, `${label}未上传`);
+    const btn = h("button", { type: "button", class: "btn btn-small", dataset: { kind } }, `查看${label}`);
+    btn.addEventListener("click", () => busy(btn, async () => {
+      const links = await get(`/admin/orders/${encodeURIComponent(o.order_id)}/uploads`);
+      if (!links[kind]) throw new Error(`${label}尚未上传`);
+      openLink(links[kind].url);
+    }));
+    return btn;
+  };
+  cell.append(open("voucher", "汇款凭证", o.voucher_uploaded), open("member_list", "学员名单", o.member_list_uploaded));
+  return cell;
+}
+
+async function claimsSection() {
+  const res = await get("/admin/transfer-claims");
+  return card(`学员已报“我已汇款”（${res.orders.length}）`,
+    h("p", { class: "small muted" }, "学员登记的汇款日期与金额仅供核对，请以银行流水为准确认到账。"),
+    table(["订单", "付款人 / 附言", "应交", "报称汇款日", "报称金额", "登记时间"], res.orders.map((o) => [
+      o.order_id, h("div", {}, h("div", {}, o.payer_name || ""), h("div", { class: "small memo" }, o.memo || "")),
+      yuan(o.amount_fen), o.transfer_claim.paid_on,
+      o.transfer_claim.amount_fen === o.amount_fen ? yuan(o.transfer_claim.amount_fen)
+        : h("span", { class: "badge badge-failed" }, `${yuan(o.transfer_claim.amount_fen)}（与应交不符）`),
+      when(o.transfer_claim.claimed_at)]), "学员已报汇款"));
+}
+
+async function flaggedSection() {
+  const res = await get("/admin/payment-notifications?limit=50");
+  return card(`未入账的支付通知（${res.notifications.length}${res.next_token ? "+" : ""}）`,
+    h("p", { class: "small muted" }, "以下通知已答复渠道但没有入账（或已自动退回），请核对；原因说明处理方式。"),
+    table(["收到时间", "渠道", "交易号", "订单号", "金额", "原因", "说明", "次数"], res.notifications.map((n) => [
+      when(n.received_at), CHANNEL_LABELS[n.provider] || n.provider, h("span", { class: "serial" }, n.provider_txn_id),
+      n.out_trade_no || "—", n.amount_fen != null ? yuan(n.amount_fen) : "—", h("strong", {}, n.reason || n.problem),
+      n.detail || "", String(n.deliveries)]), "未入账的支付通知"));
 }
 
 async function refundsSection() {
@@ -172,6 +224,7 @@ async function refundsSection() {
         await post(`/admin/refunds/${encodeURIComponent(r.refund_id)}/complete`, { bank_serial: serial });
         clear(form).append(badge("done"));
         flash(`退款 ${r.refund_id} 已登记完成`, "success");
+        refreshLists();
       });
     });
     return [r.refund_id, r.order_id, yuan(r.amount_fen), CHANNEL_LABELS[r.channel] || r.channel || "", badge(r.status), r.reason || r.kind || "", form];
@@ -182,13 +235,32 @@ async function refundsSection() {
 async function overdueSection() {
   const res = await get("/admin/orders/overdue-transfers");
   return card(`超过审核期的转账（${res.orders.length}）`, table(["订单", "金额", "附言", "创建", "审核截止"],
-    res.orders.map((o) => [o.order_id, yuan(o.amount_fen), o.memo || "", when(o.created_at), when(o.review_due_at)]), "逾期转账"));
+    res.orders.map((o) => [o.order_id, yuan(o.amount_fen), o.memo || "", when(o.created_at), endText(o.review_due_at, { year: false })]), "逾期转账"));
+}
+
+// The lists below the statement, each in its own slot so a confirmation refreshes them in
+// place (the statement's result stays on screen).
+const LISTS = [["claims", claimsSection], ["open-transfers", openTransfersSection], ["refunds", refundsSection],
+  ["overdue", overdueSection], ["flagged", flaggedSection]];
+
+async function refreshLists() {
+  await Promise.all(LISTS.map(async ([name, build]) => {
+    const slot = document.querySelector(`[data-finance-list="${name}"]`);
+    if (!slot) return;
+    try {
+      const fresh = await build();
+      clear(slot).append(fresh);
+    } catch (err) {
+      showError(err);
+    }
+  }));
 }
 
 async function financePage(main) {
   main.append(h("h1", {}, "财务"), statementSection());
-  const sections = await Promise.all([openTransfersSection(), refundsSection(), overdueSection()]);
-  main.append(...sections);
+  const slots = LISTS.map(([name]) => h("div", { dataset: { financeList: name } }));
+  main.append(...slots);
+  await refreshLists();
 }
 
 export const pages = {

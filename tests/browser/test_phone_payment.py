@@ -90,3 +90,113 @@ def test_pay_with_wechat_pay_h5_on_a_phone(stack: Any, phone: Any) -> None:
     assert [o["status"] for o in orders] == ["paid"]
     mine = stack.ok("GET", "/registrations/mine", token=token)["registrations"][0]
     assert mine["payment_status"] == "paid"
+
+
+DESKTOP_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/126.0 Safari/537.36")
+
+
+def _context(browser: Any, stack: Any, width: int, height: int, ua: str, mobile: bool) -> Page:
+    ctx = browser.new_context(viewport={"width": width, "height": height}, user_agent=ua,
+                              is_mobile=mobile, has_touch=mobile, locale="zh-CN",
+                              timezone_id="Asia/Shanghai")
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.base)
+    ctx.set_default_timeout(15_000)
+    return Page(ctx.new_page(), stack.base)
+
+
+def test_bank_transfer_claim_and_a_confirmed_refund(stack: Any, browser: Any) -> None:
+    stack.set_clock("2026-04-05T10:00:00+08:00")
+    token, rid = _approved(stack, "张三")
+    for width, height, ua, mobile, tag in ((390, 844, IPHONE, True, "390"), (1366, 900, DESKTOP_UA, False, "1366")):
+        page = _context(browser, stack, width, height, ua, mobile)
+        p = page.p
+        page.sign_in(stack, token)
+        page.goto(f"#/pay/{rid}")
+        if tag == "390":
+            # Given nothing is chosen in advance, and 公务卡 is offered only for online channels
+            p.get_by_role("button", name="确认交费方式").wait_for()
+            assert p.locator("input[name=channel]:checked").count() == 0
+            card = p.get_by_label("使用公务卡支付（需要公务卡报销凭证）")
+            assert not card.is_visible()
+            p.get_by_label("支付宝").check()
+            assert card.is_visible()
+            p.get_by_label("银行转账").check()
+            assert not card.is_visible()
+            page.shot("pay-choose-390")
+            p.get_by_role("button", name="确认交费方式").click()
+            # Then the form is done (hidden) and the account, name and memo each have a copy button
+            p.locator("#account-no").wait_for()
+            assert not p.get_by_role("button", name="确认交费方式").is_visible()
+            p.get_by_role("button", name="复制账号").click()
+            assert p.evaluate("navigator.clipboard.readText()") == "20000006591800105310002"
+            p.get_by_role("button", name="复制户名").click()
+            assert p.evaluate("navigator.clipboard.readText()") == "中国图书馆学会"
+            p.get_by_role("button", name="复制附言").click()
+            assert p.evaluate("navigator.clipboard.readText()") == "在职培训+国家图书馆+张三"
+            assert "预计在 4月13日 24:00 前完成确认" in p.locator(".bank").inner_text()  # Fri 04-03 + 5 working days
+            page.shot("pay-bank-390")
+            page.assert_fits()
+            # When they come back and say 我已汇款
+            page.goto(f"#/pay/{rid}")
+            change = p.get_by_role("heading", name="更换交费方式")
+            change.wait_for()
+            claim = p.get_by_role("form", name="我已汇款")
+            assert claim.get_by_label("汇款日期").input_value() == "2026-04-05"
+            assert claim.get_by_label("汇款金额（元）").input_value() == "490.00"
+            claim.get_by_role("button", name="我已汇款").click()
+            # Then what they recorded is shown in place, and the change-channel form goes away
+            p.locator("#claim-recorded").wait_for()
+            assert "2026年4月5日" in p.locator("#claim-recorded").inner_text()
+            assert not change.is_visible()
+            page.shot("pay-claimed-390")
+            page.assert_fits()
+        else:
+            p.locator("#claim-recorded").wait_for()  # kept: the claim is on the order
+            assert not p.get_by_role("heading", name="更换交费方式").is_visible()
+            page.shot("pay-claimed-1366")
+            page.assert_fits()
+        page.check_console()
+    order = stack.ok("GET", "/orders/mine", token=token)["orders"][0]
+    assert order["transfer_claim"]["amount_fen"] == 49000
+
+    # Finance sees the claim, confirms by hand, and the lists refresh
+    fin = _context(browser, stack, 1366, 900, DESKTOP_UA, False)
+    fin.sign_in(stack, stack.staff("finance"))
+    fin.goto("#/finance")
+    claims = fin.p.locator("[data-finance-list=claims]")
+    claims.get_by_text(order["order_id"]).wait_for()
+    assert "2026-04-05" in claims.inner_text()
+    fin.p.get_by_role("button", name=f"确认订单 {order['order_id']} 的到账").click()
+    fin.p.keyboard.type("SERCLAIM01")
+    fin.p.locator('form[aria-label="无流水时按订单确认"]').get_by_role("button", name="确认到账").click()
+    fin.p.get_by_text(f"已确认到账：订单 {order['order_id']}").wait_for()
+    claims.get_by_text("暂无").wait_for()  # refreshed: the claim is settled
+    fin.shot("finance-after-confirm-1366")
+    fin.assert_fits()
+
+    # The trainee asks for a refund: the dialog says what will happen; 取消 changes nothing
+    page = _context(browser, stack, 390, 844, IPHONE, True)
+    p = page.p
+    page.sign_in(stack, token)
+    page.goto("#/orders")
+    assert "可在 2026年4月12日 24:00 前申请" in p.locator(".refund").inner_text()
+    p.get_by_role("button", name="提交退费申请").click()
+    p.get_by_text("请填写退费原因").wait_for()  # in the page, before anything is sent
+    p.get_by_label("退费原因").fill("工作冲突")
+    p.get_by_role("button", name="提交退费申请").click()
+    dialog = p.get_by_role("dialog")
+    dialog.wait_for()
+    text = dialog.inner_text()
+    assert "¥490.00" in text and "在线学习权限立即停止" in text and "不能撤回" in text
+    page.shot("refund-confirm-390")
+    dialog.get_by_role("button", name="取消").click()
+    assert stack.ok("GET", f"/orders/{order['order_id']}", token=token)["refunds"] == []
+    p.get_by_role("button", name="提交退费申请").click()
+    p.get_by_role("dialog").get_by_role("button", name="确认退费").click()
+    p.locator(".refund-status .alert-success").wait_for()
+    assert not p.get_by_role("button", name="提交退费申请").is_visible()  # done: the form is gone
+    page.shot("refund-done-390")
+    page.assert_fits()
+    assert [r["status"] for r in stack.ok("GET", f"/orders/{order['order_id']}", token=token)["refunds"]] == ["requested"]
+    page.check_console()

@@ -144,7 +144,8 @@ def test_finance_reconciliation(stack, new_page, tmp_path):
     bp.goto("#/orders")
     bp.p.get_by_label("退费原因").fill("工作冲突")
     bp.p.get_by_role("button", name="提交退费申请").click()
-    bp.p.get_by_text("退费申请已提交（已申请）").wait_for()
+    bp.p.get_by_role("dialog").get_by_role("button", name="确认退费").click()  # what will happen, confirmed
+    bp.p.get_by_text("退费申请已提交（已申请）").first.wait_for()
     bp.shot("32-trainee-refund-requested")
     bp.assert_fits()
     refund = stack.ok("GET", f"/orders/{b_order}", token=b["token"])["refunds"][0]

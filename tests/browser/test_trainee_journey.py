@@ -94,7 +94,7 @@ def test_trainee_journey(stack, new_page):
     assert memo.inner_text() == "在职培训+国家图书馆+李玥"
     assert "20000006591800105310002" in p.locator(".bank").inner_text()
     assert "预计在" in p.locator(".bank").inner_text()  # the review due date
-    p.get_by_role("button", name="复制汇款附言").click()
+    p.get_by_role("button", name="复制附言").click()
     p.get_by_text("已复制").wait_for()
     assert p.evaluate("navigator.clipboard.readText()") == "在职培训+国家图书馆+李玥"
     page.shot("05-pay-bank-transfer")
@@ -129,7 +129,7 @@ def test_trainee_journey(stack, new_page):
     # Then the refund form is gone, with the reason it is refused
     closed = p.locator(".refund-closed")
     closed.wait_for()
-    assert "2026-04-13 00:00" in closed.inner_text() and "截止" in closed.inner_text()
+    assert "2026年4月12日 24:00" in closed.inner_text() and "截止" in closed.inner_text()
     # When they ask for the invoice in their own name, it is issued and downloadable
     assert "请在 2026-05-06 00:00 前申请" in p.locator(".invoice").inner_text()  # paid 04-05
     p.get_by_label("发票抬头").fill("李玥")
