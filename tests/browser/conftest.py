@@ -81,7 +81,26 @@ class Stack:
         return str(self.ok("POST", "/auth/login", {"email": email, "password": password})["id_token"])
 
     def staff(self, role: str) -> str:
-        return self.login(f"{role}@dev.local", DEV_PASSWORD)
+        """The dev staff account's token (admin/reviewer/finance@dev.local), logged in once
+        per stack with a TOTP code when the stack seeded the accounts enrolled (staff MFA:
+        the secrets are in .dev/keys/staff-totp.json; each 30 s step is accepted once)."""
+        tokens = self.__dict__.setdefault("_staff_tokens", {})
+        if role not in tokens:
+            email = f"{role}@dev.local"
+            body: dict[str, Any] = {"email": email, "password": DEV_PASSWORD}
+            secrets_file = ROOT / ".dev" / "keys" / "staff-totp.json"
+            secret = json.loads(secrets_file.read_text()).get(email) if secrets_file.exists() else None
+            if secret:
+                import pyotp
+                used = self.__dict__.setdefault("_totp_steps", set())
+                step = int(time.time()) // 30
+                while step in used:  # a code already used: wait for the next step's
+                    time.sleep(1)
+                    step = int(time.time()) // 30
+                used.add(step)
+                body["totp"] = pyotp.TOTP(secret).at(step * 30)
+            tokens[role] = str(self.ok("POST", "/auth/login", body)["id_token"])
+        return str(tokens[role])
 
     def set_clock(self, iso: str) -> None:
         self.ok("POST", "/dev/clock", {"now": iso})

@@ -6,7 +6,7 @@ import pytest
 
 import time
 
-from tests.browser.conftest import PASSWORD, SHOTS, unique_email
+from tests.browser.conftest import PASSWORD, SHOTS, unique_email, watch_all_courses
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
 
@@ -37,6 +37,7 @@ def test_trainee_journey(stack, new_page):
     reg_window = p.locator("[data-window=registration]")
     assert "进行中" in reg_window.inner_text()
     assert "距截止还有 5 天" in reg_window.inner_text()
+    assert "2026年4月3日至4月10日" in reg_window.inner_text()  # the notice's days, not 4/11 00:00
     assert "非会员" in p.locator("#membership").inner_text()
 
     # When they submit the registration form
@@ -130,16 +131,16 @@ def test_trainee_journey(stack, new_page):
     closed = p.locator(".refund-closed")
     closed.wait_for()
     assert "2026年4月12日 24:00" in closed.inner_text() and "截止" in closed.inner_text()
-    # When they ask for the invoice in their own name, it is issued and downloadable
-    assert "请在 2026-05-06 00:00 前申请" in p.locator(".invoice").inner_text()  # paid 04-05
-    p.get_by_label("发票抬头").fill("李玥")
+    # When they ask for the invoice (in their own name, filled in), it is issued and downloadable
+    assert "请在 2026年5月5日 24:00 前申请" in p.locator(".invoice").inner_text()  # paid 04-05
+    assert p.get_by_label("发票抬头").input_value() == "李玥"
     p.get_by_role("button", name="申请开票").click()
-    p.locator(".invoice [data-invoice-id]").wait_for()
+    p.locator(".invoice-item[data-invoice-status=issued]").wait_for(timeout=40_000)
     assert "已开具" in p.locator(".invoice").inner_text()
     page.shot("07-orders-invoice")
     page.assert_fits()
     with p.expect_popup() as popup:
-        p.get_by_role("button", name="下载发票").click()
+        p.locator(".invoice-item [data-download=pdf]").first.click()
     popup.value.close()
     assert stack.fetch(p.evaluate("document.body.dataset.lastLink")).startswith(b"%PDF")
 
@@ -227,31 +228,3 @@ def test_trainee_journey(stack, new_page):
     public.assert_fits()
     print(f"watching 10 courses through the API took {watch_seconds:.1f} s")
 
-
-def watch_all_courses(stack, token: str, start_minute: int) -> None:
-    """Watch the courses one after the other, as one trainee can (a newer play session
-    supersedes the older: parallel reports would answer 409 SESSION_SUPERSEDED): open each
-    course's play session, then report a minute of watching per application minute until
-    it reaches its required time (90% of 90 min). Heartbeats credit at most the time that
-    passed, so the dev clock moves one minute between reports."""
-    from datetime import datetime, timedelta
-
-    courses = stack.ok("GET", "/learning/courses", token=token)["courses"]
-    base = datetime.fromisoformat("2026-04-13T08:00:00+08:00")
-    minute = start_minute
-    for course in courses:
-        if course["completed"]:
-            continue
-        cid = course["course_id"]
-        minute += 1
-        stack.set_clock((base + timedelta(minutes=minute)).isoformat())
-        link = stack.ok("GET", f"/learning/courses/{cid}/play", token=token)
-        position, hb_token, completed = link["position_s"], link["token"], link["completed"]
-        while not completed:
-            minute += 1
-            assert minute < 400, (cid, position)
-            stack.set_clock((base + timedelta(minutes=minute)).isoformat())
-            body = {"position_s": position + 60, "token": hb_token, "session_id": link["session_id"]}
-            answer = stack.ok("POST", f"/learning/courses/{cid}/heartbeat", body, token=token)
-            position, hb_token, completed = answer["position_s"], answer["token"], answer["completed"]
-    assert stack.ok("GET", "/learning/courses", token=token)["all_completed"]
