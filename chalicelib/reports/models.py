@@ -20,6 +20,11 @@ class SummaryQuery(BaseModel):
     edition_id: str | None = Field(default=None, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
 
+class ExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    edition_id: str | None = Field(default=None, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+
+
 class OpenTransfersQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["group", "individual"] | None = None
@@ -38,12 +43,16 @@ class DayCount(_Out):
 
 
 class ChannelIncome(_Out):
+    """One channel's income: gross (收款总额), refunds done and pending, net (净收入)."""
     channel: str
     label: str
-    orders: int
-    amount_fen: int
-    refunded_orders: int
-    refunded_fen: int
+    orders: int = Field(description="入账订单数（含其后退费的）")
+    gross_fen: int = Field(description="收款总额（毛收入）：入账订单金额之和，含其后退费的")
+    refunded_orders: int = Field(description="已完成的退款笔数")
+    refunded_fen: int = Field(description="已退款金额（学员申请的退费，含集体订单成员的份额）")
+    refunding_fen: int = Field(description="退款处理中的金额（尚未退回）")
+    net_fen: int = Field(description="净收入 = 收款总额 − 已退款")
+    amount_fen: int = Field(description="同 net_fen（旧字段）")
 
 
 class SummaryOut(_Out):
@@ -54,7 +63,11 @@ class SummaryOut(_Out):
     funnel: list[FunnelStep]
     registrations_per_day: list[DayCount]
     income_by_channel: list[ChannelIncome]
-    income_total_fen: int
+    gross_total_fen: int
+    refunded_total_fen: int
+    refunding_total_fen: int
+    net_total_fen: int
+    income_total_fen: int = Field(description="同 net_total_fen（旧字段）")
 
 
 # --- a unit's registrations -------------------------------------------------------------

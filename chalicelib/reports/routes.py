@@ -1,13 +1,16 @@
 """Reports and read-only lists the web front end needs (see reports/service.py)."""
 from __future__ import annotations
 
-from chalice import Blueprint
+from urllib.parse import quote
+
+from chalice import Blueprint, Response
 
 from chalicelib.platform.http import Ctx, route
-from chalicelib.reports import service as reports
-from chalicelib.reports.models import OpenTransfersOut, OpenTransfersQuery, SummaryOut, SummaryQuery, UnitRegistrationsOut
+from chalicelib.reports import exports, service as reports
+from chalicelib.reports.models import ExportQuery, OpenTransfersOut, OpenTransfersQuery, SummaryOut, SummaryQuery, UnitRegistrationsOut
 
 bp = Blueprint(__name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @route(bp, "/admin/reports/summary", summary="统计报表：报名至证书漏斗、每日报名、各渠道收入",
@@ -27,3 +30,17 @@ def unit_registrations(ctx: Ctx) -> UnitRegistrationsOut:
        tags=("finance",))
 def open_transfers(ctx: Ctx) -> OpenTransfersOut:
     return OpenTransfersOut.model_validate(reports.open_transfers(ctx.deps, ctx.query.kind))
+
+
+@route(bp, "/admin/exports/{name}",
+       summary="导出 XLSX：registrations 报名名单、payments 交费记录、refunds 退费记录、"
+               "invoices 发票记录、certificates 证书发放（金额为元，时间为北京时间）",
+       roles=("admin", "finance"), query=ExportQuery, tags=("reports",), errors=(404,),
+       response={"type": "string", "format": "binary"}, media_type=XLSX)
+def export(ctx: Ctx, name: str) -> Response:
+    data, filename, fallback = exports.export_xlsx(ctx.deps, name, ctx.query.edition_id, ctx.now)
+    # RFC 6266 / RFC 5987: an ASCII name for old clients, the Chinese one as filename*
+    return Response(body=data, status_code=200, headers={
+        "Content-Type": XLSX, "Cache-Control": "no-store",
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; "
+                               f"filename*=UTF-8''{quote(filename)}"})

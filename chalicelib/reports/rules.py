@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable, Mapping, Sequence
 
-from chalicelib.billing.states import CHANNEL_LABELS, Channel
+from chalicelib.billing.states import CHANNEL_LABELS, Channel, RefundKind, RefundStatus
 from chalicelib.platform.clock import SHANGHAI, iso
 from chalicelib.registration.states import PaymentStatus, RegistrationStatus
 
@@ -44,17 +44,39 @@ def registrations_per_day(registrations: Iterable[Any]) -> list[dict[str, Any]]:
     return [{"date": d, "count": per_day[d]} for d in sorted(per_day)]
 
 
-def income_by_channel(paid: Mapping[str, Sequence[Any]], refunded: Mapping[str, Sequence[Any]]
+def income_by_channel(credited: Mapping[str, Sequence[Any]], refunds: Iterable[Any]
                       ) -> list[dict[str, Any]]:
-    """Per channel (every channel, in order): paid orders and their amount, refunded orders
-    and theirs. `paid`/`refunded`: the orders in that state, by channel."""
+    """Per channel (every channel, in order), gross and net, labelled so nobody guesses:
+    `gross_fen` (收款总额，毛收入): every order a payment credited (paid, refunding or
+    refunded since); `refunded_fen` (已退款): refunds done on the trainees' request
+    (a group member's share included); `refunding_fen` (退款处理中): requested, at the
+    provider or failed, not yet returned; `net_fen` (净收入) = gross − refunded.
+    `amount_fen` is `net_fen` (the field older clients read). Automatic refunds of money
+    no order took (a duplicate, late or unapproved payment) are outside both: that money
+    was never income. `credited`: the credited orders by channel; `refunds`: the edition's
+    refunds in any state."""
+    done: Counter[str] = Counter()
+    done_n: Counter[str] = Counter()
+    pending: Counter[str] = Counter()
+    for f in refunds:
+        if f.kind != RefundKind.REQUEST:
+            continue
+        if f.status == RefundStatus.DONE:
+            done[f.channel] += int(f.amount_fen)
+            done_n[f.channel] += 1
+        else:
+            pending[f.channel] += int(f.amount_fen)
     income = []
     for channel in Channel:
-        orders, back = paid.get(channel.value, []), refunded.get(channel.value, [])
+        orders = credited.get(channel.value, [])
+        gross = sum(int(o.amount_fen) for o in orders)
+        net = gross - done[channel.value]
         income.append({"channel": channel.value, "label": CHANNEL_LABELS[channel.value],
-                       "orders": len(orders), "amount_fen": sum(int(o.amount_fen) for o in orders),
-                       "refunded_orders": len(back),
-                       "refunded_fen": sum(int(o.amount_fen) for o in back)})
+                       "orders": len(orders), "gross_fen": gross,
+                       "refunded_orders": done_n[channel.value],
+                       "refunded_fen": done[channel.value],
+                       "refunding_fen": pending[channel.value],
+                       "net_fen": net, "amount_fen": net})
     return income
 
 

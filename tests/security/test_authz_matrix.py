@@ -140,6 +140,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- admin ---------------------------------------------------------------------------
     ("GET", "/admin/jobs"): Row(ADMIN),
     ("GET", "/admin/reports/summary"): Row(ADMIN),
+    ("GET", "/admin/exports/{name}"): Row(FINANCE, {"name": "registrations"}),
+    ("GET", "/admin/members"): Row(ADMIN),
+    ("GET", "/admin/members/template"): Row(ADMIN),
     ("POST", "/admin/members"): Row(ADMIN, body={}),
     ("POST", "/admin/members/import"): Row(ADMIN, raw=b"", ctype=CSV),
     ("POST", "/admin/editions"): Row(ADMIN, body={}),

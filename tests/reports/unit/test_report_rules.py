@@ -55,13 +55,25 @@ def test_registrations_are_counted_on_their_beijing_day():
     assert rows == [{"date": "2026-04-05", "count": 1}, {"date": "2026-04-06", "count": 2}]
 
 
-def test_income_lists_every_channel_with_its_refunds():
-    income = rules.income_by_channel({"alipay": [order(49000), order(40000)]},
-                                     {"alipay": [order(49000)], "bank_transfer": [order(147000)]})
+def refund(fen: int, channel: str = "alipay", status: str = "done", kind: str = "request") -> R:
+    return R(amount_fen=fen, channel=channel, status=status, kind=kind)
+
+
+def test_income_lists_every_channel_gross_refunds_and_net():
+    # Given two credited alipay orders (one refunded since), a group transfer whose member
+    # got a share back, a refund still at the provider and a duplicate payment sent back
+    income = rules.income_by_channel(
+        {"alipay": [order(49000), order(40000)], "bank_transfer": [order(147000)]},
+        [refund(49000), refund(49000, "bank_transfer"), refund(40000, status="processing"),
+         refund(49000, "wechatpay", kind="duplicate")])
     assert [i["channel"] for i in income] == ["alipay", "wechatpay", "bank_transfer"]
-    assert income[0] == {"channel": "alipay", "label": "支付宝", "orders": 2, "amount_fen": 89000,
-                         "refunded_orders": 1, "refunded_fen": 49000}
-    assert income[1]["orders"] == 0 and income[2]["refunded_fen"] == 147000
+    # Then gross counts what was credited, net takes off what went back
+    assert income[0] == {"channel": "alipay", "label": "支付宝", "orders": 2, "gross_fen": 89000,
+                         "refunded_orders": 1, "refunded_fen": 49000, "refunding_fen": 40000,
+                         "net_fen": 40000, "amount_fen": 40000}
+    assert income[2]["gross_fen"] == 147000 and income[2]["net_fen"] == 98000
+    # And money no order took (the duplicate) is neither income nor an income refund
+    assert income[1]["gross_fen"] == 0 and income[1]["refunded_fen"] == 0
 
 
 def test_a_unit_sees_who_can_join_and_why_not():
@@ -97,6 +109,8 @@ class Fakes:
         self.edition = R(edition_id="2026", title="2026 年在职培训", courses=[1, 2])
         self.paid = {"alipay": [order(49000)], "wechatpay": [order(49000), order(49000)]}
         self.refunded = {"bank_transfer": [order(49000)]}
+        self.refunds = {"done": [refund(49000, "bank_transfer")],
+                        "requested": [refund(49000, "wechatpay", status="requested")]}
         self.done = {"a1"}
 
     def get_current(self, deps: Any) -> R:
@@ -111,6 +125,13 @@ class Fakes:
 
     def orders_in_queue(self, edition_id: str, status: str, channel: str) -> list[R]:
         return list({"paid": self.paid, "refunded": self.refunded}.get(status, {}).get(channel, []))
+
+    def page_refunds(self, edition_id: str, status: str, limit: int, token: str | None
+                     ) -> tuple[list[R], str | None]:
+        items = self.refunds.get(status, [])
+        start = int(token or 0)  # pages of one: the service must follow the tokens
+        more = start + 1 < len(items)
+        return items[start:start + 1], str(start + 1) if more else None
 
     def all_courses_done(self, edition_id: str, user_sub: str, course_count: int) -> bool:
         assert course_count == 2
@@ -133,7 +154,10 @@ def test_the_summary_puts_the_queries_answers_together(fakes):
     assert out["edition_id"] == "2026" and out["generated_at"] == "2026-04-05T23:59:59+08:00"
     assert out["by_status"] == {"pending": 1, "approved": 4, "rejected": 1, "withdrawn": 0}
     assert {r["step"]: r["count"] for r in out["funnel"]}["courses_done"] == 1
-    assert out["income_total_fen"] == 3 * 49000
+    # gross: the three paid orders and the refunded transfer; net: less the refund done
+    assert out["gross_total_fen"] == 4 * 49000
+    assert out["refunded_total_fen"] == 49000 and out["refunding_total_fen"] == 49000
+    assert out["net_total_fen"] == out["income_total_fen"] == 3 * 49000
     assert out["registrations_per_day"] == [{"date": "2026-04-05", "count": 5},
                                             {"date": "2026-04-06", "count": 1}]
     from chalicelib.reports.models import SummaryOut
