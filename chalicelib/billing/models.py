@@ -185,6 +185,7 @@ class NotificationOut(Out):
     out_trade_no: str | None
     amount_fen: int | None
     problem: str
+    reason: str  # the problem in Chinese, for finance
     detail: str | None
     received_at: str | None
     deliveries: int
