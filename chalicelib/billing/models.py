@@ -252,6 +252,13 @@ class LineMatch(Out):
     line_id: str
     order_id: str
     confidence: Literal["high", "medium"]
+    # the line as the bank printed it
+    bank_serial: str | None = None
+    trade_date: str | None = None
+    payer_name: str | None = None
+    payer_account: str | None = None
+    amount_fen: int | None = None
+    memo: str | None = None
 
 
 class Candidate(Out):
@@ -267,6 +274,9 @@ class AmbiguousLine(Out):
     memo: str | None = None
     payer_name: str | None = None
     reason: Literal["same_order_twice"] | None = None
+    bank_serial: str | None = None
+    trade_date: str | None = None
+    payer_account: str | None = None
 
 
 class UnmatchedLine(Out):
@@ -274,6 +284,9 @@ class UnmatchedLine(Out):
     amount_fen: int
     memo: str
     payer_name: str
+    bank_serial: str | None = None
+    trade_date: str | None = None
+    payer_account: str | None = None
 
 
 class CreditedLine(Out):
