@@ -49,8 +49,63 @@ async function readError(resp) {
   return new ApiError(resp.status, code, message, data && data.field);
 }
 
+// --- silent refresh ----------------------------------------------------------------------
+// The id token lives an hour; the refresh token (30 days, revoked when the account signs
+// out everywhere: erasure, disabling, password reset) gets a new one without asking the
+// person again. Refreshed once per expiry, shared by every request waiting at that moment.
+const REFRESH_MARGIN_S = 60;
+let refreshing = null;
+
+function tokenExpiry(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "="))).exp || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A new id token from the refresh token; false when there is none or it was revoked. */
+export function refreshSession() {
+  const s = getSession();
+  if (!s || !s.refresh_token) return Promise.resolve(false);
+  if (!refreshing) {
+    refreshing = (async () => {
+      try {
+        const resp = await fetch(API_BASE + "/auth/refresh", {
+          method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ refresh_token: s.refresh_token }),
+        });
+        if (!resp.ok) return false;
+        const tokens = await resp.json();
+        const now = getSession();
+        if (!now) return false; // signed out meanwhile
+        setSession({ ...now, token: tokens.id_token, refresh_token: tokens.refresh_token || now.refresh_token });
+        return true;
+      } catch {
+        return false;
+      } finally {
+        setTimeout(() => { refreshing = null; }, 0);
+      }
+    })();
+  }
+  return refreshing;
+}
+
+async function send(method, path, headers, payload) {
+  try {
+    return await fetch(API_BASE + path, { method, headers, body: payload });
+  } catch {
+    throw new ApiError(0, "NETWORK", "网络连接失败，请检查网络后重试");
+  }
+}
+
 /** Call the API. `body`: a plain object (sent as JSON), or a File/Blob (sent as is). */
 export async function api(method, path, body, { auth = true, contentType } = {}) {
+  const s = auth ? getSession() : null;
+  if (s && s.token && s.refresh_token && tokenExpiry(s.token) - REFRESH_MARGIN_S < Date.now() / 1000) {
+    await refreshSession(); // about to expire: refresh first (a failure shows as the 401 below)
+  }
   const headers = headersFor(auth);
   let payload;
   if (body instanceof Blob) {
@@ -60,11 +115,9 @@ export async function api(method, path, body, { auth = true, contentType } = {})
     payload = JSON.stringify(body);
     headers["Content-Type"] = "application/json";
   }
-  let resp;
-  try {
-    resp = await fetch(API_BASE + path, { method, headers, body: payload });
-  } catch {
-    throw new ApiError(0, "NETWORK", "网络连接失败，请检查网络后重试");
+  let resp = await send(method, path, headers, payload);
+  if (resp.status === 401 && auth && headers.Authorization && (await refreshSession())) {
+    resp = await send(method, path, { ...headers, ...headersFor(auth) }, payload); // once
   }
   if (!resp.ok) throw await readError(resp);
   const ctype = resp.headers.get("content-type") || "";

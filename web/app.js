@@ -11,10 +11,11 @@ const PAGE_MODULES = {
   unit: "unit", "unit-orders": "unit",
   review: "staff", finance: "finance", edition: "staff", roster: "staff", report: "staff",
   exports: "staff",
+  forgot: "auth", "verify-phone": "auth",
 };
 
 // Pages anyone may open without signing in (others add theirs here).
-export const PUBLIC_PAGES = ["welcome", "login", "signup", "help"];
+export const PUBLIC_PAGES = ["welcome", "login", "signup", "help", "forgot"];
 
 // The trainee's menu uses the notice's own words (中图学字〔2026〕17号: 我的培训, 我的云课堂,
 // 我的考试, 我的云课堂—我的选课 for the certificate, 个人中心—订单发票).

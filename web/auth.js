@@ -1,14 +1,35 @@
-// Signing in and up: the login page, the sign-up page and the e-mail confirmation step.
+// Signing in and up: the login page, the sign-up page, the e-mail confirmation step,
+// 忘记密码 (a code by e-mail or SMS), and verifying the phone by an SMS code
+// (`phoneVerifyCard(me)` for the profile area; the page #/verify-phone).
 import { get, post, setSession } from "./api.js";
 import { currentEdition, go, landing } from "./app.js";
 import { busy, card, clear, field, flash, formValues, h } from "./ui.js";
 
 async function signIn(email, password) {
   const tokens = await post("/auth/login", { email, password }, { auth: false });
-  setSession({ token: tokens.id_token, email });
+  const session = { token: tokens.id_token, refresh_token: tokens.refresh_token || null, email };
+  setSession(session);
   const me = await get("/me");
-  setSession({ token: tokens.id_token, email: me.email, name: me.name, roles: me.roles || [], kind: me.kind });
+  setSession({ ...session, email: me.email, name: me.name, roles: me.roles || [], kind: me.kind });
   return me;
+}
+
+/** A password field with a 显示/隐藏 button (the input keeps focus and its caret). */
+function passwordField(label, name, options) {
+  const wrap = field(label, name, { kind: "password", ...options });
+  const input = wrap.querySelector("input");
+  // Visible text, no aria-label: the button must not share the field's label ("密码").
+  const toggle = h("button", { type: "button", class: "btn btn-link pw-toggle", "aria-pressed": "false",
+    "aria-controls": input.id }, "显示");
+  toggle.addEventListener("click", () => {
+    const show = input.type === "password";
+    input.type = show ? "text" : "password";
+    toggle.textContent = show ? "隐藏" : "显示";
+    toggle.setAttribute("aria-pressed", String(show));
+  });
+  input.after(toggle);
+  wrap.classList.add("field-password");
+  return wrap;
 }
 
 export async function loginPage(main) {
@@ -18,8 +39,9 @@ export async function loginPage(main) {
     h("h1", {}, "登录"),
     errors,
     field("邮箱", "email", { kind: "email", required: true, attrs: { autocomplete: "username" } }),
-    field("密码", "password", { kind: "password", required: true, attrs: { autocomplete: "current-password" } }),
+    passwordField("密码", "password", { required: true, attrs: { autocomplete: "current-password" } }),
     h("button", { type: "submit", class: "btn btn-primary" }, "登录"),
+    h("p", {}, h("a", { href: "#/forgot" }, "忘记密码？")),
     h("p", {}, "还没有账号？", h("a", { href: "#/signup" }, "注册个人或单位账号")));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -61,7 +83,7 @@ export async function signupPage(main) {
     errors,
     kind,
     field("邮箱", "email", { kind: "email", required: true, attrs: { autocomplete: "email" } }),
-    field("密码", "password", { kind: "password", required: true, hint: "至少 8 位，含大小写字母、数字和符号", attrs: { autocomplete: "new-password" } }),
+    passwordField("密码", "password", { required: true, hint: "至少 8 位，含大小写字母、数字和符号", attrs: { autocomplete: "new-password" } }),
     field("姓名（单位账号填联系人）", "name", { required: true, attrs: { autocomplete: "name" } }),
     field("手机号", "phone", { kind: "tel", attrs: { autocomplete: "tel", inputmode: "tel" } }),
     unitFields,
@@ -115,3 +137,139 @@ function confirmStep(main, email, password) {
   main.append(form);
 }
 
+
+// --- 忘记密码 ------------------------------------------------------------------------------
+async function forgotPage(main) {
+  const errors = h("div", { class: "form-errors" });
+  const channel = h("fieldset", { class: "choice" },
+    h("legend", {}, "验证码发送到"),
+    h("label", {}, h("input", { type: "radio", name: "channel", value: "email", checked: true }), " 发到注册邮箱"),
+    h("label", {}, h("input", { type: "radio", name: "channel", value: "sms" }), " 发到已验证的手机（短信）"));
+  const form = h("form", { class: "stack", novalidate: true },
+    h("h1", {}, "忘记密码"),
+    h("p", {}, "填写注册时的邮箱，我们会把重设密码的验证码发给您。"),
+    errors,
+    field("邮箱", "email", { kind: "email", required: true, attrs: { autocomplete: "username" } }),
+    channel,
+    h("button", { type: "submit", class: "btn btn-primary" }, "发送验证码"),
+    h("p", {}, h("a", { href: "#/login" }, "返回登录")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    if (!v.email) {
+      flash("请填写邮箱", "error");
+      return;
+    }
+    busy(form.querySelector("button[type=submit]"), async () => {
+      const sent = await post("/auth/password/forgot", { email: v.email, channel: v.channel || "email" }, { auth: false });
+      resetStep(main, v.email, sent.message);
+    }, { errorBox: errors });
+  });
+  main.append(h("div", { class: "narrow" }, form));
+}
+
+function resetStep(main, email, message) {
+  clear(main);
+  const errors = h("div", { class: "form-errors" });
+  const form = h("form", { class: "stack", novalidate: true },
+    h("h1", {}, "设置新密码"),
+    h("p", { role: "status" }, `${message}。验证码 5 分钟内有效。`),
+    errors,
+    field("验证码", "code", { required: true, attrs: { autocomplete: "one-time-code", inputmode: "numeric", maxlength: 8 } }),
+    passwordField("新密码", "password", { required: true, hint: "至少 8 位，含大小写字母、数字和符号", attrs: { autocomplete: "new-password" } }),
+    h("button", { type: "submit", class: "btn btn-primary" }, "设置新密码"),
+    h("p", {}, h("a", { href: "#/forgot" }, "重新获取验证码")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = formValues(form);
+    if (!v.code || !v.password) {
+      flash("请填写验证码和新密码", "error");
+      return;
+    }
+    busy(form.querySelector("button[type=submit]"), async () => {
+      await post("/auth/password/reset", { email, code: v.code, password: v.password }, { auth: false });
+      setSession(null);
+      flash("密码已重设，其他设备上的登录已退出。请用新密码登录。", "success");
+      go("login");
+    }, { errorBox: errors });
+  });
+  main.append(h("div", { class: "narrow" }, form));
+}
+
+// --- the phone, verified by an SMS code --------------------------------------------------
+/** A card for the profile area: the phone's state and, until verified, the two steps
+ * (send the code, type it). `onVerified(me)` gets the new /me (membership may change). */
+export function phoneVerifyCard(me, onVerified) {
+  if (!me.phone) {
+    return card("手机号", h("p", {}, "账号未填写手机号。"));
+  }
+  if (me.phone_verified) {
+    return card("手机号", h("p", {}, `${me.phone} `, h("span", { class: "badge badge-confirmed" }, "已验证")));
+  }
+  const errors = h("div", { class: "form-errors" });
+  const status = h("p", { role: "status", class: "muted" });
+  const sendButton = h("button", { type: "button", class: "btn" }, "发送验证码");
+  const codeForm = h("form", { class: "stack", novalidate: true, hidden: true },
+    field("短信验证码", "code", { required: true, attrs: { autocomplete: "one-time-code", inputmode: "numeric", maxlength: 8 } }),
+    h("button", { type: "submit", class: "btn btn-primary" }, "验证"));
+  let timer = null;
+  const countdown = (seconds) => {
+    clearInterval(timer);
+    let left = seconds;
+    sendButton.disabled = true;
+    sendButton.textContent = `${left} 秒后可重发`;
+    timer = setInterval(() => {
+      left -= 1;
+      if (left <= 0 || !sendButton.isConnected) {
+        clearInterval(timer);
+        sendButton.disabled = false;
+        sendButton.textContent = "重新发送";
+      } else sendButton.textContent = `${left} 秒后可重发`;
+    }, 1000);
+  };
+  sendButton.addEventListener("click", () => {
+    busy(sendButton, async () => {
+      const sent = await post("/me/phone/code", {});
+      status.textContent = `验证码已发送到 ${sent.phone}，${Math.round(sent.expires_in / 60)} 分钟内有效。`;
+      codeForm.hidden = false;
+      codeForm.querySelector("input").focus();
+      setTimeout(() => countdown(sent.resend_after), 0);
+    }, { errorBox: errors });
+  });
+  codeForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const { code } = formValues(codeForm);
+    if (!code) {
+      flash("请填写短信验证码", "error");
+      return;
+    }
+    busy(codeForm.querySelector("button[type=submit]"), async () => {
+      const fresh = await post("/me/phone/verify", { code });
+      clearInterval(timer);
+      flash("手机号已验证", "success");
+      if (onVerified) onVerified(fresh);
+    }, { errorBox: errors });
+  });
+  const hint = me.membership && me.membership.verification_needed === "phone"
+    ? h("p", { class: "alert alert-info" }, me.membership.note) : null;
+  return card("验证手机号",
+    h("p", {}, `${me.phone}（未验证）。验证后，会员名册中与该手机号相符的会员身份才会生效。`),
+    hint, errors, status, sendButton, codeForm);
+}
+
+async function verifyPhonePage(main) {
+  const me = await get("/me");
+  const render = (current) => {
+    clear(main);
+    main.append(h("div", { class: "narrow" }, h("h1", {}, "验证手机"),
+      phoneVerifyCard(current, render),
+      current.phone_verified && current.membership ? card("会员身份", h("p", {}, current.membership.note),
+        current.membership.member_no ? h("p", {}, `会员号：${current.membership.member_no}`) : null) : null));
+  };
+  render(me);
+}
+
+export const pages = {
+  forgot: { title: "忘记密码", roles: null, render: forgotPage },
+  "verify-phone": { title: "验证手机", roles: null, render: verifyPhonePage },
+};

@@ -68,8 +68,8 @@ def sign_up_request(deps: Deps, *, ip: str, now: datetime, **fields: Any) -> dic
     has an account gets the same answer as a new one (nothing to enumerate); the owner is
     told by mail instead."""
     email = normalise_email(fields["email"])
-    throttle.hit(limits.SIGNUP_BURST_PER_IP, ip, now)
-    throttle.hit(limits.SIGNUP_PER_IP, ip, now)
+    throttle.hit(limits.address_limit(deps, limits.SIGNUP_BURST_PER_IP), ip, now)
+    throttle.hit(limits.address_limit(deps, limits.SIGNUP_PER_IP), ip, now)
     throttle.hit(limits.SIGNUP_PER_EMAIL, email, now)
     try:
         return sign_up(deps, now=now, **fields)
@@ -91,13 +91,13 @@ def login(deps: Deps, email: str, password: str, ip: str, now: datetime) -> dict
     the right password waits until the window ends (guessing gains nothing)."""
     email = normalise_email(email)
     throttle.check(limits.LOGIN_FAILURES_PER_ACCOUNT, email, now)
-    throttle.check(limits.LOGIN_FAILURES_PER_IP, ip, now)
+    throttle.check(limits.address_limit(deps, limits.LOGIN_FAILURES_PER_IP), ip, now)
     try:
         tokens: dict[str, Any] = deps.identity.login(email, password)
     except AppError as exc:
         if exc.code == "INVALID_CREDENTIALS":
             throttle.record(limits.LOGIN_FAILURES_PER_ACCOUNT, email, now)
-            throttle.record(limits.LOGIN_FAILURES_PER_IP, ip, now)
+            throttle.record(limits.address_limit(deps, limits.LOGIN_FAILURES_PER_IP), ip, now)
         raise
     return tokens
 

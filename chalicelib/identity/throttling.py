@@ -5,6 +5,9 @@ per-account and per-phone limits are tight. The WAF (infra/stacks/waf.py) stops 
 before they reach the application."""
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from chalicelib.platform.store.throttle import Limit
 
 # sign-in: failures counted; past the limit even the right password waits for the window
@@ -21,3 +24,15 @@ CODE_PER_IP = Limit("code:ip", 30, 60 * 60)
 # codes checked (each code also has its own few tries)
 VERIFY_PER_ACCOUNT = Limit("verify:account", 10, 15 * 60)
 VERIFY_PER_IP = Limit("verify:ip", 100, 15 * 60)
+
+# `chalice local` (the dev stage of `make run` and the browser tests) reports every caller as
+# 127.0.0.1, so one address stands for everybody there: its per-address limits are this much
+# higher. The test stage (in-process tests) and prod keep the limits above.
+DEV_ADDRESS_FACTOR = 100
+
+
+def address_limit(deps: Any, limit: Limit) -> Limit:
+    """`limit` as it applies to a client address in this stage."""
+    if getattr(deps.settings, "stage", None) == "dev":
+        return replace(limit, limit=limit.limit * DEV_ADDRESS_FACTOR)
+    return limit

@@ -39,8 +39,8 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
-def _limit_sending(target: str, ip: str, now: datetime) -> None:
-    throttle.hit(limits.CODE_PER_IP, ip, now)
+def _limit_sending(deps: Deps, target: str, ip: str, now: datetime) -> None:
+    throttle.hit(limits.address_limit(deps, limits.CODE_PER_IP), ip, now)
     throttle.hit(limits.CODE_GAP_PER_TARGET, target, now)
     throttle.hit(limits.CODE_PER_TARGET, target, now)
 
@@ -52,7 +52,7 @@ def send_phone_code(deps: Deps, user_sub: str, ip: str, now: datetime) -> dict[s
         raise PhoneMissingError()
     if phone_verified(account):
         raise ConflictError("手机号已验证", code="PHONE_ALREADY_VERIFIED")
-    _limit_sending(f"phone:{account.phone_norm}", ip, now)
+    _limit_sending(deps, f"phone:{account.phone_norm}", ip, now)
     code = codes.issue("phone", user_sub, account.phone_norm, now)
     sms.sender(deps).send_code(account.phone_norm, code, "phone")
     return {"status": "sent", "phone": mask_phone(account.phone_norm),
@@ -62,7 +62,7 @@ def send_phone_code(deps: Deps, user_sub: str, ip: str, now: datetime) -> dict[s
 def verify_phone(deps: Deps, user_sub: str, roles: list[str], code: str, ip: str,
                  now: datetime) -> dict[str, Any]:
     """The code from the SMS: the account's phone is verified (its membership may change)."""
-    throttle.hit(limits.VERIFY_PER_IP, ip, now)
+    throttle.hit(limits.address_limit(deps, limits.VERIFY_PER_IP), ip, now)
     throttle.hit(limits.VERIFY_PER_ACCOUNT, user_sub, now)
     account = accounts.get_account(user_sub, consistent_read=True)
     target = codes.redeem("phone", user_sub, code, now)
@@ -75,7 +75,7 @@ def forgot_password(deps: Deps, email: str, channel: str, ip: str, now: datetime
     """A reset code to the e-mail, or by SMS to the account's verified phone. The answer is
     the same whether or not the e-mail has an account."""
     email = normalise_email(email)
-    _limit_sending(f"reset:{email}", ip, now)
+    _limit_sending(deps, f"reset:{email}", ip, now)
     account = accounts.find_by_email(email)
     answer = {"status": "sent", "message": SENT_MESSAGE, "expires_in": codes.CODE_TTL_S}
     if account is None or account.disabled_at is not None:
@@ -95,7 +95,7 @@ def reset_password(deps: Deps, email: str, code: str, password: str, ip: str,
                    now: datetime) -> dict[str, Any]:
     """Set a new password with a reset code; every session of the account ends."""
     email = normalise_email(email)
-    throttle.hit(limits.VERIFY_PER_IP, ip, now)
+    throttle.hit(limits.address_limit(deps, limits.VERIFY_PER_IP), ip, now)
     throttle.hit(limits.VERIFY_PER_ACCOUNT, f"reset:{email}", now)
     if not strong_password(password):  # before the code is used up on a refusal
         raise ValidationError(WEAK_PASSWORD, field="password", code="WEAK_PASSWORD")

@@ -31,7 +31,10 @@ TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
                  "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"]
 OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"]
 # platform/cognito.py: sign-up, confirm and login are public Cognito APIs; these need IAM.
-COGNITO_ACTIONS = ["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminDeleteUser"]
+COGNITO_ACTIONS = ["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminDeleteUser",
+                   # sessions that end, password reset by the platform's code (issue 14)
+                   "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDisableUser",
+                   "cognito-idp:AdminSetUserPassword"]
 
 # API Gateway's own answers (no Lambda involved) in the API contract's error shape.
 GATEWAY_RESPONSES = {
