@@ -4,6 +4,7 @@ registrations are read through `registration.queries` (swapped for an in-memory 
 the unit tests, like the repositories)."""
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from chalicelib.registration.queries import Registration
 
 progress_repo = ProgressRepository()
 media_repo = MediaRepository()
+SEGMENT_TTL_MAX_S = 4 * 3600
 
 __all__ = ["find_registration", "unmet_payment", "require_paid", "courses_view", "enroll",
            "list_courses", "play", "playlist", "key", "heartbeat"]
@@ -204,8 +206,11 @@ def playlist(deps: Deps, user_sub: str, course_id: str, session_id: str,
     edition = editions.get_current(deps)
     stored = _stored_playlist(deps, media)
     prefix = str(media.hls_prefix)
-    urls = video.video_signer(deps, edition).sign_segments(prefix, list(stored.segments),
-                                                           video.url_ttl_s(edition))
+    # Valid for one viewing at 1x plus the link TTL: a lesson never stalls on an expired
+    # segment link mid-way (after a long pause the player asks for a fresh playlist). The
+    # segments are ciphertext; the key route is what stops replay outside the session.
+    ttl = min(video.url_ttl_s(edition) + math.ceil(stored.duration_s), SEGMENT_TTL_MAX_S)
+    urls = video.video_signer(deps, edition).sign_segments(prefix, list(stored.segments), ttl)
     version = prefix.rstrip("/").rsplit("/", 1)[-1]
     # relative to this route: /learning/courses/{course_id}/key
     key_uri = f"key?session_id={session_id}&v={version}"

@@ -95,7 +95,8 @@ def test_an_uploaded_video_is_packaged_encrypted_and_plays_only_through_the_sess
     assert "METHOD=AES-128" in key_line
     iv = bytes.fromhex(re.search(r"IV=0x([0-9a-fA-F]{32})", key_line).group(1))
     segments = [line for line in text.splitlines() if line and not line.startswith("#")]
-    assert len(segments) >= 1 and all("X-Amz-Signature=" in s and "X-Amz-Expires=300" in s
+    # signed for one viewing plus the link TTL: 300 s + the clip's 6 s
+    assert len(segments) >= 1 and all("X-Amz-Signature=" in s and "X-Amz-Expires=306" in s
                                       for s in segments)
     # the key URI resolves next to the playlist: /learning/courses/C01/key
     key_uri = re.search(r'URI="([^"]+)"', key_line).group(1)
@@ -230,3 +231,30 @@ def learning_sub(api: Any, token: str) -> str:
     import json
     payload = token.split(".")[1]
     return str(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"])
+
+
+def test_fast_segment_signing_gives_exactly_the_sdks_presigned_urls(
+        deps: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The S3 signer signs the segments without botocore's per-call machinery; at the same
+    instant, every URL equals what the SDK's own generate_presigned_url gives."""
+    from datetime import UTC, datetime
+
+    import botocore.auth
+
+    from chalicelib.learning.video import S3VideoSigner
+    from chalicelib.platform.aws import client
+    fixed = datetime(2026, 4, 13, 1, 2, 3, tzinfo=UTC)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: fixed)
+    names = [f"seg{i:05d}.ts" for i in range(5)]
+    signer = S3VideoSigner(deps)
+    sdk_calls = []
+    original = signer._storage.presigned_get
+    monkeypatch.setattr(signer._storage, "presigned_get",
+                        lambda *a, **k: sdk_calls.append(a) or original(*a, **k))
+    ours = signer.sign_segments("2026/C01/hls/V1/", names, 300)
+    assert len(sdk_calls) == 1  # only the first through the SDK: the rest signed by hand
+    s3 = client(deps.settings, "s3")
+    for name in names:
+        sdk = s3.generate_presigned_url("get_object", ExpiresIn=300, Params={
+            "Bucket": deps.settings.bucket_name("videos"), "Key": f"2026/C01/hls/V1/{name}"})
+        assert ours[name] == sdk
