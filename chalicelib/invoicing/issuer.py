@@ -25,6 +25,7 @@ GROUPS = ["", "万", "亿", "万亿"]
 DUPLICATE_ORDER = "E9106"  # 订单编号或流水号不能重复: the provider already has this orderNo
 CONFIRMED_RED = ("01", "04")  # 红字确认单: 无需确认, 购销双方已确认
 RED_REASONS = {"refund": "3", "correction": "2"}  # 3 服务中止, 2 开票有误
+DEFAULT_DOCUMENT_HOSTS = ("inv.jss.com.cn",)
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,9 @@ def real_issuer(creds: dict[str, Any]) -> InvoiceIssuer:
     client = nuonuo.NuonuoClient(
         creds["app_key"], creds["app_secret"], creds["access_token"], creds["tax_num"],
         base_url=creds.get("base_url") or nuonuo.PRODUCTION_URL)
-    hosts = frozenset(h.lower() for h in creds.get("document_hosts") or ())
+    # The hosts the provider's document links may point at: configuration, never taken from
+    # an answer (default: the one nuonuo-sdk's documentation names for 诺诺's documents).
+    hosts = frozenset(h.lower() for h in creds.get("document_hosts") or DEFAULT_DOCUMENT_HOSTS)
     return NuonuoIssuer(client, hosts)
 
 

@@ -126,3 +126,33 @@ def test_documents_only_from_the_allowed_hosts():
                 "https://user:pw@inv.jss.com.cn/a.pdf", "https://inv.jss.com.cn:8443/a.pdf"):
         with pytest.raises(IssuerUncertain):
             ok.fetch(url)
+
+
+def test_a_deployed_stage_talks_to_nuonuo_itself_and_refuses_sandbox_credentials():
+    from types import SimpleNamespace
+
+    from chalicelib.invoicing.credentials import TaxProviderUnavailableError, make_sandbox_credentials
+    from chalicelib.invoicing.issuer import invoice_issuer
+    from chalicelib.platform.clock import Clock
+    from chalicelib.platform.deps import Deps
+
+    def prod_deps(creds: dict[str, Any]) -> Deps:
+        d = Deps(settings=SimpleNamespace(is_dev=False, stage="prod"), clock=Clock(),  # type: ignore[arg-type]
+                 identity=None, mailer=None)
+        d.extras["keys:nuonuo"] = creds
+        return d
+
+    real = {"app_key": "K", "app_secret": "S", "access_token": "T", "tax_num": "91110108MA00123456"}
+    built = invoice_issuer(prod_deps(real))
+    assert isinstance(built, NuonuoIssuer)
+    assert built.client.base_url == nuonuo.PRODUCTION_URL and built.document_hosts == {"inv.jss.com.cn"}
+    assert isinstance(built.client._transport, nuonuo.UrllibTransport)
+    with pytest.raises(TaxProviderUnavailableError):
+        invoice_issuer(prod_deps(make_sandbox_credentials()))
+    with pytest.raises(TaxProviderUnavailableError):
+        invoice_issuer(prod_deps({"app_key": "K"}))
+
+
+def test_the_production_transport_speaks_https_only():
+    with pytest.raises(OSError):
+        nuonuo.UrllibTransport().post("http://sdk.nuonuo.com/open/v1/services", {}, b"{}", 1)
