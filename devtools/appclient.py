@@ -17,6 +17,8 @@ class AppClient:
     def __init__(self, client: Any, deps: Any) -> None:
         self.c = client
         self.deps = deps
+        self.totp_secrets: dict[str, str] = {}  # staff e-mail -> TOTP secret
+        self._totp_steps: dict[str, int] = {}  # staff e-mail -> the last 30 s step used
 
     def call(self, method: str, path: str, token: str | None = None, json: Any = None,
              body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
@@ -47,18 +49,41 @@ class AppClient:
         return email, self.login(email)
 
     def login(self, email: str, password: str = PASSWORD) -> str:
-        r = self.post("/auth/login", json={"email": email, "password": password})
+        body = {"email": email, "password": password}
+        if email in self.totp_secrets:
+            body["totp"] = self.totp(email)
+        r = self.post("/auth/login", json=body)
         assert r.status_code == 200, r.body
         return str(r.data["id_token"])
 
     def staff(self, role: str) -> str:
-        """A staff member with `role` (a Cognito group), logged in."""
-        from chalicelib.identity import accounts
+        """A staff member with `role` (a Cognito group), enrolled in TOTP (its secret kept in
+        `self.totp_secrets`), logged in with a code (issue 14: staff MFA)."""
+        from chalicelib.identity import accounts, mfa
         email = unique_email(role)
-        accounts.sign_up(self.deps, email=email, password=PASSWORD, name=f"{role}员",
-                         phone=None, kind="staff", unit_name=None, credit_code=None,
-                         now=self.deps.now(), group=role)
+        profile = accounts.sign_up(self.deps, email=email, password=PASSWORD, name=f"{role}员",
+                                   phone=None, kind="staff", unit_name=None, credit_code=None,
+                                   now=self.deps.now(), group=role)
+        secret = mfa.new_secret()
+        mfa.seed_enrolled(self.deps, str(profile["user_id"]), secret, self.deps.now())
+        self.totp_secrets[email] = secret
         return self.login(email)
+
+    def totp(self, email: str) -> str:
+        """A code of the staff account's secret not used yet (the platform accepts each
+        30 s step once; within its window the next step's code is valid too)."""
+        import time
+
+        import pyotp
+        secret = self.totp_secrets[email]
+        used = self._totp_steps.get(email, -1)
+        while True:
+            step = int(time.time()) // 30
+            chosen = next((s for s in (step - 1, step, step + 1) if s > used), None)
+            if chosen is not None:
+                self._totp_steps[email] = chosen
+                return str(pyotp.TOTP(secret).at(chosen * 30))
+            time.sleep(1)
 
     def register(self, token: str, unit_name: str = "国家图书馆", **extra: Any) -> Any:
         return self.post("/registrations", token, json={

@@ -42,8 +42,18 @@ def create_user_pool(settings: Settings) -> Stack:
     return Stack(user_pool_id=pool["Id"], client_id=clients["UserPoolClients"][0]["ClientId"])
 
 
+def ensure_mfa_key(settings: Settings) -> None:
+    """The KMS key that seals the staff TOTP secrets (settings.mfa_key_id, an alias)."""
+    kms = client(settings, "kms")
+    aliases = {a["AliasName"] for a in kms.list_aliases(Limit=100).get("Aliases", [])}
+    if settings.mfa_key_id not in aliases:
+        key = kms.create_key(Description="staff TOTP secrets")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=settings.mfa_key_id, TargetKeyId=key)
+
+
 def create_resources(settings: Settings) -> Stack:
     create_tables(client(settings, "dynamodb"), settings.table_prefix)
+    ensure_mfa_key(settings)
     s3 = client(settings, "s3")
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     for base in BUCKETS:
@@ -65,13 +75,43 @@ def seed(settings: Settings, staff: bool = True) -> dict[str, Any]:
     now = system_now()
     created = editions.seed_all(now)
     seeded = []
+    totp: dict[str, str] = {}
     if staff:
+        from chalicelib.identity import mfa
+        totp = staff_totp_secrets(settings)
         for email, name, group in STAFF:
             try:
-                accounts.sign_up(deps, email=email, password=DEV_PASSWORD, name=name, phone=None,
-                                 kind="staff", unit_name=None, credit_code=None, now=now,
-                                 group=group)
+                profile = accounts.sign_up(deps, email=email, password=DEV_PASSWORD, name=name,
+                                           phone=None, kind="staff", unit_name=None,
+                                           credit_code=None, now=now, group=group)
                 seeded.append(email)
             except ConflictError:
-                pass
-    return {"editions": created, "staff": seeded}
+                continue
+            # seeded enrolled: the secret is kept in .dev/keys/staff-totp.json (dev only)
+            mfa.seed_enrolled(deps, str(profile["user_id"]), totp[email], now)
+    return {"editions": created, "staff": seeded, "staff_totp": totp}
+
+
+def staff_totp_secrets(settings: Settings) -> dict[str, str]:
+    """The dev staff accounts' TOTP secrets: `.dev/keys/staff-totp.json`, made once and kept
+    across runs (an authenticator app set up once keeps working). Dev/test stage only."""
+    import json
+    import os
+    from pathlib import Path
+
+    from chalicelib.identity import mfa
+    assert settings.is_dev, "dev staff secrets exist only in the dev and test stages"
+    path = Path(settings.dev_keys_dir) / "staff-totp.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = {email: mfa.new_secret() for email, _, _ in STAFF}
+    try:  # created once, atomically: parallel stacks (browser workers) agree on the secrets
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        kept = json.loads(path.read_text() or "{}")
+        if all(email in kept for email, _, _ in STAFF):
+            return {email: str(kept[email]) for email, _, _ in STAFF}
+        path.write_text(json.dumps({**fresh, **kept}, indent=2))
+        return {**fresh, **kept}
+    with os.fdopen(fd, "w") as f:
+        json.dump(fresh, f, indent=2)
+    return fresh

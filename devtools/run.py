@@ -57,9 +57,11 @@ def bootstrap(env: dict[str, str]) -> None:
     for line in hooks.after_seed(settings):
         print(line)
     print(f"Editions seeded: {result['editions'] or 'already there'}")
-    print("Dev accounts (password " + DEV_PASSWORD + "):")
+    print("Dev accounts (password " + DEV_PASSWORD + "; staff sign in with a TOTP too):")
     for email, name, role in STAFF:
-        print(f"  {role:9s} {email}  ({name})")
+        print(f"  {role:9s} {email}  ({name})  TOTP secret {result['staff_totp'].get(email, '?')}")
+    print(f"  TOTP secrets kept in {Path(settings.dev_keys_dir) / 'staff-totp.json'}; a code now: "
+          ".venv/bin/python -c \"import pyotp;print(pyotp.TOTP('<secret>').now())\"")
 
 
 def main() -> None:

@@ -25,6 +25,8 @@ class LoginIn(Body):
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
                                             pattern=r"^[^@\s]+@[^@\s]+$")]
     password: str = Field(min_length=1, max_length=128)
+    # staff (admin, finance, reviewer): the authenticator app's 6 digits (identity/mfa.py)
+    totp: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")] | None = None
 
 
 LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,

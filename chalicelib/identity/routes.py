@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.identity import accounts, verification
+from chalicelib.identity import accounts, mfa, verification
 from chalicelib.identity.models import ConfirmIn, DisabledOut, ForgotIn, ForgotOut, LoginIn, MeOut, PhoneCodeOut, PhoneVerifyIn, ProfileOut, RefreshIn, ResetIn, SignupIn, TokensOut
 from chalicelib.platform.http import ANY_SIGNED_IN, Ctx, route
 from chalicelib.platform.schemas import Ok
@@ -28,8 +28,10 @@ def signup(ctx: Ctx) -> ProfileOut:
 @route(bp, "/auth/login", "POST", summary="登录，返回 id_token 等令牌", body=LoginIn,
        response=TokensOut, tags=("auth",), errors=(401, THROTTLED))
 def login(ctx: Ctx) -> TokensOut:
-    return TokensOut(**accounts.login(ctx.deps, str(ctx.body.email), ctx.body.password,
-                                      ctx.client_ip, ctx.now))
+    tokens = accounts.login(ctx.deps, str(ctx.body.email), ctx.body.password, ctx.client_ip,
+                            ctx.now)
+    # staff: 401 MFA_REQUIRED / MFA_ENROLMENT_REQUIRED / MFA_INVALID without a fresh code
+    return TokensOut(**mfa.second_factor(ctx.deps, tokens, ctx.body.totp, ctx.now))
 
 
 @route(bp, "/auth/refresh", "POST", summary="用 refresh_token 换取新的 id_token（账号退出或注销后失效）",

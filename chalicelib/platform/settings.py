@@ -28,6 +28,8 @@ class Settings:
     log_level: str
     payment_secrets_prefix: str
     dev_keys_dir: str
+    # Staff TOTP secrets are sealed with this KMS key (identity/mfa_repository.py)
+    mfa_key_id: str = "alias/lsc-staff-mfa"
 
     @property
     def is_dev(self) -> bool:
@@ -70,6 +72,7 @@ def load_settings() -> Settings:
         log_level=_env("LOG_LEVEL", "INFO") or "INFO",
         payment_secrets_prefix=_env("PAYMENT_SECRETS_PREFIX", f"/lsc/{stage}/payments/") or "",
         dev_keys_dir=_env("DEV_KEYS_DIR", ".dev/keys") or ".dev/keys",
+        mfa_key_id=_env("MFA_KMS_KEY_ID", f"alias/lsc-{stage}-staff-mfa") or "",
     )
 
 

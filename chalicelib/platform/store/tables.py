@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "chalicelib.platform.store.uniques",
     "chalicelib.identity.repository",
     "chalicelib.identity.unit_repository",
+    "chalicelib.identity.mfa_repository",
     "chalicelib.editions.members_repository",
     "chalicelib.editions.repository",
     "chalicelib.registration.repository",
