@@ -275,3 +275,48 @@ def test_registration_form_is_checked_in_the_page_in_the_servers_words(stack, ne
     p.get_by_label("地区").fill("北京")
     p.get_by_role("button", name="提交报名").click()
     p.locator(".registration[data-status=pending]").wait_for()
+
+
+def test_landing_page_is_small_and_loads_no_other_area(stack, new_page):
+    """Issue 18's budget: the first page a visitor opens is at most 60 KB gzip, and it loads
+    none of the signed-in areas' modules (they come when first used)."""
+    import gzip
+
+    page = new_page(*PHONE)
+    bodies: dict[str, int] = {}
+
+    def record(response):
+        if response.request.resource_type in ("document", "script", "stylesheet", "fetch", "xhr", "image", "font"):
+            try:
+                bodies[response.url] = len(gzip.compress(response.body(), 9))
+            except Exception:  # noqa: BLE001 - a redirect has no body
+                pass
+
+    page.p.on("response", record)
+    page.goto("#/")
+    page.p.locator(".landing").wait_for()
+    page.p.wait_for_load_state("networkidle")
+    names = sorted(u.split("?")[0].rsplit("/", 1)[-1] for u in bodies)
+    total = sum(bodies.values())
+    print(f"landing page: {total} bytes gzip in {len(bodies)} responses: {names}")
+    assert total <= 60 * 1024, (total, names)
+    for module in ("trainee.js", "pay.js", "learn.js", "staff.js", "finance.js", "unit.js", "invoice.js", "auth.js"):
+        assert module not in names, module
+    assert "landing.js" in names
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_help_page_contacts_reflow_and_dates_are_inclusive(stack, new_page, size):
+    page = new_page(*size)
+    p = page.p
+    page.goto("#/help")
+    p.get_by_role("heading", name="联系与帮助", level=1).wait_for()
+    text = p.locator("main").inner_text()
+    assert "2026年4月12日 24:00（4月13日开课前）可申请退费" in text
+    assert "个人中心—订单发票" in text
+    cell = p.locator("td[data-label=电话]").first
+    # On the phone each contact is a card: the column's name shows in front of each value
+    label = p.evaluate("(td) => getComputedStyle(td, '::before').content", cell.element_handle())
+    assert label == ('"电话"' if size == PHONE else "none"), label
+    page.shot("help-" + ("390" if size == PHONE else "1366"))
+    page.assert_fits()
