@@ -138,3 +138,24 @@ def test_changing_the_device_gives_a_new_order_and_closes_the_old(api: Any, pdep
     assert mine == {desk["order_id"]: "closed", phone["order_id"]: "open"}
     assert api.post("/orders", token, json={"registration_id": rid, "channel": "alipay",
                                             "device": "tablet"}).status_code == 400
+
+
+def test_the_simulated_gateways_refuse_garbage_without_a_500(api: Any, pdeps: Any) -> None:
+    """Hostile or broken requests get the provider-style refusal, never a 500."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    jsonh = {"Content-Type": "application/json"}
+    calls = [
+        ("GET", "/dev/pay/alipay/gateway.do", b"", {}),
+        ("GET", "/dev/pay/alipay/gateway.do?sign=%%%&sign_type=RSA2&app_id=2021000000000001", b"", {}),
+        ("GET", "/dev/pay/alipay/gateway.do?" + urlencode({"sign": "YWJj", "sign_type": "RSA2", "biz_content": "{"}), b"", {}),
+        ("POST", "/dev/pay/alipay/gateway.do", "a=b&biz_content=%7B".encode(), form),
+        ("POST", "/dev/pay/wechatpay/v3/pay/transactions/h5", b"[1,2]", {**jsonh, "Authorization": "WECHATPAY2-SHA256-RSA2048 x"}),
+        ("POST", "/dev/pay/wechatpay/v3/pay/transactions/nope", b"{}", jsonh),
+        ("GET", "/dev/pay/wechatpay/checkmweb?prepay_id=wx12345678901234%F0%9F%98%80", b"", {}),
+        ("POST", "/dev/pay/wechatpay/jsapi-pay", b"not json", jsonh),
+        ("POST", "/dev/pay/wechatpay/jsapi-pay", json.dumps({"appId": [], "paySign": 1}).encode(), jsonh),
+        ("GET", "/dev/pay/wechatpay/connect/oauth2/authorize?appid=x", b"", {}),
+    ]
+    for method, path, body, headers in calls:
+        r = api.call(method, path, body=body, headers=headers)
+        assert 400 <= r.status_code < 500, (path, r.status_code, r.body[:200])
