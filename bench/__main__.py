@@ -17,7 +17,98 @@ from pathlib import Path
 from typing import Any
 
 MODULES = ("cold_start", "dynamo_calls", "throughput", "certificates", "reconciliation_scaling",
-           "jobs_at_scale", "frontend")
+           "jobs_at_scale", "load", "learning_figures", "identity_figures", "frontend")
+PAGE = 50  # items in one page of a job's query (the "+ one page" of the jobs' goal)
+
+# Issue 18's table: each row, the figure the issue found ("before"), how today's figure is
+# read from the results, and the goal. `today` returns (text, met) or None if not measured.
+Goal = tuple[str, str, Any, str]
+
+
+def _by(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {e["name"]: e for e in results}
+
+
+def _ratio(name: str, limit: float) -> Any:
+    def today(r: dict[str, dict[str, Any]]) -> tuple[str, bool] | None:
+        e = r.get(name)
+        if e is None or e.get("ratio") is None:
+            return None
+        return f"{e['ratio']:.2f}x ({_fmt(e['figure'])} vs {_fmt(e['floor'])} {e['unit']})", \
+            e["ratio"] <= limit
+    return today
+
+
+def _count(*names_limits: tuple[str, float]) -> Any:
+    def today(r: dict[str, dict[str, Any]]) -> tuple[str, bool] | None:
+        got = [(r.get(n), limit) for n, limit in names_limits]
+        if any(e is None for e, _ in got):
+            return None
+        return " / ".join(_fmt(e["figure"]) for e, _ in got), \
+            all(e["figure"] <= limit for e, limit in got)
+    return today
+
+
+def _jobs(*names: str) -> Any:
+    def today(r: dict[str, dict[str, Any]]) -> tuple[str, bool] | None:
+        got = [r.get(f"jobs.{n}") for n in names]
+        if any(e is None for e in got):
+            return None
+        text = "; ".join(f"{n} {_fmt(e['figure'])} for {e.get('must_change', e['floor'])}"
+                         for n, e in zip(names, got, strict=True))
+        return text, all(e["figure"] <= 2 * e.get("must_change", 0) + PAGE for e in got)
+    return today
+
+
+def _gzip(r: dict[str, dict[str, Any]]) -> tuple[str, bool] | None:
+    e = r.get("frontend.first_load_bytes")
+    if e is None:
+        return None
+    return f"{e['figure'] / 1000:.1f} KB raw / {e['floor'] / 1000:.1f} KB gzip", e["floor"] <= 60_000
+
+
+GOALS: list[Goal] = [
+    ("cold start, CPU vs a bare Chalice + boto3 app", "1.95x idle, 2.5x loaded",
+     _ratio("cold_start", 1.3), "<= 1.3x"),
+    ("certificate render, warm process", "0.33 s (19 MB font parsed each time)",
+     _ratio("certificate.generation", 2.0), "<= 2x a bare page with an exact-glyph font"),
+    ("invoice/receipt PDF", "3-4 s", _ratio("receipt.generation", 2.0), "same rule (<= 2x)"),
+    ("webhook confirmation, DynamoDB requests", "8 (floor 1)",
+     _count(("ddb_calls.webhook_confirmation", 3)), "<= 3"),
+    ("approval / enrolment / questionnaire, DynamoDB requests", "4 / 4 / 5",
+     _count(("ddb_calls.approval", 2), ("ddb_calls.enroll", 2), ("ddb_calls.questionnaire", 3)),
+     "<= 2 / 2 / 3"),
+    ("registration, DynamoDB requests", "4", _count(("ddb_calls.registration", 3)), "<= 3"),
+    ("jobs: items read+written vs items they must change",
+     "close_registration 1,007 for 1; lock_refunds 1,705 for 0; open_certificates 729 for 161",
+     _jobs("close_registration", "lock_refunds", "open_certificates"),
+     f"<= 2x what they change + one page ({PAGE})"),
+    ("heartbeat", "1 request", _count(("ddb_calls.heartbeat", 1)), "stays 1"),
+    ("first page, transferred", "39 KB raw / 15 KB gzip", _gzip, "<= 60 KB gzip"),
+    ("load: hottest item at 20,000 trainees, writes/s", "(new)",
+     _count(("load.hottest_item_writes_per_s", 1000)), "<= 1,000"),
+]
+
+
+def goals(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    r = _by(results)
+    out = []
+    for label, before, today, goal in GOALS:
+        got = today(r)
+        out.append({"figure": label, "before": before, "today": got[0] if got else "not measured",
+                    "goal": goal, "met": None if got is None else got[1]})
+    return out
+
+
+def goals_table(rows: list[dict[str, Any]]) -> str:
+    head = ("issue 18", "before (issue)", "today", "goal", "met")
+    body = [(g["figure"], g["before"], g["today"], g["goal"],
+             "-" if g["met"] is None else ("yes" if g["met"] else "NO")) for g in rows]
+    widths = [max(len(x[i]) for x in (head, *body)) for i in range(5)]
+    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(head)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row)) for row in body]
+    return "\n".join(lines)
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
@@ -46,7 +137,7 @@ def run_all(names: tuple[str, ...] = MODULES, quick: bool = False,
     finally:
         harness.stop_env()
     report = {"quick": quick, "seconds": round(time.perf_counter() - started, 1),
-              "results": entries, "failures": failures}
+              "results": entries, "goals": goals(entries), "failures": failures}
     if out is not None:
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), "utf-8")
     return report
@@ -84,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(MODULES)}")
     report = run_all(names, quick=args.quick)
     print(table(report["results"]))
+    print()
+    print(goals_table(report["goals"]))
     print(f"\n{len(report['results'])} results in {report['seconds']} s -> {RESULTS}")
     if report["failures"]:
         print(f"FAILED: {', '.join(report['failures'])}", file=sys.stderr)

@@ -104,6 +104,80 @@ def printed(pdf: bytes) -> str:
     return out.stdout.decode("utf-8")
 
 
+def _receipt_inputs() -> tuple[Any, Any, Any]:
+    """An order and edition as the receipt (invoicing/receipt.py) reads them."""
+    from types import SimpleNamespace
+
+    from chalicelib.platform.clock import parse_instant
+    paid = parse_instant("2026-04-06T10:12:00+08:00")
+    order = SimpleNamespace(order_id="O7K3MQ9XP4T", payer_name="张伟", unit_name="国家图书馆",
+                            registration_ids=["R1"], amount_fen=80000, channel="alipay",
+                            official_card=True, paid_at=paid, status="paid")
+    edition = SimpleNamespace(organizer="中国图书馆学会",
+                              title="2026年中国图书馆学会图书馆员在职培训")
+    return order, edition, paid
+
+
+def _bare_lines(lines: list[str], font_path: str) -> bytes:
+    from fpdf import FPDF
+    pdf = FPDF(orientation="P", unit="mm", format=(148, 210))
+    pdf.add_font("cjk", "", font_path)
+    pdf.add_page()
+    pdf.set_font("cjk", size=10)
+    for line in lines:
+        pdf.multi_cell(128, 6, line)
+    return bytes(pdf.output())
+
+
+def receipt(k: int) -> list[dict[str, Any]]:
+    """The payment receipt (交费凭证) PDF as invoicing/receipt.py makes it, against the same
+    exact-glyph floor (its printed lines, read back by pdftotext); and the same receipt with
+    the common-character font, i.e. once receipt.py picks its font with
+    fonts.add_cjk_font (the proposed change; measured by pointing cjk_font_path at the
+    common font for this covered text)."""
+    try:
+        from chalicelib.invoicing.receipt import render_receipt
+    except ImportError:
+        return []
+    from unittest import mock
+
+    from chalicelib.platform import fonts
+    order, edition, now = _receipt_inputs()
+    made = render_receipt(order, edition, now)
+    lines = [line for line in printed(made).splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        from fontTools import subset, ttLib
+        path = fonts.cjk_font_path()
+        font = ttLib.TTFont(str(path), fontNumber=fonts.cjk_face_index(path), lazy=True)
+        options = subset.Options(notdef_outline=True, layout_features=[], desubroutinize=True)
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
+        sub = subset.Subsetter(options)
+        sub.populate(unicodes={ord(c) for line in lines for c in line})
+        sub.subset(font)
+        exact = str(Path(tmp) / "receipt-exact.otf")
+        font.save(exact)
+        common = fonts.common_font_path()
+        covered = common is not None and not fonts.missing_from_common(*lines)
+
+        def with_common() -> bytes:
+            with mock.patch.object(fonts, "cjk_font_path", lambda: common), \
+                    mock.patch.object(fonts, "cjk_face_index", lambda p: 0):
+                return bytes(render_receipt(order, edition, now))
+        fns = {"receipt": lambda: render_receipt(order, edition, now),
+               "floor": lambda: _bare_lines(lines, exact)}
+        if covered:
+            fns["common"] = with_common
+        medians, _outs = _interleaved(fns, k)
+    out = [entry("receipt.generation", medians["receipt"], medians["floor"], "s (median)",
+                 "the 交费凭证 PDF (invoicing/receipt.py, the full face today) vs a bare page "
+                 "of its printed lines with an exact-glyph font; goal <= 2x", goal_ratio=2.0)]
+    if covered:
+        out.append(entry("receipt.generation_common_font", medians["common"], medians["floor"],
+                         "s (median)", "the same receipt once it picks its font with "
+                         "fonts.add_cjk_font (the common-character font for this text)"))
+    return out
+
+
 def run(quick: bool = False, batch: int | None = None,
         budget_s: float | None = None) -> list[dict[str, Any]]:
     from chalicelib.certificates.pdf import render
@@ -144,7 +218,7 @@ def run(quick: bool = False, batch: int | None = None,
     batch_s = time.perf_counter() - t0
     per = batch_s / done
     floor_s = medians["floor"]
-    return [
+    return receipt(k) + [
         entry("certificate.generation", medians["cert"], floor_s, "s (median)",
               "one certificate (render: frame, QR code, seal, text) vs a bare fpdf2 page "
               "printing the same text with a font holding exactly that page's glyphs; goal "

@@ -39,6 +39,7 @@ class Call:
     read_units: float = 0.0
     write_units: float = 0.0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this thread's CPU inside the call (send, wait, parse)
     error: str | None = None
     response_bytes: int = 0
 
@@ -50,7 +51,7 @@ class WireCounter:
         self.calls: list[Call] = []
         self.recording = False
         self._thread: int | None = None
-        self._open: dict[int, tuple[Call, float]] = {}
+        self._open: dict[int, tuple[Call, float, float]] = {}
 
     def attach(self, client: Any) -> None:
         """Count the calls of a client that exists already (e.g. in a test process)."""
@@ -86,7 +87,7 @@ class WireCounter:
         body = (params or {}).get("body")
         if service == "dynamodb" and body:
             call.params = json.loads(body)  # DynamoDB's wire body is its API's JSON
-        self._open[id(call)] = (call, time.perf_counter())
+        self._open[id(call)] = (call, time.perf_counter(), time.thread_time())
         self.calls.append(call)
         self._last = call
 
@@ -96,8 +97,9 @@ class WireCounter:
         call = getattr(self, "_last", None)
         if call is None or id(call) not in self._open:
             return
-        _, started = self._open.pop(id(call))
+        _, started, cpu_started = self._open.pop(id(call))
         call.seconds = time.perf_counter() - started
+        call.cpu_seconds = time.thread_time() - cpu_started
         call.error = call_error
         if call.service == "dynamodb":
             _units(call, parsed or {})
