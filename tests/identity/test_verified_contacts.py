@@ -34,14 +34,14 @@ def test_a_stranger_with_a_members_phone_pays_490_and_sees_no_member_no(api: Any
     # When a stranger signs up with that phone (not verified) and registers
     _email, token = api.signup(unique_email("stranger"), name="冒名者", phone=MEMBER_PHONE)
     me = api.get("/me", token).data
-    # Then /me shows no member number, only the hint to verify the phone
-    assert me["phone_verified"] is False
+    # Then /me shows no member number (before issue 14: M-PHONE-1), only the hint to verify
     assert me["membership"]["is_member"] is False and me["membership"]["member_no"] is None
-    assert me["membership"]["note"] == "验证手机后可确认会员身份"
     assert "M-PHONE-1" not in str(me)
-    # And the registration is priced as a non-member
+    # And the registration is priced as a non-member (before: 400)
     reg = api.register(token)
     assert reg.status_code == 201 and (reg.data["tier"], reg.data["fee_fen"]) == ("non_member", 49000)
+    assert me["membership"]["note"] == "验证手机后可确认会员身份"
+    assert me["phone_verified"] is False
 
 
 def test_verifying_ones_own_roster_phone_by_sms_prices_as_member(api: Any) -> None:
