@@ -200,3 +200,42 @@ def test_bank_transfer_claim_and_a_confirmed_refund(stack: Any, browser: Any) ->
     page.assert_fits()
     assert [r["status"] for r in stack.ok("GET", f"/orders/{order['order_id']}", token=token)["refunds"]] == ["requested"]
     page.check_console()
+
+
+def test_a_group_member_sees_their_own_share_and_how_to_ask_for_a_refund(stack: Any, browser: Any) -> None:
+    """The group order (two members, ¥980) as the API gives it to one member: the page shows
+    the member's own ¥490 and that a refund goes back to the unit's account (the API's
+    answers for this member are served by the test: the group set-up is the unit's tests')."""
+    import json as _json
+    stack.set_clock("2026-04-05T10:00:00+08:00")
+    token, rid = _approved(stack, "丙一")
+    group = {"order_id": "GTESTGROUP1", "edition_id": "2026", "kind": "group", "channel": "bank_transfer",
+             "channel_label": "银行转账", "status": "paid", "amount_fen": 98000, "official_card": False,
+             "registration_ids": [rid, "ROTHERMEMBER"], "unit_name": "湖北省图书馆", "payer_name": "湖北省图书馆",
+             "memo": "在职培训+湖北省图书馆", "created_at": "2026-04-05T09:00:00+08:00",
+             "paid_at": "2026-04-05T09:30:00+08:00", "closed_at": None, "close_reason": None,
+             "review_due_at": None, "voucher_uploaded": True, "member_list_uploaded": True}
+    mine = stack.ok("GET", "/registrations/mine", token=token)
+    for reg in mine["registrations"]:
+        reg.update({"payment_status": "paid", "paid_order_id": "GTESTGROUP1"})
+    page = _context(browser, stack, 390, 844, IPHONE, True)
+    p = page.p
+    answers = {"/orders/mine": {"orders": [group]}, "/registrations/mine": mine,
+               "/orders/GTESTGROUP1": {**group, "payments": [], "refunds": []}}
+    def answer(body: Any) -> Any:
+        def handler(route: Any) -> None:
+            route.fulfill(status=200, content_type="application/json", body=_json.dumps(body))
+        return handler
+    for path, body in answers.items():
+        p.route(f"**{path}", answer(body))
+    page.sign_in(stack, token)
+    page.goto("#/orders")
+    own = p.locator(".own-amount")
+    own.wait_for()
+    assert own.inner_text() == "¥490.00"  # not the group's ¥980
+    text = p.locator(".card").first.inner_text()
+    assert "共 2 人，合计 ¥980.00" in text and "本人费用" in text
+    assert "退回单位的汇款账户" in p.locator(".refund").inner_text()
+    page.shot("orders-group-member-390")
+    page.assert_fits()
+    page.check_console()
