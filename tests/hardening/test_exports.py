@@ -57,3 +57,25 @@ def test_questionnaire_export_with_hostile_data_answers_200_and_holds_no_formula
     assert names == {"'" + HOSTILE_NAME, "赵六"}
     assert "'@SUM(1+1)单位" in {row[2].value for row in body}
     assert rows[3][0].value == "平均分"  # the platform's own average formulas stay
+
+
+def test_every_staff_export_cell_kind_is_inert_for_any_text() -> None:
+    """The staff's exports (chalicelib/reports/exports.py; per-field hostile data in
+    tests/reports/test_exports.py): whatever text reaches a column of any kind, the cell
+    written is a number, a date, None or text that neither starts a formula nor holds a
+    control or bidi character."""
+    from hypothesis import given, settings, strategies as st
+
+    from chalicelib.reports.exports import EXPORTS, _value
+    kinds = {col.kind for spec in EXPORTS.values() for col in spec.columns}
+    assert kinds == {"text", "yuan", "time", "number"}
+    bidi = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(st.sampled_from(sorted(kinds - {"yuan"})), st.text(max_size=40))
+    def check(kind: str, text: str) -> None:
+        out = _value(kind, text)
+        if isinstance(out, str):
+            assert not out.startswith(("=", "+", "-", "@", "\t", "\r")), out
+            assert not CONTROL.search(out) and not bidi.search(out), out
+    check()
