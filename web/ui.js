@@ -358,12 +358,15 @@ export function card(title, ...children) {
  * their column's name (data-label). `reflow: false` keeps the sideways-scrolling table. */
 export function table(headers, rows, caption, { reflow = true } = {}) {
   const names = headers.map((x) => (x instanceof Node ? x.textContent : String(x ?? "")));
+  // Explicit roles: a table laid out as blocks (the cards) keeps its table semantics
+  const role = (r) => (reflow ? r : null);
   return h("div", { class: "table-wrap" },
-    h("table", { class: reflow ? "reflow" : null },
+    h("table", { class: reflow ? "reflow" : null, role: role("table") },
       caption ? h("caption", {}, caption) : null,
-      h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, rows.length ? rows.map((r) => h("tr", {}, r.map((c, i) => h("td", { "data-label": names[i] || null }, c))))
-        : h("tr", { class: "empty" }, h("td", { colspan: headers.length, class: "muted" }, "暂无")))));
+      h("thead", { role: role("rowgroup") }, h("tr", { role: role("row") }, headers.map((x) => h("th", { scope: "col", role: role("columnheader") }, x)))),
+      h("tbody", { role: role("rowgroup") }, rows.length
+        ? rows.map((r) => h("tr", { role: role("row") }, r.map((c, i) => h("td", { role: role("cell"), "data-label": names[i] || null }, c))))
+        : h("tr", { class: "empty", role: role("row") }, h("td", { colspan: headers.length, class: "muted", role: role("cell") }, "暂无")))));
 }
 
 // --- WeChat's in-app browser ----------------------------------------------------------

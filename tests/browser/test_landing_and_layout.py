@@ -320,3 +320,21 @@ def test_help_page_contacts_reflow_and_dates_are_inclusive(stack, new_page, size
     assert label == ('"电话"' if size == PHONE else "none"), label
     page.shot("help-" + ("390" if size == PHONE else "1366"))
     page.assert_fits()
+
+
+def test_reflowed_table_keeps_its_table_semantics(stack, new_page):
+    """(Chromium keeps a block-laid table's semantics by itself; the explicit roles ui.table
+    adds are for WebKit, whose iPhone browsers drop them. This checks what Chromium says.)"""
+    page = new_page(*PHONE)
+    page.goto("#/help")
+    table = page.p.get_by_role("table").first
+    table.wait_for()
+    assert table.evaluate("(t) => getComputedStyle(t).display") == "block"  # laid out as cards
+    # Chromium's own accessibility tree (what a screen reader gets) still has the table,
+    # its column headers and its cells
+    cdp = page.p.context.new_cdp_session(page.p)
+    nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    roles = {(n.get("role", {}).get("value"), n.get("name", {}).get("value")) for n in nodes}
+    assert any(r == "table" for r, _ in roles)
+    assert ("columnheader", "电话") in roles
+    assert ("cell", "电话 010-88545653") in roles  # the card's label is read with the value
