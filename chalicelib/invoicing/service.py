@@ -319,7 +319,7 @@ def retry_failed(deps: Deps, invoice_id: str, actor: str, now: datetime) -> dict
     elif repo.move(inv, InvoiceStatus.REQUESTED.value, actor, now, attempts=0, fail_reason=None,
                    submitted_at=None):
         # Refused at submit: the provider has no such orderNo, so it is submitted again.
-        _advance_quietly(deps, inv, now)
+        _follow(deps, inv, now)
     return view(inv)
 
 
