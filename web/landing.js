@@ -35,7 +35,7 @@ export function landingView(ed, { now = appNow(), signedIn = false } = {}) {
     h("h1", { id: "landing-title" }, ed.title),
     h("p", { class: "small muted notice-no" }, [ed.organizer, ed.notice_no].filter(Boolean).join(" · ")),
     h("p", {}, `${ed.organizer}于${rangeText(w.registration.opens, w.learning.closes)}在线举办本次培训。`,
-      ed.summary ? ` ${ed.summary}` : ""),
+      ed.summary || ""),
     ed.audience ? h("p", {}, h("strong", {}, "培训对象："), ed.audience) : null,
     h("p", { class: `reg-state reg-${reg.state}`, id: "reg-state" }, reg.text),
     h("div", { class: "cta" }, action,
