@@ -57,12 +57,7 @@ def get_order(ctx: Ctx, order_id: str) -> OrderDetailOut:
         orders.show_order(ctx.deps, order_id, None if staff else ctx.user.sub))
 
 
-@route(bp, "/orders/{order_id}/receipt", summary="交费凭证（可打印；注明是否公务卡支付）",
-       roles=OWNERS + FINANCE, tags=("payments",), errors=(404, 409), response={"type": "string"})
-def receipt(ctx: Ctx, order_id: str) -> Response:
-    staff = ctx.user.has(*FINANCE)
-    page = orders.receipt_html(ctx.deps, order_id, None if staff else ctx.user.sub)
-    return Response(body=page, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+# GET /orders/{order_id}/receipt (the 交费凭证 PDF) lives in chalicelib/invoicing/routes.py.
 
 
 @route(bp, "/orders/{order_id}/cancel", "POST", summary="取消未支付的订单", roles=OWNERS,
