@@ -292,6 +292,20 @@ def at_learning() -> datetime:
     return parse_at("2026-04-13T09:00:00+08:00")
 
 
+_signups = itertools.count()
+SIGNUP_SPACING_S = 37  # sign-ups per address: 10 a minute, 100 an hour (identity/throttling.py)
+
+
+def signup(api: Any, deps: Any) -> tuple[str, str]:
+    """A new trainee through POST /auth/signup, at a registration-window instant spaced from
+    the bench's earlier sign-ups: the bench is one client address, and the per-address
+    limits apply to it as to anyone. Returns (email, token)."""
+    from datetime import timedelta
+    k = next(_signups)
+    deps.clock.set(parse_at("2026-04-05T10:00:00+08:00") + timedelta(seconds=SIGNUP_SPACING_S * k))
+    return api.signup()  # type: ignore[no-any-return]
+
+
 def parse_at(text: str) -> datetime:
     from chalicelib.platform.clock import parse_instant
     return parse_instant(text)

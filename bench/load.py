@@ -122,11 +122,10 @@ def _finished_trainee(api: Api, deps: Any, answers: dict[str, Any]) -> tuple[str
     """A trainee eligible for the certificate (paid, every course credited, questionnaire
     answered), made through the services; returns (token, sub)."""
     from bench.dynamo_calls import _complete_all
-    from bench.harness import sub_of
+    from bench.harness import signup, sub_of
     from bench.throughput import _approve_and_pay
     from chalicelib.learning import questionnaire, service as learning
-    deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
-    _email, token = api.signup()
+    _email, token = signup(api, deps)
     sub = sub_of(token)
     _approve_and_pay(deps, sub)
     deps.clock.set(parse_at("2026-04-13T09:00:00+08:00"))
@@ -164,9 +163,9 @@ def _heartbeats(api: Api, deps: Any, viewers: int, rounds: int) -> Sample:
     from bench.throughput import _approve_and_pay
     from chalicelib.learning import service as learning
     people = []
+    from bench.harness import signup
     for _ in range(viewers + 1):
-        deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
-        _email, token = api.signup()
+        _email, token = signup(api, deps)
         sub = sub_of(token)
         _approve_and_pay(deps, sub)
         deps.clock.set(parse_at("2026-04-20T20:00:00+08:00"))

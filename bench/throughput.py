@@ -59,9 +59,8 @@ def _measure(name: str, n: int, fn: Any) -> dict[str, Any]:
 
 def _heartbeats(api: Api, deps: Any, n: int) -> dict[str, Any]:
     from chalicelib.learning import service as learning
-    deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
-    _email, token = api.signup()
-    from bench.harness import sub_of
+    from bench.harness import signup, sub_of
+    _email, token = signup(api, deps)
     sub = sub_of(token)
     _approve_and_pay(deps, sub)
     deps.clock.set(parse_at("2026-04-13T09:00:00+08:00"))
@@ -141,8 +140,8 @@ def _webhooks(api: Api, deps: Any, keys: dict[str, Any], n: int) -> dict[str, An
 
 
 def _registrations(api: Api, deps: Any, n: int) -> dict[str, Any]:
-    deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
-    tokens = [api.signup()[1] for _ in range(n + 1)]
+    from bench.harness import signup
+    tokens = [signup(api, deps)[1] for _ in range(n + 1)]
 
     def register(i: int) -> None:
         r = api.register(tokens[i])
