@@ -338,3 +338,14 @@ def test_reflowed_table_keeps_its_table_semantics(stack, new_page):
     assert any(r == "table" for r, _ in roles)
     assert ("columnheader", "电话") in roles
     assert ("cell", "电话 010-88545653") in roles  # the card's label is read with the value
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_login_page_header_and_accessibility(stack, new_page, size):
+    page = new_page(*size)
+    page.goto("#/login")
+    page.p.get_by_label("密码").wait_for()
+    if size == PHONE:
+        assert header_height(page) <= 120, header_height(page)
+    page.shot("login-" + ("390" if size == PHONE else "1366"))  # the axe gate runs here
+    page.assert_fits()
