@@ -5,11 +5,12 @@ import { API_BASE } from "./config.js";
 const SESSION_KEY = "lsc.session";
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, data) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field || null;
+    this.data = data || null; // the whole answer (e.g. the MFA enrolment's secret and QR code)
   }
 }
 
@@ -46,7 +47,7 @@ async function readError(resp) {
     setSession(null);
     window.dispatchEvent(new CustomEvent("lsc:signed-out", { detail: message }));
   }
-  return new ApiError(resp.status, code, message, data && data.field);
+  return new ApiError(resp.status, code, message, data && data.field, data);
 }
 
 // --- silent refresh ----------------------------------------------------------------------

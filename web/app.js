@@ -10,7 +10,7 @@ const PAGE_MODULES = {
   pay: "pay", orders: "pay", learn: "learn", play: "learn",
   unit: "unit", "unit-orders": "unit",
   review: "staff", finance: "finance", edition: "staff", roster: "staff", report: "staff",
-  exports: "staff",
+  exports: "staff", units: "staff_units",
   forgot: "auth", "verify-phone": "auth",
 };
 
@@ -33,6 +33,7 @@ const NAV = [
   { page: "roster", label: "会员名册", roles: ["admin"] },
   { page: "report", label: "统计报表", roles: ["admin"] },
   { page: "exports", label: "数据导出", roles: ["finance", "admin"] },
+  { page: "units", label: "单位认证", roles: ["finance", "admin"] },
   { page: "help", label: "联系与帮助", roles: null },
 ];
 

@@ -5,8 +5,9 @@ import { get, post, setSession } from "./api.js";
 import { currentEdition, go, landing } from "./app.js";
 import { busy, card, clear, field, flash, formValues, h } from "./ui.js";
 
-async function signIn(email, password) {
-  const tokens = await post("/auth/login", { email, password }, { auth: false });
+async function signIn(email, password, totp) {
+  const body = totp ? { email, password, totp } : { email, password };
+  const tokens = await post("/auth/login", body, { auth: false });
   const session = { token: tokens.id_token, refresh_token: tokens.refresh_token || null, email };
   setSession(session);
   const me = await get("/me");
@@ -32,14 +33,43 @@ function passwordField(label, name, options) {
   return wrap;
 }
 
+// Staff (admin, finance, reviewer) sign in with a TOTP too: the field appears when the API
+// asks for it (MFA_REQUIRED), with the QR code and key at the first sign-in
+// (MFA_ENROLMENT_REQUIRED: identity/mfa.py).
+const MFA_CODES = ["MFA_REQUIRED", "MFA_INVALID", "MFA_ENROLMENT_REQUIRED"];
+
+function mfaBox() {
+  const enrol = h("div", { class: "stack mfa-enrol", hidden: true });
+  const code = field("动态口令", "totp", { hint: "管理人员账号：身份验证器 App 显示的 6 位数字",
+    attrs: { inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6, pattern: "[0-9]{6}" } });
+  const box = h("div", { class: "stack mfa", hidden: true }, enrol, code);
+  const show = (err) => {
+    box.hidden = false;
+    const data = err.data || {};
+    if (err.code === "MFA_ENROLMENT_REQUIRED" && data.secret) {
+      clear(enrol).append(
+        h("p", {}, "首次登录须绑定身份验证器（如 Microsoft Authenticator、Google 身份验证器）：用 App 扫描二维码，或手动输入密钥。"),
+        h("img", { src: data.qr_svg, alt: "绑定身份验证器的二维码", class: "mfa-qr", width: 180, height: 180 }),
+        h("p", {}, "密钥：", h("code", { class: "mfa-secret" }, data.secret)));
+      enrol.hidden = false;
+    }
+    const input = code.querySelector("input");
+    input.value = "";
+    input.focus();
+  };
+  return { box, show };
+}
+
 export async function loginPage(main) {
   document.title = "登录 · 在职培训平台";
   const errors = h("div", { class: "form-errors" });
+  const mfa = mfaBox();
   const form = h("form", { class: "stack", novalidate: true },
     h("h1", {}, "登录"),
     errors,
     field("邮箱", "email", { kind: "email", required: true, attrs: { autocomplete: "username" } }),
     passwordField("密码", "password", { required: true, attrs: { autocomplete: "current-password" } }),
+    mfa.box,
     h("button", { type: "submit", class: "btn btn-primary" }, "登录"),
     h("p", {}, h("a", { href: "#/forgot" }, "忘记密码？")),
     h("p", {}, "还没有账号？", h("a", { href: "#/signup" }, "注册个人或单位账号")));
@@ -51,7 +81,12 @@ export async function loginPage(main) {
       return;
     }
     busy(form.querySelector("button[type=submit]"), async () => {
-      await signIn(v.email, v.password);
+      try {
+        await signIn(v.email, v.password, v.totp);
+      } catch (err) {
+        if (MFA_CODES.includes(err.code)) mfa.show(err);
+        throw err;
+      }
       go(landing());
     }, { errorBox: errors });
   });

@@ -88,6 +88,11 @@ export const STATES = {
   "statement_line.status": {
     "new": "未入账",
     "used": "已入账"
+  },
+  "unit.status": {
+    "pending": "待审核",
+    "verified": "已认证",
+    "rejected": "未通过"
   }
 };
 
@@ -131,5 +136,6 @@ export const STATE_LABELS = {
   "member": "会员",
   "non_member": "非会员",
   "new": "未入账",
-  "used": "已入账"
+  "used": "已入账",
+  "verified": "已认证"
 };

@@ -6,6 +6,7 @@ import {
   appNow, badge, busy, card, dayText, downloadHint, endText, field, flash, formValues, h,
   openLink, rangeText, showError, span, STATUS_LABELS, table, untilText, validateForm, when, yuan,
 } from "./ui.js";
+import { unitChoiceField, unitLinkBlock } from "./unit_link.js";
 
 const WINDOW_ORDER = ["registration", "payment", "refund", "learning", "questionnaire", "certificate"];
 const LIVE = ["pending", "approved"];
@@ -100,22 +101,25 @@ function registrationView(reg, ed) {
       `报名成功。请在 ${endText(ed.windows.payment.closes)} 前交费。`) : null,
     reg.status === "rejected" ? h("div", { class: "alert alert-error", role: "note" },
       h("strong", {}, "报名未通过审核。"), " 原因：", h("span", { class: "reject-reason" }, reg.reject_reason || "（未填写）")) : null,
-    actions);
+    actions, unitLinkBlock(reg));
 }
 
 function registrationForm(me, ed) {
   const errors = h("div", { class: "form-errors" });
+  const choice = h("div", {}); // the optional unit account choice (unit_link.js), mounted below
   const form = h("form", { class: "stack", novalidate: true, "aria-label": "报名表" },
     errors,
     // Labels = the server's names for these fields (FIELD_LABELS), so both speak alike
     field("姓名", "name", { required: true, value: me.name, attrs: { autocomplete: "name", maxlength: 100 } }),
     field("单位名称", "unit_name", { required: true, value: me.unit_name, hint: "请填写单位全称；集体交费时须与单位账号的单位名称一致", attrs: { maxlength: 100 } }),
+    choice,
     field("职务", "job_title", { required: true, hint: "职务或职称，例如：馆员、部门主任", attrs: { maxlength: 100 } }),
     field("地区", "region", { required: true, hint: "所在省市，例如：北京、广东省广州市", attrs: { maxlength: 100 } }),
     field("手机号", "phone", { kind: "tel", value: me.phone, attrs: { autocomplete: "tel", inputmode: "tel", maxlength: 20 } }),
     field("邮箱", "email", { kind: "email", value: me.email, attrs: { autocomplete: "email", maxlength: 254 } }),
     h("p", { class: "small muted" }, `费用：会员 ${yuan(ed.fees.member_fen)}，非会员 ${yuan(ed.fees.non_member_fen)}，按提交时的会员资格确定。`),
     h("button", { type: "submit", class: "btn btn-primary" }, "提交报名"));
+  choice.replaceWith(unitChoiceField(form));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     if (!validateForm(form, errors)) return;

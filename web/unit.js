@@ -1,5 +1,7 @@
-// Unit pages: the group order builder (pick approved, unpaid staff; see the total and the
-// memo), the remittance voucher and member-list upload, the unit's orders and invoices.
+// Unit pages: the account's verification (pending until staff check the credit code and the
+// 单位介绍信/授权书: its status, the letter upload), then the group order builder (pick
+// approved, unpaid staff who linked their registration to the unit; see the total and the
+// memo), invitations, the remittance voucher and member-list upload, orders and invoices.
 import { get, post } from "./api.js";
 import { currentEdition, go } from "./app.js";
 import { invoiceBlock } from "./invoice.js";
@@ -24,7 +26,12 @@ function fileType(file) {
 /** Ask the API for a presigned form, then post the file straight to storage, with progress. */
 function uploadTo(orderId, kind, file, onProgress) {
   return post(`/unit/group-orders/${encodeURIComponent(orderId)}/uploads`, { kind, content_type: fileType(file), size_bytes: file.size })
-    .then((form) => new Promise((resolve, reject) => {
+    .then((form) => sendForm(form, file, onProgress));
+}
+
+/** Post `file` with the presigned form's fields straight to storage, with progress. */
+function sendForm(form, file, onProgress) {
+  return new Promise((resolve, reject) => {
       const data = new FormData();
       for (const [k, v] of Object.entries(form.fields || {})) data.append(k, v);
       data.append("file", file);
@@ -34,7 +41,7 @@ function uploadTo(orderId, kind, file, onProgress) {
       xhr.onerror = () => reject(Object.assign(new Error("上传失败，请检查网络后重试"), { status: 0 }));
       xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve(form) : reject(Object.assign(new Error(`上传失败（HTTP ${xhr.status}）`), { status: xhr.status })));
       xhr.send(data);
-    }));
+    });
 }
 
 function uploadForm(order) {
@@ -62,7 +69,77 @@ function uploadForm(order) {
   return box;
 }
 
+// --- the account's verification ------------------------------------------------------------
+const LETTER_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
+const LETTER_TYPES = ["application/pdf", "image/jpeg", "image/png"];
+const LETTER_MAX = 10 * 1024 * 1024;
+
+function letterForm(account) {
+  const id = "unit-letter";
+  const input = h("input", { type: "file", id, name: "letter", accept: LETTER_ACCEPT });
+  const bar = h("div", {});
+  const errors = h("div", { class: "form-errors" });
+  const state = h("span", { class: "small", role: "status" },
+    account.letter_uploaded ? `已上传（${when(account.letter_at)}）` : "未上传");
+  const btn = h("button", { type: "button", class: "btn btn-primary" }, account.letter_uploaded ? "重新上传" : "上传授权书");
+  btn.addEventListener("click", () => {
+    const f = input.files[0];
+    const type = f ? fileType(f) : "";
+    if (!f) return showError({ message: "请选择单位介绍信或授权书文件", field: "letter" }, errors);
+    if (!LETTER_TYPES.includes(type)) return showError({ message: "文件须为 PDF、JPG 或 PNG", field: "letter" }, errors);
+    if (f.size > LETTER_MAX || f.size === 0) return showError({ message: "文件大小须在 10 MB 以内", field: "letter" }, errors);
+    busy(btn, async () => {
+      const form = await post("/unit/account/letter", { content_type: type, size_bytes: f.size });
+      await sendForm(form, f, (x) => clear(bar).append(progress(x, 1, "授权书上传进度")));
+      flash("授权书已上传，请等待平台审核", "success");
+      go("unit");
+    }, { errorBox: errors });
+  });
+  return h("div", { class: "stack" }, errors,
+    h("div", { class: "field" }, h("label", { for: id }, "单位介绍信或授权书（PDF、JPG 或 PNG，10 MB 以内，须加盖单位公章）"), input,
+      h("div", { class: "row" }, btn, state), bar));
+}
+
+/** The unit's verification status; the page stops here until staff approved it. */
+function accountCard(account) {
+  return card("单位认证", h("dl", { class: "kv" },
+    h("dt", {}, "单位名称"), h("dd", {}, account.unit_name),
+    h("dt", {}, "统一社会信用代码"), h("dd", {}, account.credit_code),
+    h("dt", {}, "认证状态"), h("dd", {}, badge(account.status, "unit.status"))),
+  h("p", { class: `alert ${account.status === "rejected" ? "alert-error" : "alert-info"}`, role: "status" }, account.explanation),
+  account.reject_reason ? h("p", {}, h("strong", {}, "未通过原因："), account.reject_reason) : null,
+  account.status === "verified" ? null : letterForm(account));
+}
+
+/** The verified account, or null after rendering the status page (pending or rejected). */
+export async function verifiedAccount(main, title) {
+  const account = await get("/unit/account");
+  if (account.status === "verified") return account;
+  main.append(h("h1", {}, title), accountCard(account));
+  return null;
+}
+
+function inviteForm() {
+  const errors = h("div", { class: "form-errors" });
+  const form = h("form", { class: "stack", novalidate: true }, errors,
+    field("学员邮箱（每行一个）", "emails", { kind: "textarea", required: true,
+      hint: "学员会收到邀请邮件，登录后在“我的报名”中接受，其报名才会出现在本页。" }),
+    h("button", { type: "submit", class: "btn" }, "发送邀请"));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const emails = (formValues(form).emails || "").split(/[\s,，;；]+/).filter(Boolean);
+    if (!emails.length) return showError({ message: "请至少填写一个邮箱", field: "emails" }, errors);
+    busy(form.querySelector("button[type=submit]"), async () => {
+      const r = await post("/unit/invitations", { emails });
+      form.reset();
+      flash(`已发送 ${r.invited} 份邀请`, "success");
+    }, { errorBox: errors });
+  });
+  return form;
+}
+
 async function builderPage(main) {
+  if (!(await verifiedAccount(main, "集体交费"))) return;
   const [ed, data, orders] = await Promise.all([currentEdition(true), get("/unit/registrations"), get("/orders/mine")]);
   main.append(h("h1", {}, "集体交费"));
   const memo = `${ed.bank_account.memo_prefix}+${data.unit_name}`;
@@ -70,7 +147,7 @@ async function builderPage(main) {
   const regs = data.registrations;
   const total = h("strong", { id: "group-total" }, yuan(0));
   const count = h("span", { id: "group-count" }, "0");
-  const extra = field("其他学员（报名编号或邮箱，每行一个）", "extra", { kind: "textarea", hint: `须以“${data.unit_name}”报名，且已审核通过、未交费。` });
+  const extra = field("其他学员（报名编号或邮箱，每行一个）", "extra", { kind: "textarea", hint: `须以“${data.unit_name}”报名并已关联本单位，且已审核通过、未交费。` });
   const update = () => {
     total.textContent = yuan(regs.filter((r) => chosen.has(r.registration_id)).reduce((s, r) => s + r.fee_fen, 0));
     count.textContent = String(chosen.size);
@@ -87,7 +164,7 @@ async function builderPage(main) {
   const errors = h("div", { class: "form-errors" });
   const result = h("div", { id: "group-result" });
   const form = h("form", { class: "stack" }, errors,
-    regs.length ? table(["选择", "姓名", "邮箱", "职务", "费用", "状态"], rows, `以“${data.unit_name}”报名的职工`) : h("p", { class: "muted" }, "还没有以本单位名称报名的职工。"),
+    regs.length ? table(["选择", "姓名", "邮箱", "职务", "费用", "状态"], rows, `已关联本单位的学员`) : h("p", { class: "muted" }, "还没有学员关联本单位：学员在报名时选择本单位，或接受本单位的邀请后，会出现在这里。"),
     extra,
     h("p", {}, "已选 ", count, " 人，合计 ", total, "（另列学员的费用以生成的订单为准）。汇款附言：", h("span", { class: "memo" }, memo)),
     h("button", { type: "submit", class: "btn btn-primary" }, "生成集体订单"));
@@ -106,7 +183,7 @@ async function builderPage(main) {
       flash(`集体订单 ${order.order_id} 已生成：${order.registration_ids.length} 人，${yuan(order.amount_fen)}`, "success");
     }, { errorBox: errors });
   });
-  main.append(card("选择学员", form), result);
+  main.append(card("选择学员", form), result, card("邀请学员关联本单位", inviteForm()));
   const open = (orders.orders || []).filter((o) => o.kind === "group" && o.status === "open");
   for (const o of open) main.append(card(`待汇款的集体订单 ${o.order_id}`, groupOrderView(ed, o, regs)));
 }
@@ -136,6 +213,7 @@ function groupOrderView(ed, order, regs) {
 }
 
 async function unitOrdersPage(main) {
+  if (!(await verifiedAccount(main, "单位订单·发票"))) return;
   const [ed, data, inv, regs] = await Promise.all([currentEdition(true), get("/orders/mine"), get("/invoices/mine"), get("/unit/registrations")]);
   main.append(h("h1", {}, "单位订单·发票"));
   const orders = data.orders || [];

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StringConstraints, WithJsonSchema
 
-from chalicelib.identity.unit_states import UNIT_STATUS, UnitStatus
+from chalicelib.identity.states import UNIT_STATUS, UnitStatus
 from chalicelib.platform.schemas import Body, Instant, LinkOut, LongText, Out, PageOut, PageQuery, Text, label_fields
 
 label_fields(content_type="文件类型", size_bytes="文件大小", emails="邮箱列表", unit_id="单位账号")

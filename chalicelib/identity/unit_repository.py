@@ -13,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.identity.unit_states import UNIT_STATUS, UnitStatus
+from chalicelib.identity.states import UNIT_STATUS, UnitStatus
 from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import committed, decode_token, encode_token, register

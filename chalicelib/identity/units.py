@@ -16,7 +16,7 @@ from chalicelib.identity.credit_code import normalise_credit_code
 from chalicelib.identity.errors import AccountNotFoundError
 from chalicelib.identity.unit_errors import LetterInvalidError, LetterMissingError, UnitAccountRequiredError, UnitNotFoundError, UnitNotVerifiedError, UnitStateError
 from chalicelib.identity.unit_repository import UnitInvitation, UnitProfile, UnitRepository
-from chalicelib.identity.unit_states import EXPLANATIONS, UNIT_STATUS, UnitStatus
+from chalicelib.identity.states import EXPLANATIONS, UNIT_STATUS, UnitStatus
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ValidationError

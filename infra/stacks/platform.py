@@ -101,6 +101,8 @@ class PlatformStack(Stack):
             "PUBLIC_BASE_URL": self.public_base_url,
             "PAYMENT_SECRETS_PREFIX": cfg.payment_secrets_prefix,
             "LOG_LEVEL": cfg.log_level,
+            # staff TOTP secrets are sealed with the platform's data key (identity/mfa.py)
+            "MFA_KMS_KEY_ID": self.key.key_arn,
         }
         self.api = ChaliceApi(
             self, "Api", stage=cfg.stage, environment=environment,

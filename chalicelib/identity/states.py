@@ -1,5 +1,5 @@
-"""A unit account's verification (单位认证): the one table its store conditions, response
-schemas and the web's labels come from. A unit is `pending` from sign-up until staff
+"""Identity's states. A unit account's verification (单位认证): the one table its store
+conditions, response schemas and the web's labels come from. A unit is `pending` from sign-up until staff
 (admin or finance) check its credit code and authorization letter: `verified`, or
 `rejected` with a reason; a rejected unit may upload a new letter (back to `pending`)."""
 from __future__ import annotations
