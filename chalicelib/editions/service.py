@@ -137,7 +137,14 @@ def save_edition(deps: Deps, data: Any, actor: str, now: datetime, *, create: bo
                  edition_id: str | None = None, expected_version: int | None = None,
                  make_current: bool = False) -> dict[str, Any]:
     """Create or replace an edition after validating it (windows in the notice's order;
-    times without an offset read as Beijing time: `beijing_input`)."""
+    times without an offset read as Beijing time: `beijing_input`). A document read from
+    `admin_view` carries its `version`: it is the version saved against unless the request
+    names one, so a read-modify-write cannot silently undo someone else's edit."""
+    if isinstance(data, dict) and "version" in data:
+        data = dict(data)
+        read_version = data.pop("version")
+        if expected_version is None and not create and isinstance(read_version, int):
+            expected_version = read_version
     edition = parse_edition(beijing_input(data))
     if edition_id is not None and edition.edition_id != edition_id:
         raise ValidationError("edition_id 与路径不一致", field="edition_id")
