@@ -1,7 +1,7 @@
 // Learning pages: the course list with progress, and the player: encrypted HLS through
 // hls.js (the key only for this window's play session), heartbeats, no seeking beyond the
 // furthest watched point, 1x only, "still there?" checks, a moving watermark.
-import { getSession, get, post } from "./api.js";
+import { getSession, get, post, refreshSession } from "./api.js";
 import { currentEdition, go } from "./app.js";
 import { API_BASE, HEARTBEAT_S } from "./config.js";
 import { appNow, busy, card, clear, endText, flash, h, progress, rangeText, showError, when } from "./ui.js";
@@ -223,7 +223,10 @@ async function playPage(main, courseId) {
       failed("当前浏览器不支持加密视频播放，请使用最新版的 Chrome、Edge、Firefox 或 Safari（iOS 17.1 以上）观看。");
       return;
     }
-    if (hls) hls.destroy();
+    if (hls) {
+      hls.destroy();
+      await refreshSession(); // a restart comes late in a lesson: a fresh token for the key
+    }
     hls = new Hls({ xhrSetup, startPosition: at, maxBufferLength: 30, enableWorker: true, lowLatencyMode: false });
     hls.on(Hls.Events.ERROR, (_e, d) => {
       if (!d.fatal) return;
