@@ -64,3 +64,37 @@ def test_open_transfers_list_bank_orders_for_finance(api):
     assert [o["order_id"] for o in r.data["orders"]] == [order["order_id"]]
     assert r.data["orders"][0]["memo"] == "在职培训+国家图书馆+丙"
     assert api.get("/admin/transfers/open?kind=nope", api.staff("finance")).status_code == 400
+
+
+def test_report_names_gross_and_net_income_from_orders_and_refunds(api):
+    # Given two credited Alipay orders, one refunded in full, and a bank refund still pending
+    from datetime import UTC, datetime
+
+    from chalicelib.billing.repository import Order, Refund, order_queue
+    from chalicelib.platform.store.base import new_id
+    at = datetime(2026, 4, 8, tzinfo=UTC)
+
+    def order(status: str, channel: str = "alipay") -> str:
+        oid = new_id("O")
+        Order(order_id=oid, edition_id="2026", kind="individual", channel=channel, owner_sub="s",
+              registration_ids=["R1"], amount_fen=49000, status=status, unit_name="馆",
+              payer_name="甲", created_at=at, paid_at=at, payment_id=new_id("P"),
+              queue=order_queue("2026", status, channel)).save()
+        return oid
+
+    def refund(oid: str, status: str, channel: str = "alipay") -> None:
+        Refund(refund_id=new_id("F"), payment_id="P", order_id=oid, edition_id="2026",
+               registration_id=None, channel=channel, provider_txn_id="T", amount_fen=49000,
+               payment_amount_fen=49000, kind="request", status=status, reason="不去了",
+               requested_by="s", requested_at=at, queue=f"2026#{status}").save()
+    order("paid")
+    refund(order("refunded"), "done")
+    refund(order("refunding", "bank_transfer"), "requested", "bank_transfer")
+    # When the admin asks for the report
+    r = api.get("/admin/reports/summary", api.staff("admin"))
+    # Then gross counts every credited order and net takes off the refund done
+    assert r.status_code == 200, r.body
+    alipay = next(i for i in r.data["income_by_channel"] if i["channel"] == "alipay")
+    assert (alipay["gross_fen"], alipay["refunded_fen"], alipay["net_fen"]) == (98000, 49000, 49000)
+    assert r.data["gross_total_fen"] == 147000 and r.data["refunding_total_fen"] == 49000
+    assert r.data["net_total_fen"] == r.data["income_total_fen"] == 98000
