@@ -4,7 +4,7 @@ import { get, post } from "./api.js";
 import { currentEdition, go } from "./app.js";
 import {
   appNow, badge, busy, card, dayText, downloadHint, endText, field, flash, formValues, h,
-  openLink, rangeText, showError, span, STATUS_LABELS, table, untilText, validateForm, when, yuan,
+  openLink, rangeText, showError, span, STATUS_LABELS, table, untilText, validateForm, yuan,
 } from "./ui.js";
 import { unitChoiceField, unitLinkBlock } from "./unit_link.js";
 
@@ -72,7 +72,7 @@ function registrationView(reg, ed) {
     ["交费状态", badge(reg.payment_status)],
     ["费用", `${yuan(reg.fee_fen)}（${reg.tier === "member" ? "会员价" : "非会员价"}）`],
     ["姓名 / 单位", `${reg.name || ""} / ${reg.unit_name || ""}`],
-    ["提交时间", when(reg.submitted_at)],
+    ["提交时间", dayText(reg.submitted_at, { time: true })],
   ];
   const actions = h("div", { class: "toolbar" });
   if (reg.status === "approved" && reg.payment_status === "unpaid") {

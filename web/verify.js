@@ -1,6 +1,6 @@
 // Public certificate verification: verify.html?no=<certificate_no> -> GET /verify/{no}.
 import { get } from "./api.js";
-import { card, clear, dayText, h, when } from "./ui.js";
+import { card, clear, dayText, h } from "./ui.js";
 
 const form = document.getElementById("verify-form");
 const input = document.getElementById("no");
@@ -26,7 +26,7 @@ async function check(no) {
       h("dt", {}, "培训"), h("dd", {}, data.edition || "—"),
       h("dt", {}, "学时"), h("dd", {}, data.hours ?? "—"),
       h("dt", {}, "发证日期"), h("dd", {}, dayText(data.issued_at, { time: false })),
-      data.revoked_at ? [h("dt", {}, "撤销时间"), h("dd", {}, when(data.revoked_at))] : null,
+      data.revoked_at ? [h("dt", {}, "撤销时间"), h("dd", {}, dayText(data.revoked_at, { time: true }))] : null,
       data.revoke_reason ? [h("dt", {}, "撤销原因"), h("dd", {}, data.revoke_reason)] : null)));
 }
 

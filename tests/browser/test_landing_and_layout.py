@@ -161,6 +161,7 @@ def test_signed_in_header_is_compact_and_the_menu_uses_the_notices_words(stack, 
     for period in ("2026年4月3日至4月10日", "2026年4月13日至6月12日", "2026年6月1日至6月30日", "至 2026年4月12日 24:00"):
         assert period in cal, period
     assert "00:00" not in cal and "4月11日" not in cal and "7月1日" not in cal
+    assert "2026年4月5日 10:00" in p.locator(".registration").inner_text()  # submitted at
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
