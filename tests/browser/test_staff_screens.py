@@ -154,6 +154,12 @@ def test_roster_template_import_with_excel_row_numbers_list_and_search(stack, ne
     assert not p.locator("#roster-more").is_visible()
     page.shot("62-staff-roster-phone")
     page.assert_fits()
+    desk = new_page(**DESKTOP)
+    desk.sign_in(stack, stack.staff("admin"))
+    desk.goto("#/roster")
+    desk.p.locator("#roster-list tbody tr").first.wait_for()
+    desk.shot("67-staff-roster-desktop")
+    desk.assert_fits()
 
 
 def test_report_with_echarts_gross_and_net_and_every_export(stack, new_page):
@@ -249,6 +255,15 @@ def test_review_queue_on_a_phone_reaches_approve_and_reject(stack, new_page):
     p.get_by_role("button", name=f"通过 {names[1]}").click()
     p.get_by_text(f"已通过：{names[1]}").wait_for()
     page.assert_fits()
+
+    # And the same queue on a desktop is one table row per registration
+    trainee(stack, f"冯{unique_email('x')[2:6]}")
+    desk = new_page(**DESKTOP)
+    desk.sign_in(stack, stack.staff("reviewer"))
+    desk.p.locator("#review-list tbody tr").first.wait_for()
+    assert desk.p.locator("#review-list thead th").first.is_visible()
+    desk.shot("66-staff-review-desktop")
+    desk.assert_fits()
 
 
 def test_more_button_shows_only_when_the_server_has_another_page(stack, new_page):
