@@ -68,11 +68,11 @@ def _watch(deps: Any, sub: str, pattern: list[tuple[float, float]], start: Any) 
     return now, int(answer["credited_s"])
 
 
-def _straight() -> list[tuple[float, float]]:
-    return [(float(p), 30.0) for p in range(30, 5401, 30)]
+def _straight(every: int = 30) -> list[tuple[float, float]]:
+    return [(float(p), float(every)) for p in range(every, 5401, every)]
 
 
-def _habits() -> list[tuple[float, float]]:
+def _habits(every: int = 30) -> list[tuple[float, float]]:
     """30 s, a jump to minute 50, ten minutes at 2x, back to the start, then all at 1x with
     two seeks back of a few minutes each (the sort of thing people do)."""
     steps: list[tuple[float, float]] = [(30.0, 30.0), (3000.0, 5.0)]
@@ -81,8 +81,8 @@ def _habits() -> list[tuple[float, float]]:
     position = 0.0
     for stop in (1200.0, 2400.0, 5400.0):
         while position < stop:
-            position = min(stop, position + 30)
-            steps.append((position, 30.0))
+            position = min(stop, position + every)
+            steps.append((position, float(every)))
         if stop < 5400:
             position -= 180  # seek back three minutes
             steps.append((position, 5.0))
@@ -152,9 +152,10 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         key_ms = (time.perf_counter() - t0) * 1000
 
         # a whole 90-minute course: straight through, and with a real viewer's habits
-        end, credited_straight = _watch(deps, other, _straight(), opens)
+        every = 60 if quick else 30  # quick: a report a minute (one lost report each time)
+        end, credited_straight = _watch(deps, other, _straight(every), opens)
         straight = item_bytes(_raw_item(deps, other))
-        _end, credited_habits = _watch(deps, sub, _habits(), end + timedelta(minutes=5))
+        _end, credited_habits = _watch(deps, sub, _habits(every), end + timedelta(minutes=5))
         raw = _raw_item(deps, sub)
         habits = item_bytes(raw)
     finally:
