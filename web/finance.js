@@ -148,7 +148,8 @@ async function openTransfersSection() {
     });
   });
   const pick = (o) => {
-    const btn = h("button", { type: "button", class: "btn btn-small", "aria-label": `确认订单 ${o.order_id} 的到账` }, "确认到账…");
+    // the name a screen reader says starts with the visible text (then the order)
+    const btn = h("button", { type: "button", class: "btn btn-small", "aria-label": `确认到账… 订单 ${o.order_id}` }, "确认到账…");
     btn.addEventListener("click", () => {
       manual.querySelector("[name=order_id]").value = o.order_id;
       manual.querySelector("[name=amount]").value = (o.amount_fen / 100).toFixed(2);

@@ -130,7 +130,7 @@ _STYLE_PHONE = ("body{font-family:sans-serif;margin:0;padding:1rem;background:#f
                 "color:#fff;background:var(--brand)}p{word-break:break-all}")
 
 
-def _page(title: str, body: str, phone: bool, brand: str = "#1677ff") -> str:
+def _page(title: str, body: str, phone: bool, brand: str = "#0958d9") -> str:
     esc = html.escape
     viewport = '<meta name="viewport" content="width=device-width, initial-scale=1">' if phone else ""
     style = (_STYLE_PHONE if phone else _STYLE_DESKTOP).replace("var(--brand)", brand)
@@ -157,7 +157,7 @@ def cashier_page(deps: Deps, order_id: str, product: str | None = None,
         f"订单状态：{order.status}"
     what = PRODUCT_LABELS.get(product, label)
     card = "（公务卡）" if order.official_card else ""
-    brand = "#1677ff" if order.channel == "alipay" else "#07c160"
+    brand = "#0958d9" if order.channel == "alipay" else "#05783a"  # white text at >= 4.5:1
     if product in PHONE_PRODUCTS:
         body = (f"<header>{esc(what)}（沙箱）</header><main class=\"sheet\" data-product=\"{esc(product)}\">"
                 f"<h1>{esc(label)}收银台</h1><p>{esc(order.payer_name)}{card} · 订单号 {esc(order.order_id)}</p>"
@@ -430,7 +430,7 @@ JSBRIDGE_JS = r"""// Sandbox WeixinJSBridge (dev stage only): what WeChat's brow
       "box-shadow:0 -2px 12px rgba(0,0,0,.25);z-index:9999;font-family:sans-serif;text-align:center";
     box.innerHTML = '<p style="font-weight:bold">微信支付（沙箱）</p><p class="wx-error" role="alert"></p>' +
       '<button type="button" data-act="pay" style="display:block;width:100%;padding:.9rem;font-size:1.1rem;' +
-      'color:#fff;background:#07c160;border:0;border-radius:.4rem">确认支付</button>' +
+      'color:#fff;background:#05783a;border:0;border-radius:.4rem">确认支付</button>' +
       '<button type="button" data-act="cancel" style="margin-top:.6rem;background:none;border:0;padding:.6rem">取消</button>';
     document.body.appendChild(box);
     box.querySelector("[data-act=cancel]").onclick = function () {

@@ -126,7 +126,6 @@ def test_signed_in_header_is_compact_and_the_menu_uses_the_notices_words(stack, 
     nav = p.get_by_role("navigation", name="主导航")
     labels = ["我的培训", "我的云课堂", "我的考试", "我的选课·证书", "个人中心—订单发票", "联系与帮助"]
     name = "home-" + ("390" if size == PHONE else "1366")
-    print(f"header at {size[0]}x{size[1]}: {header_height(page):.0f} px")
     if size == PHONE:
         # On the phone the header is one row: the menu sits behind one button
         assert header_height(page) <= 120, header_height(page)

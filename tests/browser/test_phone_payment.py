@@ -167,7 +167,7 @@ def test_bank_transfer_claim_and_a_confirmed_refund(stack: Any, browser: Any) ->
     claims = fin.p.locator("[data-finance-list=claims]")
     claims.get_by_text(order["order_id"]).wait_for()
     assert "2026-04-05" in claims.inner_text()
-    fin.p.get_by_role("button", name=f"确认订单 {order['order_id']} 的到账").click()
+    fin.p.get_by_role("button", name=f"确认到账… 订单 {order['order_id']}").click()
     fin.p.keyboard.type("SERCLAIM01")
     fin.p.locator('form[aria-label="无流水时按订单确认"]').get_by_role("button", name="确认到账").click()
     fin.p.get_by_text(f"已确认到账：订单 {order['order_id']}").wait_for()
@@ -238,4 +238,38 @@ def test_a_group_member_sees_their_own_share_and_how_to_ask_for_a_refund(stack: 
     assert "退回单位的汇款账户" in p.locator(".refund").inner_text()
     page.shot("orders-group-member-390")
     page.assert_fits()
+    page.check_console()
+
+
+WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+             "Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI Language/zh_CN")
+
+
+def test_pay_with_wechat_jsapi_inside_wechat(stack: Any, browser: Any) -> None:
+    """Inside WeChat's browser: WeChat's web OAuth first (the simulated one), back with the
+    code, the JSAPI order placed by itself, WeixinJSBridge (the sandbox's) pays it."""
+    stack.set_clock("2026-04-05T10:00:00+08:00")
+    token, rid = _approved(stack, "李四")
+    page = _context(browser, stack, 390, 844, WECHAT_UA, True)
+    p = page.p
+    page.sign_in(stack, token)
+    page.goto(f"#/pay/{rid}")
+    p.get_by_label("微信支付").check()
+    page.expect_http_error()  # the API's 409 WECHAT_OAUTH_REQUIRED that sends the page to OAuth
+    p.get_by_role("button", name="确认交费方式").click()
+    # back from OAuth with ?code=…&state=… before the #, the order is placed and the code dropped
+    p.locator("#wechat-jsapi").wait_for()
+    assert "code=" not in p.url and p.url.endswith(f"#/pay/{rid}")
+    order = stack.ok("GET", "/orders/mine", token=token)["orders"][0]
+    assert order["product"] == "wechat_jsapi" and order["jsapi_params"]["signType"] == "RSA"
+    page.shot("phone-wechat-jsapi-1-pay-page-390")
+    page.assert_fits()
+    p.locator("#wechat-jsapi").click()
+    sheet = p.get_by_role("dialog", name="微信支付（沙箱）")
+    sheet.wait_for()
+    page.shot("phone-wechat-jsapi-2-bridge-390")
+    sheet.get_by_role("button", name="确认支付").click()
+    p.locator("#paid-note").wait_for(timeout=20_000)
+    page.shot("phone-wechat-jsapi-3-paid-390")
+    assert stack.ok("GET", "/registrations/mine", token=token)["registrations"][0]["payment_status"] == "paid"
     page.check_console()

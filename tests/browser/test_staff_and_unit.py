@@ -137,7 +137,7 @@ def test_finance_reconciliation(stack, new_page, tmp_path):
     # When finance confirms B's transfer by hand (no statement line): pick the open order,
     # type the bank serial
     b_order = orders[b["name"]]["order_id"]
-    p.get_by_role("button", name=f"确认订单 {b_order} 的到账").click()
+    p.get_by_role("button", name=f"确认到账… 订单 {b_order}").click()
     manual = p.locator('form[aria-label="无流水时按订单确认"]')
     assert manual.get_by_label("到账金额（元）").input_value() == "490.00"
     p.keyboard.type(f"SER{tag}002")  # the serial field has the focus
