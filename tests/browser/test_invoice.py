@@ -94,3 +94,12 @@ def test_inside_wechat_downloads_say_open_in_the_browser(stack: Stack, browser: 
         assert not page.errors, page.errors
     finally:
         ctx.close()
+
+
+def test_nuonuo_sdk_over_http_against_the_running_stack(stack: Stack, capsys: Any) -> None:
+    """The outside check a reviewer runs against `make run` (devtools/tax_sdk_check.py):
+    nuonuo-sdk's own client, over real HTTP to the local server's simulator."""
+    from devtools import tax_sdk_check
+    assert tax_sdk_check.main(["--base", stack.base]) == 0
+    out = capsys.readouterr().out
+    assert "E0000" in out and re.search(r"数电票号码 \d{20}; PDF \d+ bytes; OK", out), out
