@@ -148,7 +148,7 @@ def test_the_simulated_gateways_refuse_garbage_without_a_500(api: Any, pdeps: An
         ("GET", "/dev/pay/alipay/gateway.do", b"", {}),
         ("GET", "/dev/pay/alipay/gateway.do?sign=%%%&sign_type=RSA2&app_id=2021000000000001", b"", {}),
         ("GET", "/dev/pay/alipay/gateway.do?" + urlencode({"sign": "YWJj", "sign_type": "RSA2", "biz_content": "{"}), b"", {}),
-        ("POST", "/dev/pay/alipay/gateway.do", "a=b&biz_content=%7B".encode(), form),
+        ("POST", "/dev/pay/alipay/gateway.do", b"a=b&biz_content=%7B", form),
         ("POST", "/dev/pay/wechatpay/v3/pay/transactions/h5", b"[1,2]", {**jsonh, "Authorization": "WECHATPAY2-SHA256-RSA2048 x"}),
         ("POST", "/dev/pay/wechatpay/v3/pay/transactions/nope", b"{}", jsonh),
         ("GET", "/dev/pay/wechatpay/checkmweb?prepay_id=wx12345678901234%F0%9F%98%80", b"", {}),
