@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.learning.repository import PROGRESS_PER_TRANSACTION, Progress, QuestionnaireResponse
+from chalicelib.learning.repository import PROGRESS_PER_TRANSACTION, CourseMedia, Progress, QuestionnaireResponse
 from chalicelib.learning.rules import ProgressState, format_watched
 from chalicelib.learning.states import ResponseCertificateState
 from chalicelib.platform.paging import decode_token, encode_token
@@ -135,6 +135,92 @@ class InMemoryProgressRepository:
             item.completed_at = now
         self.items[(learner, course_id)] = item.serialize()
         return self._load((learner, course_id))
+
+
+class InMemoryMediaRepository:
+    """MediaRepository's twin: the course media items, and the one-request read of a
+    progress item (from the progress twin) with a media item."""
+
+    PENDING = ("pending_source", "pending_version", "pending_key_hex", "pending_job")
+
+    def __init__(self, progress: InMemoryProgressRepository) -> None:
+        self.progress = progress
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.audit: list[tuple[str, str, str]] = []
+        self.calls: list[str] = []
+
+    def _load(self, key: tuple[str, str]) -> CourseMedia | None:
+        item = self.items.get(key)
+        return CourseMedia.from_raw_data(item) if item is not None else None
+
+    def _store(self, item: CourseMedia) -> None:
+        self.items[(item.edition_id, item.course_id)] = item.serialize()
+
+    def get(self, edition_id: str, course_id: str) -> CourseMedia | None:
+        self.calls.append("GetItem")
+        return self._load((edition_id, course_id))
+
+    def of_edition(self, edition_id: str) -> list[CourseMedia]:
+        self.calls.append("Query")
+        return [m for m in (self._load(k) for k in sorted(self.items) if k[0] == edition_id) if m]
+
+    def session_and_media(self, learner: str, edition_id: str, course_id: str
+                          ) -> tuple[Progress | None, CourseMedia | None]:
+        self.calls.append("TransactGetItems")
+        return self.progress._load((learner, course_id)), self._load((edition_id, course_id))
+
+    def queue(self, edition_id: str, course_id: str, source_key: str, version: str,
+              actor: str, now: datetime) -> None:
+        item = self._load((edition_id, course_id)) or CourseMedia(edition_id=edition_id,
+                                                                  course_id=course_id)
+        item.pending_source, item.pending_version = source_key, version
+        item.pending_key_hex = item.pending_job = item.error = None
+        item.queued_at = item.updated_at = now
+        self._store(item)
+        self.audit.append((f"course#{edition_id}#{course_id}", "learning.video_queued", actor))
+
+    def _pending(self, media: CourseMedia) -> CourseMedia | None:
+        item = self._load((media.edition_id, media.course_id))
+        if item is None or item.pending_version is None \
+                or item.pending_version != media.pending_version:
+            return None  # the condition: pending_version = the one the caller saw
+        return item
+
+    def started(self, media: CourseMedia, key_hex: str, job_id: str | None,
+                now: datetime) -> bool:
+        item = self._pending(media)
+        if item is None:
+            return False
+        item.pending_key_hex, item.updated_at = key_hex, now
+        if job_id:
+            item.pending_job = job_id
+        self._store(item)
+        return True
+
+    def publish(self, media: CourseMedia, hls_prefix: str, playlist_name: str,
+                duration_s: int, actor: str, now: datetime) -> bool:
+        item = self._pending(media)
+        if item is None:
+            return False
+        item.hls_prefix, item.playlist_name, item.key_hex = hls_prefix, playlist_name, \
+            media.pending_key_hex
+        item.duration_s, item.packaged_at, item.updated_at = duration_s, now, now
+        for name in self.PENDING:
+            setattr(item, name, None)
+        self._store(item)
+        self.audit.append((f"course#{media.edition_id}#{media.course_id}",
+                           "learning.video_published", actor))
+        return True
+
+    def failed(self, media: CourseMedia, reason: str, now: datetime) -> bool:
+        item = self._pending(media)
+        if item is None:
+            return False
+        for name in self.PENDING:
+            setattr(item, name, None)
+        item.error, item.updated_at = reason[:500], now
+        self._store(item)
+        return True
 
 
 class InMemoryQuestionnaireRepository:

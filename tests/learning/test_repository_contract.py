@@ -98,3 +98,64 @@ def test_one_questionnaire_response_per_paid_registration_in_submission_order(wo
     first, token = world.responses.page("2026", 2, None)
     rest, _ = world.responses.page("2026", 2, token)
     assert [r.registration_id for r in first + rest] == ["R3", "R2", "R4"]
+
+
+# --- course media (issue 13) -------------------------------------------------------------
+@pytest.fixture(params=["memory", "dynamodb"])
+def media_world(request: pytest.FixtureRequest) -> tuple[Any, Any, Callable[[Registration], None]]:
+    from chalicelib.learning.repository import MediaRepository
+    from tests.learning.memory import InMemoryMediaRepository
+    if request.param == "memory":
+        regs = InMemoryRegistrations()
+        progress = InMemoryProgressRepository(regs)
+        return InMemoryMediaRepository(progress), progress, regs.add
+    request.getfixturevalue("deps")
+    return MediaRepository(), ProgressRepository(), lambda reg: reg.save()
+
+
+def test_media_moves_only_from_the_pending_version_it_saw(media_world: Any) -> None:
+    from chalicelib.learning import media as media_service
+    repo, _progress, _add = media_world
+    assert repo.get("2026", "C01") is None
+    repo.queue("2026", "C01", "uploads/2026/C01/V1.mp4", "V1", "admin", T0)
+    seen = repo.get("2026", "C01")
+    assert media_service.status_of(seen) == "queued"
+    assert repo.started(seen, "00" * 16, None, T0)
+    assert media_service.status_of(repo.get("2026", "C01")) == "packaging"
+    # a newer upload replaces the pending one: the older packaging can neither start nor publish
+    repo.queue("2026", "C01", "uploads/2026/C01/V2.mp4", "V2", "admin", T0)
+    assert not repo.started(seen, "11" * 16, None, T0)
+    old = repo.get("2026", "C01")
+    old.pending_version, old.pending_key_hex = "V1", "00" * 16
+    assert not repo.publish(old, "2026/C01/hls/V1/", "index.m3u8", 6, "system", T0)
+    newer = repo.get("2026", "C01")
+    assert newer.pending_key_hex is None  # queue cleared the key of the replaced one
+    assert repo.started(newer, "22" * 16, "job-2", T0)
+    newer = repo.get("2026", "C01")
+    assert newer.pending_job == "job-2"
+    assert repo.publish(newer, "2026/C01/hls/V2/", "index.m3u8", 6, "system", T0)
+    done = repo.get("2026", "C01")
+    assert (done.hls_prefix, done.key_hex, int(done.duration_s)) == ("2026/C01/hls/V2/", "22" * 16, 6)
+    assert done.pending_version is None and media_service.status_of(done) == "ready"
+    assert not repo.publish(newer, "2026/C01/hls/V2/", "index.m3u8", 6, "system", T0)  # once
+    # a failure drops the pending upload, keeps the playable version and the reason
+    repo.queue("2026", "C01", "uploads/2026/C01/V3.mp4", "V3", "admin", T0)
+    pending = repo.get("2026", "C01")
+    assert repo.failed(pending, "无法读取视频时长", T0)
+    after = repo.get("2026", "C01")
+    assert after.hls_prefix == "2026/C01/hls/V2/" and after.error == "无法读取视频时长"
+    assert not repo.failed(pending, "again", T0)
+    assert [m.course_id for m in repo.of_edition("2026")] == ["C01"]
+
+
+def test_the_session_and_the_media_are_read_together(media_world: Any) -> None:
+    repo, progress, add = media_world
+    add(registration("R1"))
+    progress.enrol("R1", items("R1"), "sub-R1", T0)
+    progress.open_session("2026#sub-R1", ["C01", "C02"], "S1#C01", MS0)
+    p, m = repo.session_and_media("2026#sub-R1", "2026", "C01")
+    assert p is not None and p.session_id == "S1#C01" and m is None
+    repo.queue("2026", "C01", "uploads/2026/C01/V1.mp4", "V1", "admin", T0)
+    p, m = repo.session_and_media("2026#sub-R1", "2026", "C01")
+    assert m is not None and m.pending_version == "V1"
+    assert repo.session_and_media("2026#sub-R9", "2026", "C01")[0] is None

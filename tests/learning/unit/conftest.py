@@ -15,7 +15,7 @@ from chalicelib.editions.service import load_seed
 from chalicelib.learning.repository import learner_key
 from chalicelib.registration.repository import Registration
 from tests.conftest import at
-from tests.learning.memory import InMemoryProgressRepository, InMemoryQuestionnaireRepository, InMemoryRegistrations
+from tests.learning.memory import InMemoryMediaRepository, InMemoryProgressRepository, InMemoryQuestionnaireRepository, InMemoryRegistrations
 
 SUBMITTED = at("2026-04-05T10:00:00+08:00")
 
@@ -35,6 +35,7 @@ class World:
     responses: InMemoryQuestionnaireRepository
     deps: Any = field(default_factory=SimpleNamespace)
     count: int = 0
+    media: Any = None  # InMemoryMediaRepository, set by the fixture
 
     def trainee(self, name: str = "李玥", status: str = "approved",
                 payment_status: str = "paid") -> Trainee:
@@ -89,6 +90,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setattr(editions, "get_edition", lambda deps, edition_id: edition)
     monkeypatch.setattr(learning, "registrations", registrations)
     monkeypatch.setattr(learning, "progress_repo", w.progress)
+    w.media = InMemoryMediaRepository(w.progress)
+    monkeypatch.setattr(learning, "media_repo", w.media)
     monkeypatch.setattr(queries, "progress_repo", w.progress)
     monkeypatch.setattr(questionnaire, "repo", w.responses)
     monkeypatch.setattr(queries, "response_repo", w.responses)
