@@ -126,6 +126,7 @@ def test_signed_in_header_is_compact_and_the_menu_uses_the_notices_words(stack, 
     nav = p.get_by_role("navigation", name="主导航")
     labels = ["我的培训", "我的云课堂", "我的考试", "我的选课·证书", "个人中心—订单发票", "联系与帮助"]
     name = "home-" + ("390" if size == PHONE else "1366")
+    print(f"header at {size[0]}x{size[1]}: {header_height(page):.0f} px")
     if size == PHONE:
         # On the phone the header is one row: the menu sits behind one button
         assert header_height(page) <= 120, header_height(page)
@@ -350,3 +351,23 @@ def test_login_page_header_and_accessibility(stack, new_page, size):
         assert header_height(page) <= 120, header_height(page)
     page.shot("login-" + ("390" if size == PHONE else "1366"))  # the axe gate runs here
     page.assert_fits()
+
+
+def test_the_accessibility_gate_catches_a_serious_violation(stack, new_page, monkeypatch):
+    """The gate itself: a page with a nameless button and low-contrast text fails it, with
+    the rules named; the same page without them passes."""
+    monkeypatch.setattr("tests.browser.conftest.AXE_GATE", "fail")
+    page = new_page(*PHONE)
+    page.goto("#/")
+    page.p.locator(".landing").wait_for()
+    page.p.evaluate("""() => {
+        const box = document.createElement("div");
+        box.id = "bad";
+        box.innerHTML = '<button type="button"></button><p style="color:#ccc;background:#fff">看不清的字</p>';
+        document.querySelector("main").append(box);
+    }""")
+    with pytest.raises(AssertionError) as failed:
+        page.assert_accessible("gate-self-test")
+    assert "critical button-name" in str(failed.value) and "serious color-contrast" in str(failed.value)
+    page.p.evaluate("document.getElementById('bad').remove()")
+    page.assert_accessible("gate-self-test")
