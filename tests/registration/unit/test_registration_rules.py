@@ -87,7 +87,15 @@ def test_member_by_e_mail_pays_the_member_fee(world):
 def test_member_by_mobile_number_after_normalisation(world):
     sub = world.person(email="zhao@example.com", phone="139 1234 5678")
     world.member("M2", phone="+86 13912345678")
+    # issue 14: the roster phone counts once the account's phone is verified (SMS code)
+    world.accounts.mark_phone_verified(world.accounts.get(sub), "13912345678", world.clock.now())
     assert submit(world, sub)["tier"] == "member"
+
+
+def test_an_unverified_phone_on_the_roster_prices_as_non_member(world):
+    sub = world.person(email="zhao@example.com", phone="139 1234 5678")
+    world.member("M2", phone="+86 13912345678")
+    assert submit(world, sub)["tier"] == "non_member"
 
 
 @pytest.mark.parametrize("approved_at,dues_year", [
