@@ -192,3 +192,16 @@ def test_dev_sms_answers_newest_first_and_filters_by_number(api: Any, clock: Any
     assert [m["to"] for m in all_sms[:2]] == ["13600000002", "13600000001"]
     assert [m["to"] for m in api.get("/dev/sms?to=+86 136 0000 0001").data["sms"]] == ["13600000001"]
     assert timedelta(seconds=0) is not None
+
+
+def test_the_email_confirmation_code_marks_the_email_verified(api: Any) -> None:
+    # Given an account whose e-mail is not verified yet (prod: before the Cognito code)
+    from chalicelib.identity import accounts
+    from chalicelib.identity.repository import Account
+    email, token = api.signup(unique_email("confirm"))
+    accounts.find_by_email(email).update(actions=[Account.email_verified.set(False)])
+    assert api.get("/me", token).data["email_verified"] is False
+    # When the code from Cognito's mail is confirmed
+    r = api.post("/auth/confirm", json={"email": email.upper(), "code": "123456"})
+    # Then /me says the e-mail is verified
+    assert r.status_code == 200 and api.get("/me", token).data["email_verified"] is True
