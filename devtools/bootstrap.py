@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.platform.aws import client
 from chalicelib.platform.clock import system_now
-from chalicelib.platform.resources import BUCKETS, GROUPS, PASSWORD_POLICY
+from chalicelib.platform.resources import BUCKETS, CLIENT_AUTH_FLOWS, GROUPS, PASSWORD_POLICY
 from chalicelib.platform.settings import Settings
 from chalicelib.platform.store.tables import create_tables
 
@@ -37,7 +37,7 @@ def create_user_pool(settings: Settings) -> Stack:
             cognito.create_group(UserPoolId=pool["Id"], GroupName=group)
         cognito.create_user_pool_client(
             UserPoolId=pool["Id"], ClientName="web", GenerateSecret=False,
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+            ExplicitAuthFlows=list(CLIENT_AUTH_FLOWS))
     clients = cognito.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=10)
     return Stack(user_pool_id=pool["Id"], client_id=clients["UserPoolClients"][0]["ClientId"])
 

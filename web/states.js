@@ -85,6 +85,10 @@ export const STATES = {
     "member": "会员",
     "non_member": "非会员"
   },
+  "staff_mfa.status": {
+    "pending": "待绑定",
+    "enrolled": "已绑定"
+  },
   "statement_line.status": {
     "new": "未入账",
     "used": "已入账"
@@ -135,6 +139,7 @@ export const STATE_LABELS = {
   "late": "逾期到账（自动退回）",
   "member": "会员",
   "non_member": "非会员",
+  "enrolled": "已绑定",
   "new": "未入账",
   "used": "已入账",
   "verified": "已认证"

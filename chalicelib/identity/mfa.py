@@ -20,6 +20,7 @@ from typing import Any
 
 from chalicelib.identity import throttling as limits
 from chalicelib.identity.mfa_repository import SecretSealError, StaffMfa, StaffMfaRepository
+from chalicelib.identity.states import MfaStatus
 from chalicelib.platform.clock import system_now
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import RetryLaterError, UnauthorizedError
@@ -107,7 +108,7 @@ def second_factor(deps: Deps, tokens: dict[str, Any], totp: str | None, now: dat
     at = at or system_now()
     sub, email = str(claims["sub"]), str(claims.get("email", ""))
     item = repo.get(sub)
-    if item is not None and item.status == "enrolled":
+    if item is not None and item.status == MfaStatus.ENROLLED.value:
         if not totp:
             raise MfaRequiredError()
         step = _matching_step(_unseal(deps, item), totp, at)
@@ -117,7 +118,7 @@ def second_factor(deps: Deps, tokens: dict[str, Any], totp: str | None, now: dat
         return tokens
     if item is None:  # first sign-in: a new secret, kept pending until a code proves it
         sealed = repo.seal(deps.settings, sub, new_secret())
-        repo.start(StaffMfa(user_sub=sub, sealed_secret=sealed, status="pending",
+        repo.start(StaffMfa(user_sub=sub, sealed_secret=sealed, status=MfaStatus.PENDING.value,
                             created_at=now), now)
         item = repo.get(sub)
         assert item is not None
@@ -135,10 +136,10 @@ def second_factor(deps: Deps, tokens: dict[str, Any], totp: str | None, now: dat
 def seed_enrolled(deps: Deps, user_sub: str, secret: str, now: datetime) -> None:
     """Dev stage only (devtools/bootstrap.py): a staff account enrolled with `secret`."""
     repo.save_enrolled(StaffMfa(user_sub=user_sub, sealed_secret=repo.seal(
-        deps.settings, user_sub, secret), status="enrolled", created_at=now, enrolled_at=now,
+        deps.settings, user_sub, secret), status=MfaStatus.ENROLLED.value, created_at=now, enrolled_at=now,
         last_step=0))
 
 
 def enrolled(user_sub: str) -> bool:
     item = repo.get(user_sub)
-    return item is not None and item.status == "enrolled"
+    return item is not None and item.status == MfaStatus.ENROLLED.value

@@ -12,7 +12,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
+from chalicelib.identity.states import MFA_STATUS, MfaStatus
 from chalicelib.platform.aws import client
+from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import committed, register
 
@@ -24,7 +26,7 @@ class StaffMfa(Model):
 
     user_sub = UnicodeAttribute(hash_key=True)
     sealed_secret = UnicodeAttribute()  # base64 of the KMS ciphertext
-    status = UnicodeAttribute()  # pending (shown once, not confirmed yet) | enrolled
+    status = StateAttribute(MFA_STATUS)  # pending (shown, not proved yet) | enrolled
     created_at = UTCDateTimeAttribute()
     enrolled_at = UTCDateTimeAttribute(null=True)
     last_step = NumberAttribute(default=0)  # the newest 30 s step accepted (no replay)
@@ -52,9 +54,9 @@ class StaffMfaRepository:
     def enrol(self, item: StaffMfa, step: int, now: datetime) -> bool:
         """pending -> enrolled with the first code's step (False: changed meanwhile)."""
         def write(tx: Any) -> None:
-            tx.update(item, actions=[StaffMfa.status.set("enrolled"),
+            tx.update(item, actions=[StaffMfa.status.set(MfaStatus.ENROLLED.value),
                                      StaffMfa.enrolled_at.set(now), StaffMfa.last_step.set(step)],
-                      condition=(StaffMfa.status == "pending")
+                      condition=StaffMfa.status.is_in(*MFA_STATUS.sources(MfaStatus.ENROLLED))
                       & (StaffMfa.sealed_secret == item.sealed_secret))
             tx.save(audit_entry(f"account#{item.user_sub}", "mfa.enrolled", item.user_sub, now))
         return committed(write)
@@ -63,7 +65,8 @@ class StaffMfaRepository:
         """Accept a code's step once: only if newer than every step accepted before."""
         def write(tx: Any) -> None:
             tx.update(item, actions=[StaffMfa.last_step.set(step)],
-                      condition=(StaffMfa.status == "enrolled") & (StaffMfa.last_step < step))
+                      condition=(StaffMfa.status == MfaStatus.ENROLLED.value)
+                      & (StaffMfa.last_step < step))
         return committed(write)
 
     def save_enrolled(self, item: StaffMfa) -> None:

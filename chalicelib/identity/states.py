@@ -33,3 +33,15 @@ EXPLANATIONS = {
     UnitStatus.REJECTED: ("单位账号未通过审核，原因见下。请按原因重新上传单位介绍信或授权书，"
                           "上传后将重新进入审核。"),
 }
+
+
+class MfaStatus(StrEnum):
+    """A staff account's TOTP (identity/mfa.py)."""
+    PENDING = "pending"  # a secret was shown at the first sign-in; no code proved it yet
+    ENROLLED = "enrolled"  # every sign-in needs a fresh code
+
+
+MFA_STATUS = StateMachine.of("staff_mfa.status", MfaStatus, {
+    MfaStatus.PENDING: {MfaStatus.ENROLLED},
+    MfaStatus.ENROLLED: set(),
+}, {MfaStatus.PENDING: "待绑定", MfaStatus.ENROLLED: "已绑定"})

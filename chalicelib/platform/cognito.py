@@ -116,8 +116,11 @@ class CognitoIdentity:
 
     def login(self, email: str, password: str) -> dict[str, Any]:
         try:
-            out = self._cognito.initiate_auth(
-                ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+            # The admin flow (IAM-signed, server side only): the web client allows no password
+            # flow of its own, so nobody gets a token past the platform's checks (staff TOTP).
+            out = self._cognito.admin_initiate_auth(
+                UserPoolId=self.pool_id, ClientId=self.client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
                 AuthParameters={"USERNAME": email, "PASSWORD": password})
         except ClientError as exc:
             code = exc.response["Error"]["Code"]

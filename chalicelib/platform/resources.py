@@ -6,6 +6,9 @@ from __future__ import annotations
 BUCKETS = ("certificates", "invoices", "vouchers", "videos")
 # Cognito groups = the platform's roles.
 GROUPS = ("trainee", "unit", "reviewer", "finance", "admin")
+# The web client's auth flows: passwords only through the platform (ADMIN_USER_PASSWORD_AUTH
+# is IAM-signed, server side), so a staff password alone never yields a token past the TOTP.
+CLIENT_AUTH_FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
 # The user pool's password policy (CreateUserPool's Policies.PasswordPolicy).
 PASSWORD_POLICY = {"MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True,
                    "RequireNumbers": True, "RequireSymbols": True}

@@ -32,6 +32,7 @@ TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
 OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"]
 # platform/cognito.py: sign-up, confirm and login are public Cognito APIs; these need IAM.
 COGNITO_ACTIONS = ["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminDeleteUser",
+                   "cognito-idp:AdminInitiateAuth",  # login: the admin password flow (issue 14)
                    # sessions that end, password reset by the platform's code (issue 14)
                    "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDisableUser",
                    "cognito-idp:AdminSetUserPassword"]

@@ -1,5 +1,5 @@
 """The Cognito user pool: e-mail sign-in, the password policy and the groups (= roles) from
-chalicelib/platform/resources.py, and the web client (no secret, USER_PASSWORD_AUTH + refresh)."""
+chalicelib/platform/resources.py, and the web client (no secret, ADMIN_USER_PASSWORD_AUTH through the platform + refresh)."""
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
@@ -38,7 +38,9 @@ def build_user_pool(scope: Construct, pool_name: str, sender: str | None,
                                  group_name=group)
     client = pool.add_client(
         "WebClient", user_pool_client_name="web", generate_secret=False,
-        auth_flows=cognito.AuthFlow(user_password=True),
+        # passwords only through the platform's IAM-signed admin flow (staff TOTP cannot be
+        # skipped by calling Cognito directly); refresh tokens are always allowed
+        auth_flows=cognito.AuthFlow(admin_user_password=True),
         prevent_user_existence_errors=True,
         id_token_validity=Duration.hours(1), access_token_validity=Duration.hours(1),
         refresh_token_validity=Duration.days(30))
