@@ -63,7 +63,7 @@ class OpenOrderExistsError(ConflictError):
 
 class InGroupOrderError(ConflictError):
     code = "IN_GROUP_ORDER"
-    message = "该报名已在单位集体交费订单中，不能个人交费"
+    message = "该报名已在单位集体交费订单中，不能个人交费；如需自行交费，请先在“我的培训”中退出集体订单"
 
 
 class InvalidOrderStateError(ConflictError):
