@@ -71,10 +71,10 @@ def run(settings: Settings) -> list[str]:
         upload = f"{media.upload_prefix(edition.edition_id, course.course_id)}{version}.mp4"
         storage(deps).put_object(media.VIDEOS, upload, clip.read_bytes(), "video/mp4")
         media.media_repo.queue(edition.edition_id, course.course_id, upload, version, ACTOR, now)
-        prefix, duration = media.package_file(deps, edition.edition_id, course.course_id, clip,
-                                              version, now)
-        media.publish(deps, edition.edition_id, course.course_id, version, prefix,
-                      "index.m3u8", duration, now)
+        claimed = media.claim(media.media_repo.get(edition.edition_id, course.course_id), now)
+        assert claimed is not None  # nobody else packages at start-up
+        duration = media.package_file(deps, claimed, clip, now)
+        media.publish(claimed, "index.m3u8", duration, now)
         durations[course.course_id] = duration
     media.record_durations(deps, edition.edition_id, durations, ACTOR, now)
     return [f"Sample videos: {len(durations)} courses packaged as encrypted HLS "

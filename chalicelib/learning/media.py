@@ -15,7 +15,7 @@ import math
 import secrets
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ MAX_UPLOAD_BYTES = 4 * 1024 ** 3  # a 90-minute lecture at a few Mbit/s, with ro
 UPLOAD_TTL_S = 3600
 HEADER_BYTES = 8 * 1024 * 1024  # where a faststart MP4 keeps its movie header
 ACTOR = "system:package_videos"
+STALE_CLAIM = timedelta(minutes=30)  # a packaging claimed longer ago died: taken over
+MEDIACONVERT_PLAYLIST = "index_720p.m3u8"  # packaging.mediaconvert_job's NameModifier
 
 
 def upload_prefix(edition_id: str, course_id: str) -> str:
@@ -117,40 +119,47 @@ def list_media(deps: Deps) -> dict[str, Any]:
 
 
 # --- packaging (the job step and the dev set-up) ----------------------------------------
-def package_file(deps: Deps, edition_id: str, course_id: str, source: Path,
-                 version: str, now: datetime, packager: Any = None) -> tuple[str, int]:
-    """Package a local source file under a new key and upload the result: (hls prefix,
-    duration in whole seconds). The duration is the movie header's (mp4.py), checked
-    against what the packager read."""
-    key, iv = secrets.token_bytes(hls.KEY_BYTES), secrets.token_bytes(16)
-    media = CourseMedia(edition_id=edition_id, course_id=course_id, pending_version=version)
-    if not media_repo.started(media, key.hex(), None, now):
-        raise packaging.PackagingError("a newer upload replaced this one")
+def claim(item: CourseMedia, now: datetime) -> CourseMedia | None:
+    """The pending upload claimed for ONE packaging, with a fresh key and its own output
+    prefix (two job runs racing cannot mix segments of two keys); None when another
+    packaging holds it or a newer upload replaced it."""
+    key_hex = secrets.token_bytes(hls.KEY_BYTES).hex()
+    prefix = hls_prefix(item.edition_id, item.course_id,
+                        f"{item.pending_version}{secrets.token_hex(3).upper()}")
+    if not media_repo.claim(item, key_hex, prefix, now, now - STALE_CLAIM):
+        return None
+    item.pending_key_hex, item.pending_prefix, item.claimed_at = key_hex, prefix, now
+    item.pending_job = None
+    return item
+
+
+def package_file(deps: Deps, claimed: CourseMedia, source: Path, now: datetime,
+                 packager: Any = None) -> int:
+    """Package a local source file with the claim's key into the claim's prefix: the
+    duration in whole seconds, the movie header's (mp4.py) checked against what the
+    packager read."""
+    key, iv = bytes.fromhex(str(claimed.pending_key_hex)), secrets.token_bytes(16)
     with source.open("rb") as fh:
         header = fh.read(HEADER_BYTES)
     try:
-        seconds = mp4.duration_seconds(header)
+        seconds: float | None = mp4.duration_seconds(header)
     except mp4.MediaError:
         seconds = None  # not faststart: the packager's reading stands alone
     packaged = (packager or packaging.FfmpegPackager()).package(source, key, iv)
     if seconds is not None and abs(seconds - packaged.duration_s) > 1.0:
         raise packaging.PackagingError(
             f"视频时长不一致（文件头 {seconds:.1f} 秒，解码 {packaged.duration_s:.1f} 秒）")
-    prefix = hls_prefix(edition_id, course_id, version)
     store = storage(deps)
     for name, data in packaged.files.items():
         ctype = "application/vnd.apple.mpegurl" if name.endswith(".m3u8") else "video/mp2t"
-        store.put_object(VIDEOS, prefix + name, data, ctype)
-    duration = math.floor(seconds if seconds is not None else packaged.duration_s)
-    return prefix, max(1, duration)
+        store.put_object(VIDEOS, f"{claimed.pending_prefix}{name}", data, ctype)
+    return max(1, math.floor(seconds if seconds is not None else packaged.duration_s))
 
 
-def publish(deps: Deps, edition_id: str, course_id: str, version: str, prefix: str,
-            playlist_name: str, duration_s: int, now: datetime) -> bool:
-    media = media_repo.get(edition_id, course_id)
-    if media is None or media.pending_version != version:
-        return False
-    return media_repo.publish(media, prefix, playlist_name, duration_s, ACTOR, now)
+def publish(claimed: CourseMedia, playlist_name: str, duration_s: int, now: datetime) -> bool:
+    """The claimant's packaged version becomes the playable one (once)."""
+    return media_repo.publish(claimed, str(claimed.pending_prefix), playlist_name, duration_s,
+                              ACTOR, now)
 
 
 def record_durations(deps: Deps, edition_id: str, durations: dict[str, int], actor: str,
@@ -178,38 +187,44 @@ def record_durations(deps: Deps, edition_id: str, durations: dict[str, int], act
 
 
 def package_pending(deps: Deps, edition: Edition, item: CourseMedia, now: datetime) -> str:
-    """One pending upload one step further: 'published', 'submitted', 'waiting', 'failed'."""
-    version = str(item.pending_version)
-    source = str(item.pending_source)
-    prefix = hls_prefix(edition.edition_id, item.course_id, version)
+    """One pending upload one step further: 'published', 'submitted', 'waiting', 'busy'
+    (another run holds it), 'replaced' or 'failed'."""
+    claimed: CourseMedia | None = None
     try:
         if deps.settings.is_dev:
+            claimed = claim(item, now)
+            if claimed is None:
+                return "busy"
             with tempfile.TemporaryDirectory(prefix="src-") as tmp:
                 path = Path(tmp) / "source.mp4"
-                path.write_bytes(storage(deps).get_object(VIDEOS, source))
-                prefix, duration = package_file(deps, edition.edition_id, item.course_id,
-                                                path, version, now)
-            published = publish(deps, edition.edition_id, item.course_id, version, prefix,
-                                packaging.PLAYLIST, duration, now)
+                path.write_bytes(storage(deps).get_object(VIDEOS, str(item.pending_source)))
+                duration = package_file(deps, claimed, path, now)
+            published = publish(claimed, packaging.PLAYLIST, duration, now)
         else:
             mc = deps.adapter("mediaconvert", packaging.MediaConvertPackager)
             if not item.pending_job:
-                key, iv = secrets.token_bytes(hls.KEY_BYTES), secrets.token_bytes(16)
+                if item.pending_key_hex and item.claimed_at and item.claimed_at >= now - STALE_CLAIM:
+                    return "waiting"  # another run claimed it and is submitting
+                claimed = claim(item, now)
+                if claimed is None:
+                    return "busy"
                 bucket = deps.settings.bucket_name(VIDEOS)
-                job = mc.submit(f"s3://{bucket}/{source}", f"s3://{bucket}/{prefix}index", key, iv)
-                media_repo.started(item, key.hex(), job, now)
+                job = mc.submit(f"s3://{bucket}/{item.pending_source}",
+                                f"s3://{bucket}/{claimed.pending_prefix}index",
+                                bytes.fromhex(str(claimed.pending_key_hex)), secrets.token_bytes(16))
+                media_repo.job_submitted(claimed, job, now)
                 return "submitted"
+            claimed = item
             state, seconds, error = mc.status(item.pending_job)
             if state in ("SUBMITTED", "PROGRESSING"):
                 return "waiting"
             if state != "COMPLETE" or not seconds:
                 raise packaging.PackagingError(f"MediaConvert: {state} {error or ''}".strip())
             duration = max(1, math.floor(seconds))
-            published = publish(deps, edition.edition_id, item.course_id, version, prefix,
-                                "index_720p.m3u8", duration, now)
+            published = publish(item, MEDIACONVERT_PLAYLIST, duration, now)
     except (packaging.PackagingError, hls.PlaylistError) as exc:
         logger.warning("packaging failed", extra={"course_id": item.course_id, "error": str(exc)})
-        media_repo.failed(item, str(exc), now)
+        media_repo.failed(claimed or item, str(exc), now)
         return "failed"
     if published:
         record_durations(deps, edition.edition_id, {item.course_id: duration}, ACTOR, now)

@@ -88,6 +88,8 @@ class CourseMedia(Model):
     pending_source = UnicodeAttribute(null=True)  # uploaded source waiting for packaging
     pending_version = UnicodeAttribute(null=True)
     pending_key_hex = UnicodeAttribute(null=True)  # the key the running packaging uses
+    pending_prefix = UnicodeAttribute(null=True)  # where that packaging writes (per claim)
+    claimed_at = UTCDateTimeAttribute(null=True)  # when that packaging claimed the upload
     pending_job = UnicodeAttribute(null=True)  # MediaConvert job id (prod)
     queued_at = UTCDateTimeAttribute(null=True)
     error = UnicodeAttribute(null=True)  # why the last packaging failed
@@ -240,6 +242,7 @@ class MediaRepository:
                 CourseMedia.pending_source.set(source_key),
                 CourseMedia.pending_version.set(version),
                 CourseMedia.pending_key_hex.remove(), CourseMedia.pending_job.remove(),
+                CourseMedia.pending_prefix.remove(), CourseMedia.claimed_at.remove(),
                 CourseMedia.error.remove(), CourseMedia.queued_at.set(now),
                 CourseMedia.updated_at.set(now)])
             tx.save(audit_entry(f"course#{edition_id}#{course_id}", "learning.video_queued",
@@ -247,15 +250,24 @@ class MediaRepository:
         if not committed(write):
             raise RuntimeError("queueing a video lost its transaction")
 
-    def started(self, media: CourseMedia, key_hex: str, job_id: str | None,
-                now: datetime) -> bool:
-        """The packaging of the pending version started (with this key): False when a newer
-        upload replaced it meanwhile."""
+    def claim(self, media: CourseMedia, key_hex: str, prefix: str, now: datetime,
+              stale_before: datetime) -> bool:
+        """One packaging at a time per pending upload: it claims the upload with its key and
+        output prefix. False when a newer upload replaced it or another packaging holds it
+        (a claim older than `stale_before` is taken over: its packager died)."""
+        unclaimed = CourseMedia.pending_key_hex.does_not_exist() | (
+            CourseMedia.claimed_at < stale_before)
         return _conditional_update(media, [
-            CourseMedia.pending_key_hex.set(key_hex),
-            *([CourseMedia.pending_job.set(job_id)] if job_id else []),
+            CourseMedia.pending_key_hex.set(key_hex), CourseMedia.pending_prefix.set(prefix),
+            CourseMedia.claimed_at.set(now), CourseMedia.pending_job.remove(),
             CourseMedia.updated_at.set(now)],
-            CourseMedia.pending_version == media.pending_version)
+            (CourseMedia.pending_version == media.pending_version) & unclaimed)
+
+    def job_submitted(self, media: CourseMedia, job_id: str, now: datetime) -> bool:
+        """The claimant's MediaConvert job, recorded (False: the claim was lost)."""
+        return _conditional_update(media, [
+            CourseMedia.pending_job.set(job_id), CourseMedia.updated_at.set(now)],
+            _is_claimant(media))
 
     def publish(self, media: CourseMedia, hls_prefix: str, playlist_name: str,
                 duration_s: int, actor: str, now: datetime) -> bool:
@@ -273,8 +285,10 @@ class MediaRepository:
                                CourseMedia.pending_version.remove(),
                                CourseMedia.pending_key_hex.remove(),
                                CourseMedia.pending_job.remove(),
+                               CourseMedia.pending_prefix.remove(),
+                               CourseMedia.claimed_at.remove(),
                                CourseMedia.updated_at.set(now)],
-                      condition=CourseMedia.pending_version == version)
+                      condition=_is_claimant(media))
             tx.save(audit_entry(f"course#{media.edition_id}#{media.course_id}",
                                 "learning.video_published", actor, now,
                                 {"version": version, "duration_s": duration_s}))
@@ -285,8 +299,18 @@ class MediaRepository:
         return _conditional_update(media, [
             CourseMedia.pending_source.remove(), CourseMedia.pending_version.remove(),
             CourseMedia.pending_key_hex.remove(), CourseMedia.pending_job.remove(),
+            CourseMedia.pending_prefix.remove(), CourseMedia.claimed_at.remove(),
             CourseMedia.error.set(reason[:500]), CourseMedia.updated_at.set(now)],
-            CourseMedia.pending_version == media.pending_version)
+            _is_claimant(media))
+
+
+def _is_claimant(media: CourseMedia) -> Any:
+    """The pending upload is still the one `media` saw, claimed with the key it holds (no
+    key: not claimed)."""
+    same = CourseMedia.pending_version == media.pending_version
+    if media.pending_key_hex:
+        return same & (CourseMedia.pending_key_hex == media.pending_key_hex)
+    return same & CourseMedia.pending_key_hex.does_not_exist()
 
 
 def _found(future: Any) -> Any:

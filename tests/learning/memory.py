@@ -141,7 +141,8 @@ class InMemoryMediaRepository:
     """MediaRepository's twin: the course media items, and the one-request read of a
     progress item (from the progress twin) with a media item."""
 
-    PENDING = ("pending_source", "pending_version", "pending_key_hex", "pending_job")
+    PENDING = ("pending_source", "pending_version", "pending_key_hex", "pending_job",
+               "pending_prefix", "claimed_at")
 
     def __init__(self, progress: InMemoryProgressRepository) -> None:
         self.progress = progress
@@ -175,31 +176,44 @@ class InMemoryMediaRepository:
                                                                   course_id=course_id)
         item.pending_source, item.pending_version = source_key, version
         item.pending_key_hex = item.pending_job = item.error = None
+        item.pending_prefix = item.claimed_at = None
         item.queued_at = item.updated_at = now
         self._store(item)
         self.audit.append((f"course#{edition_id}#{course_id}", "learning.video_queued", actor))
 
-    def _pending(self, media: CourseMedia) -> CourseMedia | None:
+    def _claimant(self, media: CourseMedia) -> CourseMedia | None:
+        """The condition: the same pending version, claimed with the key `media` holds."""
+        item = self._load((media.edition_id, media.course_id))
+        if item is None or item.pending_version is None \
+                or item.pending_version != media.pending_version \
+                or item.pending_key_hex != media.pending_key_hex:
+            return None
+        return item
+
+    def claim(self, media: CourseMedia, key_hex: str, prefix: str, now: datetime,
+              stale_before: datetime) -> bool:
         item = self._load((media.edition_id, media.course_id))
         if item is None or item.pending_version is None \
                 or item.pending_version != media.pending_version:
-            return None  # the condition: pending_version = the one the caller saw
-        return item
+            return False
+        if item.pending_key_hex and not (item.claimed_at and item.claimed_at < stale_before):
+            return False  # held by another packaging
+        item.pending_key_hex, item.pending_prefix, item.claimed_at = key_hex, prefix, now
+        item.pending_job, item.updated_at = None, now
+        self._store(item)
+        return True
 
-    def started(self, media: CourseMedia, key_hex: str, job_id: str | None,
-                now: datetime) -> bool:
-        item = self._pending(media)
+    def job_submitted(self, media: CourseMedia, job_id: str, now: datetime) -> bool:
+        item = self._claimant(media)
         if item is None:
             return False
-        item.pending_key_hex, item.updated_at = key_hex, now
-        if job_id:
-            item.pending_job = job_id
+        item.pending_job, item.updated_at = job_id, now
         self._store(item)
         return True
 
     def publish(self, media: CourseMedia, hls_prefix: str, playlist_name: str,
                 duration_s: int, actor: str, now: datetime) -> bool:
-        item = self._pending(media)
+        item = self._claimant(media)
         if item is None:
             return False
         item.hls_prefix, item.playlist_name, item.key_hex = hls_prefix, playlist_name, \
@@ -213,7 +227,7 @@ class InMemoryMediaRepository:
         return True
 
     def failed(self, media: CourseMedia, reason: str, now: datetime) -> bool:
-        item = self._pending(media)
+        item = self._claimant(media)
         if item is None:
             return False
         for name in self.PENDING:

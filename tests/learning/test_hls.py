@@ -258,3 +258,32 @@ def test_fast_segment_signing_gives_exactly_the_sdks_presigned_urls(
         sdk = s3.generate_presigned_url("get_object", ExpiresIn=300, Params={
             "Bucket": deps.settings.bucket_name("videos"), "Key": f"2026/C01/hls/V1/{name}"})
         assert ours[name] == sdk
+
+
+def test_two_packaging_runs_racing_publish_one_version_whose_key_decrypts_it(
+        api: Any, deps: Any, clock: Any, clip: Path) -> None:
+    """Two job runs at once on the same upload (an overlapping schedule): one claims and
+    publishes, the other stands back; the published key decrypts the published segments
+    (two packagings writing one prefix with two keys would leave them undecryptable)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    from chalicelib.editions import service as editions
+    from chalicelib.learning import media
+    from chalicelib.platform.storage import storage
+    storage(deps).put_object("videos", "uploads/2026/C01/VRACE.mp4", clip.read_bytes(), "video/mp4")
+    media.request_packaging(deps, "C01", "uploads/2026/C01/VRACE.mp4", "admin", clock.now())
+    edition = editions.get_current(deps)
+    item = media.media_repo.get("2026", "C01")
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(lambda _: media.package_pending(deps, edition, item, clock.now()),
+                                   range(2)))
+    assert outcomes == ["busy", "published"]
+    done = media.media_repo.get("2026", "C01")
+    playlist = storage(deps).get_object("videos", f"{done.hls_prefix}index.m3u8").decode()
+    iv = bytes.fromhex(re.search(r"IV=0x([0-9a-fA-F]{32})", playlist).group(1))
+    first = next(line for line in playlist.splitlines() if line.endswith(".ts"))
+    data = storage(deps).get_object("videos", f"{done.hls_prefix}{first}")
+    decryptor = Cipher(algorithms.AES(bytes.fromhex(done.key_hex)), modes.CBC(iv)).decryptor()
+    assert (decryptor.update(data) + decryptor.finalize())[0] == 0x47

@@ -74,7 +74,8 @@ def test_prod_packaging_submits_waits_and_publishes_with_the_media_duration(
         assert run_to_end(jobs.package_videos, prod, clock.now()) == {"waiting": 1}
         # MediaConvert writes the HLS output with the key it was given (here: ffmpeg, same key)
         out = packaging.FfmpegPackager().package(clip, bytes.fromhex(item.pending_key_hex), bytes(16))
-        prefix = media.hls_prefix("2026", "C02", "VPROD1")
+        prefix = item.pending_prefix  # the claim's own output prefix
+        assert prefix.startswith("2026/C02/hls/VPROD1")
         for name, data in out.files.items():
             storage(deps).put_object("videos", prefix + ("index_720p.m3u8" if name == "index.m3u8" else name),
                                      data, "application/octet-stream")

@@ -113,6 +113,16 @@ def media_world(request: pytest.FixtureRequest) -> tuple[Any, Any, Callable[[Reg
     return MediaRepository(), ProgressRepository(), lambda reg: reg.save()
 
 
+def claimed(repo: Any, key_hex: str, now: datetime = T0, stale_before: datetime = T0) -> Any:
+    """Claim the pending upload as a packaging does; the item as that packaging holds it."""
+    seen = repo.get("2026", "C01")
+    prefix = f"2026/C01/hls/{seen.pending_version}{key_hex[:4]}/"
+    if not repo.claim(seen, key_hex, prefix, now, stale_before):
+        return None
+    seen.pending_key_hex, seen.pending_prefix, seen.claimed_at = key_hex, prefix, now
+    return seen
+
+
 def test_media_moves_only_from_the_pending_version_it_saw(media_world: Any) -> None:
     from chalicelib.learning import media as media_service
     repo, _progress, _add = media_world
@@ -120,31 +130,38 @@ def test_media_moves_only_from_the_pending_version_it_saw(media_world: Any) -> N
     repo.queue("2026", "C01", "uploads/2026/C01/V1.mp4", "V1", "admin", T0)
     seen = repo.get("2026", "C01")
     assert media_service.status_of(seen) == "queued"
-    assert repo.started(seen, "00" * 16, None, T0)
-    assert media_service.status_of(repo.get("2026", "C01")) == "packaging"
-    # a newer upload replaces the pending one: the older packaging can neither start nor publish
+    first = claimed(repo, "00" * 16)
+    assert first is not None and media_service.status_of(repo.get("2026", "C01")) == "packaging"
+    # one packaging at a time: a second run cannot claim it while the claim is fresh
+    assert claimed(repo, "33" * 16, T0 + timedelta(minutes=1), stale_before=T0) is None
+    # ... but takes over a claim older than the stale bound (its packager died)
+    second = claimed(repo, "44" * 16, T0 + timedelta(hours=1), stale_before=T0 + timedelta(minutes=30))
+    assert second is not None
+    assert not repo.publish(first, first.pending_prefix, "index.m3u8", 6, "system", T0)  # lost it
+    assert not repo.failed(first, "late", T0)
+    # a newer upload replaces the pending one: the older claimant can neither record nor publish
     repo.queue("2026", "C01", "uploads/2026/C01/V2.mp4", "V2", "admin", T0)
-    assert not repo.started(seen, "11" * 16, None, T0)
-    old = repo.get("2026", "C01")
-    old.pending_version, old.pending_key_hex = "V1", "00" * 16
-    assert not repo.publish(old, "2026/C01/hls/V1/", "index.m3u8", 6, "system", T0)
+    assert not repo.job_submitted(second, "job-1", T0)
+    assert not repo.publish(second, second.pending_prefix, "index.m3u8", 6, "system", T0)
     newer = repo.get("2026", "C01")
-    assert newer.pending_key_hex is None  # queue cleared the key of the replaced one
-    assert repo.started(newer, "22" * 16, "job-2", T0)
-    newer = repo.get("2026", "C01")
-    assert newer.pending_job == "job-2"
-    assert repo.publish(newer, "2026/C01/hls/V2/", "index.m3u8", 6, "system", T0)
+    assert newer.pending_key_hex is None and newer.pending_prefix is None  # queue cleared the claim
+    third = claimed(repo, "22" * 16)
+    assert repo.job_submitted(third, "job-2", T0)
+    assert repo.get("2026", "C01").pending_job == "job-2"
+    assert repo.publish(third, third.pending_prefix, "index.m3u8", 6, "system", T0)
     done = repo.get("2026", "C01")
-    assert (done.hls_prefix, done.key_hex, int(done.duration_s)) == ("2026/C01/hls/V2/", "22" * 16, 6)
-    assert done.pending_version is None and media_service.status_of(done) == "ready"
-    assert not repo.publish(newer, "2026/C01/hls/V2/", "index.m3u8", 6, "system", T0)  # once
+    assert (done.hls_prefix, done.key_hex, int(done.duration_s)) == (third.pending_prefix, "22" * 16, 6)
+    assert done.pending_version is None and done.pending_prefix is None
+    assert media_service.status_of(done) == "ready"
+    assert not repo.publish(third, third.pending_prefix, "index.m3u8", 6, "system", T0)  # once
     # a failure drops the pending upload, keeps the playable version and the reason
     repo.queue("2026", "C01", "uploads/2026/C01/V3.mp4", "V3", "admin", T0)
-    pending = repo.get("2026", "C01")
-    assert repo.failed(pending, "无法读取视频时长", T0)
+    fourth = claimed(repo, "55" * 16)
+    assert repo.failed(fourth, "无法读取视频时长", T0)
     after = repo.get("2026", "C01")
-    assert after.hls_prefix == "2026/C01/hls/V2/" and after.error == "无法读取视频时长"
-    assert not repo.failed(pending, "again", T0)
+    assert after.hls_prefix == third.pending_prefix and after.error == "无法读取视频时长"
+    assert after.pending_version is None
+    assert not repo.failed(fourth, "again", T0)
     assert [m.course_id for m in repo.of_edition("2026")] == ["C01"]
 
 

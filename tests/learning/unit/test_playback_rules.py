@@ -22,10 +22,10 @@ KEY = bytes(range(16))
 def packaged(world: World, course_id: str = "C01", version: str = "V1") -> None:
     world.media.queue("2026", course_id, f"uploads/2026/{course_id}/{version}.mp4", version, "admin", OPENS)
     pending = world.media.get("2026", course_id)
-    assert world.media.started(pending, KEY.hex(), None, OPENS)
+    prefix = f"2026/{course_id}/hls/{version}/"
+    assert world.media.claim(pending, KEY.hex(), prefix, OPENS, OPENS)
     pending = world.media.get("2026", course_id)
-    assert world.media.publish(pending, f"2026/{course_id}/hls/{version}/", "index.m3u8", 120,
-                               "system", OPENS)
+    assert world.media.publish(pending, prefix, "index.m3u8", 120, "system", OPENS)
 
 
 def playing(world: World, name: str = "欧阳明月") -> tuple[Any, dict[str, Any]]:
