@@ -34,7 +34,7 @@ function headersFor(auth) {
   return headers;
 }
 
-async function readError(resp) {
+async function readError(resp, { signedIn = true } = {}) {
   let data = null;
   try {
     data = await resp.json();
@@ -43,7 +43,7 @@ async function readError(resp) {
   }
   const message = (data && (data.Message || data.message)) || `请求失败（HTTP ${resp.status}）`;
   const code = (data && data.Code) || (resp.status === 401 ? "UNAUTHORIZED" : `HTTP_${resp.status}`);
-  if (resp.status === 401) {
+  if (resp.status === 401 && signedIn) { // a refused sign-in is not a sign-out
     setSession(null);
     window.dispatchEvent(new CustomEvent("lsc:signed-out", { detail: message }));
   }
@@ -120,7 +120,7 @@ export async function api(method, path, body, { auth = true, contentType } = {})
   if (resp.status === 401 && auth && headers.Authorization && (await refreshSession())) {
     resp = await send(method, path, { ...headers, ...headersFor(auth) }, payload); // once
   }
-  if (!resp.ok) throw await readError(resp);
+  if (!resp.ok) throw await readError(resp, { signedIn: !!headers.Authorization });
   const ctype = resp.headers.get("content-type") || "";
   if (ctype.includes("json")) return resp.json();
   return resp.text();

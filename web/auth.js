@@ -143,6 +143,14 @@ export async function signupPage(main) {
           confirmStep(main, v.email, v.password);
           return;
         }
+        if (err.code === "INVALID_CREDENTIALS") {
+          // The sign-up answer is the same for an e-mail that already has an account; the
+          // mail tells its owner. Say nothing more here than that mail does.
+          clear(main).append(h("div", { class: "narrow" }, card("请查收邮件",
+            h("p", {}, `我们已向 ${v.email} 发送邮件。如果该邮箱此前已注册，邮件会说明如何登录或重设密码。`),
+            h("p", {}, h("a", { href: "#/login" }, "去登录"), " · ", h("a", { href: "#/forgot" }, "忘记密码")))));
+          return;
+        }
         throw err;
       }
       flash("注册成功", "success");

@@ -122,3 +122,22 @@ def test_an_expired_id_token_is_refreshed_silently(stack, new_page):
     session = page.p.evaluate("() => JSON.parse(localStorage.getItem('lsc.session'))")
     assert session["token"].count(".") == 2 and session["token"] != "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.x"
     assert "#/login" not in page.p.url
+
+
+def test_signing_up_with_a_taken_email_reveals_nothing_in_the_page(stack, new_page):
+    email = unique_email("taken")
+    stack.ok("POST", "/auth/signup", {"email": email, "password": PASSWORD, "name": "原主", "phone": _phone()})
+    page = new_page(*PHONE_SIZE)
+    page.goto("#/signup")
+    page.p.get_by_role("textbox", name="邮箱").fill(email)
+    page.p.get_by_label("密码").fill("Other-Passw0rd!")
+    page.p.get_by_label("姓名（单位账号填联系人）").fill("冒用者")
+    page.expect_http_error()  # the sign-in after sign-up is refused (another password)
+    page.p.get_by_role("button", name="注册").click()
+    page.p.get_by_role("heading", name="请查收邮件").wait_for()
+    assert "邮箱或密码错误" not in page.p.content() and "已注册，请直接登录" not in page.p.content()
+    assert "#/login" not in page.p.url
+    page.assert_fits()
+    page.shot("identity-signup-taken-390")
+    mails = stack.ok("GET", f"/dev/mail?to={email}")["mail"]
+    assert any(m["template"] == "account.signup_again" for m in mails)
