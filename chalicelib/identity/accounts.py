@@ -102,9 +102,11 @@ def login(deps: Deps, email: str, password: str, ip: str, now: datetime) -> dict
     return tokens
 
 
-def confirm(deps: Deps, email: str, code: str, now: datetime) -> None:
+def confirm(deps: Deps, email: str, code: str, ip: str, now: datetime) -> None:
     """Cognito's e-mail confirmation code: the account is confirmed and its e-mail verified."""
     email = normalise_email(email)
+    throttle.hit(limits.address_limit(deps, limits.VERIFY_PER_IP), ip, now)
+    throttle.hit(limits.VERIFY_PER_ACCOUNT, f"confirm:{email}", now)
     deps.identity.confirm(email, code)
     account = repo.find_by_email(email)
     if account is not None and not account.email_verified:

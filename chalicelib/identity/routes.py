@@ -41,9 +41,9 @@ def refresh(ctx: Ctx) -> TokensOut:
 
 
 @route(bp, "/auth/confirm", "POST", summary="用邮件验证码确认账号与邮箱（生产环境）", body=ConfirmIn,
-       response=Ok, tags=("auth",))
+       response=Ok, tags=("auth",), errors=(THROTTLED,))
 def confirm(ctx: Ctx) -> dict[str, Any]:
-    accounts.confirm(ctx.deps, str(ctx.body.email), ctx.body.code, ctx.now)
+    accounts.confirm(ctx.deps, str(ctx.body.email), ctx.body.code, ctx.client_ip, ctx.now)
     return {"status": "confirmed"}
 
 

@@ -177,3 +177,10 @@ def test_a_taken_email_gets_the_same_answer_as_a_new_one(api: Any) -> None:
     [mail] = [m for m in api.get(f"/dev/mail?to={email}").data["mail"]
               if m["template"] == "account.signup_again"]
     assert "该邮箱已有账号" in mail["body"]
+
+
+def test_confirmation_codes_are_limited_per_email(api: Any) -> None:
+    email, _ = api.signup(unique_email("conf"))
+    answers = [api.post("/auth/confirm", json={"email": email, "code": "000000"}).status_code
+               for _ in range(11)]
+    assert answers[:10] == [200] * 10 and answers[10] == 429  # moto takes any code: the limit holds
