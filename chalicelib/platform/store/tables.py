@@ -11,6 +11,7 @@ from chalicelib.platform.store.base import registered_models
 MODEL_MODULES = (
     "chalicelib.platform.store.kv",
     "chalicelib.platform.store.uniques",
+    "chalicelib.platform.store.throttle",
     "chalicelib.identity.repository",
     "chalicelib.identity.unit_repository",
     "chalicelib.identity.mfa_repository",
