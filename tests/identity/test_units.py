@@ -34,16 +34,17 @@ def test_a_new_unit_account_is_pending_and_sees_no_trainee_data(api: Any) -> Non
     _, _, rid = _trainee(api)
     # When anyone signs up as the unit "国 家 图 书 馆" with a checksum-valid credit code
     token, _ = _unit_signup(api)
-    # Then it is pending, told so in Chinese, and sees nobody
-    me = api.get("/unit/account", token)
-    assert me.status_code == 200 and me.data["status"] == "pending"
-    assert me.data["status_label"] == "待审核" and "看不到任何学员信息" in me.data["explanation"]
+    # Then it sees nobody and can group nobody (today's main: the list and a 201)
     listed = api.get("/unit/registrations", token)
-    assert listed.status_code == 403 and listed.data["Code"] == "UNIT_NOT_VERIFIED"
     assert "李玥" not in listed.body.decode()
+    assert listed.status_code == 403 and listed.data["Code"] == "UNIT_NOT_VERIFIED"
     grouped = api.post("/unit/group-orders", token, json={"members": [rid]})
     assert grouped.status_code == 403 and grouped.data["Code"] == "UNIT_NOT_VERIFIED"
     assert rid not in grouped.body.decode()
+    # And it is told, in Chinese, that it waits for staff
+    me = api.get("/unit/account", token)
+    assert me.status_code == 200 and me.data["status"] == "pending"
+    assert me.data["status_label"] == "待审核" and "看不到任何学员信息" in me.data["explanation"]
 
 
 def test_a_verified_unit_sees_only_the_registrations_linked_to_it(api: Any) -> None:
