@@ -151,6 +151,9 @@ class Edition(_Strict):
     title: str = Field(min_length=1, max_length=200)
     organizer: str = Field(min_length=1, max_length=100)
     notice_no: str | None = None
+    # The notice's own words for the public landing page (optional: the page omits them)
+    summary: str | None = Field(default=None, max_length=1000)
+    audience: str | None = Field(default=None, max_length=200)
     windows: Windows
     invoice_window_months: int = Field(ge=1, le=12)
     transfer_review_working_days: int = Field(ge=1, le=30)
