@@ -160,6 +160,8 @@ def approve(deps: Deps, unit_id: str, actor: str, now: datetime) -> dict[str, An
                              status=profile.status)
     if normalise_credit_code(profile.credit_code) is None:
         raise UnitStateError("统一社会信用代码无效，不能通过", status=profile.status)
+    if not normalise_name(profile.unit_name):
+        raise UnitStateError("单位名称无效，不能通过", status=profile.status)
     _letter_checked(deps, profile)
     if not repo.review(profile, UnitStatus.VERIFIED, actor, now, None,
                        normalise_name(profile.unit_name)):
