@@ -264,7 +264,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     deps = fresh_stack(parse_at("2026-04-05T10:00:00+08:00"))
     api = Api(deps)
     try:
-        n_dl, viewers, rounds = (3, 3, 2) if quick else (40, 60, 4)
+        n_dl, viewers, rounds = (3, 3, 2) if quick else (20, 40, 3)
         downloads = _downloads(api, deps, n_dl)
         beats = _heartbeats(api, deps, viewers, rounds)
     finally:
