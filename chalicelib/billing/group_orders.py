@@ -165,6 +165,9 @@ def leave_group(deps: Deps, user_sub: str, order_id: str, now: datetime) -> dict
         raise OrderNotFoundError()
     if order.status != OrderStatus.OPEN.value:
         raise InvalidOrderStateError("只有未支付的集体订单可以退出", status=order.status)
+    if order.voucher_key:  # the unit's money may be on its way: its total must stay
+        raise InvalidOrderStateError("单位已上传汇款凭证，款项可能已经汇出，不能自行退出；"
+                                     "请联系单位在财务确认到账前将您移出", status=order.status)
     registration_id = mine[0].registration_id
     if not release_from_group(deps, order, registration_id, user_sub, now):
         raise StateChangedError("订单已变化，请刷新后重试")

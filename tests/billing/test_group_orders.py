@@ -60,3 +60,27 @@ def test_a_trainee_who_unlinks_between_read_and_write_is_not_taken(pdeps: Any, c
         assert exc.code == "GROUP_RESERVATION_CONFLICT"
     reg = get_reg(rid)
     assert reg.open_order_id is None and reg.unit_id is None
+
+
+def test_a_member_cannot_leave_once_the_unit_sent_its_voucher(pdeps: Any, clock: Any) -> None:
+    """The unit's remittance may be on its way: the total stays what the unit paid; the unit
+    can still release the member before finance confirms."""
+    from chalicelib.billing import group_orders
+    from chalicelib.platform.errors import ConflictError
+    now = clock.now()
+    unit = make_account(kind="unit", unit_name="国家图书馆", credit_code="12100000400010398P")
+    verify_directly(unit, now)
+    members = []
+    for name in ("甲", "乙"):
+        acc, rid = approved_registration(pdeps, now, name=name)
+        link_directly(rid, unit.user_sub, now)
+        members.append((acc, rid))
+    order = group_orders.create_group_order(pdeps, unit.user_sub, [r for _, r in members], now)
+    group_orders.presign_upload(pdeps, unit.user_sub, order["order_id"], "voucher", "image/png", 100, now)
+    try:
+        group_orders.leave_group(pdeps, members[0][0].user_sub, order["order_id"], now)
+        raise AssertionError("left after the voucher")
+    except ConflictError as exc:
+        assert exc.code == "INVALID_STATE" and "联系单位" in exc.message
+    released = group_orders.release_member(pdeps, unit.user_sub, order["order_id"], members[0][1], now)
+    assert released["amount_fen"] == 49000
