@@ -90,6 +90,8 @@ def test_landing_page_shows_the_notice_and_one_join_action(stack, new_page, size
     assert primary.count() == 1 and primary.inner_text() == "参加培训（注册报名）"
     if size == PHONE:
         assert header_height(page) <= 120, header_height(page)
+    # 登录 is on the screen once: at the top right on the phone, in the navigation on a desktop
+    assert sum(1 for a in p.get_by_role("link", name="登录", exact=True).all() if a.is_visible()) == 1
     name = "landing-" + ("390" if size == PHONE else "1366")
     page.shot(name)
     page.assert_fits()
