@@ -1,4 +1,5 @@
-"""Invoices through the HTTP API (chalice test client, real tokens), and the real PDF."""
+"""Invoices through the HTTP API (chalice test client, real tokens), the 交费凭证 PDF, and
+hostile calls to the tax-provider simulator."""
 from __future__ import annotations
 
 import io
@@ -6,6 +7,7 @@ import shutil
 import subprocess
 from datetime import timedelta
 
+import pytest
 
 from chalicelib.platform.clock import parse_instant
 from tests.invoicing.factories import BAD_CODE, UNIT_CODE, make_order
@@ -113,3 +115,32 @@ def test_the_receipt_is_a_payment_proof_never_titled_invoice(api, deps, clock, t
                     str(tmp_path / "receipt")], check=True)
     png = (tmp_path / "receipt.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_a_group_receipt_is_the_units_and_a_refund_shows_on_it(api, deps, clock):
+    import requests
+    from chalicelib.invoicing.receipt import receipt_link
+    from tests.invoicing.factories import make_account
+    unit = make_account("单位", kind="unit", credit_code=UNIT_CODE, unit_name="国家图书馆")
+    group = make_order(unit.user_sub, PAID, kind="group", members=3, amount_fen=147000)
+    link = receipt_link(deps, group.order_id, unit.user_sub, False, clock.now())
+    text = pdf_text(requests.get(link["url"], timeout=10).content)
+    assert "1,470.00" in text and "壹仟肆佰柒拾圆整" in text and "3" in text
+    # a trainee (even one of its members) is not the order's owner: 404
+    _, token = api.signup(name="张三")
+    assert api.get(f"/orders/{group.order_id}/receipt", token).status_code == 404
+    refunded = make_order(sub_of(api, token), PAID, status="refunded")
+    r = api.get(f"/orders/{refunded.order_id}/receipt", token)
+    assert "该订单已退费" in pdf_text(requests.get(r.data["url"], timeout=10).content)
+
+
+@pytest.mark.parametrize("query, headers, body", [
+    ("", {}, b""),
+    ("?senid=x&nonce=1&timestamp=1&appkey=k", {"Content-Type": "application/json"}, b"{"),
+    ("?senid=" + "a" * 32 + "&nonce=12345678&timestamp=1790000000&appkey=k",
+     {"Content-Type": "application/json"}, b"\xff\xfe"),
+])
+def test_the_simulator_answers_hostile_calls_with_an_envelope(api, query, headers, body):
+    r = api.call("POST", f"/dev/tax/open/v1/services{query}", body=body,
+                 headers={"Content-Type": "application/json", **headers})
+    assert r.status_code == 200 and r.data["code"] == "070101", r.body
