@@ -325,7 +325,8 @@ class TaxSimulator:
             return _env("E9804", "该蓝字发票已红冲")
         serial = datetime.now(UTC).strftime("%y%m%d%H%M%S") + f"{_next('serial'):08d}"
         red = {**{k: blue[k] for k in ("buyerName", "buyerTaxNum", "salerTaxNum", "invoiceLine",
-                                        "goodsName", "goodsCode", "num", "taxRate", "clerk")},
+                                        "goodsName", "goodsCode", "taxRate", "clerk")},
+               "num": "-" + str(blue["num"]),  # a red invoice's quantity is negative
                "orderNo": order_no, "serialNo": serial, "kind": "red", "status": "20",
                "polls": 0, "fail_once": _take("issue"), "amount": "-" + blue["amount"],
                "blueOrderNo": blue["orderNo"], "blueNumber": blue["number"],
