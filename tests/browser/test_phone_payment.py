@@ -273,3 +273,35 @@ def test_pay_with_wechat_jsapi_inside_wechat(stack: Any, browser: Any) -> None:
     page.shot("phone-wechat-jsapi-3-paid-390")
     assert stack.ok("GET", "/registrations/mine", token=token)["registrations"][0]["payment_status"] == "paid"
     page.check_console()
+
+
+def test_finance_opens_a_units_voucher_and_member_list_from_the_order(stack: Any, browser: Any) -> None:
+    """The open group remittance's row opens the unit's voucher and member list (the 5-minute
+    links the API gives; the group itself is served by the test, set up in the unit's tests)."""
+    import json as _json
+    row = {"order_id": "GVOUCHER01", "kind": "group", "unit_name": "湖北省图书馆", "payer_name": "湖北省图书馆",
+           "amount_fen": 98000, "memo": "在职培训+湖北省图书馆", "members": 2, "voucher_uploaded": True,
+           "member_list_uploaded": True, "review_due_at": "2026-04-14T00:00:00+08:00",
+           "created_at": "2026-04-05T09:00:00+08:00"}
+    links = {"order_id": "GVOUCHER01",
+             "voucher": {"url": f"{stack.base}/web/verify.html?voucher", "expires_at": "2026-04-05T10:05:00+08:00"},
+             "member_list": {"url": f"{stack.base}/web/verify.html?members", "expires_at": "2026-04-05T10:05:00+08:00"}}
+    fin = _context(browser, stack, 1366, 900, DESKTOP_UA, False)
+    p = fin.p
+
+    def answer(body: Any) -> Any:
+        def handler(route: Any) -> None:
+            route.fulfill(status=200, content_type="application/json", body=_json.dumps(body))
+        return handler
+    p.route("**/admin/transfers/open*", answer({"orders": [row]}))
+    p.route("**/admin/orders/GVOUCHER01/uploads", answer(links))
+    fin.sign_in(stack, stack.staff("finance"))
+    fin.goto("#/finance")
+    section = p.locator("[data-finance-list=open-transfers]")
+    section.get_by_role("button", name="查看汇款凭证").click()
+    p.wait_for_function("document.body.dataset.lastLink && document.body.dataset.lastLink.endsWith('?voucher')")
+    section.get_by_role("button", name="查看学员名单").click()
+    p.wait_for_function("document.body.dataset.lastLink.endsWith('?members')")
+    assert "4月13日 24:00" in section.inner_text()  # the review date, inclusive
+    fin.shot("finance-group-uploads-1366")
+    fin.assert_fits()
