@@ -311,9 +311,6 @@ def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: s
                 if roles:
                     if principal is None:
                         raise UnauthorizedError()
-                    # erased, disabled or signed out since the token was issued
-                    if not sessions.token_allowed(principal.sub, principal.issued_at):
-                        raise UnauthorizedError(SESSION_ENDED[1], code=SESSION_ENDED[0])
                     if not principal.has(*roles):
                         raise ForbiddenError()
                 ctx = Ctx(deps=deps, now=deps.now(), principal=principal, request=request)
@@ -322,6 +319,11 @@ def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: s
                 if body is not None and not raw:
                     _require_json(request)
                     ctx.body = _parse_body(request, body)
+                # erased, disabled or signed out since the token was issued: checked after
+                # the request's own checks (which touch no storage), right before the view
+                if principal is not None and not sessions.token_allowed(principal.sub,
+                                                                        principal.issued_at):
+                    raise UnauthorizedError(SESSION_ENDED[1], code=SESSION_ENDED[0])
                 result = fn(ctx, **params)
                 if isinstance(result, Response):
                     return result
