@@ -287,3 +287,36 @@ def test_two_packaging_runs_racing_publish_one_version_whose_key_decrypts_it(
     data = storage(deps).get_object("videos", f"{done.hls_prefix}{first}")
     decryptor = Cipher(algorithms.AES(bytes.fromhex(done.key_hex)), modes.CBC(iv)).decryptor()
     assert (decryptor.update(data) + decryptor.finalize())[0] == 0x47
+
+
+def test_storage_faults_on_the_key_and_playlist_routes_are_503_never_500(
+        api: Any, deps: Any, clock: Any, clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB throttled, or S3 unreachable, while a player asks: 503 RETRY_LATER with
+    Retry-After (hls.js retries), never a 500; the player then gets its key."""
+    from botocore.exceptions import ClientError, EndpointConnectionError
+    from pynamodb.connection.base import Connection
+
+    from chalicelib.platform.storage import ObjectStorage
+    admin = api.staff("admin")
+    upload_and_package(api, admin, clip)
+    token, link = playing_trainee(api, clock)
+    original = Connection._make_api_call
+
+    def throttled(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
+        if operation == "TransactGetItems":
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}},
+                              operation)
+        return original(self, operation, kwargs)
+    monkeypatch.setattr(Connection, "_make_api_call", throttled)
+    r = api.get(key_path(link), token, headers=BINARY)
+    assert r.status_code == 503 and r.data["Code"] == "RETRY_LATER" and r.headers["Retry-After"]
+    monkeypatch.setattr(Connection, "_make_api_call", original)
+
+    def unreachable(self: Any, base: str, key: str) -> bytes:
+        raise EndpointConnectionError(endpoint_url="http://s3.invalid")
+    monkeypatch.setattr(ObjectStorage, "get_object", unreachable)
+    r = api.get(link["url"], token)  # the playlist is not cached yet in this process
+    assert r.status_code == 503 and r.data["Code"] == "RETRY_LATER"
+    monkeypatch.undo()
+    assert api.get(link["url"], token).status_code == 200
+    assert len(api.get(key_path(link), token, headers=BINARY).body) == 16
