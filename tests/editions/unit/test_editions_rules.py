@@ -100,7 +100,8 @@ ROSTER = "姓名,邮箱,手机号,会员号,会费年度,审批时间\n赵堃,Zh
 def test_a_csv_roster_in_utf8_or_gbk(encoding):
     rows = members.parse_roster(ROSTER.encode(encoding), "text/csv")
     assert rows == [{"name": "赵堃", "email": "Zhao@Example.com", "phone": "", "member_no": "M100",
-                     "dues_year": "2026", "approved_at": "2026-03-01 09:00:00"}]  # the blank row is left out
+                     "dues_year": "2026", "approved_at": "2026-03-01 09:00:00",
+                     "_line": 2}]  # the blank row is left out; the row keeps its Excel number
 
 
 def test_an_xlsx_roster_with_number_and_date_cells():
