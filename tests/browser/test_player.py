@@ -142,3 +142,11 @@ def test_the_player_plays_encrypted_hls_and_holds_a_real_viewer_to_the_rules(sta
     p.set_viewport_size({"width": 390, "height": 844})
     page.shot("learn-list-390")
     page.assert_fits()
+    # And opening the course again resumes where they left off (the furthest point reported)
+    page.goto("#/play/C01")
+    p.wait_for_function("document.querySelector('video') && document.querySelector('video').readyState >= 1",
+                        timeout=20_000)
+    assert p.locator("#hb-status").inner_text().startswith("上次看到 ")
+    resume = int(p.evaluate("document.querySelector('video').dataset.resumeAt"))
+    assert resume >= required
+    p.wait_for_function(f"document.querySelector('video').currentTime >= {resume - 8}", timeout=10_000)
