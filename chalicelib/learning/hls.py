@@ -14,6 +14,7 @@ from dataclasses import dataclass
 KEY_BYTES = 16  # AES-128
 KEY_PLACEHOLDER = "key"  # the URI the packager writes; rewritten per session
 _KEY_LINE = re.compile(r'^#EXT-X-KEY:(?P<attrs>.*)$')
+_MAP_LINE = re.compile(r'^#EXT-X-MAP:.*URI="(?P<uri>[^"]+)"')  # fMP4's init segment
 _URI_ATTR = re.compile(r'URI="[^"]*"')
 
 
@@ -24,7 +25,7 @@ class PlaylistError(ValueError):
 @dataclass(frozen=True)
 class MediaPlaylist:
     lines: tuple[str, ...]
-    segments: tuple[str, ...]  # segment names, in order
+    segments: tuple[str, ...]  # segment names (and an fMP4 init segment), in order
     duration_s: float  # sum of EXTINF
 
 
@@ -44,6 +45,8 @@ def parse(text: str) -> MediaPlaylist:
             encrypted = "METHOD=AES-128" in key.group("attrs")
             if not encrypted:
                 raise PlaylistError("a segment is not AES-128 encrypted")
+        elif _MAP_LINE.match(line):
+            segments.append(_plain(_MAP_LINE.match(line).group("uri")))  # type: ignore[union-attr]
         elif line.startswith("#EXTINF:"):
             duration += float(line[8:].split(",", 1)[0])
         elif line.startswith("#EXT-X-STREAM-INF"):
@@ -51,12 +54,16 @@ def parse(text: str) -> MediaPlaylist:
         elif not line.startswith("#"):
             if not encrypted:
                 raise PlaylistError("a segment before any AES-128 key")
-            if "/" in line or ":" in line or line.startswith("."):
-                raise PlaylistError("segment names must be plain file names")
-            segments.append(line)
+            segments.append(_plain(line))
     if not segments:
         raise PlaylistError("no segments")
     return MediaPlaylist(lines, tuple(segments), duration)
+
+
+def _plain(name: str) -> str:
+    if "/" in name or ":" in name or name.startswith(".") or "?" in name:
+        raise PlaylistError("segment names must be plain file names")
+    return name
 
 
 def rewrite(playlist: MediaPlaylist, segment_url: Callable[[str], str], key_uri: str) -> str:
@@ -65,6 +72,8 @@ def rewrite(playlist: MediaPlaylist, segment_url: Callable[[str], str], key_uri:
     for line in playlist.lines:
         if _KEY_LINE.match(line):
             out.append(_URI_ATTR.sub(f'URI="{key_uri}"', line))
+        elif (init := _MAP_LINE.match(line)) is not None:
+            out.append(_URI_ATTR.sub(f'URI="{segment_url(init.group("uri"))}"', line))
         elif line.startswith("#"):
             out.append(line)
         else:
