@@ -191,9 +191,9 @@ def reject(deps: Deps, unit_id: str, reason: str, actor: str, now: datetime) -> 
 # --- what the other features ask -------------------------------------------------------------
 def require_verified(unit_sub: str, now: datetime) -> UnitProfile:
     """The verified unit behind a unit account; 403 UNIT_NOT_VERIFIED otherwise (the unit's
-    own status, nothing of anyone else)."""
-    profile = ensure_profile(unit_sub, now)
-    if profile.status != UnitStatus.VERIFIED.value:
+    own status, nothing of anyone else). Reads only: a refusal writes nothing."""
+    profile = repo.get(unit_sub)
+    if profile is None or profile.status != UnitStatus.VERIFIED.value:
         raise UnitNotVerifiedError()
     return profile
 

@@ -254,10 +254,13 @@ def _path(spec: RouteSpec, ids: dict[str, list[str]], pick: Any) -> str:
 def _world(api: Any) -> tuple[dict[str, str], dict[str, list[str]]]:
     """A trainee with an approved registration and an open bank-transfer order, a unit and
     staff: real ids for the fields and paths that name them (plus one that exists nowhere)."""
+    from tests.identity.unit_helpers import verified_unit
     _, trainee = api.signup(name="李玥")
-    _, unit = api.signup(kind="unit", unit_name="国家图书馆", credit_code="91110000717803011R")
-    tokens = {"trainee": trainee, "unit": unit,
-              **{role: api.staff(role) for role in ("admin", "finance", "reviewer")}}
+    staff = {role: api.staff(role) for role in ("admin", "finance", "reviewer")}
+    # a unit staff verified (issue 14: a pending one is refused everything about trainees)
+    _, unit, _ = verified_unit(api, unit_name="国家图书馆", credit_code="91110000717803011R",
+                               staff=staff["admin"])
+    tokens = {"trainee": trainee, "unit": unit, **staff}
     rid = api.register(trainee).data["registration_id"]
     assert api.post("/admin/registrations/bulk-approve", tokens["reviewer"],
                     json={"registration_ids": [rid]}).status_code == 200
