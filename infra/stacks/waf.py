@@ -43,19 +43,27 @@ def _rate_rule(name: str, priority: int, limit: int,
 class ApiFirewall(Construct):
     """A regional web ACL with the rate rules, associated with the API Gateway stage."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, rest_api: object,
-                 stage_name: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, rest_api: object) -> None:
         super().__init__(scope, construct_id)
+        known_bad = wafv2.CfnWebACL.RuleProperty(  # AWS's set: Log4j/JNDI probes and the like
+            name="known-bad-inputs", priority=0,
+            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS", name="AWSManagedRulesKnownBadInputsRuleSet")),
+            visibility_config=_visibility("known-bad-inputs"))
         self.acl = wafv2.CfnWebACL(
             self, "Acl", scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=_visibility("lsc-api"),
-            rules=[_rate_rule("auth-per-ip", 1, AUTH_LIMIT, _path_starts("/auth/")),
+            rules=[known_bad,
+                   _rate_rule("auth-per-ip", 1, AUTH_LIMIT, _path_starts("/auth/")),
                    _rate_rule("webhooks-per-ip", 2, WEBHOOK_LIMIT, _path_starts("/webhooks/")),
                    _rate_rule("all-per-ip", 3, ALL_LIMIT, None)])
+        # "<api>.Stage" is SAM's reference to the stage it generates: the association waits
+        # for the stage itself, not only for the API.
+        stage_ref = Fn.ref(f"{rest_api.logical_id}.Stage")  # type: ignore[attr-defined]
         stage_arn = Fn.sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/"
-                           "${Api}/stages/" + stage_name, {"Api": rest_api.ref})  # type: ignore[attr-defined]
-        association = wafv2.CfnWebACLAssociation(self, "Association",
-                                                 resource_arn=stage_arn,
-                                                 web_acl_arn=self.acl.attr_arn)
-        association.node.add_dependency(rest_api)  # type: ignore[arg-type]
+                           "${Api}/stages/${Stage}", {"Api": rest_api.ref, "Stage": stage_ref})  # type: ignore[attr-defined]
+        wafv2.CfnWebACLAssociation(self, "Association", resource_arn=stage_arn,
+                                   web_acl_arn=self.acl.attr_arn)

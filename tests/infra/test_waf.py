@@ -14,7 +14,7 @@ def test_the_api_stage_has_rate_rules_on_auth_and_webhooks(template: Any) -> Non
     props = acl["Properties"]
     assert props["Scope"] == "REGIONAL" and "Allow" in props["DefaultAction"]
     rules = {r["Name"]: r for r in props["Rules"]}
-    assert set(rules) == {"auth-per-ip", "webhooks-per-ip", "all-per-ip"}
+    assert set(rules) == {"known-bad-inputs", "auth-per-ip", "webhooks-per-ip", "all-per-ip"}
     for name, prefix in (("auth-per-ip", "/auth/"), ("webhooks-per-ip", "/webhooks/")):
         rate = rules[name]["Statement"]["RateBasedStatement"]
         assert rate["AggregateKeyType"] == "IP" and rate["EvaluationWindowSec"] == 300
@@ -22,7 +22,9 @@ def test_the_api_stage_has_rate_rules_on_auth_and_webhooks(template: Any) -> Non
         assert (match["SearchString"], match["PositionalConstraint"]) == (prefix, "STARTS_WITH")
         assert "Block" in rules[name]["Action"]
     [assoc] = _resources(template, "AWS::WAFv2::WebACLAssociation").values()
-    assert "stages/api" in str(assoc["Properties"]["ResourceArn"])
+    arn = assoc["Properties"]["ResourceArn"]["Fn::Sub"]
+    assert arn[0].endswith("/restapis/${Api}/stages/${Stage}")
+    assert arn[1]["Stage"] == {"Ref": "RestAPI.Stage"}  # SAM's generated stage (api)
 
 
 def test_functions_can_read_the_sms_secret(template: Any) -> None:
