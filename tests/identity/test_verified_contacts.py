@@ -7,6 +7,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.conftest import PASSWORD, unique_email
 
 MEMBER_PHONE = "13911112222"
@@ -205,3 +207,46 @@ def test_the_email_confirmation_code_marks_the_email_verified(api: Any) -> None:
     r = api.post("/auth/confirm", json={"email": email.upper(), "code": "123456"})
     # Then /me says the e-mail is verified
     assert r.status_code == 200 and api.get("/me", token).data["email_verified"] is True
+
+
+def test_one_code_used_by_two_racing_requests_works_once(api: Any, deps: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.identity import codes
+    from chalicelib.identity.errors import CodeInvalidError
+    now = deps.now()
+    code = codes.issue("reset", "u-race", "race@example.com", now)
+
+    def use(_: int) -> str:
+        try:
+            return codes.redeem("reset", "u-race", code, now)
+        except CodeInvalidError:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(use, range(8)))
+    assert sorted(results) == ["race@example.com"] + ["refused"] * 7
+
+
+def test_racing_wrong_guesses_get_five_tries_in_all(api: Any, deps: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.identity import codes
+    from chalicelib.identity.errors import CodeInvalidError
+    from chalicelib.identity.repository import OneTimeCode
+    now = deps.now()
+    code = codes.issue("phone", "u-guess", "13700000099", now)
+    guesses = [f"{(int(code) + i) % 1_000_000:06d}" for i in range(1, 21)]
+
+    def guess(g: str) -> bool:
+        try:
+            codes.redeem("phone", "u-guess", g, now)
+            return True
+        except CodeInvalidError:
+            return False
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        assert not any(pool.map(guess, guesses))
+    assert OneTimeCode.get("phone#u-guess").attempts == codes.MAX_ATTEMPTS
+    with pytest.raises(CodeInvalidError):
+        codes.redeem("phone", "u-guess", code, now)  # the right code, after the tries are used up
