@@ -2,13 +2,16 @@
 see devtools/system-packages.txt) and copied into chalicelib/fonts/ when the Lambda
 package is built; no font binary is committed. Imported only where a PDF is made.
 
-Two fonts, chosen per document (`cjk_font_for`, `add_cjk_font`):
-- the common-character font (`COMMON_FONT_NAME`, built at set-up by
-  devtools/build_font_subset.py into chalicelib/fonts/): GB 2312's hanzi and symbols,
-  ASCII, Latin-1, punctuation, full-width forms; 1.9 MB, so fpdf2 parses and subsets it
-  in a few tens of ms;
+Fonts chosen per document (`cjk_font_for`, `add_cjk_font`), the smallest that holds every
+character it prints (fpdf2 parses the whole font and subsets it for every PDF, so its size
+is the cost):
+- the level-1 font (`LEVEL1_FONT_NAME`): GB 2312's 3,755 level-1 hanzi and its symbols,
+  ASCII, Latin-1, punctuation, full-width forms (1.0 MB);
+- the common-character font (`COMMON_FONT_NAME`): the same with GB 2312's 3,008 level-2
+  hanzi (1.9 MB); both built at set-up by devtools/build_font_subset.py into
+  chalicelib/fonts/, never committed;
 - the full Simplified Chinese face of the 19 MB collection, for a document holding any
-  character outside that set (喆, 堃, 玥 ...), and wherever the common font is absent.
+  character outside GB 2312 (喆, 堃, 玥 ...), and wherever the built fonts are absent.
 """
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ CANDIDATES = (
 SC_FACE_INDEX = 2
 # The version is in the name: a change of the character set builds a new file.
 COMMON_FONT_NAME = "NotoSansSC-common-v1.otf"
+LEVEL1_FONT_NAME = "NotoSansSC-level1-v1.otf"
+LEVEL2_ROWS = range(0xD8, 0xF8)  # GB 2312 rows 56-87 (EUC-CN lead bytes): level-2 hanzi
 
 
 class FontMissingError(RuntimeError):
@@ -55,6 +60,25 @@ def common_font_path() -> Path | None:
         return None
     path = BUNDLED / COMMON_FONT_NAME
     return path if path.exists() else None
+
+
+def built_fonts() -> list[Path]:
+    """The built fonts present, smallest first (none with FONT_PATH set)."""
+    if os.environ.get("FONT_PATH"):
+        return []
+    return [p for p in (BUNDLED / LEVEL1_FONT_NAME, BUNDLED / COMMON_FONT_NAME) if p.exists()]
+
+
+def level1_codepoints() -> frozenset[int]:
+    """What the level-1 font is built to hold: the common set less the level-2 hanzi."""
+    level2: set[int] = set()
+    for hi in LEVEL2_ROWS:
+        for lo in range(0xA1, 0xFF):
+            try:
+                level2.update(ord(c) for c in bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return common_codepoints() - level2
 
 
 def common_codepoints() -> frozenset[int]:
@@ -98,11 +122,12 @@ def missing_from_common(*texts: str) -> set[str]:
 
 
 def cjk_font_for(*texts: str) -> tuple[Path, int]:
-    """The font file and face for a document printing `texts`: the common font when it holds
-    every character, else the full face (so a rare name still prints)."""
-    common = common_font_path()
-    if common is not None and not missing_from_common(*texts):
-        return common, 0
+    """The font file and face for a document printing `texts`: the smallest built font that
+    holds every character, else the full face (so a rare name still prints)."""
+    wanted = {ord(c) for text in texts for c in text if c.isprintable() and not c.isspace()}
+    for built in built_fonts():
+        if wanted <= _covered(built):
+            return built, 0
     path = cjk_font_path()
     return path, cjk_face_index(path)
 

@@ -113,15 +113,29 @@ def test_the_check_hint_names_the_corner_where_the_number_is() -> None:
     assert "右下角" not in text
 
 
-def test_common_font_for_common_text_and_full_face_for_rare_characters() -> None:
+def test_the_smallest_font_that_holds_the_text_and_full_face_for_rare_characters() -> None:
     common = fonts.common_font_path()
     assert common is not None, "set-up builds it: devtools/build_font_subset.py"
-    assert fonts.cjk_font_for(*cert_pdf.texts(certificate())) == (common, 0)
+    level1 = common.with_name(fonts.LEVEL1_FONT_NAME)
+    assert fonts.built_fonts() == [level1, common]
+    # GB 2312 level 1 only: the smallest font; a level-2 hanzi (璐): the common font
+    assert fonts.cjk_font_for(*cert_pdf.texts(certificate())) == (level1, 0)
+    assert fonts.cjk_font_for(*cert_pdf.texts(certificate(holder_name="王璐"))) == (common, 0)
     assert fonts.missing_from_common("王喆", "堃", "玥", "张伟") == {"喆", "堃", "玥"}
     full = fonts.cjk_font_path()
     assert fonts.cjk_font_for("王喆") == (full, fonts.cjk_face_index(full))
     # Invisible characters never decide the font
-    assert fonts.cjk_font_for("张伟\n\t ") == (common, 0)
+    assert fonts.cjk_font_for("张伟\n\t ") == (level1, 0)
+    # Each built font really holds what it was built for (its cmap, read by fontTools)
+    from fontTools import ttLib
+    for path, wanted in ((level1, fonts.level1_codepoints()), (common, fonts.common_codepoints())):
+        cmap = set(ttLib.TTFont(str(path), lazy=True).getBestCmap())
+        assert {cp for cp in wanted if 0x4E00 <= cp <= 0x9FFF} <= cmap
+
+
+def test_a_level2_name_prints_with_the_common_font() -> None:
+    text = printed(render(certificate(holder_name="王璐琦")))
+    assert "王璐琦同志" in text
 
 
 def test_rare_characters_print_and_the_common_font_alone_would_drop_them() -> None:
