@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import CfnOutput, RemovalPolicy, SecretValue
+from aws_cdk import CfnOutput, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
@@ -88,8 +88,13 @@ class VideoPackaging(Construct):
         CfnOutput(scope, "MediaConvertRoleArn", value=self.role.role_arn)
 
     def grant_submit(self, grantee: iam.IGrantable) -> None:
-        """CreateJob/GetJob (MediaConvert has no resource-level scoping for CreateJob on
-        the default queue beyond the queue ARN) and PassRole of exactly this role."""
+        """CreateJob on the account's default queue, GetJob on its jobs, and PassRole of
+        exactly this role."""
+        stack = Stack.of(self)
+        queue = stack.format_arn(service="mediaconvert", resource="queues", resource_name="Default")
+        jobs = stack.format_arn(service="mediaconvert", resource="jobs", resource_name="*")
         grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
-            actions=["mediaconvert:CreateJob", "mediaconvert:GetJob"], resources=["*"]))
+            actions=["mediaconvert:CreateJob"], resources=[queue]))
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            actions=["mediaconvert:GetJob"], resources=[jobs]))
         self.role.grant_pass_role(grantee.grant_principal)

@@ -25,6 +25,10 @@ def test_mediaconvert_role_reads_uploads_writes_hls_and_is_passed_only_by_grant(
     assert "uploads/*" in text and "*/hls/*" in text
     # And the function may create and read jobs and pass the role, nothing broader
     assert "mediaconvert:CreateJob" in text and "mediaconvert:GetJob" in text
+    statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    mc = [s for s in statements if str(s["Action"]).startswith("mediaconvert:")]
+    assert mc and all(s["Resource"] != "*" for s in mc)  # the default queue, its jobs
+    assert "queues/Default" in str(mc) and "jobs/*" in str(mc)
     pass_role = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
                  if s["Action"] == "iam:PassRole"]
     assert len(pass_role) == 1 and pass_role[0]["Resource"] != "*"
