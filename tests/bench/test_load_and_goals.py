@@ -81,3 +81,16 @@ def test_the_goals_table_reads_today_from_the_results() -> None:
     text = runner.goals_table(runner.goals(results))
     assert "not measured" in text and "NO" in text and "<= 1.3x" in text
     assert len(text.splitlines()) == 2 + len(runner.GOALS)
+
+
+def test_certificate_bench_floor_and_the_full_face_in_one_run() -> None:
+    """The certificate rows on tiny sizes: the exact-glyph floor is below the certificate,
+    the certificate with the built fonts below the way it was made with the full face (a
+    ratio of the same run, never an absolute time), and the rare name printed."""
+    from bench import certificates
+    rows = {e["name"]: e for e in certificates.run(quick=True, batch=1, budget_s=5)}
+    cert, before = rows["certificate.generation"], rows["certificate.full_font_before"]
+    assert cert["floor"] == before["floor"] > 0
+    assert cert["figure"] < before["figure"]
+    assert rows["certificate.generation_rare_name"]["printed_rare"] is True
+    assert cert["common_font"] is True
