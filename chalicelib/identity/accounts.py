@@ -99,7 +99,21 @@ def login(deps: Deps, email: str, password: str, ip: str, now: datetime) -> dict
             throttle.record(limits.LOGIN_FAILURES_PER_ACCOUNT, email, now)
             throttle.record(limits.address_limit(deps, limits.LOGIN_FAILURES_PER_IP), ip, now)
         raise
+    _note_email_verified(tokens, now)
     return tokens
+
+
+def _note_email_verified(tokens: dict[str, Any], now: datetime) -> None:
+    """Cognito's id token says whether the e-mail is verified (its confirmation code): an
+    account confirmed before the platform recorded it (or elsewhere) is marked at sign-in.
+    The token comes straight from Cognito in this call, so its claims are read as they are."""
+    import jwt
+    claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    if str(claims.get("email_verified", "")).lower() != "true":
+        return
+    account = repo.get(str(claims.get("sub", "")))
+    if account is not None and not account.email_verified:
+        repo.mark_email_verified(account, now)
 
 
 def confirm(deps: Deps, email: str, code: str, ip: str, now: datetime) -> None:

@@ -109,8 +109,10 @@ class CognitoIdentity:
             self._cognito.confirm_sign_up(ClientId=self.client_id, Username=email,
                                           ConfirmationCode=code)
         except ClientError as exc:
+            # NotAuthorized: already confirmed; the same answer, so nothing is learned
             if exc.response["Error"]["Code"] in ("CodeMismatchException", "ExpiredCodeException",
-                                                 "UserNotFoundException"):
+                                                 "UserNotFoundException", "NotAuthorizedException",
+                                                 "LimitExceededException", "TooManyFailedAttemptsException"):
                 raise ValidationError("验证码无效或已过期", field="code") from exc
             raise
 

@@ -250,3 +250,17 @@ def test_racing_wrong_guesses_get_five_tries_in_all(api: Any, deps: Any) -> None
     assert OneTimeCode.get("phone#u-guess").attempts == codes.MAX_ATTEMPTS
     with pytest.raises(CodeInvalidError):
         codes.redeem("phone", "u-guess", code, now)  # the right code, after the tries are used up
+
+
+def test_sign_in_records_an_email_cognito_has_verified(api: Any, deps: Any) -> None:
+    # Given an account confirmed at Cognito (email_verified) before the platform recorded it
+    from chalicelib.identity import accounts
+    from chalicelib.identity.repository import Account
+    email, _ = api.signup(unique_email("legacy"))
+    accounts.find_by_email(email).update(actions=[Account.email_verified.set(False)])
+    cognito = deps.identity._cognito
+    cognito.admin_update_user_attributes(UserPoolId=deps.identity.pool_id, Username=email,
+                                         UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+    # When the person signs in, Then the platform records what the id token says
+    token = api.login(email)
+    assert api.get("/me", token).data["email_verified"] is True
