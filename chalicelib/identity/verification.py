@@ -3,6 +3,7 @@ code sent to the verified phone or the e-mail. Codes: identity/codes.py; limits:
 identity/throttling.py; the sender: identity/sms.py (chosen by the stage)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ def strong_password(password: str) -> bool:
             and any(not c.isalnum() for c in password))
 
 
+MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 SENT_MESSAGE = "若该邮箱已注册，重设密码的验证码已发送（已验证手机的账号可选择短信）"
 
 
@@ -50,6 +52,9 @@ def send_phone_code(deps: Deps, user_sub: str, ip: str, now: datetime) -> dict[s
     account = accounts.get_account(user_sub, consistent_read=True)
     if not account.phone_norm:
         raise PhoneMissingError()
+    if not MAINLAND_MOBILE.fullmatch(account.phone_norm):
+        raise ValidationError("只能向中国大陆手机号（11 位，1 开头）发送短信验证码", field="phone",
+                              code="PHONE_NOT_MOBILE")
     if phone_verified(account):
         raise ConflictError("手机号已验证", code="PHONE_ALREADY_VERIFIED")
     _limit_sending(deps, f"phone:{account.phone_norm}", ip, now)

@@ -264,3 +264,10 @@ def test_sign_in_records_an_email_cognito_has_verified(api: Any, deps: Any) -> N
     # When the person signs in, Then the platform records what the id token says
     token = api.login(email)
     assert api.get("/me", token).data["email_verified"] is True
+
+
+def test_only_a_mainland_mobile_gets_an_sms(api: Any) -> None:
+    _email, token = api.signup(unique_email(), phone="010-6284 1234")  # a landline
+    r = api.post("/me/phone/code", token)
+    assert r.status_code == 400 and (r.data["Code"], r.data["field"]) == ("PHONE_NOT_MOBILE", "phone")
+    assert api.get("/dev/sms").data["sms"] == []
