@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import DEV_PASSWORD, PASSWORD, unique_email
-from tests.browser.test_staff_and_unit import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 PHONE = {"width": 390, "height": 844}
@@ -59,13 +58,23 @@ def test_unit_verified_by_staff_then_linked_and_grouped(stack, new_page, tmp_pat
     # An admin signs in with password and TOTP, opens 单位认证 and approves after checking
     staff_page = new_page(**DESKTOP)
     s = staff_page.p
-    log_in(staff_page, "admin@dev.local", DEV_PASSWORD, stack)
+    staff_page.goto("#/login")
+    s.get_by_label("邮箱").fill("admin@dev.local")
+    s.get_by_label("密码").fill(DEV_PASSWORD)
+    staff_page.expect_http_error()  # 401 MFA_REQUIRED: the code is asked for
+    s.get_by_role("button", name="登录").click()
+    s.get_by_text("管理人员登录须填写动态口令").wait_for()
+    assert s.get_by_label("动态口令").evaluate("el => el === document.activeElement")
+    staff_page.shot("72-staff-login-totp-desktop")
+    s.get_by_label("动态口令").fill(stack.totp("admin@dev.local"))
+    s.get_by_role("button", name="登录").click()
+    s.get_by_role("button", name="退出").wait_for()
     s.get_by_role("link", name="单位认证").click()
     s.get_by_role("heading", name="单位认证").wait_for()
     unit_card = s.locator(".card", has_text=f"国 家 图 书 馆{tag}")
     unit_card.get_by_text("校验通过").wait_for()
     unit_card.get_by_role("link", name="查看单位介绍信/授权书（PDF，5 分钟内有效）").wait_for()
-    staff_page.shot("72-staff-units-pending-desktop")
+    staff_page.shot("73-staff-units-pending-desktop")
     staff_page.assert_fits()
     s.once("dialog", lambda d: d.accept())
     unit_card.get_by_role("button", name="核对无误，通过").click()
@@ -90,7 +99,7 @@ def test_unit_verified_by_staff_then_linked_and_grouped(stack, new_page, tmp_pat
     choice = t.get_by_label("关联单位账号（可选）")
     choice.wait_for()
     choice.select_option(label=f"国 家 图 书 馆{tag}（已认证的单位账号）")
-    tpage.shot("73-trainee-picks-unit-phone")
+    tpage.shot("74-trainee-picks-unit-phone")
     tpage.assert_fits()
     t.get_by_role("button", name="提交报名").click()
     t.get_by_text("本报名已关联单位账号").wait_for()
@@ -105,14 +114,14 @@ def test_unit_verified_by_staff_then_linked_and_grouped(stack, new_page, tmp_pat
     assert p.locator("#group-total").inner_text() == "¥490.00"
     p.get_by_role("button", name="生成集体订单").click()
     p.locator("#group-result .group-order").wait_for()
-    page.shot("74-unit-group-order-phone")
+    page.shot("75-unit-group-order-phone")
     page.assert_fits()
     order_id = p.locator("#group-result .group-order").get_attribute("data-order-id")
 
     # The trainee sees the group order and may leave it (then pays alone)
     tpage.goto("#/home")
     t.get_by_text(f"单位已把您列入集体订单 {order_id}").wait_for()
-    tpage.shot("75-trainee-in-group-phone")
+    tpage.shot("76-trainee-in-group-phone")
     t.once("dialog", lambda d: d.accept())
     t.get_by_role("button", name="退出集体订单").click()
     t.locator("#flash").get_by_text("已退出集体订单").wait_for()
