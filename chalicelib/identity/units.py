@@ -23,6 +23,8 @@ from chalicelib.platform.errors import ValidationError
 from chalicelib.platform.mail import outbox as mail
 from chalicelib.platform.paging import page_out
 from chalicelib.platform.storage import storage
+from chalicelib.platform.store import throttle
+from chalicelib.platform.store.throttle import Limit
 from chalicelib.platform.text import normalise_email, normalise_name
 
 repo = UnitRepository()
@@ -36,6 +38,9 @@ LETTER_LINK_TTL_S = 300
 MAGIC = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",),
          "image/png": (b"\x89PNG\r\n\x1a\n",)}
 MAX_INVITES = 50
+# Invitations send mail: a unit may send 20 batches (up to 1,000 addresses) an hour; each
+# address gets one mail per unit at most (the mail id).
+INVITES_PER_UNIT = Limit("invite:unit", 20, 60 * 60)
 
 mail.register_template(
     "unit.verified", "【单位账号已认证】{unit_name}",
@@ -223,6 +228,7 @@ def invite(deps: Deps, unit_sub: str, emails: list[str], now: datetime) -> dict[
         raise ValidationError("请至少填写一个邮箱", field="emails")
     if len(wanted) > MAX_INVITES:
         raise ValidationError(f"一次最多邀请 {MAX_INVITES} 人", field="emails")
+    throttle.hit(INVITES_PER_UNIT, unit_sub, now)  # 429 TOO_MANY_ATTEMPTS past it
     for email in wanted:
         repo.invite(UnitInvitation(email=email, unit_id=unit_sub, unit_name=profile.unit_name,
                                    invited_at=now), now)

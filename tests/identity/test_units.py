@@ -220,6 +220,12 @@ def test_a_unit_invites_by_e_mail_and_learns_nothing(api: Any) -> None:
     assert [i["unit_id"] for i in invitations] == [unit_id]
     link(api, token, rid, unit_id)  # accepting = linking by the trainee
     assert [r["registration_id"] for r in api.get("/unit/registrations", unit_token).data["registrations"]] == [rid]
+    # 20 batches an hour, then 429 with Retry-After (a verified unit still sends mail)
+    for n in range(20 - 2):
+        assert api.post("/unit/invitations", unit_token, json={"emails": [f"p{n}@example.com"]}).status_code == 202
+    late = api.post("/unit/invitations", unit_token, json={"emails": ["late@example.com"]})
+    assert late.status_code == 429 and late.data["Code"] == "TOO_MANY_ATTEMPTS"
+    assert int(late.headers["Retry-After"]) > 0
     # A pending unit cannot invite
     pending, _ = _unit_signup(api)
     r = api.post("/unit/invitations", pending, json={"emails": [email]})

@@ -67,6 +67,15 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(units, "storage", lambda deps: store)
     monkeypatch.setattr(units, "get_account", get_account)
     monkeypatch.setattr(units.mail, "queue_mail", outbox.queue_mail)
+    hits: dict[tuple[str, str], int] = {}
+
+    def hit(limit: Any, subject: str, now: datetime) -> None:  # the counter, in memory
+        from chalicelib.platform.store.throttle import TooManyAttemptsError
+        hits[(limit.name, subject)] = hits.get((limit.name, subject), 0) + 1
+        if hits[(limit.name, subject)] > limit.limit:
+            raise TooManyAttemptsError(60)
+
+    monkeypatch.setattr(units.throttle, "hit", hit)
     return type("World", (), {"repo": repo, "store": store, "outbox": outbox, "deps": object()})
 
 
@@ -142,6 +151,13 @@ def test_invitations_answer_alike_and_only_from_a_verified_unit(world: Any) -> N
     assert [i["unit_id"] for i in units.invitations_for("LI@example.com")] == ["U1"]
     with pytest.raises(ValidationError):
         units.invite(world.deps, "U1", [f"p{n}@example.com" for n in range(51)], NOW)
+    # 20 batches an hour: the 20th goes, the 21st is 429
+    from chalicelib.platform.store.throttle import TooManyAttemptsError
+    for n in range(20 - 3):  # three batches were sent above
+        units.invite(world.deps, "U1", [f"q{n}@example.com"], NOW)
+    with pytest.raises(TooManyAttemptsError):
+        units.invite(world.deps, "U1", ["late@example.com"], NOW)
+    assert not world.outbox.to("late@example.com")
 
 
 def test_staff_open_an_unknown_or_personal_account_as_missing(world: Any) -> None:
