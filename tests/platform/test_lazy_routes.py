@@ -131,3 +131,34 @@ def test_prod_loads_each_feature_on_its_first_request(deps: Any) -> None:
     assert out["openapi"][0] == 200 and out["openapi"][1] == len(documented)
     assert len(out["after_openapi"]) == len({m.split(".")[1] for m in application.ROUTE_MODULES})
     assert os.environ["APP_STAGE"] == "test"  # this process was never switched
+
+
+SWAGGER_CHILD = r'''
+import json
+from app import app
+from chalice.deploy.swagger import TemplatedSwaggerGenerator
+assert app.routes["/health"]["GET"].view_function.__name__.startswith("lazy_")
+print(json.dumps(TemplatedSwaggerGenerator().generate_swagger(app), sort_keys=True, default=str))
+'''
+
+
+def test_api_gateway_gets_the_same_definition_from_the_lazy_app(deps: Any) -> None:
+    """What `chalice package` gives API Gateway (chalice's own swagger generator, the
+    oracle) is the same for the prod app's stubs as for the real routes."""
+    from chalice.deploy.swagger import TemplatedSwaggerGenerator
+
+    from bench.cold_start import child_env
+    application = _app()
+    env = child_env(str(ROOT), "prod")
+    run = subprocess.run([sys.executable, "-c", SWAGGER_CHILD], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    lazy = json.loads(run.stdout.strip().splitlines()[-1])
+    eager = json.loads(json.dumps(TemplatedSwaggerGenerator().generate_swagger(application.app),
+                                  sort_keys=True, default=str))
+    api_paths = {p for p, methods in application.app.routes.items()
+                 if any(e.view_function.__module__ in application.ROUTE_MODULES
+                        for e in methods.values())}  # not the dev stage's own routes
+    eager["paths"] = {p: v for p, v in eager["paths"].items() if p in api_paths}
+    assert set(lazy["paths"]) == api_paths and len(api_paths) >= 80
+    assert lazy == eager
