@@ -95,23 +95,36 @@ def find_rows(email: str | None, phone_norm: str | None) -> list[Member]:
     return repo.find(normalise_email(email) if email else None, phone_norm)
 
 
+UNVERIFIED_PHONE_NOTE = "验证手机后可确认会员身份"
+UNVERIFIED_EMAIL_NOTE = "验证邮箱后可确认会员身份"
+
+
 def membership_status(email: str | None, phone_norm: str | None, edition: Edition,
-                      at: datetime) -> dict[str, Any]:
-    """Member for this edition = a roster row (same e-mail or mobile) with the edition's dues
-    year paid and the application approved strictly before `at`."""
-    rows = find_rows(email, phone_norm)
+                      at: datetime, *, email_verified: bool = False,
+                      phone_verified: bool = False) -> dict[str, Any]:
+    """Member for this edition = a roster row reached through the account's **verified**
+    e-mail or mobile, with the edition's dues year paid and the application approved
+    strictly before `at`. A row reached only through an unverified contact point prices
+    as non-member and shows nothing of the row (only that verifying may help)."""
+    rows = find_rows(email if email_verified else None, phone_norm if phone_verified else None)
     year = edition.membership_dues_year
     qualifying = [m for m in rows if m.dues_year == year and m.approved_at is not None
                   and m.approved_at < at]
     if qualifying:
         m = qualifying[0]
         return {"is_member": True, "tier": "member", "member_no": m.member_no, "dues_year": year,
-                "approved_at": iso(m.approved_at), "note": f"已缴纳 {year} 年度会费的个人会员"}
+                "approved_at": iso(m.approved_at), "note": f"已缴纳 {year} 年度会费的个人会员",
+                "verification_needed": None}
+    needed = None
     if any(m.dues_year == year for m in rows):
         note = f"已登记 {year} 年度会费，但入会申请尚未审批通过"
     elif rows:
         note = f"会员名册中有您的记录，但未缴纳 {year} 年度会费"
     else:
         note = "非会员（会员名册中没有与您的邮箱或手机号相符的记录）"
+        if phone_norm and not phone_verified and find_rows(None, phone_norm):
+            note, needed = UNVERIFIED_PHONE_NOTE, "phone"
+        elif email and not email_verified and find_rows(email, None):
+            note, needed = UNVERIFIED_EMAIL_NOTE, "email"
     return {"is_member": False, "tier": "non_member", "member_no": rows[0].member_no if rows else None,
-            "dues_year": year, "approved_at": None, "note": note}
+            "dues_year": year, "approved_at": None, "note": note, "verification_needed": needed}
