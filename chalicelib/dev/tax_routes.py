@@ -50,9 +50,11 @@ def services(ctx: Ctx) -> Response:
        tags=("dev",), response={"type": "string"}, errors=(404,), media_type="application/pdf")
 def document(ctx: Ctx, name: str) -> Response:
     status, body, ctype = _simulator(ctx).document(name)
-    # PDF is one of the app's binary types; XML and the 404 travel as text
-    return Response(body=body if ctype == "application/pdf" else body.decode("utf-8"),
-                    status_code=status, headers={"Content-Type": ctype})
+    # PDF and OFD (a zip) travel as the app's binary types; XML and the 404 as text
+    binary = ctype in ("application/pdf", "application/ofd")
+    return Response(body=body if binary else body.decode("utf-8"), status_code=status,
+                    headers={"Content-Type": "application/octet-stream" if ctype == "application/ofd"
+                             else ctype})
 
 
 @route(bp, "/dev/tax/fail", "POST", summary="让模拟服务商失败：issue=接下来 N 张票开具失败一次；http=接下来 N 次应答丢失（仅开发环境）",

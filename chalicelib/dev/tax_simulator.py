@@ -235,7 +235,8 @@ class TaxSimulator:
             item.update({"allElectronicInvoiceNumber": order["number"], "invoiceNo": order["number"],
                          "invoiceTime": order["invoiceTime"],
                          "pdfUrl": f"{self.base}{FILES}{order['serialNo']}.pdf",
-                         "ofdUrl": "", "xmlUrl": f"{self.base}{FILES}{order['serialNo']}.xml"})
+                         "ofdUrl": f"{self.base}{FILES}{order['serialNo']}.ofd",
+                         "xmlUrl": f"{self.base}{FILES}{order['serialNo']}.xml"})
         return item
 
     def _query(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -341,10 +342,12 @@ class TaxSimulator:
         serial, _, ext = name.partition(".")
         order_no = _load(f"serial#{serial}") if re.fullmatch(r"\d{20}", serial) else None
         order = self._order(str(order_no)) if order_no else None
-        if order is None or order["status"] != "2" or ext not in ("pdf", "xml"):
+        if order is None or order["status"] != "2" or ext not in ("pdf", "ofd", "xml"):
             return 404, b"", "text/plain"
         if ext == "xml":
             return 200, render_xml(order).encode("utf-8"), "application/xml"
+        if ext == "ofd":
+            return 200, render_ofd(order), "application/ofd"
         return 200, render_pdf(order), "application/pdf"
 
 
@@ -357,6 +360,21 @@ def render_xml(order: dict[str, Any]) -> str:
             f"<SellerTaxNum>{order['salerTaxNum']}</SellerTaxNum>"
             f"<Item>{escape(order['goodsName'])}</Item><Amount>{order['amount']}</Amount>"
             "</EInvoice>")
+
+
+def render_ofd(order: dict[str, Any]) -> bytes:
+    """A minimal OFD container (GB/T 33190 is a zip with OFD.xml at its root) carrying the
+    invoice's data, marked simulated: enough for a client to store and recognise it."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("OFD.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                   "<ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\" Version=\"1.0\" DocType=\"OFD\">"
+                   "<ofd:DocBody><ofd:DocInfo><ofd:Title>模拟数电票</ofd:Title></ofd:DocInfo>"
+                   "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        z.writestr("Doc_0/Document.xml", render_xml(order))
+    return buf.getvalue()
 
 
 def render_pdf(order: dict[str, Any]) -> bytes:

@@ -156,6 +156,8 @@ def test_the_sdk_issues_queries_reverses_and_downloads_at_the_simulator(sdk_to_s
     assert by_serial[0]["allElectronicInvoiceNumber"] == item["allElectronicInvoiceNumber"]
     document = download_document(item["pdfUrl"], allowed_hosts={HOST}, kind="pdf")
     assert document.data.startswith(b"%PDF-") and document.mimetype == "application/pdf"
+    ofd = download_document(item["ofdUrl"], allowed_hosts={HOST}, kind="ofd")
+    assert ofd.data.startswith(b"PK") and ofd.mimetype == "application/ofd"
     xml = download_document(item["xmlUrl"], allowed_hosts={HOST}, kind="xml")
     assert item["allElectronicInvoiceNumber"].encode() in xml.data
     # 红冲 of a 数电票: the seller's 红字确认单 (无需确认 for an individual's 普票), then 快捷红冲

@@ -55,7 +55,7 @@ def test_request_fail_once_retry_issue_download_and_reverse(api, deps, clock):
     # and a few reads later it is issued with the provider's 20-digit number
     done = poll(api, clock, token, inv["invoice_id"], "issued")
     assert len(done["invoice_number"]) == 20 and done["invoice_number"].isdigit()
-    assert done["invoice_date"] and done["documents"] == ["pdf", "xml"]
+    assert done["invoice_date"] and done["documents"] == ["pdf", "ofd", "xml"]
     stored = get_value(f"dev.tax.order#{done['order_no']}")
     assert stored["status"] == "2" and stored["number"] == done["invoice_number"]
     # The trainee downloads the provider's PDF: it says 模拟 and carries the number
@@ -66,6 +66,8 @@ def test_request_fail_once_retry_issue_download_and_reverse(api, deps, clock):
     assert "模拟" in text and done["invoice_number"] in text and "张三" in text
     xml = api.get(f"/invoices/{inv['invoice_id']}/download?format=xml", token).data
     assert done["invoice_number"].encode() in requests.get(xml["url"], timeout=10).content
+    ofd = api.get(f"/invoices/{inv['invoice_id']}/download?format=ofd", token).data
+    assert requests.get(ofd["url"], timeout=10).content.startswith(b"PK")
     # The receipt is a separate document
     receipt = api.get(f"/orders/{order.order_id}/receipt", token).data
     assert pdf_text(requests.get(receipt["url"], timeout=10).content).startswith("交费凭证")
