@@ -39,11 +39,13 @@ routing.register(app, ROUTE_MODULES, {"jwt_authorizer": jwt_authorizer},
 
 if dev_routes_enabled():  # the stage decides, never a field in data; never in a deployed stage
     import chalicelib.dev
-    from chalicelib.dev import cashier_routes, jobs_routes, routes as dev_routes, web
+    from chalicelib.dev import cashier_routes, jobs_routes, routes as dev_routes, sms_routes, tax_routes, web
     chalicelib.dev.install()  # the payment simulators take the providers' place
     app.register_blueprint(dev_routes.bp)  # the dev clock and mailbox
     app.register_blueprint(cashier_routes.bp)  # the sandbox cashier
     app.register_blueprint(jobs_routes.bp)  # POST /dev/jobs/run
+    app.register_blueprint(sms_routes.bp)  # GET /dev/sms: the SMS codes sent
+    app.register_blueprint(tax_routes.bp)  # /dev/tax/open/v1/services: the 诺诺 simulator
     app.register_blueprint(web.bp)  # the static web/ front end (prod: S3 + CloudFront)
 
 

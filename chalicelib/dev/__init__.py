@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from chalicelib.billing.providers import register_provider_factory
 from chalicelib.dev.sandbox_providers import SandboxAlipay, SandboxWechatPay
+from chalicelib.dev.sms_outbox import DevSmsOutbox
+from chalicelib.dev.tax_simulator import simulated_issuer
+from chalicelib.identity.sms import register_dev_sender
+from chalicelib.invoicing.issuer import register_issuer_factory
 
 
 def install() -> None:
@@ -12,3 +16,5 @@ def install() -> None:
     while the stage is dev or test; a prod process always gets the real adapters)."""
     register_provider_factory("alipay", SandboxAlipay)
     register_provider_factory("wechatpay", SandboxWechatPay)
+    register_dev_sender(DevSmsOutbox)  # SMS codes go to GET /dev/sms, never to a phone
+    register_issuer_factory("nuonuo", simulated_issuer)  # e-invoices: the 诺诺 simulator

@@ -146,6 +146,22 @@ class VideoDelivery(_Strict):
         return self
 
 
+class InvoicingSpec(_Strict):
+    """What the e-invoice (数电票) says and how it is classified: seller, item, tax code.
+    Finance confirms these with the tax bureau; the defaults describe a 培训费 invoice."""
+    seller_name: str | None = Field(default=None, max_length=100)  # None: the organiser
+    seller_tax_num: str = Field(default="", max_length=20)  # 统一社会信用代码 of the seller
+    seller_address: str = Field(default="", max_length=80)
+    seller_tel: str = Field(default="", max_length=20)
+    seller_account: str = Field(default="", max_length=100)  # 开户行及账号
+    clerk: str = Field(default="财务", max_length=20)  # 开票人
+    item_name: str = Field(default="培训费", min_length=1, max_length=90)
+    goods_code: str = Field(default="3070201020000000000", pattern=r"^\d{19}$")  # 非学历教育服务
+    tax_rate: str = Field(default="0.06", pattern=r"^0(\.\d{1,3})?$")
+    invoice_line: str = Field(default="pc", pattern=r"^(pc|bs)$")  # 数电普票 | 数电专票
+    order_no_prefix: str = Field(default="LSC", pattern=r"^[A-Z]{0,6}$")
+
+
 class Edition(_Strict):
     edition_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
     title: str = Field(min_length=1, max_length=200)
@@ -169,6 +185,9 @@ class Edition(_Strict):
     questionnaire: QuestionnaireSpec | None = None
     certificate: CertificateSpec | None = None
     video_delivery: VideoDelivery | None = None
+    # the player asks "still there?" every this many minutes (unanswered in 60 s: it pauses)
+    idle_check_minutes: int = Field(default=15, ge=1, le=180)
+    invoicing: InvoicingSpec = Field(default_factory=InvoicingSpec)
 
     @model_validator(mode="after")
     def _unique_courses(self) -> "Edition":

@@ -28,6 +28,11 @@ class Settings:
     log_level: str
     payment_secrets_prefix: str
     dev_keys_dir: str
+    mediaconvert_role_arn: str | None = None  # prod: the role MediaConvert packages videos with
+    # Alibaba Cloud SMS (identity/sms_aliyun.py): registered sign name, template, AccessKey secret
+    sms_sign_name: str = "中国图书馆学会"
+    sms_template_code: str = ""
+    sms_secret_name: str = ""
     # Staff TOTP secrets are sealed with this KMS key (identity/mfa_repository.py)
     mfa_key_id: str = "alias/lsc-staff-mfa"
 
@@ -72,6 +77,10 @@ def load_settings() -> Settings:
         log_level=_env("LOG_LEVEL", "INFO") or "INFO",
         payment_secrets_prefix=_env("PAYMENT_SECRETS_PREFIX", f"/lsc/{stage}/payments/") or "",
         dev_keys_dir=_env("DEV_KEYS_DIR", ".dev/keys") or ".dev/keys",
+        mediaconvert_role_arn=_env("MEDIACONVERT_ROLE_ARN"),
+        sms_sign_name=_env("SMS_SIGN_NAME", "中国图书馆学会") or "",
+        sms_template_code=_env("SMS_TEMPLATE_CODE", "") or "",
+        sms_secret_name=_env("SMS_SECRET_NAME", f"/lsc/{stage}/sms/aliyun") or "",
         mfa_key_id=_env("MFA_KMS_KEY_ID", f"alias/lsc-{stage}-staff-mfa") or "",
     )
 

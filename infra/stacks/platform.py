@@ -21,6 +21,7 @@ from stacks.data import build_tables
 from stacks.identity import build_user_pool
 from stacks.monitoring import Monitoring
 from stacks.storage import build_buckets
+from stacks.waf import ApiFirewall
 from stacks.web import Web
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,10 +72,32 @@ class PlatformStack(Stack):
             skip(secret, ("CKV2_AWS_57", "provider keys are issued by Alipay/WeChat Pay and "
                                          "rotated by hand in their consoles, then here"))
             self.secrets[channel] = secret
+        # 诺诺开放平台 (e-invoices): app key, secret, access token, seller tax number (JSON; see
+        # chalicelib/invoicing/credentials.py), under the same prefix the app reads.
+        tax = secretsmanager.Secret(
+            self, "TaxProviderKeys", secret_name=f"{cfg.payment_secrets_prefix}nuonuo",
+            description="诺诺开放平台 credentials (JSON; see chalicelib/invoicing/credentials.py). "
+                        "Set by hand before go-live: docs/jobs-and-invoices.md",
+            secret_string_value=SecretValue.unsafe_plain_text("{}"),  # placeholder, no secret
+            encryption_key=self.key, removal_policy=RemovalPolicy.RETAIN)
+        skip(tax, ("CKV2_AWS_57", "the app key and token are issued in the 诺诺 console and "
+                                  "renewed by hand there, then here"))
+        self.secrets["nuonuo"] = tax
+
+        # Alibaba Cloud SMS AccessKey (identity/sms_aliyun.py): {"access_key_id", "access_key_secret"}
+        sms_secret_name = f"/lsc/{cfg.stage}/sms/aliyun"
+        self.sms_secret = secretsmanager.Secret(
+            self, "SmsKeys", secret_name=sms_secret_name,
+            description="Alibaba Cloud SMS AccessKey (JSON; see chalicelib/identity/sms_aliyun.py). "
+                        "Set by hand before go-live: docs/identity.md",
+            secret_string_value=SecretValue.unsafe_plain_text("{}"),  # placeholder, no secret
+            encryption_key=self.key, removal_policy=RemovalPolicy.RETAIN)
+        skip(self.sms_secret, ("CKV2_AWS_57", "the AccessKey is issued in the Alibaba Cloud "
+                                              "console and rotated by hand there, then here"))
 
         # Optional: course videos through CloudFront signed URLs (the edition chooses).
         self.video = None
-        secret_arns = [s.secret_arn for s in self.secrets.values()]
+        secret_arns = [s.secret_arn for s in self.secrets.values()] + [self.sms_secret.secret_arn]
         if cfg.video_public_key_file:
             from stacks.video import VideoDelivery
             self.video = VideoDelivery(self, "Video", bucket=self.buckets["videos"],
@@ -82,6 +105,10 @@ class PlatformStack(Stack):
                                        public_key_file=cfg.video_public_key_file,
                                        secret_name=cfg.video_key_secret_name, key=self.key)
             secret_arns.append(self.video.secret.secret_arn)
+
+        # Course videos packaged as encrypted HLS by MediaConvert (learning/packaging.py)
+        from stacks.video import VideoPackaging
+        self.video_packaging = VideoPackaging(self, "VideoPackaging", bucket=self.buckets["videos"])
 
         self.public_base_url = cfg.public_base_url or (
             f"https://{cfg.domain_name}" if cfg.domain_name else UNCONFIGURED_URL)
@@ -101,8 +128,13 @@ class PlatformStack(Stack):
             "PUBLIC_BASE_URL": self.public_base_url,
             "PAYMENT_SECRETS_PREFIX": cfg.payment_secrets_prefix,
             "LOG_LEVEL": cfg.log_level,
+            # SMS sign name and template as registered with Alibaba Cloud (docs/identity.md)
+            "SMS_SIGN_NAME": self.node.try_get_context("lsc:smsSignName") or "中国图书馆学会",
+            "SMS_TEMPLATE_CODE": self.node.try_get_context("lsc:smsTemplateCode") or "",
+            "SMS_SECRET_NAME": sms_secret_name,
             # staff TOTP secrets are sealed with the platform's data key (identity/mfa.py)
             "MFA_KMS_KEY_ID": self.key.key_arn,
+            "MEDIACONVERT_ROLE_ARN": self.video_packaging.role.role_arn,
         }
         self.api = ChaliceApi(
             self, "Api", stage=cfg.stage, environment=environment,
@@ -112,11 +144,18 @@ class PlatformStack(Stack):
                              ses_identity_arn=self.ses_identity_arn, mail_sender=cfg.mail_sender),
             api_memory_mb=cfg.api_memory_mb, jobs_memory_mb=cfg.jobs_memory_mb,
             api_timeout_s=cfg.api_timeout_s, jobs_timeout_s=cfg.jobs_timeout_s)
+        # rate-based rules per address on /auth/*, the webhooks and everything (issue 14)
+        self.firewall = ApiFirewall(self, "Firewall", rest_api=self.api.rest_api)
         rest_api_id = self.api.rest_api.ref
         api_domain = f"{rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
 
         self.web = Web(self, "Web", api_domain=api_domain, logs=self.logs_bucket,
                        domain_name=cfg.domain_name, certificate_arn=cfg.certificate_arn)
+        self.video_packaging.grant_submit(self.api.roles["jobs"])  # the package_videos step
+        # hls.js fetches the signed segments by XHR; admins upload videos by presigned POST.
+        self.buckets["videos"].add_cors_rule(
+            allowed_methods=[s3.HttpMethods.GET, s3.HttpMethods.POST],
+            allowed_origins=[self.public_base_url, self.web.url], allowed_headers=["*"], max_age=3000)
         # Browsers upload payment vouchers straight to S3 with a presigned POST.
         self.buckets["vouchers"].add_cors_rule(
             allowed_methods=[s3.HttpMethods.POST], allowed_origins=[self.public_base_url, self.web.url],

@@ -53,6 +53,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/auth/signup"): Row(PUBLIC, body={}),
     ("POST", "/auth/login"): Row(PUBLIC, body={}),
     ("POST", "/auth/confirm"): Row(PUBLIC, body={}),
+    ("POST", "/auth/refresh"): Row(PUBLIC, body={}),
+    ("POST", "/auth/password/forgot"): Row(PUBLIC, body={}),
+    ("POST", "/auth/password/reset"): Row(PUBLIC, body={}),
     # the providers: trust comes from the signature (an unsigned call is refused alike)
     ("POST", "/webhooks/alipay"): Row(PUBLIC, raw=b"a=b", ctype="application/x-www-form-urlencoded"),
     ("POST", "/webhooks/wechatpay"): Row("401 401 401 401 401 401 401", body={}),
@@ -65,13 +68,25 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/dev/clock"): Row(PUBLIC),
     ("POST", "/dev/clock"): Row(PUBLIC, body={}),
     ("GET", "/dev/mail"): Row(PUBLIC),
+    ("GET", "/dev/sms"): Row(PUBLIC),
     ("GET", "/dev/pay/{order_id}"): Row(PUBLIC, {"order_id": "b_order"}),
     ("POST", "/dev/pay/{order_id}"): Row(PUBLIC, {"order_id": "b_order"}, body={}),
     ("POST", "/dev/jobs/run"): Row(PUBLIC, query="?budget_s=1"),
+    # the simulated payment gateways: trust comes from the request's signature
+    ("GET", "/dev/pay/alipay/gateway.do"): Row(PUBLIC),
+    ("POST", "/dev/pay/alipay/gateway.do"): Row(PUBLIC, raw=b"a=b", ctype="application/x-www-form-urlencoded"),
+    ("POST", "/dev/pay/wechatpay/v3/pay/transactions/{product}"): Row(
+        "401 401 401 401 401 401 401", {"product": "h5"}, body={}),
+    ("GET", "/dev/pay/wechatpay/checkmweb"): Row(PUBLIC),
+    ("POST", "/dev/pay/wechatpay/jsapi-pay"): Row(PUBLIC, body={}),
+    ("GET", "/dev/pay/wechatpay/jsbridge.js"): Row(PUBLIC),
+    ("GET", "/dev/pay/wechatpay/connect/oauth2/authorize"): Row(PUBLIC),
     # --- any signed-in user: own things only ---------------------------------------------
     ("GET", "/me"): Row(SIGNED_IN),
     ("GET", "/me/personal-data"): Row(OWNERS),
     ("POST", "/me/erasure"): Row(OWNERS, body={}),
+    ("POST", "/me/phone/code"): Row(SIGNED_IN),  # staff have no phone: 400, past authorization
+    ("POST", "/me/phone/verify"): Row(SIGNED_IN, body={}),
     ("GET", "/registrations/mine"): Row(TRAINEE),
     ("GET", "/orders/mine"): Row(OWNERS),
     ("GET", "/invoices/mine"): Row(OWNERS),
@@ -80,6 +95,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/learning/courses/{course_id}/heartbeat"): Row(TRAINEE, {"course_id": "course"},
                                                              body={"position_s": 10}),
     ("POST", "/learning/enroll"): Row(TRAINEE),
+    ("GET", "/learning/courses/{course_id}/playlist"): Row(TRAINEE, {"course_id": "course"},
+                                                           query="?session_id=S0000000000000000"),
+    ("GET", "/learning/courses/{course_id}/key"): Row(TRAINEE, {"course_id": "course"},
+                                                      query="?session_id=S0000000000000000"),
     ("GET", "/questionnaire"): Row(TRAINEE),
     ("POST", "/questionnaire/responses"): Row(TRAINEE, body={}),
     ("GET", "/certificates/mine"): Row(TRAINEE),
@@ -95,6 +114,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/invoices"): Row(B_OWNERS, body={"order_id": "$b_order", "title": "乙学员"}),
     ("POST", "/refunds"): Row(B_ONLY_TRAINEE, body={"order_id": "$b_order", "reason": "想退"}),
     ("POST", "/orders/{order_id}/cancel"): Row(B_OWNERS, {"order_id": "b_order"}),
+    ("POST", "/orders/{order_id}/transfer-claim"): Row(B_ONLY_TRAINEE, {"order_id": "b_order"},
+                                                       body={"paid_on": "2026-04-05", "amount_fen": 49000}),
     ("POST", "/registrations/{registration_id}/withdraw"): Row(B_ONLY_TRAINEE, {"registration_id": "b_reg"}),
     # --- units ---------------------------------------------------------------------------
     ("GET", "/unit/registrations"): Row(UNIT),
@@ -135,10 +156,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/admin/transfers/open"): Row(FINANCE),
     ("GET", "/admin/orders/{order_id}/uploads"): Row(FINANCE, {"order_id": "group_order"}),
     ("GET", "/admin/refunds"): Row(FINANCE),
+    ("GET", "/admin/transfer-claims"): Row(FINANCE),
     ("POST", "/admin/refunds/{refund_id}/complete"): Row(FINANCE, {"refund_id": "c_refund"}, body={}),
     ("POST", "/admin/bank-statements"): Row(FINANCE, raw=b"", ctype=CSV),
     # --- admin ---------------------------------------------------------------------------
     ("GET", "/admin/jobs"): Row(ADMIN),
+    ("GET", "/admin/courses/media"): Row(ADMIN),
+    ("POST", "/admin/courses/{course_id}/video/upload"): Row(ADMIN, {"course_id": "course"}),
+    ("POST", "/admin/courses/{course_id}/video"): Row("401 403 403 403 403 403 404", {"course_id": "course"},
+                                                      body={"upload_key": "uploads/2026/C01/VNONE.mp4"}),
     ("GET", "/admin/reports/summary"): Row(ADMIN),
     ("GET", "/admin/exports/{name}"): Row(FINANCE, {"name": "registrations"}),
     ("GET", "/admin/members"): Row(ADMIN),
@@ -153,6 +179,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/admin/people/{user_id}/erasure"): Row(ADMIN, {"user_id": "b_sub"}, body={}),
     ("POST", "/admin/certificates/{certificate_no}/revoke"): Row(ADMIN, {"certificate_no": "b_cert"},
                                                                  body={}),
+    # last: it ends trainee C's sessions (C is no caller here)
+    ("POST", "/admin/accounts/{user_id}/disable"): Row(ADMIN, {"user_id": "c_sub"}),
 }
 
 
