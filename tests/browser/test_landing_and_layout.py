@@ -165,6 +165,10 @@ def test_signed_in_header_is_compact_and_the_menu_uses_the_notices_words(stack, 
         assert period in cal, period
     assert "00:00" not in cal and "4月11日" not in cal and "7月1日" not in cal
     assert "2026年4月5日 10:00" in p.locator(".registration").inner_text()  # submitted at
+    # The training's public page stays one tap away for a signed-in trainee (the footer)
+    p.locator("footer").get_by_role("link", name="培训介绍").click()
+    p.locator(".landing #join").wait_for()
+    assert p.locator(".landing #join").inner_text() == "进入我的培训"  # registration closed on 4/21
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
