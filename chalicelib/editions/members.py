@@ -13,6 +13,7 @@ from chalicelib.platform.text import normalise_email, normalise_phone
 
 repo = MemberRepository()
 MAX_ROWS = 5000
+LINE_KEY = "_line"  # an imported row's file row number (header = 1; skipped blank rows count)
 BAD_HEADER = "表头不正确：需要 姓名、邮箱、手机号、会员号、会费年度、审批时间"
 # Accepted column headers (CSV/XLSX), English or Chinese.
 HEADERS = {
@@ -25,6 +26,14 @@ HEADERS = {
 }
 
 
+def _line(raw: dict[str, Any], index: int) -> str:
+    """Where a row is, as the admin sees it: a file's row by the number Excel shows beside
+    it (the header is row 1, blank rows count, as the bank statement import counts); a row
+    sent as JSON by its position in `members` (第 1 条)."""
+    line = raw.get(LINE_KEY)
+    return f"第 {line} 行（表头为第 1 行）" if line else f"第 {index + 1} 条"
+
+
 def _row(raw: dict[str, Any], index: int) -> Member:
     def text(key: str) -> str:
         value = raw.get(key)
@@ -33,29 +42,29 @@ def _row(raw: dict[str, Any], index: int) -> Member:
     name = text("name")
     where = f"members[{index}]"
     if not member_no or len(member_no) > 64:
-        raise ValidationError(f"第 {index + 1} 行：会员号缺失或过长", field=f"{where}.member_no")
+        raise ValidationError(f"{_line(raw, index)}：会员号缺失或过长", field=f"{where}.member_no")
     if not name or len(name) > 64:
-        raise ValidationError(f"第 {index + 1} 行：姓名缺失或过长", field=f"{where}.name")
+        raise ValidationError(f"{_line(raw, index)}：姓名缺失或过长", field=f"{where}.name")
     email = normalise_email(text("email")) or None
     phone = normalise_phone(text("phone")) or None
     if email is None and phone is None:
-        raise ValidationError(f"第 {index + 1} 行：邮箱和手机号至少填写一项", field=f"{where}.email")
+        raise ValidationError(f"{_line(raw, index)}：邮箱和手机号至少填写一项", field=f"{where}.email")
     if email and ("@" not in email or len(email) > 254):
-        raise ValidationError(f"第 {index + 1} 行：邮箱格式不正确", field=f"{where}.email")
+        raise ValidationError(f"{_line(raw, index)}：邮箱格式不正确", field=f"{where}.email")
     try:
         dues_year = int(str(raw.get("dues_year") or "").strip().split(".")[0])
     except ValueError as exc:
-        raise ValidationError(f"第 {index + 1} 行：会费年度应为年份，如 2026",
+        raise ValidationError(f"{_line(raw, index)}：会费年度应为年份，如 2026",
                               field=f"{where}.dues_year") from exc
     if not 2000 <= dues_year <= 2100:
-        raise ValidationError(f"第 {index + 1} 行：会费年度超出范围", field=f"{where}.dues_year")
+        raise ValidationError(f"{_line(raw, index)}：会费年度超出范围", field=f"{where}.dues_year")
     approved_raw = text("approved_at")
     approved_at = None
     if approved_raw:  # a spreadsheet's date cell reads as "2026-03-01 09:00:00" (Beijing time)
         try:
             approved_at = parse_instant(approved_raw.replace("/", "-"))
         except ValueError as exc:
-            raise ValidationError(f"第 {index + 1} 行：审批时间格式不正确（例 2026-03-01T09:00:00+08:00）",
+            raise ValidationError(f"{_line(raw, index)}：审批时间格式不正确（例 2026-03-01 09:00，北京时间）",
                                   field=f"{where}.approved_at") from exc
     return Member(member_no=member_no, name=name, email_norm=email, phone_norm=phone,
                   dues_year=dues_year, approved_at=approved_at)
@@ -71,7 +80,7 @@ def upsert_members(rows: list[dict[str, Any]], actor: str, now: datetime) -> dic
     seen: set[str] = set()
     for i, m in enumerate(parsed):
         if m.member_no in seen:
-            raise ValidationError(f"第 {i + 1} 行：会员号 {m.member_no} 重复", field=f"members[{i}].member_no")
+            raise ValidationError(f"{_line(rows[i], i)}：会员号 {m.member_no} 重复", field=f"members[{i}].member_no")
         seen.add(m.member_no)
     return {"upserted": repo.upsert_many(parsed, actor, now)}
 
@@ -84,10 +93,10 @@ def parse_roster(content: bytes, content_type: str) -> list[dict[str, Any]]:
     if not any(h in HEADERS for h in header):
         raise ValidationError(BAD_HEADER, field="file")
     out = []
-    for row in rows:
-        mapped = {HEADERS[k]: v for k, v in row.items() if k in HEADERS}
+    for line, row in enumerate(rows, start=2):  # the header is row 1
+        mapped: dict[str, Any] = {HEADERS[k]: v for k, v in row.items() if k in HEADERS}
         if any(v not in (None, "") for v in mapped.values()):
-            out.append(mapped)
+            out.append({**mapped, LINE_KEY: line})
     return out
 
 
