@@ -32,6 +32,7 @@ ROUTE_MODULES = (
     "chalicelib.jobs.routes",
     "chalicelib.reports.routes",
     "chalicelib.identity.unit_routes",
+    "chalicelib.identity.mfa_routes",
 )
 routing.register(app, ROUTE_MODULES, {"jwt_authorizer": jwt_authorizer},
                  lazy=not dev_routes_enabled(),  # prod; dev/test import all (tests read REGISTRY)

@@ -147,3 +147,11 @@ def seed_enrolled(deps: Deps, user_sub: str, secret: str, now: datetime) -> None
 def enrolled(user_sub: str) -> bool:
     item = repo.get(user_sub)
     return item is not None and item.status == MfaStatus.ENROLLED.value
+
+
+def reset(user_sub: str, actor: str, now: datetime) -> dict[str, Any]:
+    """An admin forgets a staff account's TOTP secret (a lost or replaced phone): its next
+    sign-in shows a new secret after the right password (MFA_ENROLMENT_REQUIRED)."""
+    was = repo.reset(user_sub, actor, now)
+    logger.info("mfa reset", extra={"user_sub": user_sub, "actor": actor, "had_secret": was})
+    return {"user_id": user_sub, "status": "reset" if was else "not_enrolled"}

@@ -69,6 +69,14 @@ class StaffMfaRepository:
                       & (StaffMfa.last_step < step))
         return committed(write)
 
+    def reset(self, user_sub: str, actor: str, now: datetime) -> bool:
+        """Forget the account's secret (a lost phone): the next sign-in enrols again. False
+        when there was none."""
+        def write(tx: Any) -> None:
+            tx.delete(StaffMfa(user_sub=user_sub), condition=StaffMfa.user_sub.exists())
+            tx.save(audit_entry(f"account#{user_sub}", "mfa.reset", actor, now))
+        return committed(write)
+
     def save_enrolled(self, item: StaffMfa) -> None:
         """Dev seeding: an enrolled secret, written as is."""
         item.save()

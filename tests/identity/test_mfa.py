@@ -143,3 +143,24 @@ def test_dev_secrets_are_made_once_and_kept(tmp_path: Any) -> None:
     assert json.loads((tmp_path / "staff-totp.json").read_text()) == first
     with pytest.raises(AssertionError):
         staff_totp_secrets(dataclasses.replace(settings, stage="prod"))
+
+
+def test_an_admin_resets_a_lost_authenticator(api: Any) -> None:
+    email, secret, sub = _staff(api, "finance")
+    assert secret
+    admin = api.staff("admin")
+    # only an admin may; a finance colleague may not
+    assert api.post(f"/admin/staff/{sub}/mfa/reset", api.staff("finance")).status_code == 403
+    r = api.post(f"/admin/staff/{sub}/mfa/reset", admin)
+    assert r.status_code == 200 and r.data == {"user_id": sub, "status": "reset"}
+    # the old phone's code opens nothing; the next sign-in shows a new secret
+    stale = _login(api, email, _code(secret))
+    assert stale.status_code == 401 and stale.data["Code"] == "MFA_INVALID"
+    fresh = _login(api, email)
+    assert fresh.status_code == 401 and fresh.data["Code"] == "MFA_ENROLMENT_REQUIRED"
+    assert fresh.data["secret"] != secret
+    assert _login(api, email, pyotp.TOTP(fresh.data["secret"]).now()).status_code == 200
+    again = api.post(f"/admin/staff/{sub}/mfa/reset", admin)
+    assert again.data["status"] == "reset"
+    nobody = api.post("/admin/staff/nobody/mfa/reset", admin)
+    assert nobody.status_code == 200 and nobody.data["status"] == "not_enrolled"

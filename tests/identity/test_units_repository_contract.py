@@ -81,3 +81,8 @@ def test_a_secret_is_enrolled_once_and_each_step_used_once(mfa_repo):
     assert mfa_repo.use_step(enrolled, 11)
     assert not mfa_repo.use_step(mfa_repo.get("S1"), 11)
     assert not mfa_repo.use_step(mfa_repo.get("S1"), 9)  # nor an older one
+
+    assert mfa_repo.reset("S1", "admin", T0)  # a lost phone: forgotten, enrol again
+    assert mfa_repo.get("S1") is None and not mfa_repo.reset("S1", "admin", T0)
+    assert mfa_repo.start(StaffMfa(user_sub="S1", sealed_secret="sealed-3", status="pending",
+                                   created_at=T0), T0)

@@ -126,5 +126,8 @@ class InMemoryStaffMfaRepository:
         self.items[item.user_sub] = current.serialize()
         return True
 
+    def reset(self, user_sub: str, actor: str, now: datetime) -> bool:
+        return self.items.pop(user_sub, None) is not None
+
     def save_enrolled(self, item: StaffMfa) -> None:
         self.items[item.user_sub] = item.serialize()

@@ -140,6 +140,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/admin/units"): Row(FINANCE, query="?status=pending"),
     ("POST", "/admin/units/{unit_id}/approve"): Row(FINANCE, {"unit_id": "unit_id"}),
     ("POST", "/admin/units/{unit_id}/reject"): Row(FINANCE, {"unit_id": "unit_id"}, body={}),
+    ("POST", "/admin/staff/{user_id}/mfa/reset"): Row(ADMIN, {"user_id": "a_sub"}),
     # --- reviewers -----------------------------------------------------------------------
     ("GET", "/admin/registrations"): Row(REVIEW, query="?status=pending"),
     ("POST", "/admin/registrations/{registration_id}/approve"): Row(REVIEW, {"registration_id": "b_reg"}),
