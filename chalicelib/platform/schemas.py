@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 from chalicelib.platform.clock import iso
 
 # The Chinese name of a request field, for the messages of a refused request ("缺少必填字段：
-# 邮箱（email）"). Platform names the common ones; a feature adds its own with label_fields.
+# 邮箱"). Platform names the common ones; a feature adds its own with label_fields.
 FIELD_LABELS: dict[str, str] = {
     "body": "请求体", "name": "姓名", "unit_name": "单位名称", "job_title": "职务",
     "region": "地区", "reason": "原因", "title": "发票抬头", "email": "邮箱", "phone": "手机号",
@@ -34,10 +34,15 @@ def label_fields(**labels: str) -> None:
 
 
 def field_label(path: str) -> str:
-    """"members.0.email" -> "邮箱（members.0.email）"; an unknown field shows its name."""
-    parts = [p for p in path.split(".") if p and not p.isdigit()]
-    label = FIELD_LABELS.get(parts[-1]) if parts else None
-    return f"{label}（{path}）" if label else path
+    """"unit_name" -> "单位名称"; "members.0.email" -> "第 1 项的邮箱" (people read the message;
+    the answer's `field` keeps the path for programs); an unknown field shows its name."""
+    parts = [p for p in path.split(".") if p]
+    names = [p for p in parts if not p.isdigit()]
+    label = FIELD_LABELS.get(names[-1]) if names else None
+    if label is None:
+        return path
+    items = [p for p in parts if p.isdigit()]
+    return f"第 {int(items[-1]) + 1} 项的{label}" if items else label
 
 
 # Characters no free text may hold: C0/C1 controls (a line break only in long text) and the
