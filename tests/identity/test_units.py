@@ -138,11 +138,13 @@ def test_the_letter_is_checked_and_staff_approve_or_reject_with_a_reason(api: An
     token, unit_id = _unit_signup(api, unit_name="国家图书馆")
     admin, finance = api.staff("admin"), api.staff("finance")
     # Only PDF or image, at most 10 MB
-    for body, field in (({"content_type": "text/html", "size_bytes": 10}, "content_type"),
-                        ({"content_type": "application/pdf", "size_bytes": 11 * 1024 * 1024}, "size_bytes"),
-                        ({"content_type": "application/pdf", "size_bytes": 0}, "size_bytes")):
+    for body, field, label in (
+            ({"content_type": "text/html", "size_bytes": 10}, "content_type", "文件类型"),
+            ({"content_type": "application/pdf", "size_bytes": 11 * 1024 * 1024}, "size_bytes", "文件大小"),
+            ({"content_type": "application/pdf", "size_bytes": 0}, "size_bytes", "文件大小")):
         r = api.post("/unit/account/letter", token, json=body)
-        assert r.status_code == 400 and field in r.data["Message"], r.body
+        assert r.status_code == 400 and r.data["field"] == field, r.body
+        assert label in r.data["Message"], r.body  # the field named in Chinese
     # Approving without a letter is refused
     r = api.post(f"/admin/units/{unit_id}/approve", admin)
     assert r.status_code == 409 and r.data["Code"] == "LETTER_MISSING"
