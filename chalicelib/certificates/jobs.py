@@ -14,7 +14,7 @@ from chalicelib.editions.edition import Edition
 from chalicelib.learning import queries as learning_records
 from chalicelib.learning.queries import ResponseRecord
 from chalicelib.learning.rules import unmet_payment
-from chalicelib.platform.clock import shanghai
+from chalicelib.platform.clock import notice_time
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.mail import outbox as mail
 from chalicelib.platform.paging import Page, walk_pages
@@ -50,7 +50,7 @@ def open_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any,
     if not window.is_open(now):
         return {"not_due": 1}, None
     counts = {"mailed": 0, "skipped": 0}
-    closes = shanghai(window.closes).strftime("%Y-%m-%d %H:%M")
+    closes = notice_time(window.closes, end=True)
 
     def mail_one(r: ResponseRecord) -> bool:
         reg = None if _used(r) else registrations.get_registration(r.registration_id)

@@ -69,3 +69,14 @@ def shanghai(at: datetime) -> datetime:
 def iso(at: datetime | None) -> str | None:
     """How the API shows a time: ISO 8601 in Asia/Shanghai with its offset."""
     return None if at is None else shanghai(at).isoformat(timespec="seconds")
+
+
+def notice_time(at: datetime, *, end: bool = False) -> str:
+    """A time as the notice writes it, in Beijing time: "2026年4月10日 15:30". A window's
+    end is exclusive, so an `end` at midnight reads as the day before at 24:00
+    ("2026年4月10日 24:00", not "4月11日 00:00", which readers take for the 11th)."""
+    local = shanghai(at)
+    if end and (local.hour, local.minute, local.second) == (0, 0, 0):
+        day = local - timedelta(days=1)
+        return f"{day.year}年{day.month}月{day.day}日 24:00"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

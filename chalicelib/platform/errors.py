@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.platform.clock import iso, shanghai
+from chalicelib.platform.clock import iso, notice_time
 
 
 class AppError(Exception):
@@ -68,10 +68,10 @@ class WindowClosedError(ConflictError):
     def __init__(self, window: str, label: str, opens_at: datetime | None,
                  closes_at: datetime | None, now: datetime, code: str | None = None) -> None:
         if opens_at is not None and now < opens_at:
-            text = f"{label}尚未开始，开始时间为 {_show(opens_at)}"
+            text = f"{label}尚未开始，开始时间为 {_show(opens_at)}（北京时间）"
             code = code or "WINDOW_NOT_OPEN"
         else:
-            text = f"{label}已于 {_show(closes_at)} 截止"
+            text = f"{label}已于 {_show(closes_at, end=True)}（北京时间）截止"
         super().__init__(text, code=code, window=window, opens_at=iso(opens_at),
                          closes_at=iso(closes_at))
 
@@ -96,7 +96,5 @@ class RetryLaterError(AppError):
     retry_after_s = 5
 
 
-def _show(at: datetime | None) -> str:
-    if at is None:
-        return "-"
-    return shanghai(at).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"
+def _show(at: datetime | None, *, end: bool = False) -> str:
+    return "-" if at is None else notice_time(at, end=end)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.editions.edition import Edition
-from chalicelib.platform.clock import shanghai
+from chalicelib.platform.clock import notice_time
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.mail import outbox as mail
 from chalicelib.registration.repository import RegistrationRepository
@@ -35,5 +35,5 @@ def remind_pending_reviews(deps: Deps, edition: Edition, now: datetime, cursor: 
                 deps, f"registration.review_reminder#{edition.edition_id}#{closes.isoformat()}#{to}",
                 to, "registration.review_reminder",
                 {"edition_title": edition.title, "count": pending,
-                 "closed_at": shanghai(closes).strftime("%Y-%m-%d %H:%M")}, now)
+                 "closed_at": notice_time(closes, end=True)}, now)
     return {"pending": pending, "mailed": mailed}, None

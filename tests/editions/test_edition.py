@@ -53,14 +53,14 @@ def test_closed_window_error_names_the_window_and_its_closing_time(edition):
     assert body["Code"] == "WINDOW_CLOSED"
     assert body["window"] == "registration"
     assert body["closes_at"] == "2026-04-11T00:00:00+08:00"
-    assert "报名" in body["Message"] and "2026-04-11 00:00:00" in body["Message"]
+    assert "报名" in body["Message"] and "2026年4月10日 24:00" in body["Message"]  # the notice's day, not the bound
 
 
 def test_not_yet_open_window_says_when_it_opens(edition):
     with pytest.raises(WindowClosedError) as info:
         edition.require_open("registration", at("2026-04-02T23:59:59+08:00"))
     assert info.value.code == "WINDOW_NOT_OPEN"
-    assert "2026-04-03 00:00:00" in info.value.message
+    assert "2026年4月3日 00:00" in info.value.message
 
 
 def test_fees_are_integer_fen(edition):

@@ -192,7 +192,7 @@ def test_open_step_mails_each_eligible_trainee_once(certs: CertificateWorld,
     assert run_to_end(jobs.open_certificates, certs, OPENS) == {"mailed": 0, "skipped": 2}
     (to, template, params), = certs.outbox.sent.values()
     assert template == "certificate.available" and to.startswith(a.user_sub)
-    assert params["closes"] == "2026-07-01 00:00"
+    assert params["closes"] == "2026年6月30日 24:00"  # as the notice says it
 
 
 def test_expire_step_marks_unused_eligibilities_once(certs: CertificateWorld) -> None:

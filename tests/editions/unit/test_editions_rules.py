@@ -128,18 +128,21 @@ def test_an_unreadable_roster_names_the_file(content):
 def test_what_the_roster_says_about_one_person(world):
     edition = editions.get_current(world.deps)
     now = world.clock.now()
-    assert members.membership_status("li@example.com", None, edition, now)["note"] == \
+    assert members.membership_status("li@example.com", None, edition, now, email_verified=True)["note"] == \
         "非会员（会员名册中没有与您的邮箱或手机号相符的记录）"
     world.member("M1", email="li@example.com", dues_year=2025)
-    status = members.membership_status("li@example.com", None, edition, now)
+    status = members.membership_status("li@example.com", None, edition, now, email_verified=True)
     assert (status["is_member"], status["member_no"]) == (False, "M1")
     assert status["note"] == "会员名册中有您的记录，但未缴纳 2026 年度会费"
     world.member("M1", email="li@example.com", approved_at=None)
-    assert members.membership_status("li@example.com", None, edition, now)["note"] == \
+    assert members.membership_status("li@example.com", None, edition, now, email_verified=True)["note"] == \
         "已登记 2026 年度会费，但入会申请尚未审批通过"
     world.member("M1", email="li@example.com")
     status = members.membership_status(None, None, edition, now)
     assert status["is_member"] is False  # no contact, no match
+    # the same row through an e-mail nobody verified: not a member, nothing of the row shown
     status = members.membership_status("li@example.com", None, edition, now)
+    assert (status["is_member"], status["member_no"]) == (False, None)
+    status = members.membership_status("li@example.com", None, edition, now, email_verified=True)
     assert (status["is_member"], status["tier"], status["approved_at"]) == (
         True, "member", "2026-03-01T09:00:00+08:00")

@@ -245,7 +245,7 @@ def test_the_closing_reminder_counts_pending_and_mails_once(world):
     assert (counts, cursor) == ({"pending": 2, "mailed": 1}, None)
     [to] = jobs.review_recipients(edition)
     [body] = world.outbox.to(to, "registration.review_reminder")
-    assert "仍有 2 条报名待审核" in body and "2026-04-11 00:00" in body
+    assert "仍有 2 条报名待审核" in body and "2026年4月10日 24:00" in body
     assert jobs.remind_pending_reviews(world.deps, edition, closed, None, 10.0)[0]["mailed"] == 0
 
 
