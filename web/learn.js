@@ -4,7 +4,7 @@
 import { getSession, get, post, refreshSession } from "./api.js";
 import { currentEdition, go } from "./app.js";
 import { API_BASE, HEARTBEAT_S } from "./config.js";
-import { appNow, busy, card, clear, endText, flash, h, progress, rangeText, showError, when } from "./ui.js";
+import { appNow, busy, card, clear, dayText, endText, flash, h, progress, rangeText, showError, when } from "./ui.js";
 
 const TEST = () => window.__LSC_TEST__ || {};
 const IDLE_ANSWER_S = 60;
@@ -49,7 +49,7 @@ async function learnPage(main) {
   if (data.learning_open === false) {
     const before = appNow() < new Date(data.learning_opens || ed.windows.learning.opens).getTime();
     main.append(card("在线学习", h("p", { class: "alert alert-info", id: "learning-closed" }, before
-      ? `在线学习将于 ${when(data.learning_opens || ed.windows.learning.opens)} 开始，届时即可选学和观看课程。`
+      ? `在线学习自 ${dayText(data.learning_opens || ed.windows.learning.opens)} 起开放，届时即可选学和观看课程。`
       : `在线学习已于 ${endText(data.learning_closes || ed.windows.learning.closes)} 结束，不能补学。`)));
   } else if (data.enrolled === false) {
     const btn = h("button", { type: "button", class: "btn btn-primary", id: "enroll" }, "选学本届全部课程");

@@ -122,7 +122,7 @@ def test_trainee_journey(stack, new_page):
 
     # And before course start the courses page says when learning opens
     page.goto("#/learn")
-    assert "在线学习将于 2026-04-13 00:00 开始" in p.locator("#learning-closed").inner_text()
+    assert "在线学习自 2026年4月13日 起开放" in p.locator("#learning-closed").inner_text()
 
     # --- after course start: refund locked, invoice, learning ---------------------------
     stack.set_clock("2026-04-13T08:00:00+08:00")
