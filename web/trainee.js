@@ -58,7 +58,9 @@ function profileCard(me) {
     h("dl", { class: "kv" },
       h("dt", {}, "姓名"), h("dd", {}, me.name || "—"),
       h("dt", {}, "邮箱"), h("dd", {}, me.email),
-      h("dt", {}, "手机"), h("dd", {}, me.phone || "—"),
+      h("dt", {}, "手机"), h("dd", {}, me.phone || "—", " ", !me.phone ? null : me.phone_verified
+        ? h("span", { class: "badge badge-confirmed" }, "已验证")
+        : h("a", { href: "#/verify-phone", class: "btn btn-small" }, "验证手机")),
       h("dt", {}, "会员状态"), h("dd", { id: "membership" },
         m ? [h("span", { class: `badge ${m.is_member ? "badge-approved" : ""}` }, m.is_member ? "会员" : "非会员"), " ",
           m.member_no ? `会员号 ${m.member_no}。` : "", m.note || ""] : "—")),
