@@ -4,6 +4,7 @@ OpenAPI registry every route declares itself into."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import wraps
@@ -162,10 +163,46 @@ def _validation_error(exc: pydantic.ValidationError, where: str) -> ValidationEr
     elif kind == "unsafe_text":
         text = f"{label}{first.get('msg', '')}"
     else:
-        msg = first.get("msg", "")
-        msg = msg.removeprefix("Value error, ")
-        text = f"字段 {label} 无效：{msg}"
+        text = f"字段 {label} 无效：{_reason(kind, first)}"
     return ValidationError(text, field=name if where == "body" else f"{where}.{name}")
+
+
+# pydantic's own reasons, said in Chinese (its English never reaches a trainee)
+_REASONS = {
+    "string_type": "须为文本", "int_type": "须为整数", "int_parsing": "须为整数",
+    "int_from_float": "须为整数", "float_type": "须为数字", "float_parsing": "须为数字",
+    "finite_number": "须为有限的数字", "bool_type": "须为 true 或 false",
+    "bool_parsing": "须为 true 或 false", "list_type": "须为列表", "dict_type": "须为对象",
+    "model_type": "须为对象", "model_attributes_type": "须为对象", "set_type": "须为列表",
+    "string_pattern_mismatch": "格式不正确", "value_error": "取值无效",
+    "date_parsing": "日期格式不正确（例如 2026-04-10）", "date_type": "日期格式不正确（例如 2026-04-10）",
+    "date_from_datetime_parsing": "日期格式不正确（例如 2026-04-10）",
+    "datetime_parsing": "时间格式不正确（例如 2026-04-10T15:30:00+08:00）",
+    "datetime_type": "时间格式不正确（例如 2026-04-10T15:30:00+08:00）",
+    "datetime_from_date_parsing": "时间格式不正确（例如 2026-04-10T15:30:00+08:00）",
+    "url_parsing": "网址格式不正确", "url_type": "网址格式不正确", "url_scheme": "网址格式不正确",
+    "uuid_parsing": "格式不正确", "decimal_parsing": "须为数字", "decimal_type": "须为数字",
+    "multiple_of": "数值不符合要求", "dict_keys": "键名无效", "frozen_set_type": "须为列表",
+    "union_tag_invalid": "取值无效", "arguments_type": "格式不正确",
+}
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def _reason(kind: str, error: Any) -> str:
+    ctx = error.get("ctx") or {}
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = ctx.get({"greater_than_equal": "ge", "greater_than": "gt",
+                         "less_than_equal": "le", "less_than": "lt"}[kind])
+        word = {"greater_than_equal": "不能小于", "greater_than": "须大于",
+                "less_than_equal": "不能大于", "less_than": "须小于"}[kind]
+        return f"{word} {bound}"
+    if kind in ("enum", "literal_error"):
+        return f"只能是 {ctx.get('expected', '允许的取值之一')}"
+    if kind in _REASONS:
+        return _REASONS[kind]
+    # our own validators speak Chinese ("Value error, 手机号格式不正确"); anything else does not
+    msg = str(error.get("msg", "")).removeprefix("Value error, ")
+    return msg if _CJK.search(msg) else "格式不正确"
 
 
 def _too_deep(raw: bytes, limit: int) -> bool:
