@@ -63,6 +63,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/"): Row(PUBLIC),
     ("GET", "/web"): Row(PUBLIC),
     ("GET", "/web/{name}"): Row(PUBLIC, {"name": "index.html"}),
+    ("GET", "/web/vendor/{name}"): Row(PUBLIC, {"name": "hls.light.min.js"}),
     ("GET", "/verify.html"): Row(PUBLIC),
     ("GET", "/favicon.ico"): Row(PUBLIC),
     ("GET", "/dev/clock"): Row(PUBLIC),
