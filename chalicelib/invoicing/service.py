@@ -9,7 +9,7 @@ through short-lived links. An invoice is never deleted, only reversed (红冲) b
 invoice that the provider issues too, which frees the order for a fresh one."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from chalicelib.billing import queries as billing
@@ -23,7 +23,7 @@ from chalicelib.invoicing.errors import AlreadyReversedError, InvoiceExistsError
 from chalicelib.invoicing.issuer import RED_REASONS, InvoiceDocument, InvoiceIssuer, IssuerRefused, Outcome, invoice_issuer
 from chalicelib.invoicing.repository import Invoice, InvoiceRepository
 from chalicelib.invoicing.states import IN_FLIGHT, InvoiceKind, InvoiceStatus
-from chalicelib.platform.clock import iso, shanghai
+from chalicelib.platform.clock import iso, notice_time
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.platform.mail import outbox as mail
@@ -77,8 +77,8 @@ def view(inv: Invoice) -> dict[str, Any]:
 
 
 def _last_second(closes: datetime) -> str:
-    """A window's close as people read it: its last second, Beijing time."""
-    return shanghai(closes - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
+    """A window's close as the notice writes it (an end at midnight: the day before, 24:00)."""
+    return notice_time(closes, end=True)
 
 
 # --- use cases ----------------------------------------------------------------------------
@@ -413,7 +413,7 @@ def reverse(deps: Deps, invoice_id: str, reason: str, actor: str, now: datetime,
         mail.queue_mail(deps, f"invoice.reversed#{original.invoice_id}", to, "invoice.reversed",
                         {"order_id": original.order_id,
                          "invoice_no": original.invoice_number or original.invoice_no,
-                         "red_no": red.invoice_no, "reason": reason,
+                         "red_no": red.invoice_number or f"{red.invoice_no}（开具中）", "reason": reason,
                          "deadline": _last_second(closes)}, now)
     return {"reversal": view(red), "original": view(original)}
 
@@ -450,6 +450,6 @@ def remind_deadline(deps: Deps, order: Any, months: int, now: datetime) -> bool:
         deps, f"invoice.deadline_reminder#{order.order_id}#{closes.isoformat()}", to,
         "invoice.deadline_reminder",
         {"order_id": order.order_id, "amount_yuan": yuan(int(order.amount_fen)),
-         "paid_at": shanghai(order.paid_at).strftime("%Y-%m-%d %H:%M"),
+         "paid_at": notice_time(order.paid_at),
          "deadline": _last_second(closes)}, now))
 

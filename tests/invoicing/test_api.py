@@ -74,7 +74,7 @@ def test_window_closed_is_a_409_naming_the_window(api, clock):
     r = api.post("/invoices", token, json={"order_id": order.order_id, "title": "张三"})
     assert r.status_code == 409 and r.data["Code"] == "WINDOW_CLOSED"
     assert r.data["window"] == "invoice" and r.data["closes_at"] == "2026-05-06T00:00:00+08:00"
-    assert "2026-05-06 00:00:00" in r.data["Message"]
+    assert "2026年5月5日 24:00" in r.data["Message"]  # the last day, as the notice says it
 
 
 def pdf_text(data: bytes) -> str:

@@ -45,7 +45,7 @@ def test_due_orders_without_an_invoice_are_reminded_once(people):
     assert cursor is None and counts == {"checked": 6, "reminded": 4}
     assert reminded(people) == [f"due{n}@example.com" for n in range(4)]
     [body] = people.outbox.to("due0@example.com", "invoice.deadline_reminder")
-    assert "2026-05-05 23:59:59" in body and "490.00 元" in body and "2026-04-05 10:00" in body
+    assert "2026年5月5日 24:00" in body and "490.00 元" in body and "2026年4月5日 10:00" in body
     assert run(people, DUE + timedelta(days=1))[0]["reminded"] == 0  # nobody twice
     assert run(people, parse_instant("2026-05-06T00:00:00+08:00"))[0]["reminded"] == 0
 

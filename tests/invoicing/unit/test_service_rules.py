@@ -127,7 +127,7 @@ def test_reversed_once_by_a_red_letter_invoice_then_invoiced_afresh(world):
     assert world.repo.get(blue["invoice_id"]).status == "reversed"
     assert world.issuer.issued[-1].kind == "red" and world.issuer.issued[-1].reason == "抬头 有误"
     [body] = world.outbox.to("s1@example.com", "invoice.reversed")
-    assert "2026-06-20 23:59:59" in body  # a full window again, counted from the reversal
+    assert "2026年6月20日 24:00" in body  # a full window again, counted from the reversal
     # and only once: again, or a red one, is refused
     with pytest.raises(ConflictError) as info:
         invoices.reverse(world.deps, blue["invoice_id"], "再次", "finance-1", late)
