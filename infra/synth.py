@@ -4,7 +4,8 @@
 
 Before `python infra/app.py` runs (in a subprocess, so Chalice's import of app.py and the
 jsii node process stay out of the caller), it
-  * copies the CJK font into chalicelib/fonts/ (gitignored) so the Lambda package has it;
+  * copies the CJK font into chalicelib/fonts/ (gitignored) so the Lambda package has it,
+    and builds the common-character fonts and the route manifest if set-up has not;
   * restores Chalice's dependency layer (.chalice/deployments/managed-layer-*.zip, keyed by
     requirements.txt) from ~/.cache/lsc-training/chalice, and saves new ones there after, so
     a fresh clone on the same machine does not download the Lambda wheels again.
@@ -46,6 +47,18 @@ def ensure_font() -> bool:
     FONT_TARGET.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(FONT_SOURCE, FONT_TARGET)
     return True
+
+
+def prepare_package() -> None:
+    """What the Lambda package carries besides the code, built here if set-up has not:
+    the common-character fonts (the certificate's fast path) and the route manifest (the
+    prod app registers routes without importing every module). Both are idempotent."""
+    env = {k: v for k, v in os.environ.items() if k not in ("APP_STAGE", "AWS_ENDPOINT_URL")}
+    for module, extra in (("devtools.build_font_subset", {}), ("devtools.route_manifest", {"APP_STAGE": "prod"})):
+        done = subprocess.run([sys.executable, "-m", module], cwd=ROOT, env={**env, **extra},
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"warning: {module} failed: {done.stderr.strip()[-300:]}", file=sys.stderr)
 
 
 def restore_layers() -> None:
@@ -90,6 +103,7 @@ def inputs_hash(stage: str, context: dict[str, str]) -> str:
 def synth(out: Path, stage: str = "prod", context: dict[str, str] | None = None) -> Path:
     """Synthesise the stage into `out`; returns the template's path."""
     ensure_font()
+    prepare_package()
     restore_layers()
     env = dict(os.environ, CDK_OUTDIR=str(out), STAGE=stage,
                JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
@@ -145,6 +159,7 @@ def main() -> None:
     if args.prepare or args.save_layers:
         if args.prepare:
             ensure_font()
+            prepare_package()
             restore_layers()
         else:
             save_layers()
