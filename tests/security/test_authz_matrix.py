@@ -82,6 +82,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/dev/pay/wechatpay/jsapi-pay"): Row(PUBLIC, body={}),
     ("GET", "/dev/pay/wechatpay/jsbridge.js"): Row(PUBLIC),
     ("GET", "/dev/pay/wechatpay/connect/oauth2/authorize"): Row(PUBLIC),
+    # the simulated tax provider (诺诺): trust comes from the request's signature
+    ("POST", "/dev/tax/open/v1/services"): Row(PUBLIC, body={}),
+    ("POST", "/dev/tax/fail"): Row(PUBLIC, body={}),
+    ("GET", "/dev/tax/files/{name}"): Row("404 404 404 404 404 404 404", {"name": "00000000000000000000.pdf"}),
     # --- any signed-in user: own things only ---------------------------------------------
     ("GET", "/me"): Row(SIGNED_IN),
     ("GET", "/me/personal-data"): Row(OWNERS),
@@ -151,6 +155,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- finance -------------------------------------------------------------------------
     ("GET", "/admin/invoices"): Row(FINANCE),
     ("POST", "/admin/invoices/{invoice_id}/reverse"): Row(FINANCE, {"invoice_id": "b_invoice"}, body={}),
+    ("POST", "/admin/invoices/{invoice_id}/retry"): Row(FINANCE, {"invoice_id": "b_invoice"}),
     ("GET", "/admin/orders/overdue-transfers"): Row(FINANCE),
     ("POST", "/admin/orders/{order_id}/confirm-transfer"): Row(FINANCE, {"order_id": "group_order"},
                                                                body={}),
