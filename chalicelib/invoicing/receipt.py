@@ -43,15 +43,18 @@ def receipt_rows(order: Any, edition: Any) -> list[tuple[str, str]]:
 def render_receipt(order: Any, edition: Any, now: datetime) -> bytes:
     from fpdf import FPDF
 
-    from chalicelib.platform.fonts import cjk_face_index, cjk_font_path
+    from chalicelib.platform.fonts import add_cjk_font
 
-    path = cjk_font_path()
+    rows = receipt_rows(order, edition)
+    issued = f"出具：{edition.organizer}　　出具时间：{shanghai(now).strftime('%Y年%m月%d日 %H:%M')}"
     pdf = FPDF(orientation="P", unit="mm", format=(148, 210))  # A5
     pdf.set_auto_page_break(False)
     pdf.set_title(f"{TITLE} {order.order_id}")
     pdf.set_subject("交费证明")
     pdf.set_creator(f"{edition.organizer} 在职培训平台")
-    pdf.add_font("cjk", fname=str(path), collection_font_number=cjk_face_index(path))
+    # the smallest font holding every character printed (common set, else the full face)
+    add_cjk_font(pdf, "cjk", TITLE, f"凭证编号：R-{order.order_id}", NOTICE, "公务卡支付", issued,
+                 *(label + value for label, value in rows))
     pdf.add_page()
     ink = (30, 70, 120)
     pdf.set_draw_color(*ink)
@@ -66,7 +69,7 @@ def render_receipt(order: Any, edition: Any, now: datetime) -> bytes:
     pdf.rect(10, 36, 128, 122)
     y = 40.0
     pdf.set_text_color(30, 30, 30)
-    for label, value in receipt_rows(order, edition):
+    for label, value in rows:
         pdf.set_xy(14, y)
         pdf.set_font("cjk", size=10)
         pdf.cell(24, 7, label)
@@ -84,7 +87,7 @@ def render_receipt(order: Any, edition: Any, now: datetime) -> bytes:
     pdf.set_xy(14, 162)
     pdf.multi_cell(120, 4.5, NOTICE)
     pdf.set_xy(14, 175)
-    pdf.cell(120, 5, f"出具：{edition.organizer}　　出具时间：{shanghai(now).strftime('%Y年%m月%d日 %H:%M')}")
+    pdf.cell(120, 5, issued)
     return bytes(pdf.output())
 
 
