@@ -13,8 +13,8 @@ only writer of the two fields, through `learning.transitions` inside its own iss
 expiry transactions."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -39,6 +39,12 @@ def learner_key(edition_id: str, user_sub: str) -> str:
     return f"{edition_id}#{user_sub}"
 
 
+def session_key(learner: str) -> str:
+    """The per-trainee session item (uniques table), created by the trainee's first play:
+    what two first plays racing both write, so one of them loses and reads again."""
+    return f"play-session#{learner}"
+
+
 @register
 class Progress(Model):
     """One trainee's progress in one course; created for every course at enrolment, so
@@ -59,8 +65,8 @@ class Progress(Model):
     required_s = NumberAttribute()
     enrolled_at = UTCDateTimeAttribute()
     completed_at = UTCDateTimeAttribute(null=True)
-    # the trainee's current play session and its course (rules.session_stamp): the same on
-    # every course item of the edition (a /play writes it on all of them), so the
+    # the trainee's current play session and its course (rules.session_stamp), on the item
+    # of the course it was opened for only (a newer /play takes it off), so the
     # heartbeat's one conditional write checks it
     session_id = UnicodeAttribute(null=True)
 
@@ -164,23 +170,44 @@ class ProgressRepository:
     def list(self, learner: str, consistent: bool = True) -> list[Progress]:
         return list(Progress.query(learner, consistent_read=consistent))
 
-    def open_session(self, learner: str, course_ids: Sequence[str], session_id: str,
-                     now_ms: int) -> bool:
-        """A play session becomes the trainee's only one: written on every progress item in
-        one transaction (concurrent plays: the last to commit wins everywhere), and each
-        item's real-time budget restarts now (re-opening sessions in turn credits no more
-        than the real time). False when an item vanished meanwhile."""
-        def write(chunk: Sequence[str]) -> Any:
-            def tx_write(tx: Any) -> None:
-                for course_id in chunk:
-                    tx.update(Progress(learner=learner, course_id=course_id), actions=[
-                        Progress.session_id.set(session_id),
-                        Progress.last_at_ms.set(now_ms)], condition=Progress.learner.exists())
-            return tx_write
-        ok = True
-        for i in range(0, len(course_ids), PROGRESS_PER_TRANSACTION):  # >90 courses: chunks
-            ok = committed(write(course_ids[i:i + PROGRESS_PER_TRANSACTION])) and ok
-        return ok
+    def open_session(self, learner: str, course_id: str, stamp: str, now_ms: int,
+                     holders: Mapping[str, str]) -> bool:
+        """A play session becomes the trainee's only one: stamped on the played course's
+        item (whose real-time budget restarts now), and taken off every item that held the
+        previous one (`holders`: course id -> the stamp seen there, as `list` read them), in
+        one transaction whose conditions are what was seen. Concurrent plays: each lists the
+        item holding the current session, so their transactions share it and the second
+        one's condition fails (False: read again and retry). With no holder yet (the first
+        play) the per-trainee session item is created instead, with the same effect. A
+        play of the course that holds the session writes that one item (2 WRU); a play of
+        another course or the first play, two (4 WRU). False also when the item vanished."""
+        others = sorted(c for c in holders if c != course_id)
+        seen = holders.get(course_id)
+
+        def write(tx: Any) -> None:
+            tx.update(Progress(learner=learner, course_id=course_id), actions=[
+                Progress.session_id.set(stamp), Progress.last_at_ms.set(now_ms)],
+                condition=Progress.learner.exists() & (
+                    (Progress.session_id == seen) if seen else Progress.session_id.does_not_exist()))
+            for other in others[:PROGRESS_PER_TRANSACTION - 1]:
+                tx.update(Progress(learner=learner, course_id=other),
+                          actions=[Progress.session_id.remove()],
+                          condition=Progress.session_id == holders[other])
+            if not holders:
+                tx.save(Unique(key=session_key(learner), owner=learner,
+                               created_at=datetime.fromtimestamp(now_ms / 1000, UTC)),
+                        condition=Unique.key.does_not_exist())
+        if not committed(write):
+            return False
+        for other in others[PROGRESS_PER_TRANSACTION - 1:]:  # stamps of the former design
+            try:  # (on every course), past one transaction's size: cleared one by one
+                Progress(learner=learner, course_id=other).update(
+                    actions=[Progress.session_id.remove()],
+                    condition=Progress.session_id == holders[other])
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+        return True
 
     def credit(self, learner: str, course_id: str, seen: ProgressState, new: ProgressState,
                session_id: str, now: datetime, completes: bool) -> Progress | None:

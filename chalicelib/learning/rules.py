@@ -158,7 +158,7 @@ def credit_for(state: ProgressState, position_s: int, now_ms: int) -> Credit:
 
 
 def session_stamp(session_id: str, course_id: str) -> str:
-    """What a play session writes on every progress item of the trainee, and what a
+    """What a play session writes on the progress item of its course, and what a
     heartbeat's write expects: the session and the course it was opened for (a session
     id reused on another course is not that course's session)."""
     return f"{session_id}#{course_id}"

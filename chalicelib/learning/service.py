@@ -19,7 +19,7 @@ from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.storage import storage
 from chalicelib.platform.text import mask_name
-from chalicelib.platform.store.base import new_id
+from chalicelib.platform.store.base import new_id, retry_lost_races
 from chalicelib.registration import queries as registrations
 from chalicelib.registration.queries import Registration
 
@@ -139,14 +139,19 @@ def play(deps: Deps, user_sub: str, course_id: str, now: datetime) -> dict[str, 
     reg = require_paid(edition, user_sub)
     edition.require_open("learning", now)
     learner = learner_key(edition.edition_id, user_sub)
-    items = {p.course_id: p for p in progress_repo.list(learner)}
-    item = items.get(course_id)
-    if reg.enrolled_at is None or item is None:
-        raise NotEnrolledError()
     session_id = new_id("S", 16)
-    if not progress_repo.open_session(learner, sorted(items), session_stamp(session_id, course_id),
-                                      epoch_ms(now)):
-        raise RegistrationChangedError()
+    stamp = session_stamp(session_id, course_id)
+
+    def attempt(n: int) -> Progress | None:
+        items = {p.course_id: p for p in progress_repo.list(learner)}
+        found = items.get(course_id)
+        if reg.enrolled_at is None or found is None:
+            raise NotEnrolledError()
+        holders = {c: str(p.session_id) for c, p in items.items() if p.session_id}
+        if progress_repo.open_session(learner, course_id, stamp, epoch_ms(now), holders):
+            return found
+        return None  # another play moved the session meanwhile: read again
+    item = retry_lost_races(attempt)
     required = edition.required_seconds(course)
     state = replace(item.state(), last_at_ms=epoch_ms(now))  # as the session wrote it
     ttl = video.url_ttl_s(edition)

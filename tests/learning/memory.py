@@ -77,6 +77,7 @@ class InMemoryProgressRepository:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
         self.audit: list[tuple[str, str, str]] = []
         self.calls: list[str] = []
+        self.session_items: set[str] = set()  # the per-trainee session items (uniques)
 
     def _load(self, key: tuple[str, str]) -> Progress | None:
         item = self.items.get(key)
@@ -109,17 +110,29 @@ class InMemoryProgressRepository:
         self.calls.append("Query")
         return [p for p in (self._load(k) for k in sorted(self.items) if k[0] == learner) if p]
 
-    def open_session(self, learner: str, course_ids: list[str], session_id: str,
-                     now_ms: int) -> bool:
+    def open_session(self, learner: str, course_id: str, stamp: str, now_ms: int,
+                     holders: dict[str, str]) -> bool:
         self.calls.append("TransactWriteItems")
-        keys = [(learner, c) for c in course_ids]
-        if any(k not in self.items for k in keys):
-            return False
-        for key in keys:
-            item = self._load(key)
-            assert item is not None
-            item.session_id, item.last_at_ms = session_id, now_ms
-            self.items[key] = item.serialize()
+        key = (learner, course_id)
+        played = self._load(key)
+        if played is None or played.session_id != holders.get(course_id):
+            return False  # vanished, or another play moved the session meanwhile
+        for other, seen in holders.items():
+            item = self._load((learner, other))
+            if item is None or item.session_id != seen:
+                return False
+        if not holders:
+            if learner in self.session_items:
+                return False  # the per-trainee session item exists: a first play won
+            self.session_items.add(learner)
+        for other in holders:
+            if other != course_id:
+                item = self._load((learner, other))
+                assert item is not None
+                item.session_id = None
+                self.items[(learner, other)] = item.serialize()
+        played.session_id, played.last_at_ms = stamp, now_ms
+        self.items[key] = played.serialize()
         return True
 
     def credit(self, learner: str, course_id: str, seen: ProgressState, new: ProgressState,

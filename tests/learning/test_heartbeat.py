@@ -257,10 +257,11 @@ def test_one_dynamodb_call_per_heartbeat(deps: Any, clock: Any, enrolled: Any,
 
 
 # --- one playback at a time (issue 13) --------------------------------------------------
-def test_plays_racing_leave_one_session_on_every_course(deps: Any, clock: Any,
+def test_plays_racing_leave_one_session(deps: Any, clock: Any,
                                                         enrolled: Any) -> None:
     """Two tabs open their play sessions at the same moment: the session transactions
-    serialise, so one session is the trainee's on every course item, and only its reports
+    serialise (the first play's session item, then the item holding the session), so one
+    session is the trainee's, stamped on its course's item only, and only its reports
     credit; the other's answer SESSION_SUPERSEDED on the real table."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -271,8 +272,9 @@ def test_plays_racing_leave_one_session_on_every_course(deps: Any, clock: Any,
         links = list(pool.map(lambda c: learning.play(deps, enrolled.user_sub, c, now),
                               ["C01", "C02"]))
     from chalicelib.learning.rules import session_stamp
-    stamped = {p.session_id for p in Progress.query(learner_key("2026", enrolled.user_sub))}
-    assert len(stamped) == 1
+    stamped = [p.session_id for p in Progress.query(learner_key("2026", enrolled.user_sub))
+               if p.session_id]
+    assert len(stamped) == 1  # on the winner's course only
     (current,) = stamped
     winner, loser = sorted(links, key=lambda link: session_stamp(
         link["session_id"], link["course_id"]) != current)
@@ -303,3 +305,35 @@ def test_a_newer_play_stops_the_older_sessions_credit_on_the_real_table(
     assert err.value.code == "SESSION_SUPERSEDED" and err.value.status == 409
     row = learning.list_courses(deps, enrolled.user_sub, clock.now())["courses"][0]
     assert row["credited_s"] == 30
+
+
+def test_a_play_writes_the_played_course_and_the_former_holder_only(
+        deps: Any, clock: Any, enrolled: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A play link is one transaction of at most two items (issue 18: it stamped all ten
+    courses, 20 WRU): the first play writes the played item and the per-trainee session
+    item, a play of the same course that one item, of another course it and the item it
+    takes the session from; the superseded session's report then credits nothing."""
+    from pynamodb.connection.base import Connection
+
+    from chalicelib.learning.errors import SessionSupersededError
+    items: list[int] = []
+    original = Connection._make_api_call
+
+    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems":
+            items.append(len(kwargs["TransactItems"]))
+        return original(self, operation, kwargs)
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    first = learning.play(deps, enrolled.user_sub, "C01", clock.now())
+    again = learning.play(deps, enrolled.user_sub, "C01", clock.now())
+    other = learning.play(deps, enrolled.user_sub, "C02", clock.now())
+    assert items == [2, 1, 2]
+    clock.advance(seconds=30)
+    for old in (first, again):
+        with pytest.raises(SessionSupersededError):
+            learning.heartbeat(deps, enrolled.user_sub, "C01", 30, old["token"], clock.now(),
+                               session_id=old["session_id"])
+    out = learning.heartbeat(deps, enrolled.user_sub, "C02", 30, other["token"], clock.now(),
+                             session_id=other["session_id"])
+    assert out["accepted"] is True and out["credited_s"] == 30

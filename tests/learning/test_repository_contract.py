@@ -70,7 +70,7 @@ def test_a_credit_needs_the_state_it_saw_and_the_current_session(world: World) -
     world.add_registration(registration("R1"))
     world.progress.enrol("R1", items("R1"), "sub-R1", T0)
     learner = "2026#sub-R1"
-    assert world.progress.open_session(learner, ["C01", "C02"], "S1", MS0)
+    assert world.progress.open_session(learner, "C01", "S1", MS0, {})
     seen = world.progress.get(learner, "C01").state()
     new = ProgressState(MS0 + 30_000, 30, 30, 30, ((0, 30),))
     assert world.progress.credit(learner, "C01", seen, new, "S0", T0, False) is None  # old session
@@ -78,11 +78,34 @@ def test_a_credit_needs_the_state_it_saw_and_the_current_session(world: World) -
     assert stored is not None and (stored.credited_s, stored.watched) == (30, "0-30")
     again = ProgressState(MS0 + 60_000, 60, 60, 60, ((0, 60),))
     assert world.progress.credit(learner, "C01", seen, again, "S1", T0, False) is None  # stale seen
-    assert world.progress.open_session(learner, ["C01", "C02"], "S2", MS0 + 90_000)
+    assert world.progress.open_session(learner, "C01", "S2", MS0 + 90_000, {"C01": "S1"})
     now_seen = world.progress.get(learner, "C01").state()
     assert world.progress.credit(learner, "C01", now_seen, again, "S1", T0, False) is None  # superseded
     assert world.progress.get(learner, "C01").credited_s == 30
-    assert not world.progress.open_session(learner, ["C01", "C99"], "S3", MS0)  # no such item
+    assert not world.progress.open_session(learner, "C99", "S3", MS0, {"C01": "S2"})  # no item
+
+
+def test_a_play_session_lives_on_one_item_and_moves_only_from_what_was_seen(world: World) -> None:
+    """The stamp is on the played course only; a play of another course takes it off the
+    item that held it, and only if that item still holds what the play saw; two first
+    plays (nothing seen) cannot both win: the per-trainee session item is created once."""
+    world.add_registration(registration("R1"))
+    world.progress.enrol("R1", items("R1", ("C01", "C02", "C03")), "sub-R1", T0)
+    learner = "2026#sub-R1"
+
+    def stamps() -> dict[str, str | None]:
+        return {p.course_id: p.session_id for p in world.progress.list(learner)}
+    assert world.progress.open_session(learner, "C01", "S1#C01", MS0, {})
+    assert not world.progress.open_session(learner, "C02", "S2#C02", MS0, {})  # lost the race
+    assert stamps() == {"C01": "S1#C01", "C02": None, "C03": None}
+    assert world.progress.get(learner, "C01").last_at_ms == MS0
+    assert not world.progress.open_session(learner, "C02", "S2#C02", MS0, {"C01": "S0#C01"})
+    assert world.progress.open_session(learner, "C02", "S2#C02", MS0 + 5, {"C01": "S1#C01"})
+    assert stamps() == {"C01": None, "C02": "S2#C02", "C03": None}
+    assert world.progress.get(learner, "C02").last_at_ms == MS0 + 5
+    # a play of the course that holds the session: that item alone
+    assert world.progress.open_session(learner, "C02", "S3#C02", MS0, {"C02": "S2#C02"})
+    assert stamps() == {"C01": None, "C02": "S3#C02", "C03": None}
 
 
 def test_one_questionnaire_response_per_paid_registration_in_submission_order(world: World) -> None:
@@ -169,7 +192,7 @@ def test_the_session_and_the_media_are_read_together(media_world: Any) -> None:
     repo, progress, add = media_world
     add(registration("R1"))
     progress.enrol("R1", items("R1"), "sub-R1", T0)
-    progress.open_session("2026#sub-R1", ["C01", "C02"], "S1#C01", MS0)
+    progress.open_session("2026#sub-R1", "C01", "S1#C01", MS0, {})
     p, m = repo.session_and_media("2026#sub-R1", "2026", "C01")
     assert p is not None and p.session_id == "S1#C01" and m is None
     repo.queue("2026", "C01", "uploads/2026/C01/V1.mp4", "V1", "admin", T0)
