@@ -5,8 +5,9 @@ refunded automatically by the route it came.
 
 Webhooks: signature first (nothing written for a bad one), then merchant, order and
 amount (a mismatch is kept for finance, never credited), then an idempotent transition:
-Powertools Idempotency (DynamoDB persistence, keyed on the provider transaction id) over
-the conditional writes of the repository (a guard item per provider transaction)."""
+the conditional writes of the repository (a guard item per provider transaction, written
+in the crediting transaction: a replay loses its condition and is answered "already");
+refund notifications also go through Powertools Idempotency (keyed on the refund id)."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -86,20 +87,24 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
     """Money arrived for `order_id` through `channel` with the provider's `txn_id` (or the
     bank serial). Credits it at most once; otherwise records it and refunds it."""
     store = repository(deps)
-    owner = store.payment_of_txn(channel, txn_id)
-    if owner:
-        redo_after_credit(deps, owner, now)
-        return _taken(deps, channel, txn_id, owner, order_id, amount_fen, raw, now)
+    # No read of the transaction's guard first: the guard is written in the payment's own
+    # transaction (attribute_not_exists), so a replay loses that condition and is answered
+    # from the guard then (`_replayed`). Only a notification we would flag looks first, so a
+    # trade_no already used elsewhere is still flagged as reused, whatever else is wrong.
     found = store.get_order(order_id) if order_id else None
+    problem = None
     if found is None:
-        return notifications.flag(deps, channel, txn_id, order_id, amount_fen, "unknown_order",
-                                  "订单号不存在", raw, now)
-    if found.channel != channel:
-        return notifications.flag(deps, channel, txn_id, order_id, amount_fen, "channel_mismatch",
-                                  f"订单的交费方式为{CHANNEL_LABELS.get(found.channel, found.channel)}", raw, now)
-    if amount_fen != found.amount_fen:
-        return notifications.flag(deps, channel, txn_id, order_id, amount_fen, "amount_mismatch",
-                                  f"订单金额 {found.amount_fen} 分，通知金额 {amount_fen} 分", raw, now)
+        problem = ("unknown_order", "订单号不存在")
+    elif found.channel != channel:
+        problem = ("channel_mismatch", f"订单的交费方式为{CHANNEL_LABELS.get(found.channel, found.channel)}")
+    elif amount_fen != found.amount_fen:
+        problem = ("amount_mismatch", f"订单金额 {found.amount_fen} 分，通知金额 {amount_fen} 分")
+    if problem is not None or found is None:
+        taken = store.payment_of_txn(channel, txn_id)
+        if taken:
+            return _replayed(deps, channel, txn_id, taken, order_id, amount_fen, raw, now)
+        kind, detail = problem or ("unknown_order", "订单号不存在")
+        return notifications.flag(deps, channel, txn_id, order_id, amount_fen, kind, detail, raw, now)
     order: Order = found
 
     def attempt(n: int) -> dict[str, Any] | None:
@@ -114,10 +119,12 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
             payer=payer or {}, received_at=now, actor=actor,
             edition_disposition=disposition_key(order.edition_id, disposition))
         if disposition == PaymentDisposition.CREDITED.value:
+            confirmation = _confirmation_mail(deps, order, payment, reg, now) \
+                if order.kind != OrderKind.GROUP.value else None
             if store.credit_payment(order, payment, None if reg is None else reg.registration_id,
                                     None if reg is None else reg.open_order_id or None, other,
-                                    line, actor, now):
-                _after_credit(deps, order, payment, reg, now)
+                                    line, actor, now, mail=confirmation):
+                _after_credit(deps, order, payment, reg, now, recorded=confirmation)
                 return {"result": "credited", "payment_id": payment.payment_id}
         else:
             refund = new_auto_refund(deps, payment, order, reg, disposition, actor, now)
@@ -130,14 +137,22 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
                 return {"result": disposition, "payment_id": payment.payment_id,
                         "refund_id": refund.refund_id}
         taken = store.payment_of_txn(channel, txn_id)
-        if taken:
-            return _taken(deps, channel, txn_id, taken, order.order_id, amount_fen, raw, now)
+        if taken:  # a replay (or a concurrent twin) of a transaction already recorded
+            return _replayed(deps, channel, txn_id, taken, order.order_id, amount_fen, raw, now)
         if line is not None:
             current = store.get_line(line.line_id)
             if current is not None and current.status != LineStatus.NEW.value:
                 raise LineUsedError("该银行流水已入账，不能重复使用", order_id=current.order_id)
         return None
     return retry_lost_races(attempt)
+
+
+def _replayed(deps: Deps, channel: str, txn_id: str, owner: str, order_id: str | None,
+              amount_fen: int | None, raw: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """The transaction was already recorded by payment `owner`: finish what its first
+    delivery may not have, then answer (or flag a reuse for another order)."""
+    redo_after_credit(deps, owner, now)
+    return _taken(deps, channel, txn_id, owner, order_id, amount_fen, raw, now)
 
 
 def _taken(deps: Deps, channel: str, txn_id: str, owner: str, order_id: str | None,
@@ -189,20 +204,40 @@ def redo_after_credit(deps: Deps, payment_id: str, now: datetime) -> None:
     _after_credit(deps, order, payment, reg, payment.received_at or now)
 
 
-def _after_credit(deps: Deps, order: Order, payment: Payment, reg: Any, now: datetime) -> None:
+def _confirmation(deps: Deps, order: Order, payment: Payment, reg: Any,
+                  now: datetime) -> tuple[str, str | None, dict[str, Any]]:
+    """(mail id, recipient, parameters) of the payment.confirmed mail."""
     edition = editions.get_edition(deps, order.edition_id)
+    to = reg.email if reg is not None else _owner_email(order)
+    return f"payment.confirmed#{payment.payment_id}", to, {
+        "name": reg.name if reg is not None else order.payer_name,
+        "edition_title": edition.title, "order_id": order.order_id,
+        "paid_at": iso(now), "amount_yuan": yuan(int(payment.amount_fen)),
+        "channel_label": CHANNEL_LABELS.get(payment.channel, payment.channel),
+        "card_line": "\n本次为公务卡支付，发票与收据将注明。" if order.official_card else ""}
+
+
+def _confirmation_mail(deps: Deps, order: Order, payment: Payment, reg: Any,
+                       now: datetime) -> Any:
+    """The confirmation's outbox item, recorded in the crediting transaction itself (None
+    without a recipient)."""
+    mail_id, to, params = _confirmation(deps, order, payment, reg, now)
+    return mail.prepare_mail(mail_id, to, "payment.confirmed", params, now) if to else None
+
+
+def _after_credit(deps: Deps, order: Order, payment: Payment, reg: Any, now: datetime,
+                  recorded: Any = None) -> None:
+    """After the commit: a group's members, then the mail: sent when the transaction
+    recorded it, otherwise recorded now (a group; a repeat finishing a first delivery)."""
     if order.kind == OrderKind.GROUP.value:
         order = repository(deps).get_order(order.order_id) or order
         finish_group(deps, order, payment.actor, now)
-    to = reg.email if reg is not None else _owner_email(order)
+    if recorded is not None:
+        mail.send_recorded(deps, recorded, now)
+        return
+    mail_id, to, params = _confirmation(deps, order, payment, reg, now)
     if to:
-        mail.queue_mail(deps, f"payment.confirmed#{payment.payment_id}", to, "payment.confirmed", {
-            "name": reg.name if reg is not None else order.payer_name,
-            "edition_title": edition.title, "order_id": order.order_id,
-            "paid_at": iso(now), "amount_yuan": yuan(int(payment.amount_fen)),
-            "channel_label": CHANNEL_LABELS.get(payment.channel, payment.channel),
-            "card_line": "\n本次为公务卡支付，发票与收据将注明。" if order.official_card else ""}, now,
-            required=True)
+        mail.queue_mail(deps, mail_id, to, "payment.confirmed", params, now, required=True)
 
 
 def _after_auto_refund(deps: Deps, order: Order, payment: Payment, refund: Refund,
@@ -282,7 +317,8 @@ def _process(deps: Deps, event: dict[str, Any]) -> dict[str, Any]:
 
 def process_notification(deps: Deps, note: Notification, now: datetime,
                          lambda_context: Any = None) -> dict[str, Any]:
-    """A verified notification: merchant check, then the idempotent transition."""
+    """A verified notification: merchant check, then the idempotent transition (a
+    payment: the transaction guard; a refund: Powertools Idempotency too)."""
     if note.event == "ignored":
         return {"result": "ignored"}
     if not note.merchant_ok:
@@ -292,6 +328,15 @@ def process_notification(deps: Deps, note: Notification, now: datetime,
     if not note.txn_id:
         return notifications.flag(deps, note.provider, "", note.out_trade_no, note.amount_fen,
                                   "malformed", "缺少交易号", note.raw, now)
+    if note.event != "refund":
+        # A payment is exactly-once by the guard item its own transaction writes (a replay
+        # or a concurrent twin loses that condition and is answered "already"): no
+        # idempotency record around it (two DynamoDB requests fewer per confirmation).
+        return apply_payment(deps, channel=note.provider, order_id=note.out_trade_no,
+                             txn_id=note.txn_id, amount_fen=note.amount_fen, payer=note.payer,
+                             actor=f"provider:{note.provider}", now=now, raw=note.raw)
+    # A refund's notification keeps Powertools Idempotency: a late replay of an old
+    # "failed" report must not move a refund finance has since retried.
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
     # The key names the order and amount too: the same transaction id arriving for another
     # order (or another amount) is not a replay to answer from the cache but a reuse that

@@ -21,6 +21,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.billing.states import LINE_STATUS, NOTIFICATION_FLAG, ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, LineStatus, NotificationFlag, OrderKind, OrderStatus, RefundStatus
+from chalicelib.platform.mail import outbox
 from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import committed, decode_token, encode_token, is_condition_failure, register
@@ -526,12 +527,16 @@ class BillingRepository:
     # --- payments -------------------------------------------------------------------------
     def credit_payment(self, order: Order, payment: Payment, registration_id: str | None,
                        held_by: str | None, other_order: Order | None,
-                       line: StatementLine | None, actor: str, now: datetime) -> bool:
+                       line: StatementLine | None, actor: str, now: datetime,
+                       mail: Any = None) -> bool:
         """The money credits `order`: the payment (unique per provider transaction), the order
         -> paid and, for an individual order, its registration -> paid (held by `held_by`,
         or by no order), closing `other_order` that held it, in one transaction. A group's
-        members are marked paid afterwards in resumable batches (`mark_members_paid`)."""
+        members are marked paid afterwards in resumable batches (`mark_members_paid`).
+        `mail`: the confirmation's outbox item (outbox.prepare_mail), recorded with it."""
         def build(tx: Any) -> None:
+            if mail is not None:
+                outbox.record_in(tx, mail)
             _guard(tx, txn_key(payment.channel, payment.provider_txn_id), payment.payment_id, now)
             tx.save(payment, condition=Payment.payment_id.does_not_exist())
             actions = [*_moving(order, OrderStatus.PAID), Order.paid_at.set(now),

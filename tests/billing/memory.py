@@ -68,6 +68,7 @@ class InMemoryBillingRepository:
         self.notes: dict[str, dict[str, Any]] = {}
         self.regs: dict[str, dict[str, Any]] = {}
         self.guards: dict[str, str] = {}  # guard key -> owner id
+        self.mails: dict[str, dict[str, Any]] = {}  # outbox items recorded in a transaction
         self.audit: list[tuple[str, str, str]] = []  # entity, action, actor
 
     # --- the store ----------------------------------------------------------------------
@@ -346,8 +347,11 @@ class InMemoryBillingRepository:
 
     def credit_payment(self, order: Order, payment: Payment, registration_id: str | None,
                        held_by: str | None, other_order: Order | None,
-                       line: StatementLine | None, actor: str, now: datetime) -> bool:
+                       line: StatementLine | None, actor: str, now: datetime,
+                       mail: Any = None) -> bool:
         tx = _Tx()
+        if mail is not None:  # the outbox item, recorded once with the change
+            self._insert(tx, self.mails, mail.mail_id, mail)
         self._guard(tx, txn_key(payment.channel, payment.provider_txn_id), payment.payment_id)
         self._insert(tx, self.payments, payment.payment_id, payment)
         members = len(order.registration_ids)

@@ -67,6 +67,27 @@ def queue_mail(deps: Deps, mail_id: str, to_addr: str, template: str, params: di
     return True
 
 
+def prepare_mail(mail_id: str, to_addr: str, template: str, params: dict[str, Any],
+                 now: datetime) -> Mail:
+    """The outbox item of a mail that a caller records inside its own transaction
+    (`record_in`), with the change it reports: one request fewer than `queue_mail`, and the
+    mail exists exactly when the change does. Send it after the commit (`send_recorded`)."""
+    subject, body = render(template, params)
+    return Mail(mail_id=mail_id, to_addr=to_addr, subject=subject, body=body, template=template,
+                pending="pending", created_at=now)
+
+
+def record_in(tx: Any, mail: Mail) -> None:
+    """Put `mail` (from `prepare_mail`) in the caller's transaction, once per `mail_id`."""
+    tx.save(mail, condition=Mail.mail_id.does_not_exist())
+
+
+def send_recorded(deps: Deps, mail: Mail, now: datetime) -> bool:
+    """Send a mail its caller's transaction recorded; a failure leaves it pending for the
+    retry job (never raises for the send itself)."""
+    return _try_send(deps, mail, now)
+
+
 def _try_send(deps: Deps, mail: Mail, now: datetime) -> bool:
     try:
         message_id = deps.mailer.send(mail.to_addr, mail.subject, mail.body)

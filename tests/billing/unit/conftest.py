@@ -144,7 +144,14 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
 
     monkeypatch.setattr(editions, "get_edition", lambda deps, edition_id: edition)
     monkeypatch.setattr(editions, "get_current", lambda deps: edition)
+    def send_recorded(deps: Any, mail: Any, now: datetime) -> bool:
+        # a mail the crediting transaction recorded (the twin keeps it in repo.mails)
+        assert mail.mail_id in repo.mails, mail.mail_id
+        w.mail.append((mail.mail_id, mail.to_addr, mail.template))
+        return True
+
     monkeypatch.setattr(outbox, "queue_mail", queue_mail)
+    monkeypatch.setattr(outbox, "send_recorded", send_recorded)
     monkeypatch.setattr(payments, "get_account", get_account)
     monkeypatch.setattr(group_orders, "get_account", get_account)
 
