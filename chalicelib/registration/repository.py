@@ -11,6 +11,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.platform.mail import outbox
 from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import committed, decode_token, encode_token, register, transaction
@@ -189,11 +190,13 @@ class RegistrationRepository:
 
         return committed(write)
 
-    def approve(self, reg: Registration, actor: str, now: datetime) -> bool:
+    def approve(self, reg: Registration, actor: str, now: datetime, mail: Any = None) -> bool:
         """pending -> approved; False when another request moved it first. On success `reg`
-        holds what was written (nothing else changes a pending registration)."""
+        holds what was written (nothing else changes a pending registration). `mail`: the
+        approval mail's outbox item (outbox.prepare_mail), recorded in the same transaction."""
         ok = self._move(reg, RegistrationStatus.APPROVED, actor, now, "registration.approved",
-                        [Registration.reviewed_at.set(now), Registration.reviewed_by.set(actor)])
+                        [Registration.reviewed_at.set(now), Registration.reviewed_by.set(actor)],
+                        mail=mail)
         if ok:  # what the transaction wrote, applied here instead of read back
             reg.status = RegistrationStatus.APPROVED.value
             reg.edition_status = _edition_status(reg.edition_id, reg.status)
@@ -262,8 +265,9 @@ class RegistrationRepository:
 
     def _move(self, reg: Registration, new: RegistrationStatus, actor: str, now: datetime,
               action: str, extra_actions: list[Any], data: dict[str, Any] | None = None,
-              release_live: bool = False, condition: Any = None) -> bool:
-        """`reg` -> `new` if it is still in a state the machine lets move there."""
+              release_live: bool = False, condition: Any = None, mail: Any = None) -> bool:
+        """`reg` -> `new` if it is still in a state the machine lets move there (with the
+        outbox item `mail`, if given, in the same transaction)."""
         expected = Registration.status.is_in(*STATUS.sources(new))
         if condition is not None:
             expected = expected & condition
@@ -277,6 +281,8 @@ class RegistrationRepository:
                 tx.delete(Unique(key=live_key(reg.edition_id, reg.user_sub)),
                           condition=Unique.owner == reg.registration_id)
             tx.save(_audit(reg, action, actor, now, data))
+            if mail is not None:
+                outbox.record_in(tx, mail)
 
         return committed(write)
 

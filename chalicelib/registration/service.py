@@ -16,6 +16,7 @@ from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.platform.mail import outbox as mail
+from chalicelib.platform.mail.outbox import prepare_mail, send_recorded
 from chalicelib.platform.money import yuan
 from chalicelib.platform.paging import page_out
 from chalicelib.platform.store.base import new_id
@@ -166,17 +167,22 @@ def approve(deps: Deps, registration_id: str, actor: str, now: datetime) -> dict
     reg = get_for_staff(registration_id)
     if reg.status == RegistrationStatus.APPROVED.value:
         return view(reg)  # a repeated click changes nothing
-    if reg.status != RegistrationStatus.PENDING.value or not repo.approve(reg, actor, now):
+    # The mail is recorded in the approving transaction (one request fewer, and it exists
+    # exactly when the approval does), then sent; a failed send waits for the retry job.
+    notice = prepare_mail(f"registration.approved#{reg.registration_id}", reg.email,
+                          "registration.approved",
+                          {"name": reg.name, "edition_title": _edition_title(deps, reg),
+                           "registration_id": reg.registration_id,
+                           "fee_yuan": yuan(int(reg.fee_fen)), "tier_label": TIER.label(reg.tier)},
+                          now)
+    if reg.status != RegistrationStatus.PENDING.value or not repo.approve(reg, actor, now,
+                                                                          mail=notice):
         current = get_for_staff(registration_id)
         if current.status == RegistrationStatus.APPROVED.value:
             return view(current)
         raise RegistrationStateError(f"该报名当前状态为 {current.status}，不能通过",
                                      status=current.status)
-    mail.queue_mail(deps, f"registration.approved#{reg.registration_id}", reg.email,
-                    "registration.approved",
-                    {"name": reg.name, "edition_title": _edition_title(deps, reg),
-                     "registration_id": reg.registration_id, "fee_yuan": yuan(int(reg.fee_fen)),
-                     "tier_label": TIER.label(reg.tier)}, now)
+    send_recorded(deps, notice, now)
     return view(reg)
 
 

@@ -19,6 +19,7 @@ class InMemoryRegistrationRepository:
         self.items: dict[str, dict[str, Any]] = {}  # registration id -> the item as DynamoDB holds it
         self.live: dict[tuple[str, str], str] = {}  # (edition, user) -> live registration id
         self.audit: list[tuple[str, str, str, dict[str, Any] | None]] = []  # entity, action, actor, data
+        self.mails: dict[str, Any] = {}  # outbox items a move recorded (mail id -> Mail)
 
     # --- storage as DynamoDB would see it ------------------------------------------------
     def _store(self, reg: Registration) -> None:
@@ -91,9 +92,11 @@ class InMemoryRegistrationRepository:
         self._audit(reg, "registration.submitted", actor, {"tier": reg.tier, "fee_fen": reg.fee_fen})
         return True
 
-    def approve(self, reg: Registration, actor: str, now: datetime) -> bool:
+    def approve(self, reg: Registration, actor: str, now: datetime, mail: Any = None) -> bool:
         ok = self._move(reg, RegistrationStatus.APPROVED, actor, "registration.approved",
                         {"reviewed_at": now, "reviewed_by": actor})
+        if ok and mail is not None:  # the outbox item, recorded with the move
+            self.mails[mail.mail_id] = mail
         if ok:  # like the real one: `reg` holds what was written
             reg.status = RegistrationStatus.APPROVED.value
             reg.edition_status = f"{reg.edition_id}#{reg.status}"
@@ -186,4 +189,15 @@ def install(monkeypatch: Any) -> InMemoryRegistrationRepository:
     monkeypatch.setattr(service, "repo", repo)
     monkeypatch.setattr(jobs, "repo", repo)
     monkeypatch.setattr(queries, "_repo", repo)
+
+    def send_recorded(deps: Any, mail: Any, now: datetime) -> bool:
+        """The mail a move recorded, handed to the fake outbox the service uses (`service.mail`,
+        a FakeOutbox in the unit worlds): sent at most once per mail id."""
+        assert mail.mail_id in repo.mails, mail.mail_id
+        fake = service.mail
+        if mail.mail_id in fake.sent:
+            return False
+        fake.sent[mail.mail_id] = (mail.to_addr, mail.template, mail.body)
+        return True
+    monkeypatch.setattr(service, "send_recorded", send_recorded)
     return repo
