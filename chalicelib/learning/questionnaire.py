@@ -57,8 +57,9 @@ def submit(deps: Deps, user_sub: str, answers: dict[str, Any], now: datetime) ->
     edition = editions.get_current(deps)
     reg = require_paid(edition, user_sub)
     edition.require_open("questionnaire", now)
-    if repo.get(reg.registration_id) is not None:
-        raise QuestionnaireAlreadySubmittedError()
+    # No read of an existing response: the transaction's condition refuses a second one
+    # and its cancellation reason says so (a trainee who has submitted has every course
+    # 学习完, so the checks below pass and the 409 comes from the write).
     progress = courses_view(edition, reg)
     if not progress["all_completed"]:
         raise CoursesIncompleteError(len(progress["courses"]) - progress["completed_count"])
@@ -67,9 +68,10 @@ def submit(deps: Deps, user_sub: str, answers: dict[str, Any], now: datetime) ->
         registration_id=reg.registration_id, edition_id=edition.edition_id, user_sub=user_sub,
         name=reg.name, unit_name=reg.unit_name, email=reg.email, answers=clean,
         submitted_at=now)
-    if not repo.submit(response, user_sub, now):
-        if repo.get(reg.registration_id) is not None:
-            raise QuestionnaireAlreadySubmittedError()
+    outcome = repo.submit_once(response, user_sub, now)
+    if outcome == "duplicate":
+        raise QuestionnaireAlreadySubmittedError()
+    if outcome != "submitted":
         require_paid(edition, user_sub)
         raise RegistrationChangedError()
     return {"registration_id": reg.registration_id, "submitted": True,

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
@@ -27,7 +27,7 @@ from chalicelib.learning.rules import ProgressState, format_watched, parse_watch
 from chalicelib.learning.states import RESPONSE_CERTIFICATE_STATE
 from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import committed, connection, decode_token, encode_token, is_condition_failure, register
+from chalicelib.platform.store.base import committed, connection, decode_token, encode_token, is_condition_failure, register, transaction
 from chalicelib.platform.store.uniques import Unique
 from chalicelib.registration import transitions as registration
 
@@ -368,13 +368,30 @@ def _same(attribute: Any, value: Any, initial: Any) -> Any:
 class QuestionnaireRepository:
     def submit(self, response: QuestionnaireResponse, actor: str, now: datetime) -> bool:
         """One response per registration, and only while it is approved and paid."""
-        def write(tx: Any) -> None:
-            tx.save(response, condition=QuestionnaireResponse.registration_id.does_not_exist())
-            registration.require_paid(tx, response.registration_id)
-            tx.save(audit_entry(f"registration#{response.registration_id}",
-                                "questionnaire.submitted", actor, now,
-                                {"answers": len(response.answers)}))
-        return committed(write)
+        return self.submit_once(response, actor, now) == "submitted"
+
+    def submit_once(self, response: QuestionnaireResponse, actor: str, now: datetime) -> str:
+        """`submit`, telling why it was refused without reading first: "submitted",
+        "duplicate" (a response exists: the response item's condition failed; its
+        cancellation reason carries the stored item, ReturnValuesOnConditionCheckFailure
+        ALL_OLD, the only item of the transaction asking for it) or "refused" (the
+        registration is no longer approved and paid)."""
+        try:
+            with transaction() as tx:
+                tx.save(response,
+                        condition=QuestionnaireResponse.registration_id.does_not_exist(),
+                        return_values="ALL_OLD")
+                registration.require_paid(tx, response.registration_id)
+                tx.save(audit_entry(f"registration#{response.registration_id}",
+                                    "questionnaire.submitted", actor, now,
+                                    {"answers": len(response.answers)}))
+        except TransactWriteError as exc:
+            if not is_condition_failure(exc):
+                raise
+            stored = [r for r in exc.cancellation_reasons or [] if r is not None and r.raw_item
+                      and r.code == "ConditionalCheckFailed"]
+            return "duplicate" if stored else "refused"
+        return "submitted"
 
     def get(self, registration_id: str) -> QuestionnaireResponse | None:
         try:

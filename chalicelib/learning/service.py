@@ -83,9 +83,12 @@ def enroll(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
     reg = require_paid(edition, user_sub)
     edition.require_open("learning", now)
     enrolled_at = reg.enrolled_at
+    written: list[Progress] | None = None
     if enrolled_at is None:
-        if not progress_repo.enrol(reg.registration_id, _progress_items(edition, reg, now),
-                                   user_sub, now):
+        created = _progress_items(edition, reg, now)
+        if progress_repo.enrol(reg.registration_id, created, user_sub, now):
+            written = created  # the answer is what was just written: no read-back
+        else:
             again = registrations.get_registration(reg.registration_id)
             if again is None or again.enrolled_at is None:
                 require_paid(edition, user_sub)  # says why (e.g. refunded meanwhile)
@@ -94,13 +97,16 @@ def enroll(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
     else:
         progress_repo.ensure(_progress_items(edition, reg, now))  # courses added later
     return {"registration_id": reg.registration_id, "enrolled": True,
-            "enrolled_at": iso(enrolled_at or now), **courses_view(edition, reg)}
+            "enrolled_at": iso(enrolled_at or now), **courses_view(edition, reg, written)}
 
 
-def courses_view(edition: Edition, reg: Registration) -> dict[str, Any]:
-    """The edition's courses with the trainee's progress, and whether all are 学习完."""
-    items = {p.course_id: p for p in progress_repo.list(learner_key(edition.edition_id,
-                                                                    reg.user_sub))}
+def courses_view(edition: Edition, reg: Registration,
+                 known: list[Progress] | None = None) -> dict[str, Any]:
+    """The edition's courses with the trainee's progress, and whether all are 学习完
+    (`known`: the progress items as just written, instead of reading them)."""
+    if known is None:
+        known = progress_repo.list(learner_key(edition.edition_id, reg.user_sub))
+    items = {p.course_id: p for p in known}
     courses = []
     for c in edition.courses:
         required = edition.required_seconds(c)

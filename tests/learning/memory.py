@@ -267,13 +267,17 @@ class InMemoryQuestionnaireRepository:
         self.items[response.registration_id] = response.serialize()
 
     def submit(self, response: QuestionnaireResponse, actor: str, now: datetime) -> bool:
-        if response.registration_id in self.items \
-                or not self.registrations.is_paid(response.registration_id):
-            return False
+        return self.submit_once(response, actor, now) == "submitted"
+
+    def submit_once(self, response: QuestionnaireResponse, actor: str, now: datetime) -> str:
+        if response.registration_id in self.items:
+            return "duplicate"
+        if not self.registrations.is_paid(response.registration_id):
+            return "refused"
         self._store(response)
         self.audit.append((f"registration#{response.registration_id}",
                            "questionnaire.submitted", actor))
-        return True
+        return "submitted"
 
     def get(self, registration_id: str) -> QuestionnaireResponse | None:
         return self._load(registration_id)

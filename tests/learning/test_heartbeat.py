@@ -337,3 +337,25 @@ def test_a_play_writes_the_played_course_and_the_former_holder_only(
     out = learning.heartbeat(deps, enrolled.user_sub, "C02", 30, other["token"], clock.now(),
                              session_id=other["session_id"])
     assert out["accepted"] is True and out["credited_s"] == 30
+
+
+def test_enrolment_answers_from_the_items_it_wrote(deps: Any, clock: Any, trainee: Any,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """选学 does not read back the ten progress items it has just written (issue 18: the
+    Query was the 4th request); the answer is the same as the catalogue's."""
+    from pynamodb.connection.base import Connection
+    clock.set(LEARNING_OPEN)
+    calls: list[str] = []
+    original = Connection._make_api_call
+
+    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
+        calls.append(operation)
+        return original(self, operation, kwargs)
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    out = learning.enroll(cached(deps), trainee.user_sub, clock.now())
+    assert "Query" not in calls and calls.count("TransactWriteItems") == 1
+    monkeypatch.undo()
+    catalogue = learning.list_courses(deps, trainee.user_sub, clock.now())
+    assert out["courses"] == catalogue["courses"] and len(out["courses"]) == 10
+    assert out["completed_count"] == 0 and out["all_completed"] is False

@@ -104,3 +104,37 @@ def test_export_xlsx_has_every_response(deps: Any, clock: Any, enrolled: Any) ->
     assert sorted(r[overall_col] for r in rows[1:3]) == [3, 5]
     assert "'=1+1" in [r[-1] for r in rows[1:3]]  # a comment never becomes a formula
     assert rows[3][0] == "平均分"
+
+
+def test_a_second_response_is_refused_by_the_write_not_a_read(
+        deps: Any, clock: Any, enrolled: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No read of an existing response before the transaction (issue 18): its condition
+    refuses a second response and the 409 comes from the cancellation reason; nothing of
+    the first response changes."""
+    from pynamodb.connection.base import Connection
+
+    from chalicelib.learning.repository import QuestionnaireResponse
+    from chalicelib.platform.store.audit import history
+    complete_courses(deps, enrolled)
+    clock.set(QUESTIONNAIRE_OPEN)
+    reads: list[str] = []
+    original = Connection._make_api_call
+
+    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
+        if operation in ("GetItem", "Query") and "questionnaire" in kwargs.get("TableName", ""):
+            reads.append(operation)
+        return original(self, operation, kwargs)
+
+    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    questionnaire.submit(deps, enrolled.user_sub, answers_for(deps), clock.now())
+    clock.advance(minutes=1)
+    with pytest.raises(ConflictError) as err:
+        questionnaire.submit(deps, enrolled.user_sub, {**answers_for(deps), "overall": 1},
+                             clock.now())
+    assert err.value.code == "QUESTIONNAIRE_ALREADY_SUBMITTED"
+    assert reads == []
+    monkeypatch.undo()
+    stored = QuestionnaireResponse.get(enrolled.registration_id)
+    assert stored.answers["overall"] == 5 and stored.submitted_at == QUESTIONNAIRE_OPEN
+    actions = [e.action for e in history(f"registration#{enrolled.registration_id}")]
+    assert actions.count("questionnaire.submitted") == 1

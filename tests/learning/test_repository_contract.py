@@ -199,3 +199,14 @@ def test_the_session_and_the_media_are_read_together(media_world: Any) -> None:
     p, m = repo.session_and_media("2026#sub-R1", "2026", "C01")
     assert m is not None and m.pending_version == "V1"
     assert repo.session_and_media("2026#sub-R9", "2026", "C01")[0] is None
+
+
+def test_a_refused_response_says_whether_one_exists_without_a_read(world: World) -> None:
+    """submit_once tells a second response ("duplicate", from the transaction's
+    cancellation reason) from a registration no longer paid ("refused")."""
+    world.add_registration(registration("R1", paid=False))
+    world.add_registration(registration("R2"))
+    assert world.responses.submit_once(response("R1"), "sub-R1", T0) == "refused"
+    assert world.responses.submit_once(response("R2"), "sub-R2", T0) == "submitted"
+    assert world.responses.submit_once(response("R2", 5), "sub-R2", T0) == "duplicate"
+    assert world.responses.get("R2").submitted_at == T0
