@@ -27,8 +27,10 @@ MINIMUM: dict[str, tuple[int, str]] = {
     "questionnaire": (2, "one Query of the progress items (all 学习完?), then one "
                          "transaction: the response + its one-per-registration condition"),
     "catalogue": (2, "the registration (paid?) and one Query of the trainee's progress items"),
-    "play": (3, "the registration (paid?), one Query of the trainee's progress items, one "
-                "transaction writing the new play session on each"),
+    "play": (3, "the registration (paid?), one Query of the trainee's progress items (which "
+                "one holds the session), one transaction stamping the played course and "
+                "taking the session off the course that held it (first play: creating the "
+                "per-trainee session item instead): 1-2 items, 2-4 WRU"),
     "heartbeat": (1, "one conditional UpdateItem on the progress item (the token carries "
                      "the state the condition checks; the condition also checks the play "
                      "session)"),
