@@ -154,11 +154,17 @@ class RegistrationRepository:
 
     def list_by_status(self, edition_id: str, status: str, limit: int,
                        token: str | None) -> tuple[list[Registration], str | None]:
+        """A page of the queue, oldest first; the token only when more follow. DynamoDB
+        answers a LastEvaluatedKey whenever the Limit is reached, also when nothing follows
+        (an empty 加载更多 page), so one item more is asked for and cut off."""
         result = Registration.by_edition_status.query(
-            _edition_status(edition_id, status), scan_index_forward=True, limit=limit,
+            _edition_status(edition_id, status), scan_index_forward=True, limit=limit + 1,
             last_evaluated_key=decode_token(token))
         items = list(result)
-        return items, encode_token(result.last_evaluated_key)
+        if len(items) <= limit:
+            return items, None
+        items = items[:limit]
+        return items, encode_token(_queue_key(items[-1]))
 
     def all_by_status(self, edition_id: str, status: str) -> list[Registration]:
         return list(Registration.by_edition_status.query(_edition_status(edition_id, status)))
@@ -285,6 +291,13 @@ class RegistrationRepository:
                 outbox.record_in(tx, mail)
 
         return committed(write)
+
+
+def _queue_key(reg: Registration) -> dict[str, Any]:
+    """The review queue index's key of `reg`, as DynamoDB's LastEvaluatedKey names it."""
+    return {"registration_id": {"S": reg.registration_id},
+            "edition_status": {"S": reg.edition_status},
+            "submitted_at": {"S": Registration.submitted_at.serialize(reg.submitted_at)}}
 
 
 def _edition_status(edition_id: str, status: str) -> str:

@@ -3,7 +3,9 @@ answers against DynamoDB (moto) and against dicts, so the fast tests stand on th
 rules as production."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any, Iterator
 
 import pytest
 
@@ -60,6 +62,51 @@ def test_the_review_queue_is_oldest_first_and_paged(repo):
     rest, last = repo.list_by_status("2026", "pending", 5, token)
     assert [r.registration_id for r in page + rest] == ["R0", "R2"] and token and last is None
     assert [r.registration_id for r in repo.all_by_status("2026", "approved")] == ["R1"]
+
+
+@contextmanager
+def dynamodb_limit_semantics(repo: Any) -> Iterator[None]:
+    """DynamoDB's documented paging, which moto does not copy: a Query that stops at its
+    Limit answers a LastEvaluatedKey even when nothing follows ("If LastEvaluatedKey is not
+    empty, it does not necessarily mean that there is more data"; moto sets it only when
+    another item exists). Added to the answer on the wire (botocore `after-call`; the Limit seen at parameter build)."""
+    if isinstance(repo, InMemoryRegistrationRepository):
+        yield
+        return
+    from chalicelib.platform.store.base import connection
+    events = connection().client.meta.events
+    limits: list[int] = []
+
+    def before(params: dict[str, Any], **_: Any) -> None:
+        limits.append(int(params.get("Limit") or 0))
+
+    def after(parsed: dict[str, Any], **_: Any) -> None:
+        items = parsed.get("Items") or []
+        if limits and items and len(items) == limits[-1] and "LastEvaluatedKey" not in parsed:
+            last = items[-1]
+            parsed["LastEvaluatedKey"] = {k: last[k] for k in
+                                          ("registration_id", "edition_status", "submitted_at")}
+    events.register("before-parameter-build.dynamodb.Query", before)
+    events.register("after-call.dynamodb.Query", after)
+    try:
+        yield
+    finally:
+        events.unregister("before-parameter-build.dynamodb.Query", before)
+        events.unregister("after-call.dynamodb.Query", after)
+
+
+def test_a_page_exactly_full_answers_no_next_token(repo):
+    """加载更多 only when there is more: DynamoDB answers a LastEvaluatedKey for a page that
+    is exactly full, which would offer an empty next page."""
+    for i in range(4):
+        repo.create(registration(f"R{i}", f"u{i}", minute=i), f"u{i}", T0)
+    with dynamodb_limit_semantics(repo):
+        page, token = repo.list_by_status("2026", "pending", 4, None)
+        first, token2 = repo.list_by_status("2026", "pending", 2, None)
+        second, last = repo.list_by_status("2026", "pending", 2, token2)
+    assert [r.registration_id for r in page] == ["R0", "R1", "R2", "R3"] and token is None
+    assert [r.registration_id for r in first + second] == ["R0", "R1", "R2", "R3"]
+    assert token2 and last is None
 
 
 def test_found_by_unit_e_mail_and_many_ids(repo):
