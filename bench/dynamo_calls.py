@@ -15,13 +15,26 @@ from bench.harness import COUNTER, Api, entry, fresh_stack, install_payment_simu
 MINIMUM: dict[str, tuple[int, str]] = {
     "signup": (1, "one transaction: the account item + the e-mail/phone guard items"),
     "registration": (2, "read the roster/membership to price the tier, then one transaction "
-                        "(registration + one-per-person guard + audit)"),
+                        "(registration + one-per-person guard + audit). Measured 5: + the "
+                        "current-edition pointer (kv, editions) and the roster by phone and by "
+                        "e-mail as two GSI Queries; one BatchGetItem needs roster lookup items "
+                        "(member#email:, member#phone:) written with the roster rows, a roster "
+                        "data migration, not done"),
     "approval": (1, "one conditional transaction (pending->approved + audit); the mail "
-                    "outbox item can ride in it"),
+                    "outbox item rides in it. Measured 3: the registration is read first "
+                    "because the mail item needs its address, name and fee and a transaction "
+                    "returns nothing on success (ALL_OLD only on a failed condition); the "
+                    "outbox marks the mail sent after SES accepts it (the retry job's marker)"),
     "order_creation": (2, "read the registration (owner, state, fee), then one transaction "
                           "(order + the registration's open-order pointer + audit)"),
     "webhook_confirmation": (1, "one transaction: order open->paid, registration "
-                                "unpaid->paid, payment record, audit (ids in the notice)"),
+                                "unpaid->paid, payment record, audit (ids in the notice). "
+                                "Measured 4: GetItem order, GetItem registration (its id is "
+                                "only in the order; one BatchGetItem needs it in the notice, "
+                                "e.g. passback_params/attach), the transaction (guard, "
+                                "payment, order, registration, audit, the mail item), the "
+                                "mail marked sent. No idempotency record and no guard read: "
+                                "a replay loses the guard's condition"),
     "enroll": (1, "one transaction: the registration's enrolment mark + one progress item "
                   "per course (10) + audit"),
     "questionnaire": (2, "one Query of the progress items (all 学习完?), then one "
