@@ -166,7 +166,7 @@ def test_refund_until_course_start_to_the_second(pdeps: Any, clock: Any, keys: A
         refunds.request_refund(pdeps, late_acc.user_sub, late_order["order_id"], "太晚", clock.now())
     assert exc.value.code == "REFUND_WINDOW_CLOSED"
     assert exc.value.details["closes_at"] == "2026-04-13T00:00:00+08:00"
-    assert "2026-04-13 00:00:00" in exc.value.message
+    assert "2026年4月12日 24:00" in exc.value.message  # the last day, as the notice says it
     assert get_reg(late_rid).payment_status == "paid" and _refunds(late_order["order_id"]) == []
 
 
