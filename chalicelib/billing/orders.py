@@ -2,30 +2,28 @@
 locked in the registration; switching channel closes the unpaid order first."""
 from __future__ import annotations
 
-import html
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from chalicelib.billing import rules
 from chalicelib.billing.closing import close_fully
-from chalicelib.billing.errors import WechatOAuthRequiredError, InGroupOrderError, InvalidOrderStateError, NotBankTransferError, OrderNotFoundError, OrderNotPaidError, RegistrationNotFoundError, StateChangedError
+from chalicelib.billing.errors import WechatOAuthRequiredError, InGroupOrderError, InvalidOrderStateError, NotBankTransferError, OrderNotFoundError, RegistrationNotFoundError, StateChangedError
 from chalicelib.billing.providers import PayRequest, ProviderError, provider
 from chalicelib.billing.providers.protocol import WechatOAuth
 from chalicelib.billing.repository import Order, order_queue, repository
-from chalicelib.billing.states import CHANNEL_LABELS, ONLINE, ORDER_STATUS, PAID_STATES, Channel, Device, OrderKind, OrderStatus, Product, individual_memo
+from chalicelib.billing.states import CHANNEL_LABELS, ONLINE, ORDER_STATUS, Channel, Device, OrderKind, OrderStatus, Product, individual_memo
 from chalicelib.editions import service as editions
 from chalicelib.editions.edition import Edition
 from chalicelib.platform.clock import iso, shanghai
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ForbiddenError, RetryLaterError, ValidationError
-from chalicelib.platform.money import yuan
 from chalicelib.platform.observability import logger
 from chalicelib.platform.store.base import new_id
 from chalicelib.platform.working_days import review_due
 from chalicelib.registration.states import PaymentStatus
 
 __all__ = ["bank_instructions", "cancel_order", "create_order",
-           "get_order", "get_own_order", "list_mine", "receipt_html", "show_order", "view"]
+           "get_order", "get_own_order", "list_mine", "show_order", "view"]
 
 PAY_LINK_TTL = timedelta(hours=2)
 
@@ -267,29 +265,3 @@ def cancel_order(deps: Deps, order_id: str, user_sub: str, now: datetime) -> dic
         raise InvalidOrderStateError(f"订单当前状态为 {current.status}，不能取消",
                                      status=current.status)
     return view(get_order(deps, order_id), editions.get_edition(deps, order.edition_id))
-
-
-def receipt_html(deps: Deps, order_id: str, user_sub: str | None) -> str:
-    """A printable payment receipt (交费凭证) of a paid order; an official-card payment says
-    so (the e-invoice carries the same flag)."""
-    order = _visible(deps, order_id, user_sub)
-    if order.status not in PAID_STATES or order.paid_at is None:
-        raise OrderNotPaidError(status=order.status)
-    edition = editions.get_edition(deps, order.edition_id)
-    esc = html.escape
-    rows = [("收款单位", edition.organizer), ("项目", f"{edition.title} 培训费"),
-            ("订单号", order.order_id), ("交费人", order.payer_name), ("单位", order.unit_name),
-            ("人数", str(len(order.registration_ids))), ("金额", f"￥{yuan(int(order.amount_fen))}"),
-            ("交费方式", CHANNEL_LABELS.get(order.channel, order.channel)),
-            ("交费时间", iso(order.paid_at) or ""),
-            ("公务卡", "是（公务卡支付）" if order.official_card else "否")]
-    if order.status != OrderStatus.PAID.value:
-        rows.append(("状态", "已申请退费" if order.status == OrderStatus.REFUNDING.value else
-                     ORDER_STATUS.label(order.status)))
-    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    return ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-            f"<title>交费凭证 {esc(order.order_id)}</title><style>body{{font-family:sans-serif;"
-            "max-width:36rem;margin:2rem auto}th{text-align:left;padding:.3rem 1rem .3rem 0}"
-            "</style></head><body>"
-            f"<h1>交费凭证</h1><table>{body}</table>"
-            "<p>本凭证不作报销依据；报销请申请电子发票。</p></body></html>")
