@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstr
 from chalicelib.billing.states import ORDER_STATUS, PAYMENT_DISPOSITION, REFUND_STATUS, Channel, OrderKind, OrderStatus, PaymentDisposition, RefundKind, RefundStatus
 from chalicelib.platform.clock import iso
 from chalicelib.platform.schemas import Body, LongText, PageQuery, label_fields
+from chalicelib.platform.schemas import PresignedPostOut as _PresignedPostOut
 
 label_fields(device="付款设备", wechat_code="微信授权码", paid_on="汇款日期")
 
@@ -204,14 +205,8 @@ class LeftGroupOut(Out):
     left: bool
 
 
-class PresignedPostOut(Out):
-    """A presigned S3 POST form: send `fields` and the file to `url` before `expires_at`."""
-    url: str
-    fields: dict[str, str]
-    key: str
-    allowed_types: list[str]
-    max_bytes: int
-    expires_at: Instant
+class PresignedPostOut(_PresignedPostOut):
+    """A unit's voucher or member-list upload form, and whom finance is."""
     finance_email: str
 
 

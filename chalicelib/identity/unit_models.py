@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import EmailStr, Field, StringConstraints, WithJsonSchema
 
 from chalicelib.identity.states import UNIT_STATUS, UnitStatus
-from chalicelib.platform.schemas import Body, Instant, LinkOut, LongText, Out, PageOut, PageQuery, Text, label_fields
+from chalicelib.platform.schemas import Body, LinkOut, LongText, Out, PageOut, PageQuery, PresignedPostOut, Text, label_fields
 
 label_fields(content_type="文件类型", size_bytes="文件大小", emails="邮箱列表", unit_id="单位账号")
 
@@ -74,14 +74,8 @@ class UnitListOut(PageOut):
     units: list[StaffUnitOut]
 
 
-class LetterUploadOut(Out):
-    """A presigned S3 POST form: send `fields` and the file to `url` before `expires_at`."""
-    url: str
-    fields: dict[str, str]
-    key: str
-    allowed_types: list[str]
-    max_bytes: int
-    expires_at: Instant
+class LetterUploadOut(PresignedPostOut):
+    """Where the unit uploads its authorization letter (单位介绍信/授权书)."""
 
 
 class InviteOut(Out):

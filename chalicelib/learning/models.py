@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_serializer
 
-from chalicelib.platform.schemas import Body, Instant, Out
+from chalicelib.platform.schemas import Body, Instant, Out, PresignedPostOut
 
 Number = int | float  # as the data holds it: 30 stays 30, 1.5 stays 1.5
 
@@ -126,14 +126,8 @@ class HeartbeatOut(Out):
     heartbeat_interval_s: int
 
 
-class UploadFormOut(Out):
-    """A presigned POST: send `fields` and then the file (`file`) to `url` as multipart."""
-    url: str
-    fields: dict[str, str]
-    key: str
-    allowed_types: list[str]
-    max_bytes: int
-    expires_at: Instant
+class UploadFormOut(PresignedPostOut):
+    """Where the admin uploads a course video."""
     course_id: str
     version: str
 

@@ -114,6 +114,17 @@ class LinkOut(Out):
     expires_at: Instant
 
 
+class PresignedPostOut(Out):
+    """A presigned S3 POST form: send `fields` and then the file (`file`) to `url` as
+    multipart before `expires_at`; the bucket refuses other types and larger files."""
+    url: str
+    fields: dict[str, str]
+    key: str
+    allowed_types: list[str]
+    max_bytes: int
+    expires_at: Instant
+
+
 class SparseOut(Out):
     """A response whose fields declared with a None default are left out while None."""
 
