@@ -248,11 +248,14 @@ async function refreshLists() {
   await Promise.all(LISTS.map(async ([name, build]) => {
     const slot = document.querySelector(`[data-finance-list="${name}"]`);
     if (!slot) return;
+    slot.setAttribute("aria-busy", "true"); // set at once: readers (and tests) wait for it to go
     try {
       const fresh = await build();
       clear(slot).append(fresh);
     } catch (err) {
       showError(err);
+    } finally {
+      slot.removeAttribute("aria-busy");
     }
   }));
 }

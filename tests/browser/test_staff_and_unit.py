@@ -3,6 +3,7 @@ group order."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEV_PASSWORD, PASSWORD, unique_email
 
@@ -130,6 +131,8 @@ def test_finance_reconciliation(stack, new_page, tmp_path):
     # When finance confirms the proposed match
     p.locator("#statement-result").get_by_role("button", name="确认到账").first.click()
     p.get_by_text(f"已确认 {orders[a['name']]['order_id']}").wait_for()
+    # the lists reload in place after a confirmation: wait for them before the next step
+    expect(p.locator("[data-finance-list][aria-busy]")).to_have_count(0)
     # Then A is paid
     reg = stack.ok("GET", "/registrations/mine", token=a["token"])["registrations"][0]
     assert reg["payment_status"] == "paid"
