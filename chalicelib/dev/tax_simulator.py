@@ -22,14 +22,13 @@ import hmac
 import json
 import re
 import secrets
-import time
 from datetime import UTC, datetime
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from chalicelib.invoicing import nuonuo
 from chalicelib.invoicing.issuer import NuonuoIssuer
-from chalicelib.platform.clock import shanghai
+from chalicelib.platform.clock import shanghai, system_now
 from chalicelib.platform.store.kv import get_value, put_value
 
 HOST = "tax-simulator.dev.local"  # what the dev credentials' base_url names
@@ -93,7 +92,7 @@ class TaxSimulator:
     timestamp is checked against real time: the clients put real time in it)."""
 
     def __init__(self, creds: Mapping[str, Any],
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 now: Callable[[], datetime] = system_now) -> None:
         self._now = now
         self.app_key = str(creds["app_key"])
         self._secret = str(creds["app_secret"])
@@ -113,7 +112,7 @@ class TaxSimulator:
             return 200, _env(*BAD_PARAMS)
         if appkey != self.app_key:
             return 200, _env(BAD_PARAMS[0], "appKey 不存在")
-        if abs(time.time() - int(timestamp)) > 600:
+        if abs(system_now().timestamp() - int(timestamp)) > 600:  # real time, as the client signs
             return 200, _env(BAD_PARAMS[0], "timestamp 已过期")
         try:
             content = body.decode("utf-8")
@@ -165,7 +164,7 @@ class TaxSimulator:
         if self._order(order["orderNo"]) is not None:
             return _env("E9106", "订单编号或流水号不能重复")
         line = order["invoiceDetail"][0]
-        serial = datetime.now(UTC).strftime("%y%m%d%H%M%S") + f"{_next('serial'):08d}"
+        serial = self._now().strftime("%y%m%d%H%M%S") + f"{_next('serial'):08d}"
         self._put({"orderNo": order["orderNo"], "serialNo": serial, "kind": "blue",
                    "status": "20", "polls": 0, "fail_once": _take("issue"),
                    "buyerName": order["buyerName"], "buyerTaxNum": order.get("buyerTaxNum", ""),
@@ -324,7 +323,7 @@ class TaxSimulator:
             return _env("E9803", "红字确认单与蓝字发票不符")
         if blue.get("reversed"):
             return _env("E9804", "该蓝字发票已红冲")
-        serial = datetime.now(UTC).strftime("%y%m%d%H%M%S") + f"{_next('serial'):08d}"
+        serial = self._now().strftime("%y%m%d%H%M%S") + f"{_next('serial'):08d}"
         red = {**{k: blue[k] for k in ("buyerName", "buyerTaxNum", "salerTaxNum", "invoiceLine",
                                         "goodsName", "goodsCode", "taxRate", "clerk")},
                "num": "-" + str(blue["num"]),  # a red invoice's quantity is negative

@@ -16,7 +16,7 @@ from typing import Any, Callable, Protocol
 
 from chalicelib.invoicing import nuonuo
 from chalicelib.invoicing.states import InvoiceKind
-from chalicelib.platform.clock import shanghai
+from chalicelib.platform.clock import shanghai, system_now
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 UNITS = ["", "拾", "佰", "仟"]
@@ -173,7 +173,7 @@ class NuonuoIssuer:
     name = "nuonuo"
 
     def __init__(self, client: nuonuo.NuonuoClient, document_hosts: frozenset[str],
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = system_now) -> None:
         self.client, self.document_hosts, self._clock = client, document_hosts, clock
 
     def _call(self, fn: Callable[..., nuonuo.Envelope], *args: Any) -> nuonuo.Envelope:
