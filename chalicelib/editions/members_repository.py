@@ -30,6 +30,20 @@ class MemberByPhone(GlobalSecondaryIndex["Member"]):
     phone_norm = UnicodeAttribute(hash_key=True)
 
 
+class MemberByRoster(GlobalSecondaryIndex["Member"]):
+    """Every row under one key, in member-number order: the admin's roster list and search
+    page through it with a Query (no Scan on a request path)."""
+    class Meta:
+        index_name = "by_roster"
+        projection = AllProjection()
+
+    roster = UnicodeAttribute(hash_key=True)
+    member_no = UnicodeAttribute(range_key=True)
+
+
+ROSTER = "member"  # the one key of by_roster: a few thousand rows, written by imports only
+
+
 @register
 class Member(Model):
     class Meta:
@@ -42,8 +56,10 @@ class Member(Model):
     dues_year = NumberAttribute()
     approved_at = UTCDateTimeAttribute(null=True)  # membership application approved
     updated_at = UTCDateTimeAttribute()
+    roster = UnicodeAttribute(default=ROSTER)  # by_roster's key, on every row
 
     by_email = MemberByEmail()
+    by_roster = MemberByRoster()
     by_phone = MemberByPhone()
 
 
@@ -71,11 +87,11 @@ class MemberRepository:
 
     def page(self, limit: int, token: str | None, text: str | None = None
              ) -> tuple[list[Member], str | None]:
-        """One page of the roster in table order (a Scan: the admin's roster screen only;
-        `text`: rows whose name or member number contains it, so a page may hold fewer
-        than `limit`); the next page's token or None."""
+        """One page of the roster in member-number order (a Query of by_roster; `text`: rows
+        whose name or member number contains it, so a page may hold fewer than `limit`);
+        the next page's token or None."""
         condition = (Member.name.contains(text) | Member.member_no.contains(text)) if text else None
-        result = Member.scan(filter_condition=condition, limit=limit,
-                             last_evaluated_key=decode_token(token))
+        result = Member.by_roster.query(ROSTER, filter_condition=condition, limit=limit,
+                                        last_evaluated_key=decode_token(token))
         items = list(result)
         return items, encode_token(result.last_evaluated_key)

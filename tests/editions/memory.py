@@ -78,7 +78,7 @@ class InMemoryMemberRepository:
 
     def page(self, limit: int, token: str | None, text: str | None = None
              ) -> tuple[list[Member], str | None]:
-        """A scan page: `limit` items read (in key order), those containing `text` kept."""
+        """A page of by_roster: `limit` items read (in member-number order), those containing `text` kept."""
         keys = sorted(self.items)
         start = keys.index(token) + 1 if token else 0
         read = keys[start:start + limit]
