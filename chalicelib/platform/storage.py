@@ -37,6 +37,10 @@ class ObjectStorage:
             raise
         return True
 
+    def delete_object(self, base: str, key: str) -> None:
+        """Remove the object (erasure); an object already gone is no error."""
+        self._s3.delete_object(Bucket=self.bucket(base), Key=key)
+
     def presigned_get(self, base: str, key: str, expires_s: int, now: datetime,
                       filename: str | None = None, inline: bool = False,
                       content_type: str | None = None) -> dict[str, Any]:

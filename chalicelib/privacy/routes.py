@@ -22,7 +22,11 @@ EXPORT_OUT = {"type": "object",
               "properties": {"exported_at": {"type": "string"}, "account": {"type": "object"},
                              "registrations": {"type": "array"}, "orders": {"type": "array"},
                              "invoices": {"type": "array"}, "learning": {"type": "array"},
-                             "mail": {"type": "array"}, "history": {"type": "array"}}}
+                             "mail": {"type": "array"}, "history": {"type": "array"},
+                             "unit": {"type": ["object", "null"]},
+                             "unit_invitations": {"type": "object"},
+                             "staff_mfa": {"type": ["object", "null"]},
+                             "codes": {"type": "array"}, "attempt_counters": {"type": "string"}}}
 
 
 class ErasedOut(SparseOut):
@@ -32,6 +36,10 @@ class ErasedOut(SparseOut):
     already: bool | None = None
     registrations: int | None = None
     mail: int | None = None
+    invitations: int | None = None  # to the person, or sent by their unit
+    letters: int | None = None  # the unit's authorization letters deleted from storage
+    codes: int | None = None  # one-time codes that were waiting
+    staff_mfa: int | None = None  # 1: a staff TOTP secret forgotten
 
 
 class ErasureIn(Body):

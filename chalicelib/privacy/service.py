@@ -10,7 +10,7 @@ from chalicelib.billing import orders
 from chalicelib.billing.states import OrderStatus
 from chalicelib.editions import service as editions
 from chalicelib.identity.errors import AccountNotFoundError
-from chalicelib.identity import accounts
+from chalicelib.identity import accounts, personal_data as identity_data
 from chalicelib.identity.accounts import Account
 from chalicelib.invoicing import service as invoices
 from chalicelib.learning import queries as learning
@@ -64,6 +64,8 @@ def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
         "mail": [] if is_erased(account) else outbox.mails_to(account.email),
         "history": [{"entity": e.entity, "action": e.action, "at": iso(e.at)}
                     for r in regs for e in history(f"registration#{r['registration_id']}")],
+        # unit, unit_invitations, staff_mfa, codes, attempt_counters
+        **identity_data.export_view(account),
     }
 
 
@@ -94,19 +96,22 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
         raise ConflictError("尚有进行中的报名、培训或款项，请先撤回报名或待其办结后再申请注销",
                             code="ERASURE_BLOCKED", registrations=live + in_training, orders=moving)
     email, placeholder = account.email, erased_email(user_sub)
-    # The registrations first: the account's erasure is the commit point (a repeat after a
-    # failure in between finds the account unerased and does it all again).
+    # Everything else first: the account's erasure is the commit point (a repeat after a
+    # failure in between finds the account unerased and does it all again; each step finds
+    # nothing left of what it did the first time).
     count = registrations.erase_person(user_sub, ERASED_NAME, ERASED_PHONE, placeholder)
-    if not accounts.erase_account(account, ERASED_NAME, placeholder, actor, now, {"registrations": count}):
-        return {"user_id": user_sub, "erased": True, "already": True}  # a racing request won
+    identity = identity_data.erase(deps, account, placeholder, actor, now)
     scrubbed = outbox.scrub_recipient(email, placeholder)
+    if not accounts.erase_account(account, ERASED_NAME, placeholder, actor, now,
+                                  {"registrations": count, "mail": scrubbed, **identity}):
+        return {"user_id": user_sub, "erased": True, "already": True}  # a racing request won
     # Signed out everywhere: refresh tokens revoked, id tokens refused at the boundary.
     accounts.end_sessions(deps, account, closed=True)
     deps.identity.delete_user(email)  # after commit; repeating it is harmless
     logger.info("personal data erased", extra={"user_sub": user_sub, "registrations": count,
-                                               "mail": scrubbed})
+                                               "mail": scrubbed, **identity})
     return {"user_id": user_sub, "erased": True, "already": False,
-            "registrations": count, "mail": scrubbed}
+            "registrations": count, "mail": scrubbed, **identity}
 
 
 def _edition_over(deps: Deps, edition_id: str, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from pynamodb.models import Model
 
 from chalicelib.platform.mail.states import MAIL_STATUS, MailStatus
 from chalicelib.platform.store.attributes import StateAttribute
-from chalicelib.platform.store.base import is_condition_failure, register
+from chalicelib.platform.store.base import is_condition_failure, register, transaction
 
 
 class ByRecipient(GlobalSecondaryIndex["Mail"]):
@@ -107,6 +107,20 @@ class MailRepository:
         return list(Mail.by_recipient.query(to_addr))
 
     def scrub(self, mail: Mail, placeholder: str, body: str) -> None:
-        """Erasure: the address and text go, the record of a mail having been sent stays."""
-        mail.update(actions=[Mail.to_addr.set(placeholder), Mail.body.set(body),
-                             Mail.pending.remove()])
+        """Erasure: the address and text go, the record of a mail having been sent stays.
+        A mail whose id names the address (an invitation, a repeated sign-up) is recorded
+        again under the id with the placeholder, in one transaction with the old one's
+        deletion."""
+        address = mail.to_addr
+        if not address or address not in mail.mail_id:
+            mail.update(actions=[Mail.to_addr.set(placeholder), Mail.body.set(body),
+                                 Mail.pending.remove()])
+            return
+        kept = Mail(mail_id=mail.mail_id.replace(address, placeholder), to_addr=placeholder,
+                    subject=mail.subject, body=body, template=mail.template,
+                    status=mail.status, feed=mail.feed, attempts=mail.attempts,
+                    last_error=mail.last_error, created_at=mail.created_at,
+                    sent_at=mail.sent_at, provider_message_id=mail.provider_message_id)
+        with transaction() as tx:
+            tx.delete(mail)
+            tx.save(kept)

@@ -32,3 +32,16 @@ def audit_entry(entity: str, action: str, actor: str, now: datetime,
 
 def history(entity: str) -> list[AuditEntry]:
     return list(AuditEntry.query(entity))
+
+
+def redact(entity: str, field: str, value: str, placeholder: str) -> int:
+    """Erasure: the entity's entries whose data names a person by `value` in `field` (an
+    invitation's e-mail) name `placeholder` instead; action, actor and time stay. Returns
+    how many changed; repeating it is harmless."""
+    changed = 0
+    for entry in history(entity):
+        data = entry.data if isinstance(entry.data, dict) else None
+        if data is not None and data.get(field) == value:
+            entry.update(actions=[AuditEntry.data.set({**data, field: placeholder})])
+            changed += 1
+    return changed

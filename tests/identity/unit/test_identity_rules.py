@@ -94,9 +94,26 @@ class FakeMail:
         return 1
 
 
+class FakeIdentityData:
+    """identity.personal_data (unit record, invitations, staff TOTP, codes): its own moto
+    tests are tests/identity/test_privacy_coverage.py."""
+    def __init__(self) -> None:
+        self.erased: list[str] = []
+
+    def export_view(self, account: Any) -> dict[str, Any]:
+        return {"unit": None, "unit_invitations": {"received": [], "sent": []},
+                "staff_mfa": None, "codes": [], "attempt_counters": "……"}
+
+    def erase(self, deps: Any, account: Any, placeholder: str, actor: str,
+              now: Any) -> dict[str, int]:
+        self.erased.append(account.user_sub)
+        return {"invitations": 0, "letters": 0, "codes": 0, "staff_mfa": 0}
+
+
 @pytest.fixture
 def people(world, monkeypatch):
     orders, mail = FakeOrders(), FakeMail()
+    monkeypatch.setattr(privacy, "identity_data", FakeIdentityData())
     monkeypatch.setattr(privacy, "orders", orders)
     monkeypatch.setattr(privacy, "outbox", mail)
     monkeypatch.setattr(privacy, "invoices", SimpleNamespace(list_mine=lambda sub: {"invoices": []}))
@@ -142,7 +159,8 @@ def test_a_paid_trainee_is_erased_only_after_the_certificate_window(world, peopl
         privacy.erase(world.deps, sub, sub, at("2026-06-30T23:59:59+08:00"))
     assert info.value.details["registrations"] == [rid]
     out = privacy.erase(world.deps, sub, sub, at("2026-07-01T00:00:00+08:00"))
-    assert out == {"user_id": sub, "erased": True, "already": False, "registrations": 1, "mail": 1}
+    assert out == {"user_id": sub, "erased": True, "already": False, "registrations": 1, "mail": 1,
+                   "invitations": 0, "letters": 0, "codes": 0, "staff_mfa": 0}
     reg = world.registrations.get(rid)
     assert (reg.name, reg.phone, reg.payment_status) == ("已注销用户", "-", "paid")
     account = world.accounts.get(sub)

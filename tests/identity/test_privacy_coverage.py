@@ -1,0 +1,201 @@
+"""The personal-data export and erasure cover every item held about a person (issue 14):
+a unit account with its authorization letters and invitations, a trainee it invited who has
+SMS and reset codes waiting and attempt counters, and a staff account enrolled in TOTP.
+After erasure, every table is scanned: none of the person's e-mail, phone or name is left
+anywhere, and their `sub` only where a kept record needs its pseudonymous key."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pyotp
+
+from devtools.appclient import PASSWORD, unique_email
+from tests.identity.unit_helpers import CODES, upload_letter
+
+CONFIRM = {"confirm": "注销"}
+# Where an erased person's `sub` may stay: the erased account itself (placeholders only),
+# the audit log (ids and actions), the session cut-off that refuses their tokens, the mail
+# records (ids only; address and text gone) and the anonymised registrations. Everything
+# keyed by the person in identity's own tables goes.
+SUB_MAY_STAY = {"accounts", "audit", "kv", "mail", "registrations"}
+GONE_TABLES = {"units", "unit-invitations", "codes", "staff-mfa"}
+# The dev stand-in for the SMS provider's own send log (GET /dev/sms; dev and test stages
+# only): in prod the messages are Alibaba Cloud's record, not an item of ours.
+DEV_SMS_OUTBOX = "dev-sms-outbox"
+
+
+def _tables(deps: Any) -> dict[str, list[dict[str, Any]]]:
+    settings = deps.settings
+    ddb = boto3.client("dynamodb", endpoint_url=settings.endpoint_url, region_name=settings.region)
+    prefix = settings.table_name("")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for page in ddb.get_paginator("list_tables").paginate():
+        for name in page["TableNames"]:
+            if name.startswith(prefix):
+                out[name[len(prefix):]] = [item for p in ddb.get_paginator("scan").paginate(
+                    TableName=name) for item in p["Items"]]
+    return out
+
+
+def _holding(tables: dict[str, list[dict[str, Any]]], needle: str) -> list[tuple[str, str]]:
+    """(table, item) for every item whose text holds `needle` (case-insensitive)."""
+    return [(table, text) for table, items in tables.items() for item in items
+            if needle.lower() in (text := json.dumps(item, ensure_ascii=False)).lower()]
+
+
+def _letters(deps: Any, unit_id: str) -> list[str]:
+    s3 = boto3.client("s3", endpoint_url=deps.settings.endpoint_url, region_name=deps.settings.region)
+    out = s3.list_objects_v2(Bucket=deps.settings.bucket_name("vouchers"),
+                             Prefix=f"unit-letters/{unit_id}/")
+    return [o["Key"] for o in out.get("Contents", [])]
+
+
+def _assert_nothing_left(deps: Any, who: dict[str, str], sub: str) -> None:
+    tables = _tables(deps)
+    for what, needle in who.items():
+        left = [(t, text) for t, text in _holding(tables, needle)
+                if not (t == "kv" and DEV_SMS_OUTBOX in text)]
+        assert left == [], (what, left)
+    holding_sub = {t for t, _ in _holding(tables, sub)}
+    assert holding_sub <= SUB_MAY_STAY, holding_sub
+    assert not holding_sub & GONE_TABLES
+    account = [json.loads(text) for t, text in _holding(tables, sub) if t == "accounts"]
+    assert [a["name"]["S"] for a in account] == ["已注销用户"]
+    assert all(a["email"]["S"] == f"erased-{sub}@erased.invalid" and "phone" not in a
+               for a in account)
+
+
+def _unit(api: Any, contact: str) -> tuple[str, str, str]:
+    """A unit account that uploaded two letters (the first one replaced), then verified."""
+    email, token = api.signup(unique_email("unitpii"), name=contact, phone="13655556666",
+                              kind="unit", unit_name="国家图书馆", credit_code=CODES[1])
+    unit_id = api.get("/me", token).data["user_id"]
+    upload_letter(api, token)
+    clock = api.deps.clock
+    clock.set(clock.now().replace(second=30))  # the second letter gets its own key
+    upload_letter(api, token)
+    r = api.post(f"/admin/units/{unit_id}/approve", api.staff("admin"))
+    assert r.status_code == 200 and r.data["status"] == "verified", r.body
+    return email, token, unit_id
+
+
+def test_a_unit_and_the_trainee_it_invited_leave_nothing_behind(api: Any, deps: Any) -> None:
+    unit_email, unit_token, unit_id = _unit(api, "联系人欧阳甲")
+    assert len(_letters(deps, unit_id)) == 2
+    # Given a trainee the unit invited, who linked the registration, then withdrew it
+    email = unique_email("tpii")
+    _, token = api.signup(email, name="欧阳覆盖", phone="13711112222")
+    sub = api.get("/me", token).data["user_id"]
+    bystander = unique_email("bystander")
+    r = api.post("/unit/invitations", unit_token, json={"emails": [email, bystander]})
+    assert r.status_code == 202, r.body
+    rid = api.register(token).data["registration_id"]
+    assert api.post(f"/registrations/{rid}/unit-link", token,
+                    json={"unit_id": unit_id}).status_code == 200
+    assert api.post(f"/registrations/{rid}/withdraw", token, json={}).status_code == 200
+    # ...with an SMS code and a reset code waiting, attempt counters, and a mail whose id
+    # names the address (someone tried to sign up with it again)
+    assert api.post("/me/phone/code", token, json={}).status_code == 200
+    assert api.post("/auth/password/forgot", json={"email": email, "channel": "email"}).status_code == 202
+    assert api.post("/auth/login", json={"email": email, "password": "Wrong-pass1"}).status_code == 401
+    assert api.post("/auth/signup", json={"email": email, "password": PASSWORD, "name": "冒名",
+                                          "phone": "13900000000"}).status_code == 201
+
+    # When the trainee exports: the invitation, the codes (where they went, never the
+    # code or its hash) and what the attempt counters hold are listed
+    data = api.get("/me/personal-data", token).data
+    assert data["unit_invitations"]["received"] == [
+        {"unit_id": unit_id, "unit_name": "国家图书馆", "invited_at": data["unit_invitations"]["received"][0]["invited_at"]}]
+    assert data["unit_invitations"]["sent"] == [] and data["unit"] is None
+    assert data["staff_mfa"] is None
+    assert sorted((c["purpose"], c["sent_to"]) for c in data["codes"]) == [
+        ("phone", "13711112222"), ("reset", email)]
+    assert all(c["expires_at"].endswith("+08:00") for c in data["codes"])
+    assert "摘要" in data["attempt_counters"] and "2 小时" in data["attempt_counters"]
+    text = json.dumps(data, ensure_ascii=False)
+    assert "code_hash" not in text and "salt" not in text
+    # ...and the unit's export lists its verification record and both invitations it sent
+    unit_data = api.get("/me/personal-data", unit_token).data
+    assert unit_data["unit"]["status"] == "verified" and unit_data["unit"]["letters_kept"] == 2
+    assert unit_data["unit"]["email"] == unit_email
+    assert sorted(i["email"] for i in unit_data["unit_invitations"]["sent"]) == sorted([email, bystander])
+
+    # When the trainee is erased
+    r = api.post("/me/erasure", token, json=CONFIRM)
+    assert r.status_code == 200 and r.data["already"] is False, r.body
+    assert (r.data["invitations"], r.data["codes"], r.data["letters"]) == (1, 2, 0)
+    # Then nothing holds their e-mail, phone or name (the scan of every table), and their
+    # sub stays only on the kept, anonymised records
+    _assert_nothing_left(deps, {"email": email, "phone": "13711112222", "name": "欧阳覆盖"}, sub)
+    # ...the unit no longer sees them among its invitations, but the bystander's stays
+    sent = api.get("/me/personal-data", unit_token).data["unit_invitations"]["sent"]
+    assert [i["email"] for i in sent] == [bystander]
+    # ...and the invitation mail is still on record as sent, under an id without the address
+    from chalicelib.platform.mail.repository import Mail
+    kept = Mail.get(f"unit.invitation#{unit_id}#erased-{sub}@erased.invalid")
+    assert kept.status == "sent" and kept.to_addr == f"erased-{sub}@erased.invalid"
+
+    # When the unit account is erased
+    r = api.post("/me/erasure", unit_token, json=CONFIRM)
+    assert r.status_code == 200 and r.data["already"] is False, r.body
+    assert (r.data["letters"], r.data["invitations"]) == (2, 1)
+    # Then both letters are gone from storage, and nothing holds the contact's data; the
+    # invitation it sent the bystander is gone too (the bystander's own mail stays theirs)
+    assert _letters(deps, unit_id) == []
+    _assert_nothing_left(deps, {"email": unit_email, "phone": "13655556666", "name": "联系人欧阳甲"},
+                         unit_id)
+    # ...the unit is offered to nobody and linkable by nobody any more
+    _, newcomer = api.signup(unique_email("newcomer"), name="新学员")
+    found = api.get("/units/verified?unit_name=国家图书馆", newcomer)
+    assert found.status_code == 200 and found.data["units"] == []
+    new_rid = api.register(newcomer).data["registration_id"]
+    refused = api.post(f"/registrations/{new_rid}/unit-link", newcomer, json={"unit_id": unit_id})
+    assert 400 <= refused.status_code < 500 and refused.data["Code"] == "UNIT_NOT_AVAILABLE", refused.body
+    admin = api.staff("admin")
+    listed = api.get("/admin/units?status=verified", admin)
+    assert listed.status_code == 200 and unit_id not in listed.body.decode()
+
+    # A second erasure: the old token is refused (signed out everywhere), an administrator's
+    # repeat is harmless and changes nothing
+    again = api.post("/me/erasure", token, json=CONFIRM)
+    assert again.status_code == 401 and again.data["Code"] == "SESSION_ENDED"
+    again = api.post(f"/admin/people/{unit_id}/erasure", admin, json=CONFIRM)
+    assert again.status_code == 200 and again.data["already"] is True
+    exported = api.get(f"/admin/people/{unit_id}/personal-data", admin).data
+    assert exported["unit"] is None and exported["unit_invitations"] == {"received": [], "sent": []}
+    assert exported["codes"] == [] and exported["account"]["erased"] is True
+
+
+def test_a_staff_account_lists_its_totp_enrolment_and_erasure_forgets_the_secret(api: Any,
+                                                                             deps: Any) -> None:
+    from chalicelib.identity import accounts, mfa
+    email = unique_email("staffpii")
+    profile = accounts.sign_up(deps, email=email, password=PASSWORD, name="审核员欧阳乙",
+                               phone="13544443333", kind="staff", unit_name=None,
+                               credit_code=None, now=deps.now(), group="reviewer")
+    sub = str(profile["user_id"])
+    secret = pyotp.random_base32()
+    mfa.seed_enrolled(deps, sub, secret, deps.now())
+    r = api.post("/auth/login", json={"email": email, "password": PASSWORD,
+                                      "totp": pyotp.TOTP(secret).now()})
+    assert r.status_code == 200, r.body
+    admin = api.staff("admin")
+    # The export says a TOTP secret exists and since when, never the secret or its seal
+    data = api.get(f"/admin/people/{sub}/personal-data", admin).data
+    assert data["staff_mfa"] == {"status": "enrolled", "created_at": "2026-04-05T10:00:00+08:00",
+                                 "enrolled_at": "2026-04-05T10:00:00+08:00"}
+    from chalicelib.identity.mfa_repository import StaffMfa
+    sealed = StaffMfa.get(sub).sealed_secret
+    text = json.dumps(data, ensure_ascii=False)
+    assert secret not in text and sealed not in text and "sealed" not in text
+    # Erasure (by an administrator: staff have no self-service erasure) forgets the secret
+    r = api.post(f"/admin/people/{sub}/erasure", admin, json=CONFIRM)
+    assert r.status_code == 200 and r.data["staff_mfa"] == 1, r.body
+    _assert_nothing_left(deps, {"email": email, "phone": "13544443333", "name": "审核员欧阳乙",
+                                "sealed": sealed}, sub)
+    assert api.post("/auth/login", json={"email": email, "password": PASSWORD,
+                                         "totp": pyotp.TOTP(secret).now()}).status_code in (400, 401)
+    again = api.post(f"/admin/people/{sub}/erasure", admin, json=CONFIRM)
+    assert again.status_code == 200 and again.data["already"] is True
