@@ -29,12 +29,15 @@ MINIMUM: dict[str, tuple[int, str]] = {
                           "(order + the registration's open-order pointer + audit)"),
     "webhook_confirmation": (1, "one transaction: order open->paid, registration "
                                 "unpaid->paid, payment record, audit (ids in the notice). "
-                                "Measured 4: GetItem order, GetItem registration (its id is "
-                                "only in the order; one BatchGetItem needs it in the notice, "
-                                "e.g. passback_params/attach), the transaction (guard, "
+                                "Measured 3: one consistent BatchGetItem of the order and its "
+                                "registration (the registration id comes back in the notice's "
+                                "passback_params / attach, set by the pay request; credited "
+                                "only when the order names it), the transaction (guard, "
                                 "payment, order, registration, audit, the mail item), the "
-                                "mail marked sent. No idempotency record and no guard read: "
-                                "a replay loses the guard's condition"),
+                                "mail marked sent. The read stays: the amount, channel and "
+                                "state are checked and the mail is addressed before writing. "
+                                "No idempotency record and no guard read: a replay loses the "
+                                "guard's condition. Without the hint (older pay requests): 4"),
     "enroll": (1, "one transaction: the registration's enrolment mark + one progress item "
                   "per course (10) + audit"),
     "questionnaire": (2, "one Query of the progress items (all 学习完?), then one "
@@ -102,7 +105,7 @@ def per_trainee(steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
              measure: bool) -> dict[str, Any]:
     """One trainee from sign-up to certificate verification; returns the calls per step."""
-    from chalicelib.dev.sandbox import alipay_notification
+    from chalicelib.dev.sandbox import alipay_notification, alipay_passback_of
     out: dict[str, Any] = {}
     clock = deps.clock
     clock.set(parse_at("2026-04-05T10:00:00+08:00"))
@@ -127,8 +130,9 @@ def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
     r = step("order_creation", lambda: api.post("/orders", token, json={
         "registration_id": rid, "channel": "alipay", "official_card": False}))
     order_id, amount = r.data["order_id"], r.data["amount_fen"]
+    # Alipay posts back the pay request's passback_params (the registration id) unchanged
     body = alipay_notification(keys, order_id, amount, "2026" + order_id.rjust(24, "0")[-24:],
-                               clock.now())
+                               clock.now(), passback_params=alipay_passback_of(r.data.get("pay_url")))
     r = step("webhook_confirmation", lambda: api.call(
         "POST", "/webhooks/alipay", body=body,
         headers={"Content-Type": "application/x-www-form-urlencoded"}))

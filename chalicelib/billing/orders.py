@@ -200,7 +200,10 @@ def _attach_pay_link(deps: Deps, order: Order, edition: Edition, now: datetime,
             order_id=order.order_id, amount_fen=int(order.amount_fen),
             subject=f"{edition.title} 培训费", notify_url=f"{base}/webhooks/{order.channel}",
             return_url=f"{base}/web/index.html#/orders", expires_at=expires, device=device,
-            client_ip=client_ip, openid=openid), now)
+            client_ip=client_ip, openid=openid,
+            # handed back in the notification, so the webhook reads order + registration at once
+            registration_id=order.registration_ids[0]
+            if order.kind == OrderKind.INDIVIDUAL.value and order.registration_ids else None), now)
     except ProviderError as exc:
         logger.warning("pay link failed", extra={"order_id": order.order_id, "error": str(exc)})
         close_fully(deps, order, "system", now, "provider_unavailable")

@@ -18,6 +18,7 @@ from chalicelib.billing import notifications, rules
 from chalicelib.billing.errors import AmountMismatchError, BankSerialUsedError, LineNotFoundError, LineUsedError, NotBankTransferError, OrderNotFoundError
 from chalicelib.billing.orders import view
 from chalicelib.billing.providers import Notification, SignatureError, provider
+from chalicelib.billing.providers.protocol import is_registration_id
 from chalicelib.billing.providers.keys import KeysMissingError
 from chalicelib.billing.refunds import complete_from_notification, execute_refund
 from chalicelib.billing.repository import Order, Payment, Refund, StatementLine, disposition_key, refund_queue, repository
@@ -65,14 +66,16 @@ AUTO_REFUND_REASONS = {
 
 
 # --- the idempotent core ----------------------------------------------------------------
-def _decide(deps: Deps, order: Order, now: datetime) -> tuple[str, Any, Order | None]:
+def _decide(deps: Deps, order: Order, now: datetime,
+            read: Any = None) -> tuple[str, Any, Order | None]:
     """credited / duplicate / unapproved / late, with the registration and the other open
-    order to close when the money pays this registration through an older order."""
+    order to close when the money pays this registration through an older order. `read`:
+    the order's registration as just read with it (the webhook's one BatchGetItem)."""
     store = repository(deps)
     in_time = editions.get_edition(deps, order.edition_id).window("payment").is_open(now)
     if order.kind == OrderKind.GROUP.value:
         return rules.disposition(order, None, None, in_time), None, None
-    reg = store.registration(order.registration_ids[0])
+    reg = read if read is not None else store.registration(order.registration_ids[0])
     other = None
     if reg is not None and reg.open_order_id and reg.open_order_id != order.order_id:
         other = store.get_order(reg.open_order_id)
@@ -83,15 +86,23 @@ def _decide(deps: Deps, order: Order, now: datetime) -> tuple[str, Any, Order | 
 def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str,
                   amount_fen: int | None, payer: dict[str, Any] | None, actor: str,
                   now: datetime, line: StatementLine | None = None,
-                  raw: dict[str, Any] | None = None) -> dict[str, Any]:
+                  raw: dict[str, Any] | None = None,
+                  registration_hint: str | None = None) -> dict[str, Any]:
     """Money arrived for `order_id` through `channel` with the provider's `txn_id` (or the
-    bank serial). Credits it at most once; otherwise records it and refunds it."""
+    bank serial). Credits it at most once; otherwise records it and refunds it.
+    `registration_hint`: the registration the notice's pass-through field names (Alipay
+    passback_params, WeChat Pay attach): the order and it are read in one request, and the
+    money is credited only when the order itself names that registration."""
     store = repository(deps)
     # No read of the transaction's guard first: the guard is written in the payment's own
     # transaction (attribute_not_exists), so a replay loses that condition and is answered
     # from the guard then (`_replayed`). Only a notification we would flag looks first, so a
     # trade_no already used elsewhere is still flagged as reused, whatever else is wrong.
-    found = store.get_order(order_id) if order_id else None
+    hinted: Any = None
+    if order_id and is_registration_id(registration_hint):
+        found, hinted = store.order_with_registration(order_id, str(registration_hint))
+    else:
+        found = store.get_order(order_id) if order_id else None
     problem = None
     if found is None:
         problem = ("unknown_order", "订单号不存在")
@@ -99,6 +110,10 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
         problem = ("channel_mismatch", f"订单的交费方式为{CHANNEL_LABELS.get(found.channel, found.channel)}")
     elif amount_fen != found.amount_fen:
         problem = ("amount_mismatch", f"订单金额 {found.amount_fen} 分，通知金额 {amount_fen} 分")
+    elif registration_hint is not None and (found.kind != OrderKind.INDIVIDUAL.value
+                                            or list(found.registration_ids) != [registration_hint]):
+        # The provider hands back what our pay request sent: another value is not our order
+        problem = ("passback_mismatch", f"通知的回传参数指向报名 {registration_hint[:64]}，与订单不符")
     if problem is not None or found is None:
         taken = store.payment_of_txn(channel, txn_id)
         if taken:
@@ -111,7 +126,8 @@ def apply_payment(deps: Deps, *, channel: str, order_id: str | None, txn_id: str
         nonlocal order
         if n:  # the last transaction lost a race: decide on the order as it is now
             order = store.get_order(order.order_id) or order
-        disposition, reg, other = _decide(deps, order, now)
+        # the registration read with the order serves the first attempt; a retry reads anew
+        disposition, reg, other = _decide(deps, order, now, hinted if n == 0 else None)
         payment = Payment(
             payment_id=new_id("P"), order_id=order.order_id, edition_id=order.edition_id,
             channel=channel, provider_txn_id=txn_id, amount_fen=amount_fen,
@@ -312,7 +328,8 @@ def _process(deps: Deps, event: dict[str, Any]) -> dict[str, Any]:
         return complete_from_notification(deps, note, now)
     return apply_payment(deps, channel=note.provider, order_id=note.out_trade_no,
                          txn_id=note.txn_id, amount_fen=note.amount_fen, payer=note.payer,
-                         actor=f"provider:{note.provider}", now=now, raw=note.raw)
+                         actor=f"provider:{note.provider}", now=now, raw=note.raw,
+                         registration_hint=note.registration_hint)
 
 
 def process_notification(deps: Deps, note: Notification, now: datetime,
@@ -334,7 +351,8 @@ def process_notification(deps: Deps, note: Notification, now: datetime,
         # idempotency record around it (two DynamoDB requests fewer per confirmation).
         return apply_payment(deps, channel=note.provider, order_id=note.out_trade_no,
                              txn_id=note.txn_id, amount_fen=note.amount_fen, payer=note.payer,
-                             actor=f"provider:{note.provider}", now=now, raw=note.raw)
+                             actor=f"provider:{note.provider}", now=now, raw=note.raw,
+                             registration_hint=note.registration_hint)
     # A refund's notification keeps Powertools Idempotency: a late replay of an old
     # "failed" report must not move a refund finance has since retried.
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError

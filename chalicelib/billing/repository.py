@@ -12,11 +12,12 @@ inside the same transactions, and read through registration.queries.
 `InMemoryBillingRepository` (memory_repository.py) has the same methods, for fast tests."""
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any, Iterable
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, GetError, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -24,7 +25,7 @@ from chalicelib.billing.states import LINE_STATUS, NOTIFICATION_FLAG, ORDER_STAT
 from chalicelib.platform.mail import outbox
 from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import committed, decode_token, encode_token, is_condition_failure, register
+from chalicelib.platform.store.base import committed, connection, decode_token, encode_token, is_condition_failure, register
 from chalicelib.platform.store.uniques import Unique
 from chalicelib.registration import queries as registrations
 from chalicelib.registration import transitions as registration_moves
@@ -348,6 +349,33 @@ class BillingRepository:
 
     def lines(self, line_ids: list[str]) -> dict[str, StatementLine]:
         return {line.line_id: line for line in StatementLine.batch_get(line_ids)} if line_ids else {}
+
+    def order_with_registration(self, order_id: str, registration_id: str) -> tuple[Order | None, Any]:
+        """The order and a registration in ONE consistent BatchGetItem over both tables (the
+        webhook, when the notice names the registration): (order or None, registration or
+        None). The caller checks that the order names that registration."""
+        reg_model = registrations.Registration
+        request = {model.Meta.table_name: {
+            "Keys": [{model._hash_key_attribute().attr_name: {"S": key}}], "ConsistentRead": True}
+            for model, key in ((Order, order_id), (reg_model, registration_id))}
+        found: dict[str, dict[str, Any]] = {}
+        for attempt in range(5):  # UnprocessedKeys (throttling) are asked for again
+            try:
+                answer = connection().dispatch("BatchGetItem", {"RequestItems": request})
+            except Exception as exc:
+                raise GetError(f"Failed to batch get order and registration: {exc}", exc) from exc
+            for table, items in (answer.get("Responses") or {}).items():
+                for item in items:
+                    found[table] = item
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.02 * 2 ** attempt)
+        else:
+            raise GetError("Failed to batch get order and registration: keys left unprocessed")
+        order_raw, reg_raw = found.get(Order.Meta.table_name), found.get(reg_model.Meta.table_name)
+        return (None if order_raw is None else Order.from_raw_data(order_raw),
+                None if reg_raw is None else reg_model.from_raw_data(reg_raw))
 
     def payment_of_txn(self, channel: str, txn_id: str) -> str | None:
         """The id of the payment that took this provider transaction (or bank serial)."""

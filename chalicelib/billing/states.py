@@ -158,6 +158,7 @@ NOTIFICATION_PROBLEMS = {
     "merchant_mismatch": "商户号或应用号不是本平台的",
     "malformed": "通知缺少交易号",
     "txn_reused": "交易号已用于另一订单",
+    "passback_mismatch": "通知回传的报名与订单不符，未入账",
     PaymentDisposition.DUPLICATE.value: "重复交费（订单已关闭、已交费或已退费），已自动原路退回",
     PaymentDisposition.UNAPPROVED.value: "报名未通过审核或已撤回，已自动原路退回",
     PaymentDisposition.LATE.value: "交费期已过，已自动原路退回",

@@ -25,7 +25,7 @@ import json
 import secrets
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlparse
 
 from chalicelib.billing import payments, queries as billing
 from chalicelib.billing.errors import OrderNotFoundError
@@ -41,9 +41,25 @@ from chalicelib.platform.errors import ConflictError
 from chalicelib.platform.money import yuan
 
 
+def alipay_passback_of(pay_url: str | None) -> str | None:
+    """The `passback_params` our signed page / wap pay request sent Alipay (in its
+    biz_content), exactly as sent: Alipay posts it back unchanged in the notification."""
+    if not pay_url:
+        return None
+    params = dict(parse_qsl(urlparse(pay_url).query))
+    try:
+        biz = json.loads(params.get("biz_content") or "{}")
+    except ValueError:
+        return None
+    value = biz.get("passback_params") if isinstance(biz, dict) else None
+    return str(value) if value else None
+
+
 def alipay_notification(keys: dict[str, Any], order_id: str, amount_fen: int, txn_id: str,
                         now: datetime, trade_status: str = "TRADE_SUCCESS",
-                        app_id: str | None = None) -> bytes:
+                        app_id: str | None = None, passback_params: str | None = None) -> bytes:
+    """Alipay's asynchronous payment notification; `passback_params` as the pay request
+    sent it (Alipay returns it 原样, in the notification only)."""
     stamp = shanghai(now).strftime("%Y-%m-%d %H:%M:%S")
     params = {
         "notify_time": stamp, "notify_type": "trade_status_sync",
@@ -54,6 +70,8 @@ def alipay_notification(keys: dict[str, Any], order_id: str, amount_fen: int, tx
         "total_amount": yuan(amount_fen), "receipt_amount": yuan(amount_fen),
         "buyer_pay_amount": yuan(amount_fen), "subject": "在职培训 培训费",
         "gmt_create": stamp, "gmt_payment": stamp}
+    if passback_params:
+        params["passback_params"] = passback_params
     return urlencode(sign_notification(params, str(keys["alipay_private_key"]))).encode()
 
 
@@ -62,16 +80,39 @@ TRADE_TYPES = {Product.WECHAT_H5.value: "MWEB", Product.WECHAT_JSAPI.value: "JSA
 
 def wechat_payment_notification(keys: dict[str, Any], order_id: str, amount_fen: int,
                                 txn_id: str, now: datetime,
-                                mchid: str | None = None,
-                                trade_type: str = "NATIVE") -> tuple[bytes, dict[str, str]]:
-    resource = {"appid": str(keys["appid"]), "mchid": mchid or str(keys["mchid"]),
+                                mchid: str | None = None, trade_type: str = "NATIVE",
+                                attach: str | None = None) -> tuple[bytes, dict[str, str]]:
+    """WeChat Pay's TRANSACTION.SUCCESS notification; `attach` as the order request sent it
+    (returned 原样 inside the encrypted resource)."""
+    resource: dict[str, Any] = {"appid": str(keys["appid"]), "mchid": mchid or str(keys["mchid"]),
                 "out_trade_no": order_id, "transaction_id": txn_id, "trade_type": trade_type,
                 "trade_state": "SUCCESS", "trade_state_desc": "支付成功", "bank_type": "OTHERS",
                 "success_time": shanghai(now).isoformat(timespec="seconds"),
                 "payer": {"openid": "o-sandbox-" + secrets.token_hex(6)},
                 "amount": {"total": amount_fen, "payer_total": amount_fen, "currency": "CNY",
                            "payer_currency": "CNY"}}
+    if attach:
+        resource["attach"] = attach
     return build_notification(keys, "TRANSACTION.SUCCESS", resource, now)
+
+
+# What the simulated WeChat Pay remembers of each trade it was asked to create (the real
+# one keeps the order request's `attach` and hands it back in the notification).
+_WECHAT_TRADE_KEY = "sandbox:wechatpay-trade:{}"
+
+
+def _remember_wechat_trade(order_id: str, doc: dict[str, Any]) -> None:
+    from chalicelib.platform.store import kv
+    kv.put_value(_WECHAT_TRADE_KEY.format(order_id), {"attach": doc.get("attach")})
+
+
+def wechat_attach_of(order_id: str) -> str | None:
+    """The `attach` the merchant's order request for `order_id` sent (None: none, or no
+    order request reached the simulated API)."""
+    from chalicelib.platform.store import kv
+    trade = kv.get_value(_WECHAT_TRADE_KEY.format(order_id)) or {}
+    value = trade.get("attach") if isinstance(trade, dict) else None
+    return str(value) if value else None
 
 
 def wechat_refund_notification(keys: dict[str, Any], refund: Any, now: datetime,
@@ -194,14 +235,16 @@ def pay(deps: Deps, order_id: str, now: datetime, txn_id: str | None = None) -> 
     keys = load_keys(deps, order.channel)
     if order.channel == "alipay":
         txn = txn_id or "2026" + "".join(secrets.choice("0123456789") for _ in range(24))
-        body = alipay_notification(keys, order.order_id, order.amount_fen, txn, now)
+        body = alipay_notification(keys, order.order_id, order.amount_fen, txn, now,
+                                   passback_params=alipay_passback_of((order.pay_link or {}).get("pay_url")))
         status, reply = payments.handle_alipay(deps, body, now)
         result: dict[str, Any] = {"provider_status": status, "provider_reply": reply}
     else:
         txn = txn_id or "4200" + "".join(secrets.choice("0123456789") for _ in range(24))
         body, headers = wechat_payment_notification(
             keys, order.order_id, order.amount_fen, txn, now,
-            trade_type=TRADE_TYPES.get(_product(order), "NATIVE"))
+            trade_type=TRADE_TYPES.get(_product(order), "NATIVE"),
+            attach=wechat_attach_of(order.order_id))
         status, answer = payments.handle_wechatpay(deps, body, headers, now)
         result = {"provider_status": status, "provider_reply": answer}
     current = billing.get_order(order.order_id) or order
@@ -312,6 +355,9 @@ def wechat_order_error(keys: dict[str, Any], product: str, doc: Any) -> tuple[in
                          ("notify_url", "通知地址")):
         if not doc.get(field):
             return 400, _param_error(field, label)
+    attach = doc.get("attach")
+    if attach is not None and (not isinstance(attach, str) or not 1 <= len(attach) <= 128):
+        return 400, {"code": "PARAM_ERROR", "message": "附加数据 attach 长度应为 1-128 个字符"}
     amount = doc.get("amount")
     if not isinstance(amount, dict) or not isinstance(amount.get("total"), int) or amount["total"] <= 0:
         return 400, _param_error("amount/total", "总金额")
@@ -348,6 +394,7 @@ def wechat_api(deps: Deps, method: str, path: str, body: bytes, authorization: s
     if refused is not None:
         return _wx_answer(keys, refused[0], refused[1], now)
     order_id = str(doc["out_trade_no"])
+    _remember_wechat_trade(order_id, doc)
     base = deps.settings.public_base_url
     if product == Product.WECHAT_NATIVE.value:
         return _wx_answer(keys, 200, {"code_url": f"{base}/dev/pay/{order_id}"}, now)

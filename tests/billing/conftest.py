@@ -77,7 +77,10 @@ def payments_of(order_id: str) -> list[Any]:
 
 def alipay_body(keys: dict[str, Any], order: dict[str, Any] | Any, now: datetime,
                 txn: str = "2026000000000000000000000001", **kw: Any) -> bytes:
-    from chalicelib.dev.sandbox import alipay_notification
+    from chalicelib.dev.sandbox import alipay_notification, alipay_passback_of
     order_id = order["order_id"] if isinstance(order, dict) else order
     amount = kw.pop("amount_fen", None) or (order["amount_fen"] if isinstance(order, dict) else 40000)
+    if "passback_params" not in kw and isinstance(order, dict):
+        # as Alipay does: the pay request's passback_params comes back unchanged
+        kw["passback_params"] = alipay_passback_of(order.get("pay_url"))
     return alipay_notification(keys["alipay"], order_id, amount, txn, now, **kw)

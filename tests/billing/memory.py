@@ -122,6 +122,9 @@ class InMemoryBillingRepository:
         found = (self.get_line(i) for i in line_ids)
         return {line.line_id: line for line in found if line is not None}
 
+    def order_with_registration(self, order_id: str, registration_id: str) -> tuple[Order | None, Any]:
+        return self._order(order_id), self._reg(registration_id)
+
     def payment_of_txn(self, channel: str, txn_id: str) -> str | None:
         return self.guards.get(txn_key(channel, txn_id))
 

@@ -122,3 +122,16 @@ def test_queues_page_oldest_first_and_say_when_there_is_more(repo: Any) -> None:
         assert repo.page_orders("2026", OrderStatus.OPEN, "alipay", 2, last)[0] == []
     assert [o.order_id for o in repo.orders_of_owner("u")] == ["O2", "O1", "O0"]  # newest first
     assert [o.order_id for o in repo.orders_in_queue("2026", "open", "alipay")] == ["O0", "O1", "O2"]
+
+
+def test_the_order_and_a_registration_come_back_together_or_as_none(repo: Any) -> None:
+    add_registration(repo, "R1")
+    add_registration(repo, "R2")
+    repo.create_order(order("O1", ["R1"]), ["R1"], "u", T0)
+    found, reg = repo.order_with_registration("O1", "R1")
+    assert (found.order_id, found.status, reg.registration_id, reg.open_order_id) == ("O1", "open", "R1", "O1")
+    found, reg = repo.order_with_registration("O1", "R2")  # the caller checks they belong together
+    assert (found.order_id, reg.registration_id, reg.open_order_id) == ("O1", "R2", None)
+    assert repo.order_with_registration("O9", "R1")[0] is None
+    assert repo.order_with_registration("O1", "R9")[1] is None
+    assert repo.order_with_registration("O9", "R9") == (None, None)

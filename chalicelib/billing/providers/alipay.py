@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from chalicelib.billing.rules import product_for
 from chalicelib.billing.states import Product, RefundStatus
-from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
+from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError, passback_of, registration_hint
 from chalicelib.billing.providers import crypto
 from chalicelib.platform.clock import shanghai
 from chalicelib.platform.money import parse_yuan, yuan
@@ -128,6 +128,9 @@ class Alipay:
             "time_expire": shanghai(req.expires_at).strftime("%Y-%m-%d %H:%M:%S")}
         if wap:
             biz["quit_url"] = req.return_url  # where 返回商家 on the phone cashier leads
+        passback = passback_of(req.registration_id)
+        if passback:  # Alipay wants it URL-encoded and posts it back as it was sent
+            biz["passback_params"] = quote(passback, safe="")
         method = "alipay.trade.wap.pay" if wap else "alipay.trade.page.pay"
         params = self.signed_request(method, biz, now,
                                      {"notify_url": req.notify_url, "return_url": req.return_url})
@@ -167,7 +170,8 @@ class Alipay:
             out_refund_no=params.get("out_biz_no"),
             payer={"buyer_id": params.get("buyer_id") or params.get("buyer_open_id"),
                    "buyer_logon_id": params.get("buyer_logon_id")},
-            raw={k: v for k, v in params.items() if k != "sign"})
+            raw={k: v for k, v in params.items() if k != "sign"},
+            registration_hint=registration_hint(unquote(params.get("passback_params") or "")))
 
     def close(self, order_id: str, now: datetime) -> bool:
         """alipay.trade.close: the old pay page can no longer take money. Best effort: a

@@ -3,9 +3,36 @@ wechatpay.py, and the dev stage's simulators): what the payment core hands an ad
 what it gets back."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+# The registration an individual order pays, carried in the provider's pass-through field
+# (Alipay `passback_params`, URL-encoded as Alipay requires; WeChat Pay `attach`), which the
+# provider hands back unchanged in its payment notification. A hint only: the webhook reads
+# the order and that registration in one request and credits only when the order itself
+# names the same registration.
+PASSBACK_PREFIX = "reg="
+_REGISTRATION_ID = re.compile(r"[0-9A-Za-z]{1,64}")
+
+
+def passback_of(registration_id: str | None) -> str | None:
+    """The pass-through value of an order paying `registration_id` (None: a group order)."""
+    return f"{PASSBACK_PREFIX}{registration_id}" if registration_id else None
+
+
+def registration_hint(value: str | None) -> str | None:
+    """What a notification's pass-through value names: the registration id after `reg=`,
+    else the value itself (the core then finds it is not the order's); None when absent."""
+    if not value:
+        return None
+    return value[len(PASSBACK_PREFIX):] if value.startswith(PASSBACK_PREFIX) else value
+
+
+def is_registration_id(value: str | None) -> bool:
+    """A value that can be a registration's key (safe to read by)."""
+    return bool(value) and _REGISTRATION_ID.fullmatch(str(value)) is not None
 
 
 class SignatureError(Exception):
@@ -33,6 +60,8 @@ class Notification:
     succeeded: bool = True
     payer: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    # The registration named by the pass-through field (passback_params / attach), if any
+    registration_hint: str | None = None
 
 
 @dataclass
@@ -55,6 +84,8 @@ class PayRequest:
     device: str = "desktop"
     client_ip: str = ""  # the payer's IP (WeChat Pay H5 scene_info.payer_client_ip)
     openid: str | None = None  # the payer's openid for this appid (WeChat Pay JSAPI)
+    # The registration an individual order pays: sent as passback_params / attach
+    registration_id: str | None = None
 
 
 @dataclass

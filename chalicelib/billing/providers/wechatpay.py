@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 
 from chalicelib.billing.rules import product_for
 from chalicelib.billing.states import Product, RefundStatus
-from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError
+from chalicelib.billing.providers.protocol import Notification, PayRequest, ProviderError, RefundRequest, RefundResult, SignatureError, passback_of, registration_hint
 from chalicelib.billing.providers import crypto
 
 API_BASE = "https://api.mch.weixin.qq.com"
@@ -178,7 +178,8 @@ class WechatPay:
             provider=self.name, event="payment" if paid else "ignored",
             txn_id=str(data.get("transaction_id", "")), out_trade_no=data.get("out_trade_no"),
             amount_fen=amount.get("total"), merchant_ok=merchant_ok,
-            payer={"openid": (data.get("payer") or {}).get("openid")}, raw=data)
+            payer={"openid": (data.get("payer") or {}).get("openid")}, raw=data,
+            registration_hint=registration_hint(str(data.get("attach") or "")))
 
     # --- calls to WeChat Pay --------------------------------------------------------------
     def signed_request(self, method: str, path: str, payload: dict[str, Any],
@@ -232,6 +233,9 @@ class WechatPay:
             "out_trade_no": req.order_id, "notify_url": req.notify_url,
             "time_expire": req.expires_at.isoformat(timespec="seconds"),
             "amount": {"total": req.amount_fen, "currency": "CNY"}}
+        attach = passback_of(req.registration_id)
+        if attach:  # handed back unchanged in the payment notification (string[1,128])
+            payload["attach"] = attach
         if product == Product.WECHAT_H5.value:
             site = req.return_url.split("#")[0].rstrip("/") or req.return_url
             payload["scene_info"] = {"payer_client_ip": req.client_ip or "127.0.0.1",

@@ -134,9 +134,11 @@ def test_answer_whose_signed_part_was_altered_is_refused(keys: Any, monkeypatch:
         Alipay(_cfg(keys)).close("OABC", NOW)
 
 
-def _sdk_signed_notification(keys: dict[str, Any], order: dict[str, Any], now: datetime) -> bytes:
+def _sdk_signed_notification(keys: dict[str, Any], order: dict[str, Any], now: datetime,
+                             passback: str | None = None) -> bytes:
     """A payment notification signed the SDK's way, with Alipay's (sandbox) private key:
-    the SDK's `_sign` over the string its `verify` checks (all but sign and sign_type)."""
+    the SDK's `_sign` over the string its `verify` checks (all but sign and sign_type);
+    `passback`: the passback_params Alipay hands back as the pay request sent it."""
     as_alipay = _sdk(keys["alipay"]["alipay_private_key"], keys["alipay"]["alipay_public_key"])
     stamp = "2026-04-05 10:00:00"
     params = {"notify_time": stamp, "notify_type": "trade_status_sync", "notify_id": "n1",
@@ -146,6 +148,8 @@ def _sdk_signed_notification(keys: dict[str, Any], order: dict[str, Any], now: d
               "trade_status": "TRADE_SUCCESS", "total_amount": "490.00",
               "receipt_amount": "490.00", "subject": "在职培训 培训费",
               "gmt_create": stamp, "gmt_payment": stamp}
+    if passback is not None:
+        params["passback_params"] = passback
     sign = as_alipay._sign("&".join(f"{k}={v}" for k, v in as_alipay._ordered_data(dict(params))))
     assert as_alipay.verify(dict(params, sign_type="RSA2"), sign)  # the SDK's own check
     return urlencode({**params, "sign_type": "RSA2", "sign": sign}).encode()
@@ -212,3 +216,51 @@ def test_the_simulated_gateway_takes_the_sdks_wap_pay_link(api: Any, pdeps: Any,
     # and the pay link our platform gave is accepted as it stands
     ours = api.get(order["pay_url"].removeprefix("http://127.0.0.1:8000"))
     assert ours.status_code == 200 and 'data-product="alipay_wap"' in ours.body.decode()
+
+
+def test_passback_params_round_trips_as_the_sdk_sends_and_verifies_it(
+        api: Any, pdeps: Any, clock: Any, keys: Any) -> None:
+    """The registration id rides in passback_params: URL-encoded in biz_content exactly as
+    the SDK sends the same value (the SDK's wap pay with our passback_params, signed with our
+    merchant key, is accepted by the simulated gateway); Alipay posts it back unchanged, and
+    a notification carrying it, signed by the SDK as Alipay, credits the order that names
+    that registration (one BatchGetItem of order + registration) and nothing else."""
+    from urllib.parse import quote
+    from chalicelib.billing import orders
+    from chalicelib.billing.providers.protocol import passback_of
+    from chalicelib.dev.sandbox import alipay_notification, alipay_passback_of
+    acc, rid = approved_registration(pdeps, clock.now())
+    order = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, clock.now(), device="phone")
+    sent = alipay_passback_of(order["pay_url"])
+    assert sent == quote(f"reg={rid}", safe="") == f"reg%3D{rid}" and passback_of(rid) == f"reg={rid}"
+    ours = json.loads(dict(parse_qsl(urlparse(order["pay_url"]).query))["biz_content"])
+    sdk_query = _merchant_sdk(keys).api_alipay_trade_wap_pay(
+        subject="在职培训 培训费", out_trade_no=order["order_id"], total_amount="490.00",
+        passback_params=sent)
+    theirs = json.loads(dict(parse_qsl(sdk_query))["biz_content"])
+    assert theirs["passback_params"] == ours["passback_params"] == sent
+    assert api.get(f"/dev/pay/alipay/gateway.do?{sdk_query}").status_code == 200
+    # what our simulator posts back carries it unchanged and passes the SDK's check
+    body = alipay_notification(keys["alipay"], order["order_id"], 49000, "2026TX", NOW, passback_params=sent)
+    params = dict(parse_qsl(body.decode()))
+    sign = params.pop("sign")
+    assert params["passback_params"] == sent
+    assert _sdk(keys["alipay"]["merchant_private_key"], keys["alipay"]["alipay_public_key"]).verify(params, sign)
+    # Alipay (the SDK signing) hands it back: credited
+    r = api.call("POST", "/webhooks/alipay", body=_sdk_signed_notification(keys, order, clock.now(), sent),
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert (r.status_code, r.body) == (200, b"success")
+    assert get_order(order["order_id"]).status == "paid"
+
+
+def test_a_notice_whose_passback_names_another_registration_credits_nothing(
+        api: Any, pdeps: Any, clock: Any, keys: Any) -> None:
+    from chalicelib.billing import orders
+    acc, rid = approved_registration(pdeps, clock.now())
+    _, other = approved_registration(pdeps, clock.now(), name="王喆")
+    order = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, clock.now())
+    r = api.call("POST", "/webhooks/alipay",
+                 body=_sdk_signed_notification(keys, order, clock.now(), f"reg%3D{other}"),
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert (r.status_code, r.body) == (200, b"success")  # acknowledged, kept for finance
+    assert get_order(order["order_id"]).status == "open"

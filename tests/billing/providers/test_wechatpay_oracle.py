@@ -284,3 +284,76 @@ def test_the_simulated_order_api_takes_the_sdks_request_and_the_sdk_takes_its_an
         description="在职培训 培训费", out_trade_no="OSDK1", amount={"total": 49000},
         scene_info={"payer_client_ip": "203.0.113.7"})
     assert code == 400 and json.loads(text)["code"] == "PARAM_ERROR"
+
+
+def test_our_order_sends_attach_as_the_sdk_sends_it(keys: Any, monkeypatch: Any) -> None:
+    """The registration id rides in `attach` (string[1,128]): our Native order body holds it
+    under the same name and value as wechatpayv3's `pay(attach=...)`."""
+    from dataclasses import replace
+    from wechatpayv3 import WeChatPay, WeChatPayType
+    wx = keys["wechatpay"]
+    sdk_sent: list[dict[str, Any]] = []
+
+    class _R:
+        status_code, headers, text = 200, {"Content-Type": "application/json"}, "{}"
+    monkeypatch.setattr("wechatpayv3.core.requests.post", lambda url, json=None, **kw: sdk_sent.append(json) or _R())
+    monkeypatch.setattr(wx_core.Core, "_verify_signature", lambda self, h, b: True)
+    WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=wx["mchid"], private_key=wx["merchant_private_key"],
+              cert_serial_no=wx["merchant_serial"], appid=wx["appid"], apiv3_key=wx["apiv3_key"],
+              notify_url="https://x/webhooks/wechatpay", public_key=wx["platform_keys"][wx["platform_serial"]],
+              public_key_id=wx["platform_serial"]).pay(
+        description="在职培训 培训费", out_trade_no="OABC", amount={"total": 49000}, attach="reg=RABC123")
+    invoke, answer, _ = CALLS["native"]
+    sent: list[Any] = []
+    monkeypatch.setattr("urllib.request.urlopen", _answering(wx, answer, sent))
+    WechatPay({**wx, "sandbox": False}).pay_link(replace(_pay("desktop"), registration_id="RABC123"), NOW)
+    assert json.loads(sent[0].data)["attach"] == sdk_sent[0]["attach"] == "reg=RABC123"
+    sent.clear()
+    WechatPay({**wx, "sandbox": False}).pay_link(_pay("desktop"), NOW)  # a group order: none
+    assert "attach" not in json.loads(sent[0].data)
+
+
+def test_the_simulator_hands_back_the_attach_the_sdk_sent(api: Any, pdeps: Any, clock: Any,
+                                                          keys: Any, monkeypatch: Any) -> None:
+    """wechatpayv3 places the Native order (with attach) at the simulated order API over
+    HTTP; the simulator's payment notification for that trade decrypts, by the SDK's own
+    `callback`, to a resource whose `attach` is what the SDK sent, and it credits our order
+    in one BatchGetItem of order + registration. An attach over 128 characters is refused
+    as WeChat Pay refuses it."""
+    from wechatpayv3 import WeChatPay, WeChatPayType
+    from chalicelib.billing import orders, payments
+    from chalicelib.dev import sandbox
+    wx = keys["wechatpay"]
+    monkeypatch.setattr(wx_utils.time, "time", lambda: int(clock.now().timestamp()))
+    acc, rid = approved_registration(pdeps, clock.now())
+    order = orders.create_order(pdeps, acc.user_sub, rid, "wechatpay", False, clock.now())
+
+    class _R:
+        def __init__(self, r: Any) -> None:
+            self.status_code, self.headers, self.text = r.status_code, dict(r.headers), r.body.decode()
+
+    def post(url: str, json: Any = None, headers: Any = None, **kw: Any) -> Any:
+        import json as _json
+        return _R(api.call("POST", url.removeprefix("http://127.0.0.1:8000"),
+                           body=_json.dumps(json).encode(), headers=headers))
+    monkeypatch.setattr("wechatpayv3.core.requests.post", post)
+    sdk = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=wx["mchid"], private_key=wx["merchant_private_key"],
+                    cert_serial_no=wx["merchant_serial"], appid=wx["appid"], apiv3_key=wx["apiv3_key"],
+                    notify_url="http://127.0.0.1:8000/webhooks/wechatpay",
+                    public_key=wx["platform_keys"][wx["platform_serial"]], public_key_id=wx["platform_serial"])
+    sdk._core._gate_way = "http://127.0.0.1:8000/dev/pay/wechatpay"
+    code, text = sdk.pay(description="在职培训 培训费", out_trade_no="OSDK2", amount={"total": 49000},
+                         attach="x" * 129)
+    assert code == 400 and json.loads(text)["code"] == "PARAM_ERROR"
+    code, _ = sdk.pay(description="在职培训 培训费", out_trade_no=order["order_id"],
+                      amount={"total": 49000}, attach=f"reg={rid}")
+    assert code == 200 and sandbox.wechat_attach_of(order["order_id"]) == f"reg={rid}"
+    body, headers = sandbox.wechat_payment_notification(
+        wx, order["order_id"], 49000, "4200ATTACHSDK", clock.now(),
+        attach=sandbox.wechat_attach_of(order["order_id"]))
+    data = _core(wx).callback(headers, body.decode())
+    assert data["resource"]["attach"] == f"reg={rid}"
+    note = WechatPay({**wx, "sandbox": False}).parse_notification(body, headers, clock.now())
+    assert note.registration_hint == rid
+    assert payments.handle_wechatpay(pdeps, body, headers, clock.now()) == (204, None)
+    assert get_order(order["order_id"]).status == "paid"
