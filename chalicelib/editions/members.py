@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.editions.edition import Edition
-from chalicelib.editions.members_repository import Member, MemberRepository
+from chalicelib.editions.members_repository import LOOKUP_PREFIX, Member, MemberRepository
 from chalicelib.platform.clock import iso, parse_instant
 from chalicelib.platform.errors import ValidationError
 from chalicelib.platform.spreadsheets import as_dicts, read_rows
@@ -43,6 +43,9 @@ def _row(raw: dict[str, Any], index: int) -> Member:
     where = f"members[{index}]"
     if not member_no or len(member_no) > 64:
         raise ValidationError(f"{_line(raw, index)}：会员号缺失或过长", field=f"{where}.member_no")
+    if member_no.lower().startswith(LOOKUP_PREFIX):  # the roster's lookup items' keys
+        raise ValidationError(f"{_line(raw, index)}：会员号不能以 {LOOKUP_PREFIX} 开头",
+                              field=f"{where}.member_no")
     if not name or len(name) > 64:
         raise ValidationError(f"{_line(raw, index)}：姓名缺失或过长", field=f"{where}.name")
     email = normalise_email(text("email")) or None
@@ -115,7 +118,10 @@ def membership_status(email: str | None, phone_norm: str | None, edition: Editio
     e-mail or mobile, with the edition's dues year paid and the application approved
     strictly before `at`. A row reached only through an unverified contact point prices
     as non-member and shows nothing of the row (only that verifying may help)."""
-    rows = find_rows(email if email_verified else None, phone_norm if phone_verified else None)
+    # Both contact points' rows in one read; only the verified ones' rows count.
+    by_email, by_phone = repo.lookup(normalise_email(email) if email else None, phone_norm)
+    rows = list({m.member_no: m for m in (by_email if email_verified else [])
+                 + (by_phone if phone_verified else [])}.values())
     year = edition.membership_dues_year
     qualifying = [m for m in rows if m.dues_year == year and m.approved_at is not None
                   and m.approved_at < at]
@@ -131,9 +137,9 @@ def membership_status(email: str | None, phone_norm: str | None, edition: Editio
         note = f"会员名册中有您的记录，但未缴纳 {year} 年度会费"
     else:
         note = "非会员（会员名册中没有与您的邮箱或手机号相符的记录）"
-        if phone_norm and not phone_verified and find_rows(None, phone_norm):
+        if phone_norm and not phone_verified and by_phone:
             note, needed = UNVERIFIED_PHONE_NOTE, "phone"
-        elif email and not email_verified and find_rows(email, None):
+        elif email and not email_verified and by_email:
             note, needed = UNVERIFIED_EMAIL_NOTE, "email"
     return {"is_member": False, "tier": "non_member", "member_no": rows[0].member_no if rows else None,
             "dues_year": year, "approved_at": None, "note": note, "verification_needed": needed}

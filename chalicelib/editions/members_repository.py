@@ -3,15 +3,22 @@ the editions package; the repository's named methods are the only persistence co
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
+from typing import Any, Iterable
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import decode_token, encode_token, register, transaction
+from chalicelib.platform.store.base import decode_token, encode_token, is_condition_failure, register, retry_lost_races, transaction
 
-BATCH = 50  # rows per transaction, each with its audit entry (transactions hold 100 items)
+# Rows per transaction: each row with its audit entry and up to four lookup items (its
+# e-mail's and phone's, before and after the edit): 16 x 6 = 96 of a transaction's 100.
+BATCH = 16
+LOOKUP_PREFIX = "member#"  # lookup items' keys; refused as a member number (members._row)
+READY_KEY = "member#lookups-ready"  # written once every row has its lookup items (backfill)
 
 
 class MemberByEmail(GlobalSecondaryIndex["Member"]):
@@ -58,32 +65,208 @@ class Member(Model):
     updated_at = UTCDateTimeAttribute()
     roster = UnicodeAttribute(default=ROSTER)  # by_roster's key, on every row
 
+    rev = NumberAttribute(null=True)  # +1 per write: the lookup items follow the row read
+
     by_email = MemberByEmail()
     by_roster = MemberByRoster()
     by_phone = MemberByPhone()
 
 
+class MemberLookup(Model):
+    """Beside the rows, in the same table: one item per normalised e-mail
+    (`member#email:<e>`) and per mobile (`member#phone:<p>`) holding a copy of every row
+    with that contact, written in the rows' own transactions. Pricing reads a person's two
+    in one consistent BatchGetItem instead of a Query per index. Not in any index (no
+    `roster`, `email_norm` or `phone_norm` attribute). Not registered as a table of its
+    own: it uses the rows' table and connection (`_lookups`)."""
+    class Meta:
+        table_name = "members"
+
+    member_no = UnicodeAttribute(hash_key=True)  # the lookup key (the table's hash key)
+    rows = JSONAttribute(default=dict)  # member number -> the row as stored (Member.serialize)
+    version = NumberAttribute(default=1)
+
+
+def email_key(email_norm: str) -> str:
+    return f"{LOOKUP_PREFIX}email:{email_norm}"
+
+
+def phone_key(phone_norm: str) -> str:
+    return f"{LOOKUP_PREFIX}phone:{phone_norm}"
+
+
+def lookup_keys(m: Member | None) -> list[str]:
+    if m is None:
+        return []
+    return ([email_key(m.email_norm)] if m.email_norm else []) + \
+        ([phone_key(m.phone_norm)] if m.phone_norm else [])
+
+
+def _lookups() -> type[MemberLookup]:
+    """MemberLookup bound where Member is (the stage's members table, its connection)."""
+    table = Member.Meta.table_name
+    if MemberLookup.Meta.table_name != table or MemberLookup._connection is not Member._get_connection():
+        MemberLookup.Meta.table_name = table
+        MemberLookup._connection = Member._get_connection()
+    return MemberLookup
+
+
+_ready: set[str] = set()  # tables whose READY_KEY this process has seen (it never goes)
+
+
+def _rows_of(item: MemberLookup | None) -> list[Member]:
+    return [Member.from_raw_data(raw) for _, raw in sorted((item.rows or {}).items())] \
+        if item is not None else []
+
+
+def _read(model: Any, keys: Iterable[str]) -> dict[str, Any]:
+    """Items by hash key, read consistently (BatchGetItem: one request per 100 keys)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    return {item.member_no: item for item in model.batch_get(wanted, consistent_read=True)}
+
+
+def _condition(model: Any, stored: Any, attribute: str) -> Any:
+    """The write's condition: the item is still as read (`attribute` unchanged), or still
+    absent when it was not there."""
+    if stored is None:
+        return model.member_no.does_not_exist()
+    value = getattr(stored, attribute)
+    attr = getattr(model, attribute)
+    return attr.does_not_exist() if value is None else attr == value
+
+
 class MemberRepository:
     def upsert_many(self, rows: list[Member], actor: str, now: datetime) -> int:
-        """Insert or replace each row (keyed by member number), audited, in transactions
-        of BATCH rows."""
+        """Insert or replace each row (keyed by member number), audited, with its lookup
+        items kept in step (the old contact's copy gone, the new one written), in
+        transactions of BATCH rows; a chunk that loses a race with another edit is read
+        again and redone."""
         for start in range(0, len(rows), BATCH):
+            chunk = rows[start:start + BATCH]
+            retry_lost_races(partial(self._upsert_chunk, chunk, actor, now))
+        return len(rows)
+
+    def _upsert_chunk(self, chunk: list[Member], actor: str, now: datetime,
+                      _attempt: int = 0) -> bool | None:
+        stored = _read(Member, (m.member_no for m in chunk))
+        keys = {k for m in chunk for k in lookup_keys(m) + lookup_keys(stored.get(m.member_no))}
+        lookups = _read(_lookups(), keys)
+        docs = {k: dict(lookups[k].rows or {}) if k in lookups else {} for k in keys}
+        for m in chunk:
+            old = stored.get(m.member_no)
+            for k in lookup_keys(old):
+                docs[k].pop(m.member_no, None)
+            m.updated_at = now
+            m.rev = (int(old.rev) if old is not None and old.rev is not None else 0) + 1
+            for k in lookup_keys(m):
+                docs[k][m.member_no] = m.serialize()
+        try:
             with transaction() as tx:
-                for m in rows[start:start + BATCH]:
-                    m.updated_at = now
-                    tx.save(m)
+                for m in chunk:
+                    tx.save(m, condition=_condition(Member, stored.get(m.member_no), "rev"))
                     tx.save(audit_entry(f"member#{m.member_no}", "member.upserted", actor, now,
                                         {"dues_year": m.dues_year}))
-        return len(rows)
+                self._write_lookups(tx, lookups, docs)
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return None  # edited meanwhile: read again
+            raise
+        return True
+
+    @staticmethod
+    def _write_lookups(tx: Any, lookups: dict[str, MemberLookup], docs: dict[str, dict[str, Any]]
+                       ) -> None:
+        for k, doc in docs.items():
+            was = lookups.get(k)
+            if was is not None and doc == (was.rows or {}):
+                continue
+            condition = _condition(MemberLookup, was, "version")
+            if not doc:
+                if was is not None:
+                    tx.delete(_lookups()(member_no=k), condition=condition)
+                continue
+            version = (int(was.version) if was is not None else 0) + 1
+            tx.save(_lookups()(member_no=k, rows=doc, version=version), condition=condition)
+
+    def lookup(self, email_norm: str | None, phone_norm: str | None
+               ) -> tuple[list[Member], list[Member]]:
+        """The rows with this (normalised) e-mail, and those with this mobile number: both
+        lookup items in one consistent BatchGetItem. Until the one-off backfill has run on
+        this table (no READY_KEY yet: rows imported before the lookup items existed), the
+        two indexes are queried instead, as before."""
+        table = str(Member.Meta.table_name)
+        keys = ([email_key(email_norm)] if email_norm else []) + \
+            ([phone_key(phone_norm)] if phone_norm else [])
+        if not keys:
+            return [], []
+        items = _read(_lookups(), keys + ([] if table in _ready else [READY_KEY]))
+        if table not in _ready and READY_KEY not in items:
+            return (list(Member.by_email.query(email_norm)) if email_norm else [],
+                    list(Member.by_phone.query(phone_norm)) if phone_norm else [])
+        _ready.add(table)
+        return (_rows_of(items.get(email_key(email_norm))) if email_norm else [],
+                _rows_of(items.get(phone_key(phone_norm))) if phone_norm else [])
 
     def find(self, email_norm: str | None, phone_norm: str | None) -> list[Member]:
         """The rows with this (normalised) e-mail or mobile number, each once."""
-        rows: dict[str, Member] = {}
-        if email_norm:
-            rows.update({m.member_no: m for m in Member.by_email.query(email_norm)})
-        if phone_norm:
-            rows.update({m.member_no: m for m in Member.by_phone.query(phone_norm)})
-        return list(rows.values())
+        by_email, by_phone = self.lookup(email_norm, phone_norm)
+        return list({m.member_no: m for m in by_email + by_phone}.values())
+
+    def backfill_lookups(self, again: bool = False) -> dict[str, int]:
+        """One-off migration (idempotent): give every row written before the lookup items
+        existed its copies in them, then mark the table ready (`lookup` stops querying the
+        indexes); a table already marked is left alone unless `again`. Safe beside imports:
+        a row's copy is written only while the row is as read (its `rev`), so an edit in
+        between makes that chunk be read again. Returns {"rows": rows read, "written":
+        lookup items written}."""
+        if not again and _read(_lookups(), [READY_KEY]):
+            _ready.add(str(Member.Meta.table_name))
+            return {"rows": 0, "written": 0}
+        seen = written = 0
+        token: str | None = None
+        while True:
+            result = Member.by_roster.query(ROSTER, limit=BATCH,
+                                            last_evaluated_key=decode_token(token))
+            page = [m.member_no for m in result]
+            token = encode_token(result.last_evaluated_key)
+            seen += len(page)
+            if page:
+                written += retry_lost_races(partial(self._backfill_chunk, page))
+            if token is None:
+                break
+        _lookups()(member_no=READY_KEY, rows={}, version=1).save()
+        _ready.add(str(Member.Meta.table_name))
+        return {"rows": seen, "written": written}
+
+    def _backfill_chunk(self, member_nos: list[str], _attempt: int = 0) -> int | None:
+        stored = _read(Member, member_nos)
+        keys = {k for m in stored.values() for k in lookup_keys(m)}
+        lookups = _read(_lookups(), keys)
+        docs = {k: dict(lookups[k].rows or {}) if k in lookups else {} for k in keys}
+        behind: list[Member] = []
+        for m in stored.values():
+            raw = m.serialize()
+            missing = [k for k in lookup_keys(m) if docs[k].get(m.member_no) != raw]
+            for k in missing:
+                docs[k][m.member_no] = raw
+            if missing:
+                behind.append(m)
+        changed = sum(1 for k, doc in docs.items()
+                      if k not in lookups or doc != (lookups[k].rows or {}))
+        if not behind:
+            return 0
+        try:
+            with transaction() as tx:
+                for m in behind:
+                    tx.condition_check(Member, m.member_no, condition=_condition(Member, m, "rev"))
+                self._write_lookups(tx, lookups, docs)
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+        return changed
 
     def page(self, limit: int, token: str | None, text: str | None = None
              ) -> tuple[list[Member], str | None]:

@@ -174,6 +174,7 @@ def seed_all(now: datetime) -> list[str]:
         edition = Edition.model_validate(json.loads(path.read_text("utf-8")))
         if seed_edition(edition, now):
             created.append(edition.edition_id)
+    _roster.backfill_lookups()  # a new stack: marks the roster's lookup items ready
     return created
 
 

@@ -71,3 +71,21 @@ def test_roster_pages_cover_every_row_once_and_filter_by_name_or_number(store):
             break
     assert sorted(found) == ["P1", "P3"]
     assert [m.member_no for m in roster.page(10, None, "P4")[0]] == ["P4"]
+
+
+def test_roster_lookup_answers_each_contact_point_apart_and_follows_edits(store):
+    _, roster = store
+    roster.upsert_many([Member(member_no="L1", name="李玥", email_norm="li@example.com",
+                               phone_norm="13800138000", dues_year=2026),
+                        Member(member_no="L2", name="王芳", phone_norm="13800138000",
+                               dues_year=2026)], "admin", T0)
+    by_email, by_phone = roster.lookup("li@example.com", "13800138000")
+    assert [m.member_no for m in by_email] == ["L1"]
+    assert sorted(m.member_no for m in by_phone) == ["L1", "L2"]
+    assert roster.lookup(None, None) == ([], [])
+    roster.upsert_many([Member(member_no="L1", name="李玥", email_norm="new@example.com",
+                               dues_year=2025)], "admin", T0)
+    by_email, by_phone = roster.lookup("li@example.com", "13800138000")
+    assert by_email == [] and [m.member_no for m in by_phone] == ["L2"]
+    [moved] = roster.lookup("new@example.com", None)[0]
+    assert (moved.member_no, moved.dues_year, moved.phone_norm, moved.rev) == ("L1", 2025, None, 2)
