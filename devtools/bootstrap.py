@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.platform.aws import client
 from chalicelib.platform.clock import system_now
-from chalicelib.platform.resources import BUCKETS, CLIENT_AUTH_FLOWS, GROUPS, PASSWORD_POLICY
+from chalicelib.platform.resources import BUCKETS, CLIENT_AUTH_FLOWS, CUSTOM_AUTH_TRIGGERS, GROUPS, PASSWORD_POLICY
 from chalicelib.platform.settings import Settings
 from chalicelib.platform.store.tables import create_tables
 
@@ -32,7 +32,12 @@ def create_user_pool(settings: Settings) -> Stack:
         pool = cognito.create_user_pool(
             PoolName=settings.user_pool_name, UsernameAttributes=["email"],
             AutoVerifiedAttributes=["email"],
-            Policies={"PasswordPolicy": dict(PASSWORD_POLICY)})["UserPool"]
+            Policies={"PasswordPolicy": dict(PASSWORD_POLICY)},
+            # login by SMS code: the app's trigger Lambda (moto runs it in-process:
+            # devtools/moto_custom_auth.py)
+            LambdaConfig={t: f"arn:aws:lambda:{settings.region}:123456789012:function:"
+                             f"{settings.user_pool_name}-auth-challenge" for t in CUSTOM_AUTH_TRIGGERS},
+        )["UserPool"]
         for group in GROUPS:
             cognito.create_group(UserPoolId=pool["Id"], GroupName=group)
         cognito.create_user_pool_client(  # Cognito's default client reads these (moto: none)

@@ -44,7 +44,9 @@ def start() -> str:
     from moto.server import ThreadedMotoServer
 
     from devtools.moto_atomic import make_dynamodb_atomic
+    from devtools.moto_custom_auth import install as install_custom_auth
     make_dynamodb_atomic()
+    install_custom_auth()  # Cognito's CUSTOM_AUTH triggers (login by SMS code)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{server._port}"

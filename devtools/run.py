@@ -40,7 +40,7 @@ def dev_environment(moto_port: int) -> dict[str, str]:
 
 def start_moto(port: int, env: dict[str, str]) -> subprocess.Popen:
     log = open(ROOT / ".dev" / "moto.log", "ab")  # noqa: SIM115 - lives as long as moto
-    return subprocess.Popen([sys.executable, "-m", "devtools.moto_atomic", "-H", "127.0.0.1", "-p", str(port)],
+    return subprocess.Popen([sys.executable, "-m", "devtools.moto_custom_auth", "-H", "127.0.0.1", "-p", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

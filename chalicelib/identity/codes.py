@@ -22,30 +22,34 @@ def _hash(salt: str, key: str, code: str) -> str:
     return hmac.new(bytes.fromhex(salt), f"{key}\0{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def issue(purpose: str, subject: str, target: str, now: datetime) -> str:
-    """A fresh code for (purpose, subject), proving `target`; returns it for sending."""
+def issue(purpose: str, subject: str, target: str, now: datetime, *, ttl_s: int = CODE_TTL_S,
+          secret: str | None = None) -> str:
+    """A fresh code for (purpose, subject), proving `target`; returns it for sending.
+    `secret`: a value to store instead of six digits (a long server-side nonce)."""
     key = f"{purpose}#{subject}"
-    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    code = secret if secret is not None else f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = secrets.token_hex(16)
-    expires = now + timedelta(seconds=CODE_TTL_S)
+    expires = now + timedelta(seconds=ttl_s)
     repo.put(OneTimeCode(key=key, code_hash=_hash(salt, key, code), salt=salt, target=target,
                          attempts=0, expires_at=expires, ttl=expires + timedelta(days=1)))
     return code
 
 
-def redeem(purpose: str, subject: str, code: str, now: datetime) -> str:
+def redeem(purpose: str, subject: str, code: str, now: datetime, *,
+           max_attempts: int = MAX_ATTEMPTS, digits: bool = True) -> str:
     """Use the code once: the target it proves; CodeInvalidError when it is wrong, expired,
-    used, or has had its tries (the same answer for each: nothing to probe)."""
+    used, or has had its `max_attempts` tries (the same answer for each: nothing to probe).
+    `digits=False`: the code is a nonce (any characters)."""
     key = f"{purpose}#{subject}"
     stored = repo.get(key)
     code = (code or "").strip()
     if stored is None or now >= stored.expires_at:
         raise CodeInvalidError()
-    if not repo.count_attempt(stored, MAX_ATTEMPTS):
+    if not repo.count_attempt(stored, max_attempts):
         raise CodeInvalidError(exhausted=True)
-    if not (code.isdigit() and hmac.compare_digest(stored.code_hash,
-                                                   _hash(stored.salt, key, code))):
-        raise CodeInvalidError(exhausted=int(stored.attempts or 0) >= MAX_ATTEMPTS)
+    if not ((code.isdigit() or not digits) and code and hmac.compare_digest(
+            stored.code_hash, _hash(stored.salt, key, code))):
+        raise CodeInvalidError(exhausted=int(stored.attempts or 0) >= max_attempts)
     if not repo.consume(stored):
         raise CodeInvalidError()
     return str(stored.target)

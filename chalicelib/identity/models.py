@@ -39,6 +39,23 @@ class PhoneVerifyIn(Body):
     code: Code
 
 
+class SmsLoginCodeIn(Body):
+    phone: Phone
+
+
+class SmsLoginIn(Body):
+    phone: Phone
+    code: Code
+
+
+class SmsLoginCodeOut(Out):
+    status: Literal["sent"]
+    phone: str  # masked: 138****8000
+    message: str
+    expires_in: int
+    resend_after: int
+
+
 class ForgotIn(Body):
     email: LoginEmail
     channel: Literal["email", "sms"] = "email"

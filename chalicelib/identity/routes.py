@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.identity import accounts, mfa, verification
-from chalicelib.identity.models import ConfirmIn, DisabledOut, ForgotIn, ForgotOut, LoginIn, MeOut, PhoneCodeOut, PhoneVerifyIn, ProfileOut, RefreshIn, ResetIn, SignupIn, TokensOut
+from chalicelib.identity import accounts, mfa, sms_login, verification
+from chalicelib.identity.models import ConfirmIn, DisabledOut, ForgotIn, ForgotOut, LoginIn, MeOut, PhoneCodeOut, PhoneVerifyIn, ProfileOut, RefreshIn, ResetIn, SignupIn, SmsLoginCodeIn, SmsLoginCodeOut, SmsLoginIn, TokensOut
 from chalicelib.platform.http import ANY_SIGNED_IN, Ctx, route
 from chalicelib.platform.schemas import Ok
 
@@ -32,6 +32,22 @@ def login(ctx: Ctx) -> TokensOut:
                             ctx.now)
     # staff: 401 MFA_REQUIRED / MFA_ENROLMENT_REQUIRED / MFA_INVALID without a fresh code
     return TokensOut(**mfa.second_factor(ctx.deps, tokens, ctx.body.totp, ctx.now))
+
+
+@route(bp, "/auth/login/sms/code", "POST",
+       summary="短信验证码登录：向已验证的手机发送验证码（未验证或不存在的号码得到相同答复）",
+       body=SmsLoginCodeIn, response=SmsLoginCodeOut, tags=("auth",), errors=(THROTTLED,))
+def sms_login_code(ctx: Ctx) -> SmsLoginCodeOut:
+    return SmsLoginCodeOut(**sms_login.send_login_code(ctx.deps, ctx.body.phone, ctx.client_ip,
+                                                       ctx.now))
+
+
+@route(bp, "/auth/login/sms", "POST",
+       summary="短信验证码登录，返回与 /auth/login 相同的令牌（工作人员账号不可用）",
+       body=SmsLoginIn, response=TokensOut, tags=("auth",), errors=(401, 403, 409, THROTTLED))
+def sms_login_with_code(ctx: Ctx) -> TokensOut:
+    return TokensOut(**sms_login.login_with_code(ctx.deps, ctx.body.phone, ctx.body.code,
+                                                 ctx.client_ip, ctx.now))
 
 
 @route(bp, "/auth/refresh", "POST", summary="用 refresh_token 换取新的 id_token（账号退出或注销后失效）",

@@ -9,6 +9,7 @@ from typing import Any, Callable, Protocol
 PURPOSE_TEXT = {  # what the message says the code is for (dev outbox; prod: the template)
     "phone": "验证手机号",
     "reset": "重置密码",
+    "login": "登录",
 }
 
 

@@ -41,7 +41,8 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
-def _limit_sending(deps: Deps, target: str, ip: str, now: datetime) -> None:
+def limit_sending(deps: Deps, target: str, ip: str, now: datetime) -> None:
+    """Codes sent: per address, and per phone or e-mail (a gap and an hourly budget)."""
     throttle.hit(limits.address_limit(deps, limits.CODE_PER_IP), ip, now)
     throttle.hit(limits.CODE_GAP_PER_TARGET, target, now)
     throttle.hit(limits.CODE_PER_TARGET, target, now)
@@ -57,7 +58,7 @@ def send_phone_code(deps: Deps, user_sub: str, ip: str, now: datetime) -> dict[s
                               code="PHONE_NOT_MOBILE")
     if phone_verified(account):
         raise ConflictError("手机号已验证", code="PHONE_ALREADY_VERIFIED")
-    _limit_sending(deps, f"phone:{account.phone_norm}", ip, now)
+    limit_sending(deps, f"phone:{account.phone_norm}", ip, now)
     code = codes.issue("phone", user_sub, account.phone_norm, now)
     sms.sender(deps).send_code(account.phone_norm, code, "phone")
     return {"status": "sent", "phone": mask_phone(account.phone_norm),
@@ -80,7 +81,7 @@ def forgot_password(deps: Deps, email: str, channel: str, ip: str, now: datetime
     """A reset code to the e-mail, or by SMS to the account's verified phone. The answer is
     the same whether or not the e-mail has an account."""
     email = normalise_email(email)
-    _limit_sending(deps, f"reset:{email}", ip, now)
+    limit_sending(deps, f"reset:{email}", ip, now)
     account = accounts.find_by_email(email)
     answer = {"status": "sent", "message": SENT_MESSAGE, "expires_in": codes.CODE_TTL_S}
     if account is None or account.disabled_at is not None:

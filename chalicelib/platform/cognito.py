@@ -138,6 +138,38 @@ class CognitoIdentity:
                 "refresh_token": result.get("RefreshToken"),
                 "expires_in": result.get("ExpiresIn", 3600)}
 
+    def login_custom(self, email: str, answer: str) -> dict[str, Any]:
+        """Tokens through CUSTOM_AUTH (the pool's challenge triggers, identity/custom_auth.py):
+        the admin flow, answered with the platform's one-time `answer`. Cognito's refusal
+        (a disabled user, a wrong or used answer) is 401 SMS_LOGIN_FAILED."""
+        refused = UnauthorizedError("短信登录未成功，请重新获取验证码", code="SMS_LOGIN_FAILED")
+        try:
+            out = self._cognito.admin_initiate_auth(
+                UserPoolId=self.pool_id, ClientId=self.client_id, AuthFlow="CUSTOM_AUTH",
+                AuthParameters={"USERNAME": email})
+            if out.get("ChallengeName") == "CUSTOM_CHALLENGE":
+                out = self._cognito.admin_respond_to_auth_challenge(
+                    UserPoolId=self.pool_id, ClientId=self.client_id,
+                    ChallengeName="CUSTOM_CHALLENGE", Session=out["Session"],
+                    ChallengeResponses={"USERNAME": email, "ANSWER": answer})
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NotAuthorizedException", "UserNotFoundException",
+                                                 "CodeMismatchException"):
+                raise refused from exc
+            raise
+        result = out.get("AuthenticationResult")
+        if not result:  # a further challenge: the answer was not accepted
+            raise refused
+        return {"id_token": result["IdToken"], "access_token": result["AccessToken"],
+                "refresh_token": result.get("RefreshToken"),
+                "expires_in": result.get("ExpiresIn", 3600)}
+
+    def groups(self, email: str) -> list[str]:
+        """The account's groups (its roles) as Cognito has them now."""
+        out = self._cognito.admin_list_groups_for_user(UserPoolId=self.pool_id, Username=email,
+                                                       Limit=60)
+        return [str(g["GroupName"]) for g in out.get("Groups", [])]
+
     def add_to_group(self, email: str, group: str) -> None:
         self._cognito.admin_add_user_to_group(UserPoolId=self.pool_id, Username=email,
                                               GroupName=group)

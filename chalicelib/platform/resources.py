@@ -8,7 +8,11 @@ BUCKETS = ("certificates", "invoices", "vouchers", "videos")
 GROUPS = ("trainee", "unit", "reviewer", "finance", "admin")
 # The web client's auth flows: passwords only through the platform (ADMIN_USER_PASSWORD_AUTH
 # is IAM-signed, server side), so a staff password alone never yields a token past the TOTP.
-CLIENT_AUTH_FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+# ALLOW_CUSTOM_AUTH: login by SMS code through the pool's challenge triggers, answered by the
+# platform with a one-time nonce (chalicelib/identity/custom_auth.py).
+CLIENT_AUTH_FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+# The user pool's Lambda triggers served by the app's `auth_challenge` function (app.py).
+CUSTOM_AUTH_TRIGGERS = ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse")
 # The user pool's password policy (CreateUserPool's Policies.PasswordPolicy).
 PASSWORD_POLICY = {"MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True,
                    "RequireNumbers": True, "RequireSymbols": True}

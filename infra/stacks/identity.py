@@ -40,7 +40,9 @@ def build_user_pool(scope: Construct, pool_name: str, sender: str | None,
         "WebClient", user_pool_client_name="web", generate_secret=False,
         # passwords only through the platform's IAM-signed admin flow (staff TOTP cannot be
         # skipped by calling Cognito directly); refresh tokens are always allowed
-        auth_flows=cognito.AuthFlow(admin_user_password=True),
+        # CUSTOM_AUTH: login by SMS code, answered by the platform with a one-time nonce
+        # (chalicelib/identity/custom_auth.py); a direct caller cannot answer it
+        auth_flows=cognito.AuthFlow(admin_user_password=True, custom=True),
         prevent_user_existence_errors=True,
         id_token_validity=Duration.hours(1), access_token_validity=Duration.hours(1),
         refresh_token_validity=Duration.days(30))

@@ -56,6 +56,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/auth/refresh"): Row(PUBLIC, body={}),
     ("POST", "/auth/password/forgot"): Row(PUBLIC, body={}),
     ("POST", "/auth/password/reset"): Row(PUBLIC, body={}),
+    ("POST", "/auth/login/sms/code"): Row(PUBLIC, body={}),
+    ("POST", "/auth/login/sms"): Row(PUBLIC, body={}),
     # the providers: trust comes from the signature (an unsigned call is refused alike)
     ("POST", "/webhooks/alipay"): Row(PUBLIC, raw=b"a=b", ctype="application/x-www-form-urlencoded"),
     ("POST", "/webhooks/wechatpay"): Row("401 401 401 401 401 401 401", body={}),
