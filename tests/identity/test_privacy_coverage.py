@@ -222,3 +222,58 @@ def test_a_paid_trainee_keeps_only_the_name_on_the_money_records(api: Any, deps:
                          kept={"name": money, "sub": money | {"uniques", "payments"}})
     names = {t for t, _ in _holding(_tables(deps), "王小明")}
     assert names == money  # the check above did not pass by finding nothing at all
+
+
+class ProviderDown(Exception):
+    """The identity provider (or the store) failing in the middle of an erasure."""
+
+
+def _cognito_user(deps: Any, email: str) -> bool:
+    idp = boto3.client("cognito-idp", endpoint_url=deps.settings.endpoint_url,
+                       region_name=deps.settings.region)
+    users = idp.list_users(UserPoolId=deps.identity.pool_id, Filter=f'email = "{email}"')["Users"]
+    return bool(users)
+
+
+def test_an_erasure_that_fails_half_way_is_finished_by_the_repeat(api: Any, deps: Any,
+                                                                   monkeypatch: Any) -> None:
+    """A failure anywhere before the account's commit point leaves the account unerased, so
+    the repeat does every step again; nothing is done only after the commit (a failed
+    provider deletion there would keep the sign-in, with e-mail and name, for good)."""
+    from chalicelib.identity import accounts
+    from chalicelib.privacy import service as privacy
+    email, token = api.signup(unique_email("half"), name="欧阳半途", phone="13722223333")
+    sub = api.get("/me", token).data["user_id"]
+    assert _cognito_user(deps, email)
+    real_delete, real_commit = deps.identity.delete_user, accounts.erase_account
+
+    def provider_down(address: str) -> None:
+        raise ProviderDown("cognito unavailable")
+
+    def store_down(*args: Any, **kwargs: Any) -> bool:
+        raise ProviderDown("dynamodb unavailable")
+
+    # The provider fails: the account is not erased yet
+    monkeypatch.setattr(deps.identity, "delete_user", provider_down)
+    try:
+        privacy.erase(deps, sub, sub, deps.now())
+    except ProviderDown:
+        pass
+    else:
+        raise AssertionError("the failure did not surface")
+    assert api.get(f"/admin/people/{sub}/personal-data", api.staff("admin")).data[
+        "account"]["erased"] is False
+    # The store fails at the commit point after the provider deleted the sign-in
+    monkeypatch.setattr(deps.identity, "delete_user", real_delete)
+    monkeypatch.setattr(accounts, "erase_account", store_down)
+    try:
+        privacy.erase(deps, sub, "admin", deps.now())
+    except ProviderDown:
+        pass
+    assert not _cognito_user(deps, email)
+    # The administrator's repeat finishes it: nothing of the person is left anywhere
+    monkeypatch.setattr(accounts, "erase_account", real_commit)
+    out = privacy.erase(deps, sub, "admin", deps.now())
+    assert out["erased"] is True and out["already"] is False
+    _assert_nothing_left(deps, {"email": email, "phone": "13722223333", "name": "欧阳半途"}, sub)
+    assert privacy.erase(deps, sub, "admin", deps.now())["already"] is True
