@@ -102,11 +102,12 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
     count = registrations.erase_person(user_sub, ERASED_NAME, ERASED_PHONE, placeholder)
     identity = identity_data.erase(deps, account, placeholder, actor, now)
     scrubbed = outbox.scrub_recipient(email, placeholder)
-    # Signed out everywhere (refresh tokens revoked, id tokens refused at the boundary) and
-    # the sign-in deleted before the commit point as well: after it, a repeat could no
-    # longer find the provider's user (its e-mail is gone), which would keep e-mail and name.
-    accounts.end_sessions(deps, account, closed=True)
+    # The sign-in deleted and every session ended (refresh tokens revoked, id tokens refused
+    # at the boundary) before the commit point as well: after it, a repeat could no longer
+    # find the provider's user (its e-mail is gone), which would keep e-mail and name. The
+    # deletion first: if it fails, the person's own session still works to ask again.
     deps.identity.delete_user(email)  # repeating it is harmless
+    accounts.end_sessions(deps, account, closed=True)
     if not accounts.erase_account(account, ERASED_NAME, placeholder, actor, now,
                                   {"registrations": count, "mail": scrubbed, **identity}):
         return {"user_id": user_sub, "erased": True, "already": True}  # a racing request won

@@ -57,6 +57,8 @@ def _assert_nothing_left(deps: Any, who: dict[str, str], sub: str,
     """None of `who` in any item (but in the tables `kept` names for it); `sub` only in
     SUB_MAY_STAY (and the tables of `kept`)."""
     kept = kept or {}
+    if "email" in who:
+        assert not _cognito_user(deps, who["email"])
     tables = _tables(deps)
     for what, needle in who.items():
         left = [(t, text) for t, text in _holding(tables, needle)
@@ -263,6 +265,7 @@ def test_an_erasure_that_fails_half_way_is_finished_by_the_repeat(api: Any, deps
         raise AssertionError("the failure did not surface")
     assert api.get(f"/admin/people/{sub}/personal-data", api.staff("admin")).data[
         "account"]["erased"] is False
+    assert api.get("/me", token).status_code == 200  # the person may ask again themselves
     # The store fails at the commit point after the provider deleted the sign-in
     monkeypatch.setattr(deps.identity, "delete_user", real_delete)
     monkeypatch.setattr(accounts, "erase_account", store_down)
