@@ -10,7 +10,8 @@ from chalicelib.billing import orders
 from chalicelib.billing.states import OrderStatus
 from chalicelib.editions import service as editions
 from chalicelib.identity.errors import AccountNotFoundError
-from chalicelib.identity import accounts, personal_data as identity_data
+from chalicelib.editions.errors import EditionNotFoundError
+from chalicelib.identity import accounts, personal_data as identity_data, queries as identity_queries
 from chalicelib.identity.accounts import Account
 from chalicelib.invoicing import service as invoices
 from chalicelib.learning import queries as learning
@@ -56,6 +57,8 @@ def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
         "account": {"user_id": account.user_sub, "email": account.email, "name": account.name,
                     "phone": account.phone, "kind": account.kind, "unit_name": account.unit_name,
                     "credit_code": account.credit_code, "created_at": iso(account.created_at),
+                    "email_verified": identity_queries.email_verified(account),
+                    "phone_verified": identity_queries.phone_verified(account),
                     "erased": is_erased(account)},
         "registrations": regs,
         "orders": orders.list_mine(deps, user_sub)["orders"],
@@ -64,9 +67,22 @@ def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
         "mail": [] if is_erased(account) else outbox.mails_to(account.email),
         "history": [{"entity": e.entity, "action": e.action, "at": iso(e.at)}
                     for r in regs for e in history(f"registration#{r['registration_id']}")],
+        "membership": _membership(deps, account, now),
         # unit, unit_invitations, staff_mfa, codes, attempt_counters
         **identity_data.export_view(account),
     }
+
+
+def _membership(deps: Deps, account: Account, now: datetime) -> dict[str, Any] | None:
+    """The roster row the account reaches through its verified contact points, as /me
+    shows it (None: no current edition, or the account is erased)."""
+    if is_erased(account):
+        return None
+    try:
+        edition = editions.get_current(deps)
+    except EditionNotFoundError:
+        return None
+    return identity_queries.membership_status(account, edition, now)
 
 
 def _learning(user_sub: str, regs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -280,3 +280,30 @@ def test_an_erasure_that_fails_half_way_is_finished_by_the_repeat(api: Any, deps
     assert out["erased"] is True and out["already"] is False
     _assert_nothing_left(deps, {"email": email, "phone": "13722223333", "name": "欧阳半途"}, sub)
     assert privacy.erase(deps, sub, "admin", deps.now())["already"] is True
+
+
+def test_the_export_shows_the_roster_row_reached_through_a_verified_phone(api: Any,
+                                                                         deps: Any) -> None:
+    """Membership as /me shows it: the member number only through a verified contact point.
+    The roster itself is the association's member register (imported by staff, kept by
+    its own rules): erasing the platform account leaves it, and nothing else holds the phone."""
+    admin = api.staff("admin")
+    row = {"name": "会员欧阳丙", "phone": "13733334444", "member_no": "M-PII-1", "dues_year": 2026,
+           "approved_at": "2026-03-01T09:00:00+08:00"}
+    assert api.post("/admin/members", admin, json={"members": [row]}).status_code == 200
+    email, token = api.signup(unique_email("member"), name="欧阳丙", phone="13733334444")
+    sub = api.get("/me", token).data["user_id"]
+    before = api.get("/me/personal-data", token).data
+    assert before["membership"]["member_no"] is None  # not verified yet: nothing of the row
+    assert before["account"]["phone_verified"] is False
+    assert api.post("/me/phone/code", token, json={}).status_code == 200
+    code = api.get("/dev/sms?to=13733334444").data["sms"][0]["code"]
+    assert api.post("/me/phone/verify", token, json={"code": code}).status_code == 200
+    data = api.get("/me/personal-data", token).data
+    assert data["account"]["phone_verified"] is True
+    assert (data["membership"]["is_member"], data["membership"]["member_no"]) == (True, "M-PII-1")
+    assert data["codes"] == []  # the code was used up
+    assert api.post("/me/erasure", token, json=CONFIRM).status_code == 200
+    _assert_nothing_left(deps, {"email": email, "phone": "13733334444", "name": "欧阳丙"}, sub,
+                         kept={"phone": {"members"}, "name": {"members"}})
+    assert api.get(f"/admin/people/{sub}/personal-data", admin).data["membership"] is None
