@@ -44,7 +44,11 @@ MINIMUM: dict[str, tuple[int, str]] = {
                                 "No idempotency record and no guard read: a replay loses the "
                                 "guard's condition. Without the hint (older pay requests): 4"),
     "enroll": (1, "one transaction: the registration's enrolment mark + one progress item "
-                  "per course (10) + audit"),
+                  "per course (10) + audit. Measured 2: + the live-registration guard "
+                  "(GetItem uniques), the only place the trainee's registration id is "
+                  "(the token carries the sub); the transaction's conditions (approved, "
+                  "paid, not enrolled) are the check, the registration is read only after "
+                  "a refusal, to name its reason (learning.service.enroll)"),
     "questionnaire": (2, "one Query of the progress items (all 学习完?), then one "
                          "transaction: the response + its one-per-registration condition"),
     "catalogue": (2, "the registration (paid?) and one Query of the trainee's progress items"),

@@ -78,26 +78,32 @@ def _progress_items(edition: Edition, reg: Registration, now: datetime) -> list[
 
 # --- use cases -------------------------------------------------------------------------
 def enroll(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
-    """选学: a paid, approved trainee inside the learning window; repeating it is harmless."""
+    """选学: a paid, approved trainee inside the learning window; repeating it is harmless.
+    Two requests when it is allowed: the live-registration guard (its id), then the
+    enrolment transaction, whose conditions (approved, paid, not enrolled yet:
+    registration.transitions.mark_enrolled) are the check; the registration itself is read
+    only to say why not (or, enrolled already, to answer as before)."""
     edition = editions.get_current(deps)
-    reg = require_paid(edition, user_sub)
+    registration_id = registrations.live_registration_id(edition.edition_id, user_sub)
+    if registration_id is not None and edition.window("learning").is_open(now):
+        known = Registration(registration_id=registration_id, user_sub=user_sub)
+        created = _progress_items(edition, known, now)
+        if progress_repo.enrol(registration_id, created, user_sub, now):
+            # the answer is what was just written: no read-back
+            return {"registration_id": registration_id, "enrolled": True,
+                    "enrolled_at": iso(now), **courses_view(edition, known, created)}
+    reg = require_paid(edition, user_sub)  # why not: not registered / approved / paid, refunded
     edition.require_open("learning", now)
-    enrolled_at = reg.enrolled_at
-    written: list[Progress] | None = None
-    if enrolled_at is None:
+    if reg.enrolled_at is None:
         created = _progress_items(edition, reg, now)
-        if progress_repo.enrol(reg.registration_id, created, user_sub, now):
-            written = created  # the answer is what was just written: no read-back
-        else:
-            again = registrations.get_registration(reg.registration_id)
-            if again is None or again.enrolled_at is None:
-                require_paid(edition, user_sub)  # says why (e.g. refunded meanwhile)
-                raise RegistrationChangedError()
-            enrolled_at = again.enrolled_at
-    else:
-        progress_repo.ensure(_progress_items(edition, reg, now))  # courses added later
+        if not progress_repo.enrol(reg.registration_id, created, user_sub, now):
+            require_paid(edition, user_sub)  # says why (e.g. refunded meanwhile)
+            raise RegistrationChangedError()
+        return {"registration_id": reg.registration_id, "enrolled": True,
+                "enrolled_at": iso(now), **courses_view(edition, reg, created)}
+    progress_repo.ensure(_progress_items(edition, reg, now))  # courses added later
     return {"registration_id": reg.registration_id, "enrolled": True,
-            "enrolled_at": iso(enrolled_at or now), **courses_view(edition, reg, written)}
+            "enrolled_at": iso(reg.enrolled_at), **courses_view(edition, reg)}
 
 
 def courses_view(edition: Edition, reg: Registration,
