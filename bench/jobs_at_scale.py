@@ -59,7 +59,8 @@ def _seed(n: int) -> dict[str, int]:
                     unit_name="国家图书馆", email=email, answers={"overall": 5},
                     submitted_at=submitted + timedelta(days=40, seconds=i),
                     certificate_no=f"LSC2026-{i:06d}" if done else None,
-                    certificate_state="issued" if done else None))
+                    certificate_state="issued" if done else None,
+                    awaiting_certificate=None if done else "2026"))  # as submit writes it
     return {**counts, "responses": responses, "issued": issued}
 
 

@@ -2,8 +2,9 @@
 names them as "chalicelib.certificates.jobs:open_certificates" and
 "...:expire_certificates"). Each: `step(deps, edition, now, cursor, budget_s) ->
 (counts, next_cursor | None)`, idempotent per trainee (a repeated or resumed run mails or
-expires nobody twice), paging the edition's questionnaire responses through their GSI
-(`platform.paging.walk_pages`: no Scan)."""
+expires nobody twice), paging the edition's questionnaire responses whose certificate is
+neither issued nor expired, through their sparse GSI (`platform.paging.walk_pages`: no
+Scan; the issued and expired ones are not read)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,6 +22,7 @@ from chalicelib.platform.paging import Page, walk_pages
 from chalicelib.registration import queries as registrations
 
 PAGE = 50
+INDEX = "awaiting_certificate"  # the cursor says which index its token belongs to
 ACTOR = "system:learning_jobs"  # the name the audit trail has always carried
 certs = CertificateRepository()
 
@@ -33,13 +35,44 @@ mail.register_template(
 
 def _responses(edition: Edition) -> list[Any]:
     def page(token: str | None) -> Page:
-        return learning_records.page_responses(edition.edition_id, PAGE, token)
+        return learning_records.page_awaiting_certificate(edition.edition_id, PAGE, token)
     return [page]
 
 
+def _walk(edition: Edition, handle: Any, cursor: Any, budget_s: float
+          ) -> tuple[dict[str, int], Any]:
+    """walk_pages over the sparse index; a cursor of an older release (its token was of the
+    by_edition index) starts over, which is safe: each step changes a response once."""
+    if not (isinstance(cursor, dict) and cursor.get("index") == INDEX):
+        cursor = None
+    walked, next_cursor = walk_pages(_responses(edition), handle, cursor, budget_s)
+    return walked, ({**next_cursor, "index": INDEX} if next_cursor is not None else None)
+
+
 def _used(r: ResponseRecord) -> bool:
-    """The eligibility was used (issued) or has lapsed (expired) already."""
+    """The eligibility was used (issued) or has lapsed (expired) already (the index is
+    eventually consistent: one issued a moment ago may still be listed)."""
     return bool(r.certificate_no or r.certificate_state)
+
+
+def _contact(edition: Edition, r: ResponseRecord) -> tuple[str, str] | None:
+    """Where to mail, and the name to greet: None when the trainee is no longer approved and
+    paid. The response carries the registration's e-mail and name as they were when it was
+    written, and the submit transaction's condition held the registration approved and paid
+    then. From the refund window's close on that cannot change: a paid, approved
+    registration leaves `paid` only by the trainee's refund request (refused after the
+    close: billing.refunds.request_refund; automatic refunds are for unapproved ones or a
+    second payment), it cannot be withdrawn or rejected once paid, and its name and e-mail
+    change only by erasure, refused while it is paid and the certificate window is not over
+    (privacy.service.erase; this job runs only inside that window). So the registration is
+    read only for a response written before the refund window closed (an edition whose
+    refunds close after its questionnaire opens)."""
+    if r.email and r.submitted_at >= edition.windows.refund.closes:
+        return r.email, r.name
+    reg = registrations.get_registration(r.registration_id)
+    if reg is None or unmet_payment(reg):
+        return None
+    return reg.email, reg.name
 
 
 def open_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any,
@@ -53,17 +86,18 @@ def open_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any,
     closes = notice_time(window.closes, end=True)
 
     def mail_one(r: ResponseRecord) -> bool:
-        reg = None if _used(r) else registrations.get_registration(r.registration_id)
-        if reg is None or unmet_payment(reg):
+        contact = None if _used(r) else _contact(edition, r)
+        if contact is None:
             counts["skipped"] += 1
             return False
+        email, name = contact
         queued = mail.queue_mail(
             deps, f"certificate.available#{edition.edition_id}#{r.registration_id}",
-            reg.email, "certificate.available",
-            {"name": reg.name, "edition_title": edition.title, "closes": closes}, now)
+            email, "certificate.available",
+            {"name": name, "edition_title": edition.title, "closes": closes}, now)
         counts["mailed"] += int(queued)  # False: mailed by an earlier run already
         return queued
-    _walked, next_cursor = walk_pages(_responses(edition), mail_one, cursor, budget_s)
+    _walked, next_cursor = _walk(edition, mail_one, cursor, budget_s)
     return counts, next_cursor
 
 
@@ -76,6 +110,6 @@ def expire_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any
 
     def expire_one(r: ResponseRecord) -> bool:
         return not _used(r) and certs.expire(r.registration_id, ACTOR, now)
-    walked, next_cursor = walk_pages(_responses(edition), expire_one, cursor, budget_s)
+    walked, next_cursor = _walk(edition, expire_one, cursor, budget_s)
     return {"expired": walked["changed"], "already": walked["seen"] - walked["changed"]}, \
         next_cursor

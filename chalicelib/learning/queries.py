@@ -10,7 +10,7 @@ from datetime import datetime
 from chalicelib.learning.repository import Progress, ProgressRepository, QuestionnaireRepository, QuestionnaireResponse, learner_key
 
 __all__ = ["CourseProgress", "ResponseRecord", "progress_of", "all_courses_done",
-           "responses_of_edition", "response_of", "page_responses"]
+           "responses_of_edition", "response_of", "page_responses", "page_awaiting_certificate"]
 
 progress_repo = ProgressRepository()  # the unit tests swap in an in-memory twin
 response_repo = QuestionnaireRepository()
@@ -37,6 +37,9 @@ class ResponseRecord:
     submitted_at: datetime
     certificate_no: str | None
     certificate_state: str | None
+    # as the registration held them when the response was written (the certificate mail)
+    name: str = ""
+    email: str = ""
 
 
 def _course(item: Progress) -> CourseProgress:
@@ -51,7 +54,8 @@ def record_of(item: QuestionnaireResponse) -> ResponseRecord:
     return ResponseRecord(registration_id=item.registration_id, edition_id=item.edition_id,
                           user_sub=item.user_sub, submitted_at=item.submitted_at,
                           certificate_no=item.certificate_no,
-                          certificate_state=item.certificate_state)
+                          certificate_state=item.certificate_state,
+                          name=item.name or "", email=item.email or "")
 
 
 def progress_of(edition_id: str, user_sub: str) -> list[CourseProgress]:
@@ -80,4 +84,13 @@ def page_responses(edition_id: str, limit: int, token: str | None
                    ) -> tuple[list[ResponseRecord], str | None]:
     """One page of an edition's responses in submission order, and the next page's token."""
     items, next_token = response_repo.page(edition_id, limit, token)
+    return [record_of(r) for r in items], next_token
+
+
+def page_awaiting_certificate(edition_id: str, limit: int, token: str | None
+                              ) -> tuple[list[ResponseRecord], str | None]:
+    """One page of the edition's responses whose certificate is neither issued nor expired
+    (a sparse index: the others are not read), in submission order, and the next token.
+    Eventually consistent: the certificate jobs' own conditions decide."""
+    items, next_token = response_repo.page_awaiting(edition_id, limit, token)
     return [record_of(r) for r in items], next_token

@@ -117,6 +117,20 @@ def export_xlsx(deps: Deps, edition_id: str | None) -> tuple[bytes, str]:
     return buf.getvalue(), f"questionnaire-{edition.edition_id}.xlsx"
 
 
+def backfill_awaiting_certificate(edition_id: str, page: int = 200) -> dict[str, int]:
+    """Migration (docs/deploy.md, "Migrations"): mark every response of the edition written
+    before the sparse `awaiting_certificate` index whose certificate is neither issued nor
+    expired, so the certificate jobs find it. Idempotent and safe while the app runs (each
+    mark is conditional on the eligibility still being open and unmarked)."""
+    seen = marked = 0
+    token: str | None = None
+    while True:
+        n, m, token = repo.backfill_awaiting(edition_id, page, token)
+        seen, marked = seen + n, marked + m
+        if token is None:
+            return {"seen": seen, "marked": marked}
+
+
 # --- certificate eligibility (asked by the certificates feature) --------------------------
 @dataclass(frozen=True)
 class Eligibility:

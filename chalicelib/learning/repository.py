@@ -19,7 +19,7 @@ from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
@@ -112,6 +112,21 @@ class ResponsesByEdition(GlobalSecondaryIndex["QuestionnaireResponse"]):
     submitted_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ResponsesAwaitingCertificate(GlobalSecondaryIndex["QuestionnaireResponse"]):
+    """Sparse: only the responses whose certificate eligibility is still open (neither
+    issued nor expired), by edition, in submission order: what the certificate jobs walk.
+    `awaiting_certificate` (the edition id) is set when the response is written and removed
+    in the same write that records the issue or the expiry (learning.transitions). Carries
+    what the mail needs, not the answers."""
+    class Meta:
+        index_name = "awaiting_certificate"
+        projection = IncludeProjection(["edition_id", "user_sub", "name", "email",
+                                        "certificate_no", "certificate_state"])
+
+    awaiting_certificate = UnicodeAttribute(hash_key=True)
+    submitted_at = UTCDateTimeAttribute(range_key=True)
+
+
 @register
 class QuestionnaireResponse(Model):
     """One per registration. Only possible after every course is 学习完, so it is also the
@@ -130,8 +145,11 @@ class QuestionnaireResponse(Model):
     submitted_at = UTCDateTimeAttribute()
     certificate_no = UnicodeAttribute(null=True)
     certificate_state = StateAttribute(RESPONSE_CERTIFICATE_STATE, null=True)
+    # the edition id while the eligibility is open (the sparse index's key); see above
+    awaiting_certificate = UnicodeAttribute(null=True)
 
     by_edition = ResponsesByEdition()
+    awaiting = ResponsesAwaitingCertificate()
 
 
 class ProgressRepository:
@@ -376,6 +394,8 @@ class QuestionnaireRepository:
         cancellation reason carries the stored item, ReturnValuesOnConditionCheckFailure
         ALL_OLD, the only item of the transaction asking for it) or "refused" (the
         registration is no longer approved and paid)."""
+        if not response.certificate_no and not response.certificate_state:
+            response.awaiting_certificate = response.edition_id  # the sparse index's key
         try:
             with transaction() as tx:
                 tx.save(response,
@@ -408,6 +428,40 @@ class QuestionnaireRepository:
 
     def all_of_edition(self, edition_id: str) -> list[QuestionnaireResponse]:
         return list(QuestionnaireResponse.by_edition.query(edition_id))
+
+    def page_awaiting(self, edition_id: str, limit: int, token: str | None
+                      ) -> tuple[list[QuestionnaireResponse], str | None]:
+        """A page of the edition's responses whose certificate is neither issued nor expired
+        (the sparse index: the others are never read). Eventually consistent: a response
+        issued a moment ago may still show, so callers keep their own conditions."""
+        result = QuestionnaireResponse.awaiting.query(
+            edition_id, limit=limit, last_evaluated_key=decode_token(token))
+        items = list(result)
+        return items, encode_token(result.last_evaluated_key)
+
+    def backfill_awaiting(self, edition_id: str, limit: int, token: str | None
+                          ) -> tuple[int, int, str | None]:
+        """The migration of responses written before the sparse index: one page of the
+        edition's responses (all of them, by_edition); each still open and unmarked gets
+        `awaiting_certificate` (a conditional write: one issued or expired meanwhile, or
+        marked already, is left alone). Answers (seen, marked, next token); repeating it
+        marks nothing twice."""
+        items, next_token = self.page(edition_id, limit, token)
+        marked = 0
+        for item in items:
+            if item.certificate_no or item.certificate_state or item.awaiting_certificate:
+                continue
+            try:
+                item.update(actions=[QuestionnaireResponse.awaiting_certificate.set(edition_id)],
+                            condition=QuestionnaireResponse.registration_id.exists()
+                            & QuestionnaireResponse.certificate_no.does_not_exist()
+                            & QuestionnaireResponse.certificate_state.does_not_exist()
+                            & QuestionnaireResponse.awaiting_certificate.does_not_exist())
+                marked += 1
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+        return len(items), marked, next_token
 
 
 def mark_once(key: str, owner: str, now: datetime, action: str, actor: str,

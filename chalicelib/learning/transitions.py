@@ -2,7 +2,8 @@
 transaction: the eligibility the response records is used (a certificate was issued) or
 lapsed (the download window closed). Each happens at most once per response: the
 condition is that neither happened yet. Learning owns the item (repository.py says why the
-two fields live on it); these are the only writes of `certificate_no`/`certificate_state`."""
+two fields live on it); these are the only writes of `certificate_no`/`certificate_state`,
+and each takes the response out of the sparse `awaiting_certificate` index in the same write."""
 from __future__ import annotations
 
 from typing import Any
@@ -24,12 +25,14 @@ def record_certificate(tx: TransactWrite, registration_id: str, certificate_no: 
     """The response takes the certificate's number (the issue's at-most-once guard)."""
     tx.update(QuestionnaireResponse(registration_id=registration_id), actions=[
         QuestionnaireResponse.certificate_no.set(certificate_no),
-        QuestionnaireResponse.certificate_state.set(ResponseCertificateState.ISSUED.value)],
+        QuestionnaireResponse.certificate_state.set(ResponseCertificateState.ISSUED.value),
+        QuestionnaireResponse.awaiting_certificate.remove()],  # leaves the jobs' index
         condition=_still_open())
 
 
 def record_expired(tx: TransactWrite, registration_id: str) -> None:
     """The download window ended without a certificate: recorded once."""
     tx.update(QuestionnaireResponse(registration_id=registration_id), actions=[
-        QuestionnaireResponse.certificate_state.set(ResponseCertificateState.EXPIRED.value)],
+        QuestionnaireResponse.certificate_state.set(ResponseCertificateState.EXPIRED.value),
+        QuestionnaireResponse.awaiting_certificate.remove()],
         condition=_still_open())

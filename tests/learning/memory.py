@@ -274,6 +274,8 @@ class InMemoryQuestionnaireRepository:
             return "duplicate"
         if not self.registrations.is_paid(response.registration_id):
             return "refused"
+        if not response.certificate_no and not response.certificate_state:
+            response.awaiting_certificate = response.edition_id
         self._store(response)
         self.audit.append((f"registration#{response.registration_id}",
                            "questionnaire.submitted", actor))
@@ -293,6 +295,34 @@ class InMemoryQuestionnaireRepository:
         more = start + limit < len(everything)
         return everything[start:start + limit], encode_token({"i": start + limit}) if more else None
 
+    def page_awaiting(self, edition_id: str, limit: int, token: str | None
+                      ) -> tuple[list[QuestionnaireResponse], str | None]:
+        # keyed like DynamoDB's index: after the last one seen, so removals do not shift it
+        after = (decode_token(token) or {}).get("after")
+        waiting = [r for r in self.all_of_edition(edition_id)
+                   if r.awaiting_certificate == edition_id
+                   and (after is None or [r.submitted_at.isoformat(), r.registration_id] > after)]
+        # only what the index projects: its keys, the table's key and the INCLUDE list
+        kept = {"registration_id", "awaiting_certificate", "submitted_at",
+                *QuestionnaireResponse.awaiting.Meta.projection.non_key_attributes}
+        page = [QuestionnaireResponse.from_raw_data(
+            {k: v for k, v in self.items[r.registration_id].items() if k in kept})
+            for r in waiting[:limit]]
+        last = page[-1] if page and len(waiting) > limit else None
+        return page, (encode_token({"after": [last.submitted_at.isoformat(), last.registration_id]})
+                      if last is not None else None)
+
+    def backfill_awaiting(self, edition_id: str, limit: int, token: str | None
+                          ) -> tuple[int, int, str | None]:
+        items, next_token = self.page(edition_id, limit, token)
+        marked = 0
+        for item in items:
+            if not (item.certificate_no or item.certificate_state or item.awaiting_certificate):
+                item.awaiting_certificate = edition_id
+                self._store(item)
+                marked += 1
+        return len(items), marked, next_token
+
     # learning.transitions, as conditions plus writes
     def certificate_open(self, registration_id: str) -> bool:
         response = self._load(registration_id)
@@ -304,10 +334,12 @@ class InMemoryQuestionnaireRepository:
         assert response is not None and self.certificate_open(registration_id)
         response.certificate_no = certificate_no
         response.certificate_state = ResponseCertificateState.ISSUED.value
+        response.awaiting_certificate = None
         self._store(response)
 
     def record_expired(self, registration_id: str) -> None:
         response = self._load(registration_id)
         assert response is not None and self.certificate_open(registration_id)
         response.certificate_state = ResponseCertificateState.EXPIRED.value
+        response.awaiting_certificate = None
         self._store(response)

@@ -14,7 +14,7 @@ from chalicelib.certificates.states import MINE_STATE, PDF_STATE, STATUS
 from chalicelib.learning.repository import QuestionnaireResponse
 from chalicelib.learning.states import RESPONSE_CERTIFICATE_STATE
 from chalicelib.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError, WindowClosedError
-from tests.certificates.unit.conftest import CertificateWorld
+from tests.certificates.unit.conftest import QUESTIONNAIRE_DAY, CertificateWorld
 from tests.conftest import at
 
 OPENS = at("2026-06-01T00:00:00+08:00")
@@ -181,26 +181,62 @@ def run_to_end(step: Any, cw: CertificateWorld, now: Any) -> dict[str, int]:
             return total
 
 
+def reads_of_registrations(certs: CertificateWorld, monkeypatch: Any) -> list[str]:
+    """The registrations the job reads (the twin's get_registration, counted)."""
+    regs = certs.learning.registrations
+    read: list[str] = []
+    original = regs.get_registration
+
+    def counting(registration_id: str) -> Any:
+        read.append(registration_id)
+        return original(registration_id)
+    monkeypatch.setattr(regs, "get_registration", counting)
+    return read
+
+
 def test_open_step_mails_each_eligible_trainee_once(certs: CertificateWorld,
                                                     monkeypatch: Any) -> None:
     monkeypatch.setattr(jobs, "PAGE", 1)  # one response per page: the walk goes on
     a, b, c = certs.finished("甲"), certs.finished("乙"), certs.finished("丙")
-    certs.learning.registrations.update(b.registration_id, payment_status="refunded")
-    download(certs, c, OPENS)
+    download(certs, c, OPENS)  # issued: off the jobs' index
+    reads = reads_of_registrations(certs, monkeypatch)
     assert run_to_end(jobs.open_certificates, certs, OPENS - SECOND) == {"not_due": 1}
-    assert run_to_end(jobs.open_certificates, certs, OPENS) == {"mailed": 1, "skipped": 2}
-    assert run_to_end(jobs.open_certificates, certs, OPENS) == {"mailed": 0, "skipped": 2}
-    (to, template, params), = certs.outbox.sent.values()
-    assert template == "certificate.available" and to.startswith(a.user_sub)
+    assert run_to_end(jobs.open_certificates, certs, OPENS) == {"mailed": 2, "skipped": 0}
+    assert run_to_end(jobs.open_certificates, certs, OPENS) == {"mailed": 0, "skipped": 0}
+    # Answered on 5-20, after refunds closed at course start: no registration is read,
+    # the response's e-mail and name (the registration's at submission) are used
+    assert reads == []
+    assert sorted(to for to, _t, _p in certs.outbox.sent.values()) == sorted(
+        certs.learning.registrations.get_registration(t.registration_id).email for t in (a, b))
+    (to, template, params), *_ = certs.outbox.sent.values()
+    assert template == "certificate.available" and params["name"] in ("甲", "乙")
     assert params["closes"] == "2026年6月30日 24:00"  # as the notice says it
+
+
+def test_open_step_reads_the_registration_when_a_refund_could_follow_the_response(
+        certs: CertificateWorld, monkeypatch: Any) -> None:
+    """An edition whose refund requests close after its questionnaire opens: a response
+    written before that close may belong to a registration refunded since."""
+    edition = certs.learning.edition
+    late_refunds = edition.model_copy(update={"windows": edition.windows.model_copy(update={
+        "refund": edition.windows.refund.model_copy(update={"closes": QUESTIONNAIRE_DAY + SECOND})})})
+    monkeypatch.setattr(certs.learning, "edition", late_refunds)
+    a, b = certs.finished("甲"), certs.finished("乙")
+    certs.learning.registrations.update(b.registration_id, payment_status="refunded")
+    reads = reads_of_registrations(certs, monkeypatch)
+    assert run_to_end(jobs.open_certificates, certs, OPENS) == {"mailed": 1, "skipped": 1}
+    assert sorted(reads) == sorted([a.registration_id, b.registration_id])
+    (to, _template, params), = certs.outbox.sent.values()
+    assert to.startswith(a.user_sub[:8]) and params["name"] == "甲"
 
 
 def test_expire_step_marks_unused_eligibilities_once(certs: CertificateWorld) -> None:
     unused, used = certs.finished("甲"), certs.finished("乙")
     download(certs, used, OPENS)
     assert run_to_end(jobs.expire_certificates, certs, CLOSES - SECOND) == {"not_due": 1}
-    assert run_to_end(jobs.expire_certificates, certs, CLOSES) == {"expired": 1, "already": 1}
-    assert run_to_end(jobs.expire_certificates, certs, CLOSES) == {"expired": 0, "already": 2}
+    # the issued one is not read (the sparse index), nor the expired one the second time
+    assert run_to_end(jobs.expire_certificates, certs, CLOSES) == {"expired": 1, "already": 0}
+    assert run_to_end(jobs.expire_certificates, certs, CLOSES) == {"expired": 0, "already": 0}
     response = certs.learning.responses.get(unused.registration_id)
     assert response is not None and response.certificate_state == "expired"
     assert mine(certs, unused, CLOSES)["state"] == "expired"
