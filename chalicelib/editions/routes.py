@@ -1,18 +1,24 @@
 """The current edition (anyone) and, for admins, editions and the members roster."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
-from chalicelib.editions import members, service as editions
-from chalicelib.editions.models import EDITION_OUT, EditionSavedOut, EditionWriteIn, MembersIn, MembersOut, MembersQuery, UpsertedOut
+from chalicelib.editions import service as editions
 from chalicelib.platform.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from chalicelib.platform.http import Ctx, route
 from chalicelib.platform.paging import page_out
 
+if TYPE_CHECKING:
+    from chalicelib.editions.models import EditionSavedOut, EditionWriteIn, MembersOut, MembersQuery, UpsertedOut
+
+# The models by import string, and the roster module inside its views: the public
+# GET /editions/current (every visitor's first request) builds neither the roster's models
+# (EmailStr: email-validator) nor loads the roster import (platform/http.py).
+MODELS = "chalicelib.editions.models"
 bp = Blueprint(__name__)
 ADMIN = ("admin",)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,21 +27,25 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 
 @route(bp, "/editions/current", summary="当前届次：日历、费用、课程、汇款账户、联系方式",
-       response=EDITION_OUT, tags=("core",))
+       response=f"{MODELS}:EDITION_OUT", tags=("core",))
 def current_edition(ctx: Ctx) -> dict[str, Any]:
     return editions.get_current(ctx.deps).public_view(ctx.now)
 
 
-@route(bp, "/admin/members", "POST", summary="新增或更新会员名册行", roles=ADMIN, body=MembersIn,
-       response=UpsertedOut, tags=("admin",))
+@route(bp, "/admin/members", "POST", summary="新增或更新会员名册行", roles=ADMIN, body=f"{MODELS}:MembersIn",
+       response=f"{MODELS}:UpsertedOut", tags=("admin",))
 def upsert_members(ctx: Ctx) -> UpsertedOut:
+    from chalicelib.editions import members
+    from chalicelib.editions.models import UpsertedOut
     rows = [r.model_dump(mode="json") for r in ctx.body.members]
     return UpsertedOut(**members.upsert_members(rows, ctx.user.sub, ctx.now))
 
 
 @route(bp, "/admin/members", summary="会员名册：分页列出，或按邮箱、手机号、姓名、会员号查找",
-       roles=ADMIN, query=MembersQuery, response=MembersOut, tags=("admin",))
+       roles=ADMIN, query=f"{MODELS}:MembersQuery", response=f"{MODELS}:MembersOut",
+       tags=("admin",))
 def list_members(ctx: Ctx) -> MembersOut:
+    from chalicelib.editions.models import MembersOut
     q: MembersQuery = ctx.query
     rows, next_token = editions.list_members(q.q, q.limit, q.next_token)
     return MembersOut.model_validate(page_out("members", rows, next_token))
@@ -53,9 +63,11 @@ def members_template(ctx: Ctx) -> Response:
 
 
 @route(bp, "/admin/members/import", "POST", summary="导入会员名册（CSV 或 XLSX）", roles=ADMIN,
-       content_types=UPLOAD_TYPES, raw=True, response=UpsertedOut, tags=("admin",),
+       content_types=UPLOAD_TYPES, raw=True, response=f"{MODELS}:UpsertedOut", tags=("admin",),
        body={"type": "string", "format": "binary"})
 def import_members(ctx: Ctx) -> UpsertedOut:
+    from chalicelib.editions import members
+    from chalicelib.editions.models import UpsertedOut
     content = read_upload(ctx.request)
     ctype = (ctx.request.headers.get("content-type") or "").split(";")[0].strip()
     rows = members.parse_roster(content, ctype)
@@ -77,16 +89,20 @@ def read_upload(request: Any) -> bytes:
 
 
 @route(bp, "/admin/editions", "POST", summary="新建届次（窗口按通知顺序校验）", roles=ADMIN,
-       body=EditionWriteIn, response=EditionSavedOut, status=201, tags=("admin",), errors=(409,))
+       body=f"{MODELS}:EditionWriteIn", response=f"{MODELS}:EditionSavedOut", status=201,
+       tags=("admin",), errors=(409,))
 def create_edition(ctx: Ctx) -> EditionSavedOut:
+    from chalicelib.editions.models import EditionSavedOut
     b: EditionWriteIn = ctx.body
     return EditionSavedOut(**editions.save_edition(ctx.deps, b.edition, ctx.user.sub, ctx.now,
                                                    create=True, make_current=b.make_current))
 
 
 @route(bp, "/admin/editions/{edition_id}", "PUT", summary="修改届次", roles=ADMIN,
-       body=EditionWriteIn, response=EditionSavedOut, tags=("admin",), errors=(404, 409))
+       body=f"{MODELS}:EditionWriteIn", response=f"{MODELS}:EditionSavedOut", tags=("admin",),
+       errors=(404, 409))
 def update_edition(ctx: Ctx, edition_id: str) -> EditionSavedOut:
+    from chalicelib.editions.models import EditionSavedOut
     b: EditionWriteIn = ctx.body
     return EditionSavedOut(**editions.save_edition(
         ctx.deps, b.edition, ctx.user.sub, ctx.now, create=False, edition_id=edition_id,
@@ -94,6 +110,6 @@ def update_edition(ctx: Ctx, edition_id: str) -> EditionSavedOut:
 
 
 @route(bp, "/admin/editions/{edition_id}", summary="读取届次（含完整数据；时间为北京时间 +08:00，version 供保存时比对）", roles=ADMIN,
-       response=EDITION_OUT, tags=("admin",), errors=(404,))
+       response=f"{MODELS}:EDITION_OUT", tags=("admin",), errors=(404,))
 def get_edition(ctx: Ctx, edition_id: str) -> dict[str, Any]:
     return editions.admin_view(ctx.deps, edition_id)

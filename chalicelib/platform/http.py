@@ -1,25 +1,34 @@
 """The view boundary, written once: authentication verdict, roles, JSON/body parsing into
 typed models, error mapping to {"Code","Message"}, response serialisation, and the
-OpenAPI registry every route declares itself into."""
+OpenAPI registry every route declares itself into.
+
+A route may name its models by import string ("chalicelib.editions.models:MembersIn")
+instead of the class: the module is imported by the first request to that route (or by
+anything reading the RouteSpec), so a cold start builds only the models of the route it
+serves. The boundary imports pydantic and platform.schemas on first use too: it needs
+neither for a route without a body or query model (GET /editions/current)."""
 from __future__ import annotations
 
+import importlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import wraps
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-import pydantic
 from chalice import AuthResponse, Blueprint, Chalice, Response
 
 from chalicelib.platform.clock import iso, monotonic
 from chalicelib.platform.errors import AppError, ForbiddenError, PayloadTooLargeError, RetryLaterError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError
 from chalicelib.platform.observability import logger
-from chalicelib.platform.schemas import field_label, unsafe_text
 from chalicelib.platform.store.faults import NETWORK_ERRORS, STORAGE_ERRORS, is_transient
 from chalicelib.platform.deps import Deps, get_deps
 from chalicelib.platform import sessions
+
+if TYPE_CHECKING:
+    import pydantic
 
 MAX_JSON_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32  # objects/arrays inside each other: no request needs more
@@ -104,20 +113,51 @@ def client_ip(request: Any) -> str:
     return str(identity.get("sourceIp") or "unknown")
 
 
+def resolve_model(declared: Any) -> Any:
+    """A route's model as declared: the class itself, a JSON schema dict, None, or an
+    import string "package.module:Name" (imported now)."""
+    if not isinstance(declared, str):
+        return declared
+    module, sep, name = declared.partition(":")
+    if not sep or not module or not name:
+        raise ValueError(f"a model reference is 'package.module:Name', not {declared!r}")
+    return getattr(importlib.import_module(module), name)
+
+
 @dataclass
 class RouteSpec:
+    """What a route declares. `body`, `query` and `response` read as the models themselves
+    (an import-string declaration is resolved on first read, then kept)."""
     path: str
     method: str
     summary: str
     roles: tuple[str, ...]
-    body: Any = None
-    query: type[pydantic.BaseModel] | None = None
-    response: Any = None
+    declared_body: Any = None
+    declared_query: Any = None
+    declared_response: Any = None
     status: int = 200
     content_types: tuple[str, ...] = ("application/json",)
     tags: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     media_type: str = "application/json"  # of the success response (files: their type)
+    _resolved: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def _model(self, kind: str) -> Any:
+        if kind not in self._resolved:
+            self._resolved[kind] = resolve_model(getattr(self, f"declared_{kind}"))
+        return self._resolved[kind]
+
+    @property
+    def body(self) -> Any:
+        return self._model("body")
+
+    @property
+    def query(self) -> type[pydantic.BaseModel] | None:
+        return self._model("query")  # type: ignore[no-any-return]
+
+    @property
+    def response(self) -> Any:
+        return self._model("response")
 
 
 @dataclass
@@ -148,6 +188,7 @@ def _field_name(loc: Iterable[Any]) -> str:
 
 
 def _validation_error(exc: pydantic.ValidationError, where: str) -> ValidationError:
+    from chalicelib.platform.schemas import field_label
     first = exc.errors()[0]
     name = _field_name(first.get("loc", ()))
     label = field_label(name)
@@ -249,6 +290,7 @@ def _refuse_unsafe_strings(data: Any, path: str = "") -> None:
     """Every string of a JSON body, whatever its model: no control (line breaks and tabs
     aside) or bidi characters, so no free-text field stores what breaks an export or
     reorders a certificate."""
+    from chalicelib.platform.schemas import field_label, unsafe_text
     if isinstance(data, dict):
         for key, value in data.items():
             where = f"{path}.{key}" if path else str(key)
@@ -265,6 +307,7 @@ def _refuse_unsafe_strings(data: Any, path: str = "") -> None:
 
 
 def _parse_body(request: Any, model: Any) -> Any:
+    import pydantic
     data = parse_json(request)
     if not isinstance(data, dict):
         raise ValidationError("请求体必须是 JSON 对象", field="body")
@@ -275,7 +318,8 @@ def _parse_body(request: Any, model: Any) -> Any:
         raise _validation_error(exc, "body") from exc
 
 
-def _parse_query(request: Any, model: type[pydantic.BaseModel]) -> Any:
+def _parse_query(request: Any, model: Any) -> Any:
+    import pydantic
     params = dict(request.query_params or {})
     try:
         return model.model_validate(params)
@@ -286,7 +330,8 @@ def _parse_query(request: Any, model: type[pydantic.BaseModel]) -> Any:
 def _default(o: Any) -> Any:
     if isinstance(o, datetime):
         return iso(o)
-    if isinstance(o, pydantic.BaseModel):
+    pydantic = sys.modules.get("pydantic")  # not loaded yet: `o` is no model
+    if pydantic is not None and isinstance(o, pydantic.BaseModel):
         return o.model_dump(mode="json")
     if hasattr(o, "value"):  # enums
         return o.value
@@ -322,7 +367,7 @@ def run_view(fn: Callable[[], Any]) -> Response:
 
 def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: str,
           roles: tuple[str, ...] = PUBLIC, body: Any = None,
-          query: type[pydantic.BaseModel] | None = None, response: Any = None,
+          query: type[pydantic.BaseModel] | str | None = None, response: Any = None,
           status: int = 200, content_types: tuple[str, ...] = ("application/json",),
           raw: bool = False, tags: tuple[str, ...] = (), errors: tuple[int, ...] = (),
           media_type: str = "application/json") -> Callable:
@@ -330,11 +375,13 @@ def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: s
     path parameters; it returns data (serialised with `status`) or a chalice Response.
     `roles`: empty = public; otherwise the caller needs one of them. `raw=True` leaves the
     body unparsed (providers' webhooks, file uploads). `media_type`: of a success answer
-    that is a file, not JSON."""
+    that is a file, not JSON. `body`, `query`, `response`: the model, or its import string
+    "package.module:Name" (resolved by the route's first request: module docstring)."""
     if body is not None or raw:  # the boundary (or the gateway) refuses big or mistyped bodies
         errors = tuple(sorted({*errors, 413, 415}))
-    spec = RouteSpec(path=path, method=method, summary=summary, roles=roles, body=body,
-                     query=query, response=response, status=status,
+    spec = RouteSpec(path=path, method=method, summary=summary, roles=roles,
+                     declared_body=body, declared_query=query, declared_response=response,
+                     status=status,
                      content_types=content_types, tags=tags, errors=errors, media_type=media_type)
     REGISTRY.routes.append(spec)
 
@@ -352,10 +399,10 @@ def route(bp: Blueprint | Chalice, path: str, method: str = "GET", *, summary: s
                         raise ForbiddenError()
                 ctx = Ctx(deps=deps, now=deps.now(), principal=principal, request=request)
                 if query is not None:
-                    ctx.query = _parse_query(request, query)
+                    ctx.query = _parse_query(request, spec.query)
                 if body is not None and not raw:
                     _require_json(request)
-                    ctx.body = _parse_body(request, body)
+                    ctx.body = _parse_body(request, spec.body)
                 # erased, disabled or signed out since the token was issued: checked after
                 # the request's own checks (which touch no storage), right before the view
                 if principal is not None and not sessions.token_allowed(principal.sub,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from chalice import Chalice
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,8 +72,15 @@ def test_a_stale_manifest_is_not_trusted(tmp_path: Path) -> None:
     assert routing.read_manifest(modules, path) is None
 
 
+# What the first request (GET /editions/current) must not load: the roster's import and its
+# models (EmailStr: email-validator), the shared request models, spreadsheets.
+NOT_FOR_THE_FIRST_REQUEST = ("email_validator", "chalicelib.editions.members",
+                             "chalicelib.editions.models", "chalicelib.platform.schemas",
+                             "chalicelib.platform.spreadsheets", "openpyxl")
+
 PROD_CHILD = r'''
 import json, sys
+NOT_FIRST = json.loads(sys.argv[1])
 from app import app
 from chalicelib.platform import routing
 first = app.routes["/editions/current"]["GET"].view_function.__name__
@@ -93,12 +101,14 @@ out = {"first_view": first}
 r = get("/editions/current")
 out["edition"] = (r["statusCode"], json.loads(r["body"]).get("edition_id"))
 out["after_edition"] = features()
+out["loaded_by_edition"] = sorted(m for m in NOT_FIRST if m in sys.modules)
 r = get("/certificates/mine")
 out["mine"] = (r["statusCode"], json.loads(r["body"]).get("Code"))
 out["after_mine"] = features()
 r = get("/openapi.json")
 out["openapi"] = (r["statusCode"], len(json.loads(r["body"])["paths"]))
 out["after_openapi"] = features()
+out["loaded_by_openapi"] = sorted(m for m in NOT_FIRST if m in sys.modules)
 print(json.dumps(out))
 '''
 
@@ -110,7 +120,8 @@ def test_prod_loads_each_feature_on_its_first_request(deps: Any) -> None:
     assert routing.read_manifest(application.ROUTE_MODULES) is not None
     env = child_env(str(ROOT), "prod")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    run = subprocess.run([sys.executable, "-c", PROD_CHILD], cwd=ROOT, env=env,
+    run = subprocess.run([sys.executable, "-c", PROD_CHILD, json.dumps(NOT_FOR_THE_FIRST_REQUEST)],
+                         cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr[-3000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
@@ -120,6 +131,9 @@ def test_prod_loads_each_feature_on_its_first_request(deps: Any) -> None:
     # own, which app.py needs for nothing else: none)
     assert out["edition"][0] == 200 and out["edition"][1]
     assert out["after_edition"] == ["editions"]
+    # ... and of the editions' module only what that route needs: no roster, no request
+    # models (they are named by import string and built by their own route's first call)
+    assert out["loaded_by_edition"] == []
     # A route of another feature loads that feature; its boundary answers as always (no
     # token: 401 in the API's own error format)
     assert out["mine"] == [401, "UNAUTHORIZED"]
@@ -130,6 +144,9 @@ def test_prod_loads_each_feature_on_its_first_request(deps: Any) -> None:
                          for e in methods.values())}
     assert out["openapi"][0] == 200 and out["openapi"][1] == len(documented)
     assert len(out["after_openapi"]) == len({m.split(".")[1] for m in application.ROUTE_MODULES})
+    # the document is built from the models, so it resolves every one of them
+    assert {"email_validator", "chalicelib.editions.models",
+            "chalicelib.platform.schemas"} <= set(out["loaded_by_openapi"])
     assert os.environ["APP_STAGE"] == "test"  # this process was never switched
 
 
@@ -162,3 +179,22 @@ def test_api_gateway_gets_the_same_definition_from_the_lazy_app(deps: Any) -> No
     eager["paths"] = {p: v for p, v in eager["paths"].items() if p in api_paths}
     assert set(lazy["paths"]) == api_paths and len(api_paths) >= 80
     assert lazy == eager
+
+
+def test_a_model_named_by_import_string_is_the_model_itself() -> None:
+    """route(body="package.module:Name"): the spec reads as the class (resolved once), the
+    boundary validates with it, and a malformed reference is refused when read."""
+    from chalicelib.platform.http import REGISTRY, RouteSpec, resolve_model
+    _app()
+    from chalicelib.editions.models import MembersIn, MembersQuery
+    spec = next(s for s in REGISTRY.routes if (s.method, s.path) == ("POST", "/admin/members"))
+    assert spec.declared_body == "chalicelib.editions.models:MembersIn"  # as declared
+    assert spec.body is MembersIn and spec.body is spec.body
+    listing = next(s for s in REGISTRY.routes if (s.method, s.path) == ("GET", "/admin/members"))
+    assert listing.query is MembersQuery
+    assert resolve_model({"type": "string"}) == {"type": "string"} and resolve_model(None) is None
+    for bad in ("chalicelib.editions.models", ":MembersIn", "chalicelib.editions.models:"):
+        with pytest.raises(ValueError):
+            RouteSpec("/x", "POST", "x", (), declared_body=bad).body
+    with pytest.raises(AttributeError):
+        resolve_model("chalicelib.editions.models:NoSuchModel")
