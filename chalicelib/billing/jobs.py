@@ -10,21 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from chalicelib.billing.closing import close_fully, close_open_order_of, release_from_group
-from chalicelib.billing.refunds import execute_refund, refund_credited_payment
+from chalicelib.billing.closing import close_fully, release_from_group
+from chalicelib.billing.refunds import execute_refund
 from chalicelib.billing.repository import Order, Refund, repository
-from chalicelib.billing.states import ONLINE, UNPAID_STATES, Channel, OrderKind, OrderStatus, RefundKind, RefundStatus
+from chalicelib.billing.states import ONLINE, UNPAID_STATES, Channel, OrderKind, OrderStatus, RefundStatus
 from chalicelib.editions.edition import Edition
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.mail import outbox as mail
 from chalicelib.platform.money import yuan
 from chalicelib.platform.paging import Page, walk_pages
-from chalicelib.registration.states import PaymentStatus, RegistrationStatus
+from chalicelib.registration.states import RegistrationStatus
 
 PAGE = 50
-NOT_APPROVED = (RegistrationStatus.REJECTED.value, RegistrationStatus.WITHDRAWN.value,
-                RegistrationStatus.PENDING.value)
 CHANNELS = (Channel.ALIPAY.value, Channel.WECHATPAY.value, Channel.BANK_TRANSFER.value)
 Phase = Callable[[str | None], Page]
 
@@ -48,29 +46,68 @@ def lock_refunds_and_refund_unapproved(deps: Deps, edition: Edition, now: dateti
                                        cursor: Any, budget_s: float
                                        ) -> tuple[dict[str, int], dict[str, Any] | None]:
     """At course start (refund window close): refund requests are refused from now on by
-    the request-time check; here every registration that is not approved (rejected,
-    withdrawn, still pending) has its open order closed and any money it holds refunded
-    automatically by its route; online refunds still waiting for a provider call are
-    retried."""
-    store = repository(deps)
+    the request-time check; here no registration that is not approved may keep an unpaid
+    order's seat or money: every open (or reserving) order is looked at with its
+    registrations and the seats of those not approved are given up, and the refunds still
+    waiting for a provider call (money to send back, e.g. received for a registration that
+    was not approved) are asked for again.
+
+    It reads billing's own queues, not the registrations: the open orders (`by_queue`
+    `<edition>#open#<channel>`, `<edition>#reserving#bank_transfer`) and the refunds still
+    `requested` (`<edition>#requested`). A registration that is not approved holds money
+    only if it was changed outside its transitions: a credit needs it approved (the
+    transaction's condition) and it cannot leave `approved` while paid or held by an order
+    (withdrawal needs it unpaid and held by none, rejection needs it pending); money that
+    arrives for one that is not approved is recorded with its refund at once
+    (docs/payments.md "Job steps")."""
     actor = "system:lock_refunds"
 
     def handle(item: Any) -> bool:
         if isinstance(item, Refund):
             return _retry_online(deps, item, now)
-        changed = False
-        if item.open_order_id:
-            changed = close_open_order_of(deps, item, actor, now, "registration_not_approved")
-        if item.payment_status == PaymentStatus.PAID.value:
-            changed = refund_credited_payment(deps, item, RefundKind.UNAPPROVED.value, actor,
-                                              now) is not None or changed
-        return changed
+        return _give_up_unapproved_seats(deps, item, actor, now)
 
-    def registrations_in(status: str) -> Phase:
-        return lambda token: store.page_registrations(edition.edition_id, status, PAGE, token)
+    phases = [*_unpaid_orders(deps, edition), _requested_refunds(deps, edition)]
+    # A cursor an older release wrote walked other queries: start over (nothing is done twice)
+    mine = cursor if isinstance(cursor, dict) and cursor.get("walk") == LOCK_WALK else None
+    counts, nxt = walk_pages(phases, handle, mine, budget_s)
+    return counts, None if nxt is None else {**nxt, "walk": LOCK_WALK}
 
-    phases = [*(registrations_in(s) for s in NOT_APPROVED), _requested_refunds(deps, edition)]
-    return walk_pages(phases, handle, cursor, budget_s)
+
+LOCK_WALK = "orders+refunds"
+
+
+def _unpaid_orders(deps: Deps, edition: Edition) -> list[Phase]:
+    """The edition's open and reserving orders (only a bank-transfer group is ever
+    `reserving`), one queue of `by_queue` each."""
+    store = repository(deps)
+
+    def orders_in(status: OrderStatus, channel: str) -> Phase:
+        return lambda token: store.page_orders(edition.edition_id, status, channel, PAGE, token)
+    return [orders_in(status, channel) for channel in CHANNELS
+            for status in (OrderStatus.OPEN, OrderStatus.RESERVING)
+            if status == OrderStatus.OPEN or channel == Channel.BANK_TRANSFER.value]
+
+
+def _give_up_unapproved_seats(deps: Deps, order: Order, actor: str, now: datetime) -> bool:
+    """An unpaid order gives up the registrations that are not approved (any more): an
+    individual order (or a group left with none) is closed, a group releases those seats."""
+    store = repository(deps)
+    if order.status not in UNPAID_STATES:
+        return False
+    members = store.registrations(order.registration_ids)
+    unusable = [r for r in members if r.status != RegistrationStatus.APPROVED.value]
+    if not unusable:
+        return False
+    if order.kind == OrderKind.INDIVIDUAL.value or len(unusable) == len(members):
+        return close_fully(deps, order, actor, now, "registration_not_approved")
+    changed = False
+    for reg in unusable:
+        current = store.get_order(order.order_id)
+        if current is not None and release_from_group(deps, current, reg.registration_id,
+                                                      actor, now):
+            changed = True
+    return changed
 
 
 def close_unusable_orders(deps: Deps, edition: Edition, now: datetime, cursor: Any,
@@ -78,7 +115,6 @@ def close_unusable_orders(deps: Deps, edition: Edition, now: datetime, cursor: A
     """Close unpaid orders that can no longer be used: after the payment window (end of
     learning) every open order; before it, orders (or group seats) of registrations that
     are not approved. Their registrations are freed."""
-    store = repository(deps)
     actor = "system:close_unusable_orders"
     window_over = not edition.window("payment").is_open(now)
 
@@ -87,28 +123,9 @@ def close_unusable_orders(deps: Deps, edition: Edition, now: datetime, cursor: A
             return False
         if window_over:
             return close_fully(deps, order, actor, now, "payment_window_closed")
-        members = store.registrations(order.registration_ids)
-        unusable = [r for r in members if r.status != RegistrationStatus.APPROVED.value]
-        if not unusable:
-            return False
-        if order.kind == OrderKind.INDIVIDUAL.value or len(unusable) == len(members):
-            return close_fully(deps, order, actor, now, "registration_not_approved")
-        changed = False
-        for reg in unusable:
-            current = store.get_order(order.order_id)
-            if current is not None and release_from_group(deps, current, reg.registration_id,
-                                                          actor, now):
-                changed = True
-        return changed
+        return _give_up_unapproved_seats(deps, order, actor, now)
 
-    def orders_in(status: OrderStatus, channel: str) -> Phase:
-        return lambda token: store.page_orders(edition.edition_id, status, channel, PAGE, token)
-
-    # Only a bank-transfer group is ever `reserving`.
-    phases = [orders_in(status, channel) for channel in CHANNELS
-              for status in (OrderStatus.OPEN, OrderStatus.RESERVING)
-              if status == OrderStatus.OPEN or channel == Channel.BANK_TRANSFER.value]
-    return walk_pages(phases, handle, cursor, budget_s)
+    return walk_pages(_unpaid_orders(deps, edition), handle, cursor, budget_s)
 
 
 def remind_overdue_transfers(deps: Deps, edition: Edition, now: datetime, cursor: Any,

@@ -22,7 +22,7 @@ from chalicelib.platform.money import yuan
 from chalicelib.platform.observability import logger
 from chalicelib.platform.paging import page_out
 from chalicelib.platform.store.base import new_id
-from chalicelib.registration.states import PaymentStatus, RegistrationStatus
+from chalicelib.registration.states import RegistrationStatus
 
 mail.register_template(
     "refund.done", "【退费完成】订单 {order_id}",
@@ -235,23 +235,3 @@ def list_refunds(deps: Deps, status: str, limit: int, token: str | None) -> dict
     edition = editions.get_current(deps)
     items, next_token = repository(deps).page_refunds(edition.edition_id, status, limit, token)
     return page_out("refunds", [view(r) for r in items], next_token)
-
-
-def refund_credited_payment(deps: Deps, reg: Any, kind: str, actor: str,
-                            now: datetime) -> Refund | None:
-    """Automatic refund of the credited payment of `reg` (not approved at course start):
-    at most once through the refund guard."""
-    store = repository(deps)
-    if not reg.paid_order_id or reg.payment_status != PaymentStatus.PAID.value:
-        return None
-    order = store.get_order(reg.paid_order_id)
-    payment = store.get_payment(order.payment_id) if order and order.payment_id else None
-    if order is None or payment is None:
-        return None
-    reason = "报名未通过审核，自动退费" if kind == RefundKind.UNAPPROVED.value else kind
-    refund = _new_refund(order, payment, reg, reason, actor, now)
-    moved = order if rules.refund_moves_order(order) else None
-    if not store.create_refund(refund, moved, reg.registration_id, actor, now):
-        return None
-    execute_refund(deps, refund, now)
-    return refund
