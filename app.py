@@ -59,3 +59,11 @@ if dev_routes_enabled():  # the stage decides, never a field in data; never in a
 def scheduled_jobs(event: Any) -> dict[str, Any]:
     from chalicelib.jobs.service import on_schedule  # here: API cold starts never load the runner
     return on_schedule(event.context)
+
+
+# --- Cognito's custom authentication (login by SMS code) ------------------------------------
+@app.lambda_function(name="auth_challenge")
+def auth_challenge(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The user pool's Define/Create/VerifyAuthChallengeResponse triggers (infra wires them)."""
+    from chalicelib.identity.custom_auth import handler  # here: off the API's cold start
+    return handler(event, context)

@@ -35,7 +35,9 @@ COGNITO_ACTIONS = ["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminDeleteUs
                    "cognito-idp:AdminInitiateAuth",  # login: the admin password flow (issue 14)
                    # sessions that end, password reset by the platform's code (issue 14)
                    "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDisableUser",
-                   "cognito-idp:AdminSetUserPassword"]
+                   "cognito-idp:AdminSetUserPassword",
+                   # login by SMS code: CUSTOM_AUTH answered by the platform (issue 14)
+                   "cognito-idp:AdminRespondToAuthChallenge", "cognito-idp:AdminListGroupsForUser"]
 
 # API Gateway's own answers (no Lambda involved) in the API contract's error shape.
 GATEWAY_RESPONSES = {
@@ -48,7 +50,11 @@ GATEWAY_RESPONSES = {
     "DEFAULT_5XX": (None, "SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后重试"),
 }
 
-FUNCTION_KINDS = ("api", "authorizer", "jobs")
+FUNCTION_KINDS = ("api", "authorizer", "jobs", "trigger")
+# The user pool's challenge triggers (app.auth_challenge): only the codes table (the nonce),
+# and no pool id in its environment (the pool names the function: no cycle).
+TRIGGER_HANDLER = "app.auth_challenge"
+TRIGGER_TABLES = ("codes",)
 
 
 @dataclass
@@ -91,6 +97,8 @@ def classify(sam: dict[str, Any]) -> dict[str, str]:
             continue
         if res["Properties"].get("Handler") == "app.app":
             kinds[lid] = "api"
+        elif res["Properties"].get("Handler") == TRIGGER_HANDLER:
+            kinds[lid] = "trigger"
         elif lid in authorizers:
             kinds[lid] = "authorizer"
         else:
@@ -107,6 +115,7 @@ class ChaliceApi(Construct):
         self.roles = {kind: self._role(kind, stack) for kind in FUNCTION_KINDS}
         self._grant_data(self.roles["api"], res)
         self._grant_data(self.roles["jobs"], res)
+        self._grant_trigger(self.roles["trigger"], res)
         self.roles["api"].add_to_policy(iam.PolicyStatement(
             actions=COGNITO_ACTIONS, resources=[res.user_pool_arn]))
 
@@ -136,6 +145,11 @@ class ChaliceApi(Construct):
             if kind == "api":  # API Gateway gives up after 29 s; so does the function
                 fn.add_override("Properties.MemorySize", api_memory_mb)
                 fn.add_override("Properties.Timeout", api_timeout_s)
+            elif kind == "trigger":  # Cognito waits 5 s for a trigger
+                fn.add_override("Properties.MemorySize", 512)
+                fn.add_override("Properties.Timeout", 5)
+                for name in ("USER_POOL_ID", "USER_POOL_CLIENT_ID"):
+                    fn.add_override(f"Properties.Environment.Variables.{name}", "")
             elif kind == "authorizer":
                 fn.add_override("Properties.MemorySize", 512)
                 fn.add_override("Properties.Timeout", 10)
@@ -157,6 +171,15 @@ class ChaliceApi(Construct):
             actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]))
         skip(role, ("CKV_AWS_111", "X-Ray's PutTraceSegments has no resource-level permissions"))
         return role
+
+    def _grant_trigger(self, role: iam.Role, res: AppResources) -> None:
+        """The challenge triggers read and use up the platform's nonce: the codes table."""
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            resources=[res.tables[name].table_arn for name in TRIGGER_TABLES]))
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            resources=[res.key.key_arn]))
 
     def _grant_data(self, role: iam.Role, res: AppResources) -> None:
         table_arns = [t.table_arn for t in res.tables.values()]

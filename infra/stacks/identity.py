@@ -2,11 +2,14 @@
 chalicelib/platform/resources.py, and the web client (no secret, ADMIN_USER_PASSWORD_AUTH through the platform + refresh)."""
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Token
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from chalicelib.platform.resources import GROUPS, PASSWORD_POLICY
+from chalicelib.platform.resources import CUSTOM_AUTH_TRIGGERS, GROUPS, PASSWORD_POLICY
 
 
 def build_user_pool(scope: Construct, pool_name: str, sender: str | None,
@@ -47,3 +50,16 @@ def build_user_pool(scope: Construct, pool_name: str, sender: str | None,
         id_token_validity=Duration.hours(1), access_token_validity=Duration.hours(1),
         refresh_token_validity=Duration.days(30))
     return pool, client
+
+
+def wire_custom_auth(scope: Construct, pool: cognito.UserPool, function: Any) -> None:
+    """Login by SMS code: the pool's Define/Create/VerifyAuthChallengeResponse triggers are
+    the app's `auth_challenge` function (Chalice's SAM resource), which Cognito may invoke.
+    (The function's environment holds no pool id, so the pool can name it: no cycle.)"""
+    arn = Token.as_string(function.get_att("Arn"))
+    cfn_pool = pool.node.default_child
+    assert isinstance(cfn_pool, cognito.CfnUserPool)
+    cfn_pool.add_property_override("LambdaConfig", {t: arn for t in CUSTOM_AUTH_TRIGGERS})
+    lambda_.CfnPermission(scope, "AuthChallengeInvokedByCognito", action="lambda:InvokeFunction",
+                          function_name=arn, principal="cognito-idp.amazonaws.com",
+                          source_arn=pool.user_pool_arn)

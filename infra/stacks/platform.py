@@ -18,7 +18,7 @@ from stacks.api import AppResources, ChaliceApi
 from stacks.checks import CdkInternalFunctions, skip
 from stacks.config import StageConfig
 from stacks.data import build_tables
-from stacks.identity import build_user_pool
+from stacks.identity import build_user_pool, wire_custom_auth
 from stacks.monitoring import Monitoring
 from stacks.storage import build_buckets
 from stacks.waf import ApiFirewall
@@ -144,6 +144,9 @@ class PlatformStack(Stack):
                              ses_identity_arn=self.ses_identity_arn, mail_sender=cfg.mail_sender),
             api_memory_mb=cfg.api_memory_mb, jobs_memory_mb=cfg.jobs_memory_mb,
             api_timeout_s=cfg.api_timeout_s, jobs_timeout_s=cfg.jobs_timeout_s)
+        # login by SMS code: the pool's challenge triggers are the app's auth_challenge
+        (trigger,) = [lid for lid, kind in self.api.function_kinds.items() if kind == "trigger"]
+        wire_custom_auth(self, self.user_pool, self.api.chalice.get_resource(trigger))
         # rate-based rules per address on /auth/*, the webhooks and everything (issue 14)
         self.firewall = ApiFirewall(self, "Firewall", rest_api=self.api.rest_api)
         rest_api_id = self.api.rest_api.ref
