@@ -118,12 +118,14 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
     count = registrations.erase_person(user_sub, ERASED_NAME, ERASED_PHONE, placeholder)
     identity = identity_data.erase(deps, account, placeholder, actor, now)
     scrubbed = outbox.scrub_recipient(email, placeholder)
-    # The sign-in deleted and every session ended (refresh tokens revoked, id tokens refused
-    # at the boundary) before the commit point as well: after it, a repeat could no longer
-    # find the provider's user (its e-mail is gone), which would keep e-mail and name. The
-    # deletion first: if it fails, the person's own session still works to ask again.
-    deps.identity.delete_user(email)  # repeating it is harmless
-    accounts.end_sessions(deps, account, closed=True)
+    # Signed out everywhere and the sign-in deleted before the commit point as well: after
+    # it, a repeat could no longer find the provider's user (its e-mail is gone), which
+    # would keep e-mail and name. Refresh tokens revoked, the user deleted, and only then
+    # the id tokens refused at the boundary: if the provider fails, the person's own session
+    # still works to ask again. Each call is harmless to repeat.
+    deps.identity.global_sign_out(email)
+    deps.identity.delete_user(email)
+    sessions.revoke(user_sub, closed=True)
     if not accounts.erase_account(account, ERASED_NAME, placeholder, actor, now,
                                   {"registrations": count, "mail": scrubbed, **identity}):
         return {"user_id": user_sub, "erased": True, "already": True}  # a racing request won
