@@ -102,6 +102,22 @@ def test_a_throttled_webhook_is_a_503_the_provider_retries_not_a_500(api: Any, p
     assert r.status_code == 200 and get_reg(rid).payment_status == "paid"
 
 
+def test_a_throttled_read_of_order_and_registration_is_a_503_too(api: Any, pdeps: Any, clock: Any,
+                                                                 keys: Any) -> None:
+    """The one BatchGetItem (order + registration, named by the notice's passback_params)
+    throttled: nothing written, 503 so Alipay retries; the retry credits."""
+    acc, rid, order, body = _new_order(pdeps, clock, keys, 9100)
+    assert b"passback_params=reg%253D" in body
+    with inject(pdeps, lambda i, name: "throttle" if name.endswith(".BatchGetItem") else None) as inj:
+        r = api.call("POST", "/webhooks/alipay", body=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert inj.injected and r.status_code == 503 and r.body != b"success"
+    assert not [c for c in inj.calls if c.split(".")[1] in ("TransactWriteItems", "PutItem", "UpdateItem")]
+    _consistent(order["order_id"], rid)
+    r = api.call("POST", "/webhooks/alipay", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200 and get_reg(rid).payment_status == "paid"
+
+
 @pytest.mark.parametrize("kind", ["throttle", "interrupt"])
 def test_refund_request_converges_after_a_fault_at_every_write(pdeps: Any, clock: Any, keys: Any,
                                                                kind: str) -> None:
