@@ -10,9 +10,10 @@ from typing import Any
 
 from chalicelib.editions import service as editions
 from chalicelib.editions.edition import Edition
-from chalicelib.learning.errors import CoursesIncompleteError, QuestionnaireAlreadySubmittedError, RegistrationChangedError
+from chalicelib.learning import service as learning
+from chalicelib.learning.errors import CoursesIncompleteError, NotAllowedToLearnError, QuestionnaireAlreadySubmittedError, RegistrationChangedError
 from chalicelib.learning.queries import ResponseRecord, record_of
-from chalicelib.learning.repository import QuestionnaireRepository, QuestionnaireResponse
+from chalicelib.learning.repository import QuestionnaireRepository, QuestionnaireResponse, learner_key
 from chalicelib.learning.rules import unmet_payment, validate_answers
 from chalicelib.learning.service import courses_view, find_registration, require_paid
 from chalicelib.platform.clock import iso, shanghai
@@ -55,12 +56,24 @@ def get_questionnaire(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any
 def submit(deps: Deps, user_sub: str, answers: dict[str, Any], now: datetime) -> dict[str, Any]:
     """One response per trainee, only after every course is 学习完, inside the window."""
     edition = editions.get_current(deps)
-    reg = require_paid(edition, user_sub)
+    # Three requests: the progress items (one Query), the registration they name, the
+    # transaction. The items name the registration they were enrolled under: 选学 needed it
+    # approved and paid, a paid one is never withdrawn, and no other can be made for the
+    # edition once learning has begun (registration closes first), so it is the one the
+    # live guard would give. The registration is read for the name, unit and e-mail the
+    # response records (the certificate mail's and the export's; the token carries the
+    # account's, which a registration may override) and for the refusals' wording.
+    known = learning.progress_repo.list(learner_key(edition.edition_id, user_sub))
+    reg = learning.registrations.get_registration(known[0].registration_id) if known else None
+    if reg is None:  # not enrolled: the usual answers (not registered, approved, paid)
+        reg = require_paid(edition, user_sub)
+    elif unmet := unmet_payment(reg):
+        raise NotAllowedToLearnError(unmet[0])
     edition.require_open("questionnaire", now)
     # No read of an existing response: the transaction's condition refuses a second one
     # and its cancellation reason says so (a trainee who has submitted has every course
     # 学习完, so the checks below pass and the 409 comes from the write).
-    progress = courses_view(edition, reg)
+    progress = courses_view(edition, reg, known)
     if not progress["all_completed"]:
         raise CoursesIncompleteError(len(progress["courses"]) - progress["completed_count"])
     clean = validate_answers(edition.questions(), answers)
