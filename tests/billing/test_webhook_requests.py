@@ -137,3 +137,30 @@ def test_wechat_pay_hands_the_attach_back_through_the_simulator(pdeps: Any, cloc
             ops = [op for op, _ in _business(seen)]
             assert ops == ["BatchGetItem", "TransactWriteItems", "UpdateItem"], seen
         assert get_reg(rid).payment_status == "paid"
+
+
+def test_keys_left_unprocessed_by_the_batch_read_are_asked_for_again(pdeps: Any, clock: Any,
+                                                                     monkeypatch: Any) -> None:
+    """DynamoDB may answer a BatchGetItem with part of the keys in UnprocessedKeys (e.g.
+    throttled): they are asked for again, and the order and registration still come back."""
+    from chalicelib.billing import orders
+    from chalicelib.billing import repository as billing_repository
+    from chalicelib.platform.store.base import connection
+    acc, rid = approved_registration(pdeps, clock.now())
+    order = orders.create_order(pdeps, acc.user_sub, rid, "alipay", False, clock.now())
+    real = connection()
+    asked: list[dict[str, Any]] = []
+
+    class Holding:
+        def dispatch(self, op: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+            asked.append(kwargs["RequestItems"])
+            answer = real.dispatch(op, kwargs)
+            if len(asked) == 1:  # the first answer keeps the registration back
+                table = next(t for t in kwargs["RequestItems"] if t.endswith("registrations"))
+                answer["Responses"].pop(table, None)
+                answer["UnprocessedKeys"] = {table: kwargs["RequestItems"][table]}
+            return answer
+    monkeypatch.setattr(billing_repository, "connection", lambda: Holding())
+    found, reg = billing_repository.BillingRepository().order_with_registration(order["order_id"], rid)
+    assert (found.order_id, reg.registration_id) == (order["order_id"], rid)
+    assert len(asked) == 2 and [t.rsplit("-", 1)[1] for t in asked[1]] == ["registrations"]
