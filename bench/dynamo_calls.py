@@ -57,7 +57,13 @@ MINIMUM: dict[str, tuple[int, str]] = {
                   "paid, not enrolled) are the check, the registration is read only after "
                   "a refusal, to name its reason (learning.service.enroll)"),
     "questionnaire": (2, "one Query of the progress items (all 学习完?), then one "
-                         "transaction: the response + its one-per-registration condition"),
+                         "transaction: the response + its one-per-registration condition. "
+                         "Measured 3: the progress items name the registration (no "
+                         "live-guard read), which is read once: the response records its "
+                         "name, unit and e-mail (the certificate mail and the export use "
+                         "them; the token carries the account's, which a registration may "
+                         "override) and the refusals (not approved / not paid / refunded) "
+                         "need its state; a transaction returns nothing on success"),
     "catalogue": (2, "the registration (paid?) and one Query of the trainee's progress items"),
     "play": (3, "the registration (paid?), one Query of the trainee's progress items (which "
                 "one holds the session), one transaction stamping the played course and "
