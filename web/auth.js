@@ -1,18 +1,22 @@
-// Signing in and up: the login page, the sign-up page, the e-mail confirmation step,
+// Signing in and up: the login page (password, or 短信验证码登录 for a verified phone), the
+// sign-up page, the e-mail confirmation step,
 // 忘记密码 (a code by e-mail or SMS), and verifying the phone by an SMS code
 // (`phoneVerifyCard(me)` for the profile area; the page #/verify-phone).
 import { get, post, setSession } from "./api.js";
 import { currentEdition, go, landing } from "./app.js";
 import { busy, card, clear, field, flash, formValues, h } from "./ui.js";
 
-async function signIn(email, password, totp) {
-  const body = totp ? { email, password, totp } : { email, password };
-  const tokens = await post("/auth/login", body, { auth: false });
+async function startSession(tokens, email) {
   const session = { token: tokens.id_token, refresh_token: tokens.refresh_token || null, email };
   setSession(session);
   const me = await get("/me");
   setSession({ ...session, email: me.email, name: me.name, roles: me.roles || [], kind: me.kind });
   return me;
+}
+
+async function signIn(email, password, totp) {
+  const body = totp ? { email, password, totp } : { email, password };
+  return startSession(await post("/auth/login", body, { auth: false }), email);
 }
 
 /** A password field with a 显示/隐藏 button (the input keeps focus and its caret). */
@@ -65,7 +69,6 @@ export async function loginPage(main) {
   const errors = h("div", { class: "form-errors" });
   const mfa = mfaBox();
   const form = h("form", { class: "stack", novalidate: true },
-    h("h1", {}, "登录"),
     errors,
     field("邮箱", "email", { kind: "email", required: true, attrs: { autocomplete: "username" } }),
     passwordField("密码", "password", { required: true, attrs: { autocomplete: "current-password" } }),
@@ -90,7 +93,129 @@ export async function loginPage(main) {
       go(landing());
     }, { errorBox: errors });
   });
-  main.append(h("div", { class: "narrow" }, form, await calendarTeaser()));
+  const [tabs, panels] = loginTabs([["password", "密码登录", form], ["sms", "短信验证码登录", smsLoginForm()]]);
+  main.append(h("div", { class: "narrow" }, h("h1", {}, "登录"), tabs, ...panels, await calendarTeaser()));
+}
+
+/** Tabs (ARIA tabs pattern: arrows move between them) over the two ways of signing in. */
+function loginTabs(entries) {
+  const tabs = h("div", { class: "login-tabs", role: "tablist", "aria-label": "登录方式" });
+  const buttons = [];
+  const panels = entries.map(([key, label, content], i) => {
+    const tabId = `login-tab-${key}`;
+    const panelId = `login-panel-${key}`;
+    const tab = h("button", { type: "button", role: "tab", id: tabId, class: "login-tab",
+      "aria-controls": panelId, "aria-selected": String(i === 0), tabindex: i === 0 ? "0" : "-1" }, label);
+    buttons.push(tab);
+    tabs.append(tab);
+    // (no aria-labelledby: the panel named "密码登录" would answer to the label 密码 too)
+    return h("div", { role: "tabpanel", id: panelId, hidden: i !== 0 }, content);
+  });
+  const select = (index, focus) => {
+    buttons.forEach((b, i) => {
+      b.setAttribute("aria-selected", String(i === index));
+      b.tabIndex = i === index ? 0 : -1;
+      panels[i].hidden = i !== index;
+    });
+    if (focus) buttons[index].focus();
+  };
+  buttons.forEach((b, i) => {
+    b.addEventListener("click", () => {
+      select(i, false);
+      const first = panels[i].querySelector("input");
+      if (first) first.focus();
+    });
+    b.addEventListener("keydown", (e) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1, Home: -i, End: buttons.length - 1 - i }[e.key];
+      if (step === undefined) return;
+      e.preventDefault();
+      select((i + step + buttons.length) % buttons.length, true);
+    });
+  });
+  return [tabs, panels];
+}
+
+// --- 短信验证码登录: only for an account whose phone is verified (identity/sms_login.py) ---
+function smsLoginForm() {
+  const errors = h("div", { class: "form-errors" });
+  const status = h("p", { role: "status", class: "muted sms-status" });
+  const phone = field("手机号", "phone", { kind: "tel", required: true,
+    attrs: { autocomplete: "tel", inputmode: "numeric", maxlength: 20, "aria-describedby": "sms-phone-hint" } });
+  const phoneHint = h("p", { class: "hint", id: "sms-phone-hint" }, "已在“验证手机”中验证过的中国大陆手机号（11 位）");
+  const sendButton = h("button", { type: "button", class: "btn sms-send" }, "获取验证码");
+  const code = field("短信验证码", "code", { required: true,
+    attrs: { autocomplete: "one-time-code", inputmode: "numeric", maxlength: 6, pattern: "[0-9]{6}" } });
+  const form = h("form", { class: "stack", novalidate: true },
+    errors,
+    h("div", { class: "sms-phone-row" }, phone, sendButton),
+    phoneHint,
+    status,
+    code,
+    h("button", { type: "submit", class: "btn btn-primary" }, "登录"),
+    h("p", { class: "muted" }, "工作人员账号请用邮箱、密码和动态口令登录。"));
+  form.addEventListener("input", (e) => e.target.removeAttribute("aria-invalid"));
+  let timer = null;
+  const countdown = (seconds) => {
+    clearInterval(timer);
+    let left = Math.max(1, Math.round(seconds));
+    sendButton.disabled = true;
+    sendButton.textContent = `${left} 秒后重新获取`;
+    timer = setInterval(() => {
+      left -= 1;
+      if (left <= 0 || !sendButton.isConnected) {
+        clearInterval(timer);
+        sendButton.disabled = false;
+        sendButton.textContent = "重新获取验证码";
+      } else sendButton.textContent = `${left} 秒后重新获取`;
+    }, 1000);
+  };
+  const phoneValue = () => phone.querySelector("input").value.trim();
+  sendButton.addEventListener("click", () => {
+    clear(errors);
+    if (!phoneValue()) {
+      showFieldError(errors, phone, "请填写手机号");
+      return;
+    }
+    busy(sendButton, async () => {
+      try {
+        const sent = await post("/auth/login/sms/code", { phone: phoneValue() }, { auth: false });
+        status.textContent = `${sent.message}（${sent.phone}）。`;
+        code.querySelector("input").focus();
+        setTimeout(() => countdown(sent.resend_after), 0);
+      } catch (err) {
+        const wait = err.data && err.data.retry_after_s;
+        if (err.code === "TOO_MANY_ATTEMPTS" && wait && wait <= 120) setTimeout(() => countdown(wait), 0);
+        throw err;
+      }
+    }, { errorBox: errors });
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    clear(errors);
+    const v = formValues(form);
+    if (!v.phone) {
+      showFieldError(errors, phone, "请填写手机号");
+      return;
+    }
+    if (!v.code || !/^[0-9]{6}$/.test(v.code)) {
+      showFieldError(errors, code, v.code ? "短信验证码是 6 位数字" : "请填写短信验证码");
+      return;
+    }
+    busy(form.querySelector("button[type=submit]"), async () => {
+      const tokens = await post("/auth/login/sms", { phone: v.phone, code: v.code }, { auth: false });
+      clearInterval(timer);
+      await startSession(tokens, null);
+      go(landing());
+    }, { errorBox: errors });
+  });
+  return form;
+}
+
+function showFieldError(box, wrap, message) {
+  clear(box).append(h("div", { class: "alert alert-error", role: "alert" }, message));
+  const input = wrap.querySelector("input");
+  input.setAttribute("aria-invalid", "true");
+  input.focus();
 }
 
 async function calendarTeaser() {
