@@ -10,7 +10,8 @@ from datetime import datetime
 from chalicelib.learning.repository import Progress, ProgressRepository, QuestionnaireRepository, QuestionnaireResponse, learner_key
 
 __all__ = ["CourseProgress", "ResponseRecord", "progress_of", "all_courses_done",
-           "responses_of_edition", "response_of", "page_responses", "page_awaiting_certificate"]
+           "responses_of_edition", "response_of", "page_responses", "page_awaiting_certificate",
+           "answers_of"]
 
 progress_repo = ProgressRepository()  # the unit tests swap in an in-memory twin
 response_repo = QuestionnaireRepository()
@@ -94,3 +95,10 @@ def page_awaiting_certificate(edition_id: str, limit: int, token: str | None
     Eventually consistent: the certificate jobs' own conditions decide."""
     items, next_token = response_repo.page_awaiting(edition_id, limit, token)
     return [record_of(r) for r in items], next_token
+
+
+def answers_of(registration_id: str) -> dict[str, object] | None:
+    """The answers of the registration's questionnaire response, if submitted (the
+    person's own copy: privacy's export)."""
+    item = response_repo.get(registration_id)
+    return dict(item.answers or {}) if item is not None else None

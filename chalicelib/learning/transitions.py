@@ -36,3 +36,11 @@ def record_expired(tx: TransactWrite, registration_id: str) -> None:
         QuestionnaireResponse.certificate_state.set(ResponseCertificateState.EXPIRED.value),
         QuestionnaireResponse.awaiting_certificate.remove()],
         condition=_still_open())
+
+
+def erase_contact(tx: TransactWrite, registration_id: str, name: str, email: str) -> None:
+    """Erasure (privacy): the response keeps its answers and its certificate outcome; the
+    name and e-mail it was written with become the erased account's placeholders."""
+    tx.update(QuestionnaireResponse(registration_id=registration_id), actions=[
+        QuestionnaireResponse.name.set(name), QuestionnaireResponse.email.set(email)],
+        condition=QuestionnaireResponse.registration_id.exists())

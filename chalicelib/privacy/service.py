@@ -4,6 +4,7 @@ keep is kept). Retention policy: docs/hardening.md, "Personal data"."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from chalicelib.billing import orders
@@ -14,7 +15,7 @@ from chalicelib.editions.errors import EditionNotFoundError
 from chalicelib.identity import accounts, personal_data as identity_data, queries as identity_queries
 from chalicelib.identity.accounts import Account
 from chalicelib.invoicing import service as invoices
-from chalicelib.learning import queries as learning
+from chalicelib.learning import queries as learning, transitions as learning_writes
 from chalicelib.platform.clock import iso
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ConflictError
@@ -22,6 +23,7 @@ from chalicelib.platform import sessions
 from chalicelib.platform.mail import outbox
 from chalicelib.platform.observability import logger
 from chalicelib.platform.store.audit import history
+from chalicelib.platform.store.base import committed
 from chalicelib.registration import queries as registration_queries, service as registrations
 from chalicelib.registration.states import LIVE, PaymentStatus, RegistrationStatus
 
@@ -67,10 +69,25 @@ def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
         "mail": [] if is_erased(account) else outbox.mails_to(account.email),
         "history": [{"entity": e.entity, "action": e.action, "at": iso(e.at)}
                     for r in regs for e in history(f"registration#{r['registration_id']}")],
+        "questionnaire": _questionnaire(regs),
         "membership": _membership(deps, account, now),
         # unit, unit_invitations, staff_mfa, codes, attempt_counters
         **identity_data.export_view(account),
     }
+
+
+def _questionnaire(regs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each questionnaire response with its answers and what became of the certificate."""
+    out = []
+    for r in regs:
+        record = learning.response_of(r["registration_id"])
+        if record is not None:
+            out.append({"registration_id": record.registration_id,
+                        "edition_id": record.edition_id, "submitted_at": iso(record.submitted_at),
+                        "answers": learning.answers_of(record.registration_id),
+                        "certificate_no": record.certificate_no,
+                        "certificate_state": record.certificate_state})
+    return out
 
 
 def _membership(deps: Deps, account: Account, now: datetime) -> dict[str, Any] | None:
@@ -116,6 +133,10 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
     # failure in between finds the account unerased and does it all again; each step finds
     # nothing left of what it did the first time).
     count = registrations.erase_person(user_sub, ERASED_NAME, ERASED_PHONE, placeholder)
+    for reg in regs:  # the questionnaire responses keep the name and e-mail they were written with
+        if learning.response_of(reg.registration_id) is not None:
+            committed(partial(learning_writes.erase_contact, registration_id=reg.registration_id,
+                              name=ERASED_NAME, email=placeholder))
     identity = identity_data.erase(deps, account, placeholder, actor, now)
     scrubbed = outbox.scrub_recipient(email, placeholder)
     # Signed out everywhere and the sign-in deleted before the commit point as well: after

@@ -307,3 +307,31 @@ def test_the_export_shows_the_roster_row_reached_through_a_verified_phone(api: A
     _assert_nothing_left(deps, {"email": email, "phone": "13733334444", "name": "欧阳丙"}, sub,
                          kept={"phone": {"members"}, "name": {"members"}})
     assert api.get(f"/admin/people/{sub}/personal-data", admin).data["membership"] is None
+
+
+def test_the_questionnaire_answers_are_exported_and_the_response_loses_name_and_email(
+        api: Any, deps: Any, clock: Any) -> None:
+    """The response carries the name and e-mail it was written with (the certificate mail
+    reads them): erasure replaces both; the answers and the certificate outcome stay."""
+    from tests.certificates.test_certificate_mail_contact import finish, paid_by_transfer
+    from tests.conftest import at
+    from tests.learning.conftest import CERT_CLOSES
+    token, sub, rid, _ = paid_by_transfer(api, deps, clock, "欧阳问卷", "SER-PII-Q1")
+    email = api.get("/me", token).data["email"]
+    finish(api, deps, clock, token, sub, rid, "欧阳问卷", at("2026-05-20T10:00:00+08:00"))
+    data = api.get("/me/personal-data", token).data
+    [response] = data["questionnaire"]
+    assert response["registration_id"] == rid and response["answers"]["overall"] == 5
+    assert response["submitted_at"] == "2026-05-20T10:00:00+08:00"
+    clock.set(CERT_CLOSES)  # the training is over: erasure may go through
+    r = api.post("/me/erasure", token, json=CONFIRM)
+    assert r.status_code == 200 and r.data["already"] is False, r.body
+    money = {"orders"}
+    _assert_nothing_left(deps, {"email": email, "name": "欧阳问卷"}, sub,
+                         kept={"name": money, "sub": money | {"uniques", "payments",
+                                                               "learning_progress",
+                                                               "questionnaire_responses"}})
+    from chalicelib.learning import queries as learning
+    kept = learning.response_of(rid)
+    assert kept is not None and (kept.name, kept.email) == ("已注销用户", f"erased-{sub}@erased.invalid")
+    assert learning.answers_of(rid) == response["answers"]

@@ -118,7 +118,7 @@ def people(world, monkeypatch):
     monkeypatch.setattr(privacy, "outbox", mail)
     monkeypatch.setattr(privacy, "invoices", SimpleNamespace(list_mine=lambda sub: {"invoices": []}))
     monkeypatch.setattr(privacy, "learning", SimpleNamespace(progress_of=lambda e, s: [
-        SimpleNamespace(course_id="C01", credited_s=120)]))
+        SimpleNamespace(course_id="C01", credited_s=120)], response_of=lambda rid: None))
     monkeypatch.setattr(privacy, "history", lambda entity: [
         SimpleNamespace(entity=entity, action="registration.submitted", at=world.clock.now())])
     return SimpleNamespace(orders=orders, mail=mail)
