@@ -250,19 +250,17 @@ def test_an_erasure_that_fails_half_way_is_finished_by_the_repeat(api: Any, deps
     real_delete, real_commit = deps.identity.delete_user, accounts.erase_account
 
     def provider_down(address: str) -> None:
-        raise ProviderDown("cognito unavailable")
+        from botocore.exceptions import ClientError
+        raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"}},
+                          "AdminDeleteUser")
 
     def store_down(*args: Any, **kwargs: Any) -> bool:
         raise ProviderDown("dynamodb unavailable")
 
-    # The provider fails: the account is not erased yet
+    # The provider throttles the deletion: a 503 to retry (never a 500), nothing committed
     monkeypatch.setattr(deps.identity, "delete_user", provider_down)
-    try:
-        privacy.erase(deps, sub, sub, deps.now())
-    except ProviderDown:
-        pass
-    else:
-        raise AssertionError("the failure did not surface")
+    r = api.post("/me/erasure", token, json=CONFIRM)
+    assert r.status_code == 503 and r.data["Code"] == "RETRY_LATER", r.body
     assert api.get(f"/admin/people/{sub}/personal-data", api.staff("admin")).data[
         "account"]["erased"] is False
     assert api.get("/me", token).status_code == 200  # the person may ask again themselves
