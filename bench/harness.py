@@ -148,9 +148,11 @@ def _units(call: Call, parsed: dict[str, Any]) -> None:
         size_units = max(1, -(-call.response_bytes // 4096))
         call.read_units = size_units * (1.0 if p.get("ConsistentRead") else 0.5)
     elif op == "BatchGetItem":
-        n = sum(len(v.get("Keys", [])) for v in (p.get("RequestItems") or {}).values())
-        call.items_read = n
-        call.read_units = n * 0.5
+        # each table's keys at its own consistency (a consistent read costs a full unit)
+        tables = (p.get("RequestItems") or {}).values()
+        call.items_read = sum(len(v.get("Keys", [])) for v in tables)
+        call.read_units = sum(len(v.get("Keys", [])) * (1.0 if v.get("ConsistentRead") else 0.5)
+                              for v in tables)
     elif op == "TransactGetItems":
         n = len(p.get("TransactItems") or [])
         call.items_read = n

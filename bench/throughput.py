@@ -116,7 +116,7 @@ def _account(name: str = "李玥") -> Any:
 def _webhooks(api: Api, deps: Any, keys: dict[str, Any], n: int) -> dict[str, Any]:
     from chalicelib.billing import orders
     from chalicelib.registration import service as registrations
-    from chalicelib.dev.sandbox import alipay_notification
+    from chalicelib.dev.sandbox import alipay_notification, alipay_passback_of
     deps.clock.set(parse_at("2026-04-05T10:00:00+08:00"))
     now = deps.clock.now()
     bodies = []
@@ -128,7 +128,8 @@ def _webhooks(api: Api, deps: Any, keys: dict[str, Any], n: int) -> dict[str, An
         order = orders.create_order(deps, acc.user_sub, reg["registration_id"], "alipay",
                                     False, now)
         bodies.append(alipay_notification(keys, order["order_id"], order["amount_fen"],
-                                          f"2026{i:024d}", now))
+                                          f"2026{i:024d}", now,
+                                          passback_params=alipay_passback_of(order.get("pay_url"))))
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
     def post(i: int) -> None:
