@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
+from chalicelib.identity.unit_models import UnitStatusField
 from chalicelib.platform.schemas import Body, Out, Phone, Text
 
 
@@ -115,8 +116,18 @@ class ProfileOut(Out):
     phone_verified: bool
 
 
+class MeUnitOut(Out):
+    """A unit account's verification as `/me` shows it (the full record: GET /unit/account)."""
+    status: UnitStatusField
+    status_label: str
+    explanation: str
+    reject_reason: str | None
+
+
 class MeOut(ProfileOut):
     """`/me`: the profile, the caller's roles and the membership for the current edition
-    (null when there is no current edition)."""
+    (null when there is no current edition); for a unit account its verification status
+    (`pending` / `verified` / `rejected` with the reason), null for the others."""
     roles: list[str]
     membership: dict[str, Any] | None
+    unit: MeUnitOut | None = None

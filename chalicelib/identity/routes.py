@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.identity import accounts, mfa, sms_login, verification
+from chalicelib.identity import accounts, mfa, sms_login, units, verification
 from chalicelib.identity.models import ConfirmIn, DisabledOut, ForgotIn, ForgotOut, LoginIn, MeOut, PhoneCodeOut, PhoneVerifyIn, ProfileOut, RefreshIn, ResetIn, SignupIn, SmsLoginCodeIn, SmsLoginCodeOut, SmsLoginIn, TokensOut
 from chalicelib.platform.http import ANY_SIGNED_IN, Ctx, route
 from chalicelib.platform.schemas import Ok
@@ -78,10 +78,15 @@ def reset_password(ctx: Ctx) -> dict[str, Any]:
                                        ctx.now)
 
 
-@route(bp, "/me", summary="个人资料、角色与本届会员状态", roles=ANY_SIGNED_IN,
+@route(bp, "/me", summary="个人资料、角色与本届会员状态（单位账号另附认证状态）", roles=ANY_SIGNED_IN,
        response=MeOut, tags=("auth",))
 def me(ctx: Ctx) -> MeOut:
-    return MeOut.model_validate(accounts.me(ctx.deps, ctx.user.sub, ctx.user.roles, ctx.now))
+    return _me_out(accounts.me(ctx.deps, ctx.user.sub, ctx.user.roles, ctx.now))
+
+
+def _me_out(view: dict[str, Any]) -> MeOut:
+    """/me's answer: the profile and, for a unit account, its verification status."""
+    return MeOut.model_validate({**view, "unit": units.status_for_me(view["user_id"], view["kind"])})
 
 
 @route(bp, "/me/phone/code", "POST", summary="向账号的手机发送短信验证码", roles=ANY_SIGNED_IN,
@@ -94,7 +99,7 @@ def send_phone_code(ctx: Ctx) -> PhoneCodeOut:
 @route(bp, "/me/phone/verify", "POST", summary="用短信验证码验证手机号", roles=ANY_SIGNED_IN,
        body=PhoneVerifyIn, response=MeOut, tags=("auth",), errors=(THROTTLED,))
 def verify_phone(ctx: Ctx) -> MeOut:
-    return MeOut.model_validate(verification.verify_phone(
+    return _me_out(verification.verify_phone(
         ctx.deps, ctx.user.sub, ctx.user.roles, ctx.body.code, ctx.client_ip, ctx.now))
 
 

@@ -83,6 +83,19 @@ def _view(profile: UnitProfile) -> dict[str, Any]:
             "reviewed_at": iso(profile.reviewed_at), "reject_reason": profile.reject_reason}
 
 
+def status_for_me(user_sub: str, kind: str) -> dict[str, Any] | None:
+    """What `/me` shows a unit account of its verification (None for other accounts):
+    the status, its label and the rejection reason. Reads only (no record is made here)."""
+    if kind != "unit":
+        return None
+    profile = repo.get(user_sub)
+    status = UnitStatus(profile.status) if profile is not None else UnitStatus.PENDING
+    return {"status": status.value, "status_label": UNIT_STATUS.label(status),
+            "explanation": EXPLANATIONS[status],
+            "reject_reason": profile.reject_reason
+            if profile is not None and status == UnitStatus.REJECTED else None}
+
+
 def my_unit(deps: Deps, unit_sub: str, now: datetime) -> dict[str, Any]:
     """The unit's status with what it means, in Chinese."""
     return _view(ensure_profile(unit_sub, now))
