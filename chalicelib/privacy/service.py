@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.billing import orders
 from chalicelib.billing.states import OrderStatus
+from chalicelib.certificates import queries as certificates
 from chalicelib.editions import service as editions
 from chalicelib.identity.errors import AccountNotFoundError
 from chalicelib.editions.errors import EditionNotFoundError
@@ -69,7 +70,8 @@ def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
         "mail": [] if is_erased(account) else outbox.mails_to(account.email),
         "history": [{"entity": e.entity, "action": e.action, "at": iso(e.at)}
                     for r in regs for e in history(f"registration#{r['registration_id']}")],
-        "questionnaire": _questionnaire(regs),
+        "questionnaire": (answered := _questionnaire(regs)),
+        "certificates": _certificates(answered),
         "membership": _membership(deps, account, now),
         # unit, unit_invitations, staff_mfa, codes, attempt_counters
         **identity_data.export_view(account),
@@ -88,6 +90,17 @@ def _questionnaire(regs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "certificate_no": record.certificate_no,
                         "certificate_state": record.certificate_state})
     return out
+
+
+def _certificates(answered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The certificates issued to the person (kept as issued after an erasure: an official
+    document third parties verify)."""
+    found = certificates.get_certificates([a["certificate_no"] for a in answered
+                                           if a["certificate_no"]])
+    return [{"certificate_no": c.certificate_no, "edition_id": c.edition_id,
+             "holder_name": c.holder_name, "unit_name": c.unit_name, "hours": int(c.hours),
+             "issued_at": iso(c.issued_at), "status": c.status}
+            for c in sorted(found.values(), key=lambda c: c.issued_at)]
 
 
 def _membership(deps: Deps, account: Account, now: datetime) -> dict[str, Any] | None:

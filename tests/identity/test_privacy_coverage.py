@@ -313,22 +313,27 @@ def test_the_questionnaire_answers_are_exported_and_the_response_loses_name_and_
     reads them): erasure replaces both; the answers and the certificate outcome stay."""
     from tests.certificates.test_certificate_mail_contact import finish, paid_by_transfer
     from tests.conftest import at
-    from tests.learning.conftest import CERT_CLOSES
+    from tests.learning.conftest import CERT_CLOSES, CERT_OPENS
     token, sub, rid, _ = paid_by_transfer(api, deps, clock, "欧阳问卷", "SER-PII-Q1")
     email = api.get("/me", token).data["email"]
     finish(api, deps, clock, token, sub, rid, "欧阳问卷", at("2026-05-20T10:00:00+08:00"))
+    clock.set(CERT_OPENS)
+    assert api.get("/certificates/mine/download", token).status_code == 200  # issued
     data = api.get("/me/personal-data", token).data
     [response] = data["questionnaire"]
     assert response["registration_id"] == rid and response["answers"]["overall"] == 5
     assert response["submitted_at"] == "2026-05-20T10:00:00+08:00"
+    [certificate] = data["certificates"]
+    assert certificate["certificate_no"] == response["certificate_no"]
+    assert (certificate["holder_name"], certificate["status"]) == ("欧阳问卷", "issued")
     clock.set(CERT_CLOSES)  # the training is over: erasure may go through
     r = api.post("/me/erasure", token, json=CONFIRM)
     assert r.status_code == 200 and r.data["already"] is False, r.body
-    money = {"orders"}
+    # The name stays on the order and on the certificate (an official document as issued)
+    kept_name = {"orders", "certificates"}
     _assert_nothing_left(deps, {"email": email, "name": "欧阳问卷"}, sub,
-                         kept={"name": money, "sub": money | {"uniques", "payments",
-                                                               "learning_progress",
-                                                               "questionnaire_responses"}})
+                         kept={"name": kept_name, "sub": kept_name | {
+                             "uniques", "payments", "learning_progress", "questionnaire_responses"}})
     from chalicelib.learning import queries as learning
     kept = learning.response_of(rid)
     assert kept is not None and (kept.name, kept.email) == ("已注销用户", f"erased-{sub}@erased.invalid")
