@@ -23,6 +23,7 @@ EXPORT_OUT = {"type": "object",
                              "registrations": {"type": "array"}, "orders": {"type": "array"},
                              "invoices": {"type": "array"}, "learning": {"type": "array"},
                              "mail": {"type": "array"}, "history": {"type": "array"},
+                             "refunds": {"type": "array"},
                              "questionnaire": {"type": "array"},
                              "certificates": {"type": "array"},
                              "membership": {"type": ["object", "null"]},
@@ -39,6 +40,7 @@ class ErasedOut(SparseOut):
     already: bool | None = None
     registrations: int | None = None
     mail: int | None = None
+    refunds: int | None = None  # refunds that would have mailed the person
     invitations: int | None = None  # to the person, or sent by their unit
     letters: int | None = None  # the unit's authorization letters deleted from storage
     codes: int | None = None  # one-time codes that were waiting

@@ -7,7 +7,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from chalicelib.billing import orders
+from chalicelib.billing import orders, personal_data as billing_data, queries as billing_queries
+from chalicelib.billing.refunds import view as refund_view
 from chalicelib.billing.states import OrderStatus
 from chalicelib.certificates import queries as certificates
 from chalicelib.editions import service as editions
@@ -64,7 +65,8 @@ def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
                     "phone_verified": identity_queries.phone_verified(account),
                     "erased": is_erased(account)},
         "registrations": regs,
-        "orders": orders.list_mine(deps, user_sub)["orders"],
+        "orders": (mine := orders.list_mine(deps, user_sub)["orders"]),
+        "refunds": _refunds(account, regs, mine),
         "invoices": invoices.list_mine(user_sub)["invoices"],
         "learning": _learning(user_sub, regs),
         "mail": [] if is_erased(account) else outbox.mails_to(account.email),
@@ -76,6 +78,14 @@ def export(deps: Deps, user_sub: str, now: datetime) -> dict[str, Any]:
         # unit, unit_invitations, staff_mfa, codes, attempt_counters
         **identity_data.export_view(account),
     }
+
+
+def _refunds(account: Account, regs: list[dict[str, Any]],
+             mine: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The refunds of the person's share of each order (a unit: all of its group orders')."""
+    own = {r["registration_id"] for r in regs}
+    return [refund_view(f) for o in mine for f in billing_queries.refunds_of_order(o["order_id"])
+            if account.kind == "unit" or f.registration_id in own]
 
 
 def _questionnaire(regs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -133,8 +143,8 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
     regs = registration_queries.registrations_of_user(user_sub)
     live = [r.registration_id for r in regs if r.status in LIVE
             and r.payment_status == PaymentStatus.UNPAID.value]
-    moving = [o["order_id"] for o in orders.list_mine(deps, user_sub)["orders"]
-              if o["status"] in UNFINISHED_ORDER]
+    mine = orders.list_mine(deps, user_sub)["orders"]
+    moving = [o["order_id"] for o in mine if o["status"] in UNFINISHED_ORDER]
     in_training = [r.registration_id for r in regs if r.status == RegistrationStatus.APPROVED.value
                    and r.payment_status == PaymentStatus.PAID.value
                    and not _edition_over(deps, r.edition_id, now)]
@@ -151,6 +161,7 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
             committed(partial(learning_writes.erase_contact, registration_id=reg.registration_id,
                               name=ERASED_NAME, email=placeholder))
     identity = identity_data.erase(deps, account, placeholder, actor, now)
+    refunds = billing_data.erase_refund_contact([o["order_id"] for o in mine], email, placeholder)
     scrubbed = outbox.scrub_recipient(email, placeholder)
     # Signed out everywhere and the sign-in deleted before the commit point as well: after
     # it, a repeat could no longer find the provider's user (its e-mail is gone), which
@@ -161,12 +172,13 @@ def erase(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, Any
     deps.identity.delete_user(email)
     sessions.revoke(user_sub, closed=True)
     if not accounts.erase_account(account, ERASED_NAME, placeholder, actor, now,
-                                  {"registrations": count, "mail": scrubbed, **identity}):
+                                  {"registrations": count, "mail": scrubbed, "refunds": refunds,
+                                   **identity}):
         return {"user_id": user_sub, "erased": True, "already": True}  # a racing request won
     logger.info("personal data erased", extra={"user_sub": user_sub, "registrations": count,
-                                               "mail": scrubbed, **identity})
+                                               "mail": scrubbed, "refunds": refunds, **identity})
     return {"user_id": user_sub, "erased": True, "already": False,
-            "registrations": count, "mail": scrubbed, **identity}
+            "registrations": count, "mail": scrubbed, "refunds": refunds, **identity}
 
 
 def _edition_over(deps: Deps, edition_id: str, now: datetime) -> bool:

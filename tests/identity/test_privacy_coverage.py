@@ -338,3 +338,29 @@ def test_the_questionnaire_answers_are_exported_and_the_response_loses_name_and_
     kept = learning.response_of(rid)
     assert kept is not None and (kept.name, kept.email) == ("已注销用户", f"erased-{sub}@erased.invalid")
     assert learning.answers_of(rid) == response["answers"]
+
+
+def test_a_refunded_trainee_is_no_longer_the_address_of_the_refund(api: Any, deps: Any,
+                                                                    clock: Any) -> None:
+    """The refund stays as recorded (an accounting record) but the e-mail its completion
+    was mailed to goes; the export lists the refund."""
+    from tests.identity.test_privacy import _paid_trainee
+    email, token, ids = _paid_trainee(api, deps, clock)
+    sub = api.get("/me", token).data["user_id"]
+    r = api.post("/refunds", token, json={"order_id": ids["order"], "reason": "工作调动"})
+    assert r.status_code == 201, r.body
+    refund_id = r.data["refund_id"]
+    done = api.post(f"/admin/refunds/{refund_id}/complete", api.staff("finance"),
+                    json={"bank_serial": "SER-PII-RF-1"})
+    assert done.status_code == 200 and done.data["status"] == "done", done.body
+    [listed] = api.get("/me/personal-data", token).data["refunds"]
+    assert (listed["refund_id"], listed["amount_fen"], listed["status"]) == (refund_id, 49000, "done")
+    r = api.post("/me/erasure", token, json=CONFIRM)
+    assert r.status_code == 200 and r.data["refunds"] == 1, r.body
+    money = {"orders", "invoices", "refunds", "payments", "uniques"}
+    _assert_nothing_left(deps, {"email": email, "phone": "13912345678", "name": "王小明"}, sub,
+                         kept={"name": {"orders", "invoices"}, "sub": money})
+    from chalicelib.billing import queries as billing
+    [kept] = billing.refunds_of_order(ids["order"])
+    assert (kept.status, kept.amount_fen, kept.bank_serial) == ("done", 49000, "SER-PII-RF-1")
+    assert kept.notify_to == f"erased-{sub}@erased.invalid"

@@ -160,7 +160,7 @@ def test_a_paid_trainee_is_erased_only_after_the_certificate_window(world, peopl
     assert info.value.details["registrations"] == [rid]
     out = privacy.erase(world.deps, sub, sub, at("2026-07-01T00:00:00+08:00"))
     assert out == {"user_id": sub, "erased": True, "already": False, "registrations": 1, "mail": 1,
-                   "invitations": 0, "letters": 0, "codes": 0, "staff_mfa": 0}
+                   "refunds": 0, "invitations": 0, "letters": 0, "codes": 0, "staff_mfa": 0}
     reg = world.registrations.get(rid)
     assert (reg.name, reg.phone, reg.payment_status) == ("已注销用户", "-", "paid")
     account = world.accounts.get(sub)
