@@ -3,8 +3,8 @@ erasure (`chalicelib/privacy/service.py` is the only caller): the unit account's
 verification record and its authorization letters in S3, unit invitations addressed to the
 person or sent by their unit, a staff account's TOTP enrolment (never its secret), and the
 one-time codes waiting for them. Attempt counters hold only a one-way hash of an e-mail,
-phone or address and expire by TTL within two windows (at most two hours): nothing here
-lists or deletes them."""
+phone or address and expire within two windows (at most two hours; DynamoDB's TTL then
+deletes them, usually within days): nothing here lists or deletes them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,7 +23,7 @@ LETTER_BUCKET = "vouchers"  # identity.units keeps the letters there, under unit
 # the subject being their sub, e-mail or phone. A new purpose is added here.
 CODE_PURPOSES = ("phone", "reset", "sms-login", "login-nonce")
 ATTEMPT_COUNTERS = ("登录、注册、发送验证码的尝试次数只以邮箱、手机号或网络地址的单向摘要计数，"
-                    "不含其原文，最迟 2 小时后自动删除")
+                    "不含其原文；计数至多 2 小时后过期不再使用，并由数据库自动删除（通常在过期后几天内）")
 
 units = UnitRepository()
 mfa = StaffMfaRepository()
