@@ -364,3 +364,22 @@ def test_a_refunded_trainee_is_no_longer_the_address_of_the_refund(api: Any, dep
     [kept] = billing.refunds_of_order(ids["order"])
     assert (kept.status, kept.amount_fen, kept.bank_serial) == ("done", 49000, "SER-PII-RF-1")
     assert kept.notify_to == f"erased-{sub}@erased.invalid"
+
+
+def test_a_unit_with_an_unpaid_group_order_is_not_erased(api: Any, deps: Any) -> None:
+    """The trainees in its group order rely on it: erasure waits until the order is paid or
+    closed (its members leave it, or it is cancelled), and nothing is erased meanwhile."""
+    from tests.identity.unit_helpers import link, verified_unit
+    unit_email, unit_token, unit_id = verified_unit(api, unit_name="国家图书馆")
+    _, trainee = api.signup(unique_email("grouped"), name="组员欧阳")
+    rid = api.register(trainee).data["registration_id"]
+    link(api, trainee, rid, unit_id)
+    assert api.post(f"/admin/registrations/{rid}/approve", api.staff("reviewer")).status_code == 200
+    order = api.post("/unit/group-orders", unit_token, json={"members": [rid]})
+    assert order.status_code == 201, order.body
+    r = api.post("/me/erasure", unit_token, json=CONFIRM)
+    assert r.status_code == 409 and r.data["Code"] == "ERASURE_BLOCKED", r.body
+    assert r.data["orders"] == [order.data["order_id"]] and "请先" in r.data["Message"]
+    data = api.get("/me/personal-data", unit_token).data
+    assert data["unit"]["status"] == "verified" and data["account"]["email"] == unit_email
+    assert len(_letters(deps, unit_id)) == 1
