@@ -40,6 +40,19 @@ def redeem(purpose: str, subject: str, code: str, now: datetime, *,
     """Use the code once: the target it proves; CodeInvalidError when it is wrong, expired,
     used, or has had its `max_attempts` tries (the same answer for each: nothing to probe).
     `digits=False`: the code is a nonce (any characters)."""
+    return str(use(purpose, subject, code, now, max_attempts=max_attempts, digits=digits).target)
+
+
+def restore(used: OneTimeCode) -> bool:
+    """Give back a code that matched but whose use then failed for a passing reason (the
+    identity provider unreachable): the person may type it again until it expires. Not when
+    a newer code was sent meanwhile (False)."""
+    return repo.put_back(used)
+
+
+def use(purpose: str, subject: str, code: str, now: datetime, *,
+        max_attempts: int = MAX_ATTEMPTS, digits: bool = True) -> OneTimeCode:
+    """redeem, returning the code's record as it was (for `restore`)."""
     key = f"{purpose}#{subject}"
     stored = repo.get(key)
     code = (code or "").strip()
@@ -52,4 +65,4 @@ def redeem(purpose: str, subject: str, code: str, now: datetime, *,
         raise CodeInvalidError(exhausted=int(stored.attempts or 0) >= max_attempts)
     if not repo.consume(stored):
         raise CodeInvalidError()
-    return str(stored.target)
+    return stored

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -75,6 +75,16 @@ class CodeRepository:
     def put(self, code: OneTimeCode) -> None:
         """Store a new code for its key; it replaces the one sent before."""
         code.save()
+
+    def put_back(self, code: OneTimeCode) -> bool:
+        """Store a used code again as it was; False when a newer code took its key meanwhile."""
+        try:
+            code.save(condition=OneTimeCode.key.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     def get(self, key: str) -> OneTimeCode | None:
         try:

@@ -19,7 +19,8 @@ from chalicelib.identity.errors import AccountDisabledError, CodeInvalidError, P
 from chalicelib.identity.queries import phone_verified
 from chalicelib.identity.verification import MAINLAND_MOBILE, limit_sending, mask_phone
 from chalicelib.platform.deps import Deps
-from chalicelib.platform.errors import ValidationError
+from chalicelib.platform.errors import AppError, ValidationError
+from chalicelib.platform.observability import logger
 from chalicelib.platform.store import throttle
 from chalicelib.platform.text import normalise_phone
 
@@ -56,7 +57,28 @@ def login_with_code(deps: Deps, phone: str, code: str, ip: str, now: datetime) -
     norm = mainland_mobile(phone)
     throttle.hit(limits.address_limit(deps, limits.VERIFY_PER_IP), ip, now)
     throttle.hit(limits.VERIFY_PER_ACCOUNT, f"sms-login:{norm}", now)
-    target = codes.redeem(LOGIN_PURPOSE, norm, code, now, max_attempts=MAX_CODE_TRIES)
+    used = codes.use(LOGIN_PURPOSE, norm, code, now, max_attempts=MAX_CODE_TRIES)
+    try:
+        return _tokens(deps, str(used.target), norm, now)
+    except AppError as exc:
+        if exc.status < 500:  # a refusal: the code stays used
+            raise
+        _give_back(used)
+        raise
+    except Exception:  # Cognito or the store unreachable: the right code may be typed again
+        _give_back(used)
+        raise
+
+
+def _give_back(used: Any) -> None:
+    try:
+        codes.restore(used)
+    except Exception:  # noqa: BLE001 - the original failure is the answer
+        logger.warning("login code not restored after a failure")
+
+
+def _tokens(deps: Deps, target: str, norm: str, now: datetime) -> dict[str, Any]:
+    """Cognito's tokens for the account the right code named, unless it may not sign in so."""
     if target == AMBIGUOUS:
         raise PhoneAmbiguousError()
     account = accounts.repo.get(target, consistent_read=True)

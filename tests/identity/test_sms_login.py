@@ -235,3 +235,26 @@ def test_the_code_and_the_nonce_are_never_logged_nor_stored_in_clear(api: Any, c
     assert code not in out and nonce not in out
     # and the nonce was used up: nothing is left in the codes table
     assert list(OneTimeCode.scan()) == []
+
+
+def test_cognito_unreachable_is_a_503_and_the_right_code_may_be_typed_again(
+        api: Any, clock: Any, monkeypatch: Any) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from tests.hardening.test_dependencies import assert_retry_later, failing
+    _verified(api)
+    code = _login_code(api, clock)
+    # When the identity provider is unreachable (moto stopped) after the code was checked
+    with monkeypatch.context() as m:
+        failing(m, "cognito-idp", EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
+        assert_retry_later(_login(api, code))
+    # Then nothing is lost: the same code signs in once it answers again, and only once
+    assert _login(api, code).status_code == 200
+    assert _login(api, code).data["Code"] == "CODE_INVALID"
+
+
+def test_a_refusal_after_the_code_uses_it_up(api: Any, clock: Any, deps: Any) -> None:
+    _staff_with_verified_phone(api, deps, "13700008888", "staff", "reviewer")
+    code = _login_code(api, clock, "13700008888")
+    assert _login(api, code, "13700008888").data["Code"] == "SMS_LOGIN_NOT_FOR_STAFF"
+    assert _login(api, code, "13700008888").data["Code"] == "CODE_INVALID"
