@@ -233,3 +233,39 @@ def test_an_expired_nonce_gets_no_tokens(api: Any, clock: Any, deps: Any) -> Non
         deps.identity.login_custom(email, nonce)
     assert refused.value.code == "SMS_LOGIN_FAILED"
     assert deps.identity.login_custom(email, issue_nonce(account.user_sub, deps.now()))["id_token"]
+
+
+def test_the_flow_and_the_emulated_answers_match_cognitos_service_model(api: Any, clock: Any,
+                                                                         deps: Any) -> None:
+    """botocore's model of the Cognito API (AWS's, not ours): the flow, challenge and client
+    flow names exist, and what moto's emulation answers has the operations' output shapes."""
+    import botocore.session
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    assert "CUSTOM_AUTH" in model.shape_for("AuthFlowType").enum
+    assert "CUSTOM_CHALLENGE" in model.shape_for("ChallengeNameType").enum
+    assert "ALLOW_CUSTOM_AUTH" in model.shape_for("ExplicitAuthFlowsType").enum
+    lambda_config = model.shape_for("LambdaConfigType").members
+    assert {"DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse"} <= set(lambda_config)
+    email = _verified_account(api, clock, "13600004444")
+    cognito, client_id = _cognito(deps), deps.identity.client_id
+    out = cognito.admin_initiate_auth(UserPoolId=deps.identity.pool_id, ClientId=client_id,
+                                      AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email})
+    initiate = set(model.operation_model("AdminInitiateAuth").output_shape.members)
+    assert set(out) - {"ResponseMetadata"} <= initiate
+    assert out["ChallengeName"] in model.shape_for("ChallengeNameType").enum
+    assert out["ChallengeParameters"]["USERNAME"]
+    out = cognito.admin_respond_to_auth_challenge(
+        UserPoolId=deps.identity.pool_id, ClientId=client_id, ChallengeName="CUSTOM_CHALLENGE",
+        Session=out["Session"], ChallengeResponses={"USERNAME": email, "ANSWER": "wrong"})
+    respond = set(model.operation_model("AdminRespondToAuthChallenge").output_shape.members)
+    assert set(out) - {"ResponseMetadata"} <= respond and out["ChallengeName"] == "CUSTOM_CHALLENGE"
+    result = set(model.shape_for("AuthenticationResultType").members)
+    from chalicelib.identity import accounts
+    from chalicelib.identity.custom_auth import issue_nonce
+    account = accounts.find_by_email(email)
+    assert account is not None
+    out = cognito.admin_respond_to_auth_challenge(
+        UserPoolId=deps.identity.pool_id, ClientId=client_id, ChallengeName="CUSTOM_CHALLENGE",
+        Session=out["Session"],
+        ChallengeResponses={"USERNAME": email, "ANSWER": issue_nonce(account.user_sub, deps.now())})
+    assert set(out["AuthenticationResult"]) <= result and out["AuthenticationResult"]["IdToken"]
