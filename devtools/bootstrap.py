@@ -42,7 +42,7 @@ def create_user_pool(settings: Settings) -> Stack:
             cognito.create_group(UserPoolId=pool["Id"], GroupName=group)
         cognito.create_user_pool_client(  # Cognito's default client reads these (moto: none)
             UserPoolId=pool["Id"], ClientName="web", GenerateSecret=False,
-            ExplicitAuthFlows=list(CLIENT_AUTH_FLOWS),
+            ExplicitAuthFlows=list(CLIENT_AUTH_FLOWS), PreventUserExistenceErrors="ENABLED",
             ReadAttributes=["email", "email_verified", "name"])
     clients = cognito.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=10)
     return Stack(user_pool_id=pool["Id"], client_id=clients["UserPoolClients"][0]["ClientId"])

@@ -11,9 +11,10 @@ the ARN names in AWS). So the app's code is the same boto3 calls as on AWS; only
 embedded AWS is extended.
 
 What it also models, as Cognito does: the client must allow ALLOW_CUSTOM_AUTH; a pool
-without the triggers refuses the flow; a disabled user is refused; each challenge round
-gets a new session (the old one is gone), valid SESSION_TTL_S; a failed sequence is
-NotAuthorizedException."""
+without the triggers refuses the flow; a disabled user is refused; an unknown user runs the
+triggers with `userNotFound` when the client prevents user-existence errors (otherwise
+UserNotFoundException); each challenge round gets a new session (the old one is gone),
+valid SESSION_TTL_S; a failed sequence is NotAuthorizedException."""
 from __future__ import annotations
 
 import importlib
@@ -84,10 +85,11 @@ def _next(pool: Any, client: Any, user: Any, username: str, history: list[dict[s
                      {"userAttributes": attrs, "session": _copy(history), "clientMetadata": {},
                       "userNotFound": user_not_found},
                      {"challengeName": None, "issueTokens": False, "failAuthentication": False})
-    if define.get("issueTokens") and not define.get("failAuthentication") and user is not None:
+    if define.get("issueTokens") and not define.get("failAuthentication"):
+        if user is None:  # Cognito issues nothing for a user that does not exist
+            raise NotAuthorizedError("Incorrect username or password.")
         return pool.backend._log_user_in(pool, client, username)  # type: ignore[no-any-return]
-    if define.get("failAuthentication") or define.get("challengeName") != "CUSTOM_CHALLENGE" \
-            or user is None:
+    if define.get("failAuthentication") or define.get("challengeName") != "CUSTOM_CHALLENGE":
         raise NotAuthorizedError("Incorrect username or password.")
     create = _invoke(pool, client, user, "CreateAuthChallenge", "CreateAuthChallenge_Authentication",
                      {"userAttributes": attrs, "challengeName": "CUSTOM_CHALLENGE",
@@ -103,19 +105,22 @@ def _next(pool: Any, client: Any, user: Any, username: str, history: list[dict[s
                               "metadata": create.get("challengeMetadata")}
     public = {str(k): str(v) for k, v in (create.get("publicChallengeParameters") or {}).items()}
     return {"ChallengeName": "CUSTOM_CHALLENGE", "Session": session,
-            "ChallengeParameters": {**public, "USERNAME": user.username}}
+            "ChallengeParameters": {**public, "USERNAME": user.username if user else username}}
 
 
 def _start(pool: Any, client: Any, auth_parameters: dict[str, str] | None) -> dict[str, Any]:
-    from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
+    from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, UserNotFoundError
     if not _allows_custom_auth(client):
         raise InvalidParameterException("CUSTOM_AUTH flow is not enabled for this client.")
     username = (auth_parameters or {}).get("USERNAME")
     if not username:
         raise InvalidParameterException("Missing required parameter USERNAME")
     user = pool._get_user(username)
+    if user is None and client.extended_config.get("PreventUserExistenceErrors") != "ENABLED":
+        raise UserNotFoundError("User does not exist.")
     if user is not None and not user.enabled:
         raise NotAuthorizedError("User is disabled.")
+    # PreventUserExistenceErrors ENABLED: the triggers run with userNotFound (Cognito's rule)
     return _next(pool, client, user, username, [], user is None)
 
 
@@ -128,19 +133,19 @@ def _answer(session: str, client_id: str, responses: dict[str, str] | None) -> d
     pool = state["pool"]
     client = pool.clients[client_id]
     user = pool._get_user(state["username"])
-    if user is None or not user.enabled:
-        raise NotAuthorizedError("Incorrect username or password.")
+    if user is not None and not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
     verify = _invoke(pool, client, user, "VerifyAuthChallengeResponse",
                      "VerifyAuthChallengeResponse_Authentication",
                      {"userAttributes": _attributes(user),
                       "privateChallengeParameters": state["private"],
                       "challengeAnswer": (responses or {}).get("ANSWER", ""),
-                      "clientMetadata": {}, "userNotFound": False},
+                      "clientMetadata": {}, "userNotFound": user is None},
                      {"answerCorrect": False})
     history = [*state["history"], {"challengeName": "CUSTOM_CHALLENGE",
                                    "challengeResult": bool(verify.get("answerCorrect")),
                                    "challengeMetadata": state["metadata"]}]
-    return _next(pool, client, user, state["username"], history, False)
+    return _next(pool, client, user, state["username"], history, user is None)
 
 
 def install() -> None:

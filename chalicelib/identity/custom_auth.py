@@ -41,17 +41,22 @@ def issue_nonce(user_sub: str, now: datetime) -> str:
 
 
 def define_auth_challenge(event: dict[str, Any]) -> dict[str, Any]:
-    """The sequence: one CUSTOM_CHALLENGE; tokens once it was answered right; failure for an
-    unknown user, any other kind of challenge, or MAX_WRONG_ANSWERS wrong answers."""
+    """The sequence: one CUSTOM_CHALLENGE; tokens once it was answered right; failure for any
+    other kind of challenge or after MAX_WRONG_ANSWERS wrong answers. An unknown user
+    (`userNotFound`, the client preventing user-existence errors) meets the same challenge,
+    which no answer passes: a caller of Cognito learns nothing about which e-mails exist."""
     request = event.get("request") or {}
     response = event.setdefault("response", {})
     session = list(request.get("session") or [])
     response.update(issueTokens=False, failAuthentication=False)
     response.pop("challengeName", None)
-    if request.get("userNotFound") or any(s.get("challengeName") != CHALLENGE for s in session):
+    if any(s.get("challengeName") != CHALLENGE for s in session):
         response["failAuthentication"] = True
     elif session and session[-1].get("challengeResult") is True:
-        response["issueTokens"] = True
+        if request.get("userNotFound"):
+            response["failAuthentication"] = True
+        else:
+            response["issueTokens"] = True
     elif sum(1 for s in session if s.get("challengeResult") is not True) >= MAX_WRONG_ANSWERS:
         response["failAuthentication"] = True
     else:

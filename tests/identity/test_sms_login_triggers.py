@@ -81,9 +81,15 @@ def test_define_refuses_any_other_kind_of_challenge(session: list[dict[str, Any]
     assert (out["issueTokens"], out["failAuthentication"]) == (False, True)
 
 
-def test_define_fails_an_unknown_user() -> None:
-    out = _define([], userNotFound=True)
-    assert (out["issueTokens"], out["failAuthentication"]) == (False, True)
+def test_define_gives_an_unknown_user_the_same_challenge_and_never_tokens() -> None:
+    # (the developer guide: with PreventUserExistenceErrors the function should behave alike
+    # for users that do not exist, so a caller cannot tell them apart)
+    assert _define([], userNotFound=True) == _define([])
+    assert _define([_result("CUSTOM_CHALLENGE", False)] * 2, userNotFound=True)["challengeName"] \
+        == "CUSTOM_CHALLENGE"
+    for session in ([_result("CUSTOM_CHALLENGE", True)], [_result("CUSTOM_CHALLENGE", False)] * 3):
+        out = _define(session, userNotFound=True)
+        assert (out["issueTokens"], out["failAuthentication"]) == (False, True)
 
 
 def test_create_shows_nothing_secret_and_names_whose_challenge_it_is() -> None:
@@ -208,6 +214,28 @@ def test_a_caller_of_cognito_itself_cannot_answer_the_challenge(api: Any, clock:
                                           Session=out["Session"],
                                           ChallengeResponses={"USERNAME": email, "ANSWER": "x"})
     assert reused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_an_unknown_email_meets_the_same_challenge_as_a_known_one(api: Any, clock: Any,
+                                                                  deps: Any) -> None:
+    known = _verified_account(api, clock, "13600005555")
+    cognito, client_id = _cognito(deps), deps.identity.client_id
+    answers = []
+    for email in (known, unique_email("nobody")):
+        out = cognito.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH",
+                                    AuthParameters={"USERNAME": email})
+        answers.append((out["ChallengeName"], sorted(out["ChallengeParameters"]),
+                        out["ChallengeParameters"]["method"]))
+        for _ in range(2):
+            out = cognito.respond_to_auth_challenge(
+                ClientId=client_id, ChallengeName="CUSTOM_CHALLENGE", Session=out["Session"],
+                ChallengeResponses={"USERNAME": email, "ANSWER": "guess"})
+        with pytest.raises(ClientError) as failed:
+            cognito.respond_to_auth_challenge(
+                ClientId=client_id, ChallengeName="CUSTOM_CHALLENGE", Session=out["Session"],
+                ChallengeResponses={"USERNAME": email, "ANSWER": "guess"})
+        answers.append(failed.value.response["Error"]["Code"])
+    assert answers[0] == answers[2] and answers[1] == answers[3] == "NotAuthorizedException"
 
 
 def test_a_client_without_allow_custom_auth_is_refused(deps: Any) -> None:
