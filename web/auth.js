@@ -421,7 +421,7 @@ export function phoneVerifyCard(me, onVerified) {
   const hint = me.membership && me.membership.verification_needed === "phone"
     ? h("p", { class: "alert alert-info" }, me.membership.note) : null;
   return card("验证手机号",
-    h("p", {}, `${me.phone}（未验证）。验证后，会员名册中与该手机号相符的会员身份才会生效。`),
+    h("p", {}, `${me.phone}（未验证）。验证后，会员名册中与该手机号相符的会员身份才会生效，登录时也可以用短信验证码。`),
     hint, errors, status, sendButton, codeForm);
 }
 
