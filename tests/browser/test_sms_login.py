@@ -102,3 +102,19 @@ def test_an_unverified_phone_is_answered_alike_and_the_code_field_refuses_letter
     page.p.get_by_role("alert").filter(has_text="短信验证码是 6 位数字").wait_for()
     page.assert_fits()
     page.shot("sms-login-code-sent-390")
+
+
+def test_the_login_tabs_follow_the_keyboard(stack, new_page):
+    page = new_page(*DESKTOP)
+    page.goto("#/login")
+    password_tab = page.p.get_by_role("tab", name="密码登录")
+    sms_tab = page.p.get_by_role("tab", name="短信验证码登录")
+    password_tab.focus()
+    page.p.keyboard.press("ArrowRight")
+    assert sms_tab.get_attribute("aria-selected") == "true"
+    assert page.p.evaluate("() => document.activeElement.textContent") == "短信验证码登录"
+    assert page.p.get_by_role("textbox", name="手机号", exact=True).is_visible()
+    assert password_tab.get_attribute("tabindex") == "-1"
+    page.p.keyboard.press("ArrowRight")  # wraps round
+    assert password_tab.get_attribute("aria-selected") == "true"
+    assert page.p.get_by_role("textbox", name="邮箱").is_visible()
