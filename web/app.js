@@ -12,6 +12,7 @@ const PAGE_MODULES = {
   review: "staff", finance: "finance", edition: "staff", roster: "staff", report: "staff",
   exports: "staff", units: "staff_units",
   forgot: "auth", "verify-phone": "auth",
+  privacy: "privacy",
 };
 
 // Pages anyone may open without signing in (others add theirs here).
@@ -34,6 +35,7 @@ const NAV = [
   { page: "report", label: "统计报表", roles: ["admin"] },
   { page: "exports", label: "数据导出", roles: ["finance", "admin"] },
   { page: "units", label: "单位认证", roles: ["finance", "admin"] },
+  { page: "privacy", label: "账号与隐私", roles: ["trainee", "unit"] },
   { page: "help", label: "联系与帮助", roles: null },
 ];
 
