@@ -3,25 +3,26 @@ names them as "chalicelib.certificates.jobs:open_certificates" and
 "...:expire_certificates"). Each: `step(deps, edition, now, cursor, budget_s) ->
 (counts, next_cursor | None)`, idempotent per trainee (a repeated or resumed run mails or
 expires nobody twice), paging the edition's questionnaire responses whose certificate is
-neither issued nor expired, through their sparse GSI (`platform.paging.walk_pages`: no
+neither issued nor expired, through their sparse GSI (a page at a time: no
 Scan; the issued and expired ones are not read)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from chalicelib.certificates.repository import CertificateRepository
 from chalicelib.editions.edition import Edition
 from chalicelib.learning import queries as learning_records
 from chalicelib.learning.queries import ResponseRecord
 from chalicelib.learning.rules import unmet_payment
+from chalicelib.platform import paging
 from chalicelib.platform.clock import notice_time
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.mail import outbox as mail
-from chalicelib.platform.paging import Page, walk_pages
 from chalicelib.registration import queries as registrations
 
-PAGE = 50
+PAGE = 50  # responses per page: one expiry transaction (<= 99) or one outbox batch each
+SHARE = 0.7  # of the step's budget, as walk_pages
 INDEX = "awaiting_certificate"  # the cursor says which index its token belongs to
 ACTOR = "system:learning_jobs"  # the name the audit trail has always carried
 certs = CertificateRepository()
@@ -33,20 +34,34 @@ mail.register_template(
     "\n请于 {closes} 前登录平台下载；逾期不再提供下载和补发。")
 
 
-def _responses(edition: Edition) -> list[Any]:
-    def page(token: str | None) -> Page:
-        return learning_records.page_awaiting_certificate(edition.edition_id, PAGE, token)
-    return [page]
+# One page's handler: (the page's responses, the token that read it, the token of the next
+# page) -> (items changed, the token to go on from: the next page's, or one the handler
+# knows better; None: the walk is over).
+PageHandler = Callable[[list[ResponseRecord], "str | None", "str | None"],
+                       tuple[int, "str | None"]]
 
 
-def _walk(edition: Edition, handle: Any, cursor: Any, budget_s: float
+def _walk(edition: Edition, handle: PageHandler, cursor: Any, budget_s: float
           ) -> tuple[dict[str, int], Any]:
-    """walk_pages over the sparse index; a cursor of an older release (its token was of the
+    """Page over the sparse index, a page at a time (a page is one transaction or one
+    outbox item), within `share` of the budget; the cursor (`walk_pages`' shape) points at
+    the start of the page to do next. A cursor of an older release (its token was of the
     by_edition index) starts over, which is safe: each step changes a response once."""
     if not (isinstance(cursor, dict) and cursor.get("index") == INDEX):
         cursor = None
-    walked, next_cursor = walk_pages(_responses(edition), handle, cursor, budget_s)
-    return walked, ({**next_cursor, "index": INDEX} if next_cursor is not None else None)
+    started = paging.monotonic()  # the clock the job walks share
+    token: str | None = (cursor or {}).get("token")
+    counts = {"changed": 0, "seen": 0}
+    while True:
+        items, next_token = learning_records.page_awaiting_certificate(
+            edition.edition_id, PAGE, token)
+        changed, token = handle(items, token, next_token)
+        counts["seen"] += len(items)
+        counts["changed"] += changed
+        if token is None:
+            return counts, None
+        if paging.monotonic() - started > budget_s * SHARE:
+            return counts, {"phase": 0, "token": token, "index": INDEX}
 
 
 def _used(r: ResponseRecord) -> bool:
@@ -97,7 +112,10 @@ def open_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any,
             {"name": name, "edition_title": edition.title, "closes": closes}, now)
         counts["mailed"] += int(queued)  # False: mailed by an earlier run already
         return queued
-    _walked, next_cursor = _walk(edition, mail_one, cursor, budget_s)
+    def mail_page(page: list[ResponseRecord], _start: str | None, next_token: str | None
+                  ) -> tuple[int, str | None]:
+        return sum(mail_one(r) for r in page), next_token
+    _walked, next_cursor = _walk(edition, mail_page, cursor, budget_s)
     return counts, next_cursor
 
 
@@ -108,8 +126,11 @@ def expire_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any
     if now < edition.windows.certificate.closes:
         return {"not_due": 1}, None
 
-    def expire_one(r: ResponseRecord) -> bool:
-        return not _used(r) and certs.expire(r.registration_id, ACTOR, now)
-    walked, next_cursor = _walk(edition, expire_one, cursor, budget_s)
+    def expire_page(page: list[ResponseRecord], _start: str | None, next_token: str | None
+                    ) -> tuple[int, str | None]:
+        open_ = [r.registration_id for r in page if not _used(r)]
+        return (len(certs.expire_all(open_, edition.edition_id, ACTOR, now)) if open_ else 0,
+                next_token)
+    walked, next_cursor = _walk(edition, expire_page, cursor, budget_s)
     return {"expired": walked["changed"], "already": walked["seen"] - walked["changed"]}, \
         next_cursor

@@ -8,15 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.models import Model
 
 from chalicelib.certificates.states import PDF_STATE, STATUS, CertificateStatus, PdfState
 from chalicelib.learning import transitions as responses
 from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import committed, is_condition_failure, register
+from chalicelib.platform.store.base import committed, is_condition_failure, register, transaction
 from chalicelib.registration import transitions as registration
+
+
+EXPIRE_PAGE = 99  # a transaction holds at most 100 items: the responses and the audit entry
 
 
 @register
@@ -66,6 +69,40 @@ class CertificateRepository:
             tx.save(audit_entry(f"registration#{registration_id}", "certificate.expired",
                                 actor, now))
         return committed(write)
+
+    def expire_all(self, registration_ids: list[str], edition_id: str, actor: str,
+                   now: datetime) -> list[str]:
+        """A job page's expiries in one transaction: each response's mark, and one audit
+        entry (`certificates#<edition>`) naming every registration it expired, so the
+        append-only record still has each transition at one item per page instead of one
+        per expiry. A response whose eligibility is no longer open (a condition failed) is
+        left out and the rest are written again; returns the ids expired now."""
+        unique = list(dict.fromkeys(registration_ids))
+        return [rid for at in range(0, len(unique), EXPIRE_PAGE)
+                for rid in self._expire_chunk(unique[at:at + EXPIRE_PAGE], edition_id, actor, now)]
+
+    def _expire_chunk(self, ids: list[str], edition_id: str, actor: str,
+                      now: datetime) -> list[str]:
+        while ids:
+            try:
+                with transaction() as tx:
+                    for rid in ids:
+                        responses.record_expired(tx, rid)
+                    tx.save(audit_entry(f"certificates#{edition_id}", "certificate.expired",
+                                        actor, now, {"registration_ids": ids}))
+                return ids
+            except TransactWriteError as exc:
+                if not is_condition_failure(exc):
+                    raise
+                # in the order sent: PynamoDB sends condition checks, deletes, puts (the
+                # audit entry), then updates (the responses, in the order given)
+                reasons = list(getattr(exc, "cancellation_reasons", None) or [])[-len(ids):]
+                lost = {rid for rid, r in zip(ids, reasons, strict=False)
+                        if r is not None and r.code == "ConditionalCheckFailed"}
+                if not lost:
+                    raise
+                ids = [rid for rid in ids if rid not in lost]
+        return []
 
     def get(self, certificate_no: str) -> Certificate | None:
         try:

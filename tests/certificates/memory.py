@@ -45,6 +45,18 @@ class InMemoryCertificateRepository:
         self.audit.append((f"registration#{registration_id}", "certificate.expired", actor))
         return True
 
+    def expire_all(self, registration_ids: list[str], edition_id: str, actor: str,
+                   now: datetime) -> list[str]:
+        """One transaction per page: the open ones expire (the others' conditions fail and
+        they are left out), one audit entry names them."""
+        ids = [rid for rid in dict.fromkeys(registration_ids)
+               if self.responses.certificate_open(rid)]
+        for rid in ids:
+            self.responses.record_expired(rid)
+        if ids:
+            self.audit.append((f"certificates#{edition_id}", "certificate.expired", actor))
+        return ids
+
     def get(self, certificate_no: str) -> Certificate | None:
         return self._load(certificate_no)
 
