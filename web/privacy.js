@@ -68,8 +68,9 @@ function exportCard() {
 async function blockedDetails(err) {
   const regIds = (err.data && err.data.registrations) || [];
   const orderIds = (err.data && err.data.orders) || [];
+  const unit = ((getSession() || {}).roles || []).includes("unit");
   const out = [];
-  if (regIds.length && (getSession() || {}).kind !== "unit") {
+  if (regIds.length && !unit) {
     try {
       const [mine, ed] = await Promise.all([get("/registrations/mine"), currentEdition()]);
       for (const r of (mine.registrations || []).filter((x) => regIds.includes(x.registration_id))) {
@@ -84,11 +85,15 @@ async function blockedDetails(err) {
       // the server's message alone still says what to do
     }
   }
-  for (const id of orderIds) out.push(`订单 ${id} 正在支付或退费中：办结后可申请注销。`);
+  const ordersPage = unit ? ["unit-orders", "单位订单·发票"] : ["orders", "个人中心—订单发票"];
+  for (const id of orderIds) {
+    out.push(h("span", {}, `订单 ${id} 尚未办结（待支付或退费中）：可在“`,
+      h("a", { href: `#/${ordersPage[0]}` }, ordersPage[1]), "”中查看，办结后可申请注销。"));
+  }
   return out;
 }
 
-function erasureDialog(onErased) {
+function erasureDialog(trigger, onErased) {
   const input = h("input", { id: "erase-confirm", name: "confirm", type: "text", autocomplete: "off",
     "aria-describedby": "erase-confirm-hint" });
   const yes = h("button", { type: "submit", class: "btn btn-danger", id: "erase-submit", disabled: true }, "确认注销");
@@ -108,10 +113,16 @@ function erasureDialog(onErased) {
     form);
   const typed = () => input.value.trim() === CONFIRM_WORD;
   input.addEventListener("input", () => { yes.disabled = !typed(); });
+  // Closed by 取消, Esc, or leaving the page (a link in the refusal, the back button): a
+  // modal left open would cover the next page.
   const close = () => {
+    window.removeEventListener("hashchange", close);
+    if (!dialog.isConnected) return;
     dialog.close();
     dialog.remove();
+    if (trigger.isConnected) trigger.focus();
   };
+  window.addEventListener("hashchange", close);
   no.addEventListener("click", close);
   dialog.addEventListener("cancel", (e) => {
     e.preventDefault();
@@ -147,7 +158,7 @@ function erasureDialog(onErased) {
 
 function erasureCard() {
   const button = h("button", { type: "button", class: "btn btn-danger", id: "privacy-erase" }, "注销账号…");
-  button.addEventListener("click", () => erasureDialog(() => {
+  button.addEventListener("click", () => erasureDialog(button, () => {
     setSession(null); // this browser signed out; the server signed out every other device
     flash("账号已注销，个人信息已按说明删除或替换，所有设备上的登录均已失效。感谢您使用本平台。", "success");
     go("welcome");

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, unique_email
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 PHONE_SIZE = (390, 844)
@@ -94,8 +94,11 @@ def test_export_downloads_and_a_paid_training_blocks_erasure(stack, new_page, tm
     assert stack.call("POST", "/auth/login", {"email": email, "password": PASSWORD})[0] == 200
 
 
-def test_an_unpaid_trainee_erases_the_account_after_typing_the_word(stack, new_page):
+def test_an_unpaid_trainee_withdraws_then_erases_after_typing_the_word(stack, new_page):
+    stack.set_clock("2026-04-05T10:00:00+08:00")
     email, token = stack.trainee("许清", tag="erase")
+    rid = stack.ok("POST", "/registrations", {"unit_name": "国家图书馆", "job_title": "馆员",
+                                              "region": "北京"}, token=token)["registration_id"]
     for width, height in (PHONE_SIZE, DESKTOP):
         page = new_page(width, height)
         page.sign_in(stack, token)
@@ -117,8 +120,27 @@ def test_an_unpaid_trainee_erases_the_account_after_typing_the_word(stack, new_p
             assert page.p.get_by_role("dialog").count() == 0
             assert stack.call("GET", "/me", token=token)[0] == 200
 
+    # A registration waiting for review blocks the erasure: the page says how to withdraw it
+    page.expect_http_error(1)
     box.fill("注销")
     assert submit.is_enabled()
+    submit.click()
+    blocked = dialog.locator("#erase-blocked")
+    blocked.wait_for()
+    assert f"报名 {rid} 尚未交费" in blocked.text_content()
+    assert stack.call("GET", "/me", token=token)[0] == 200
+    page.p.once("dialog", lambda d: d.accept())  # 撤回报名's own confirmation
+    blocked.get_by_role("link", name="我的培训").click()
+    page.p.get_by_role("button", name="撤回报名").click()
+    page.p.locator("#flash").get_by_text("报名已撤回").wait_for()
+    assert stack.ok("GET", "/registrations/mine", token=token)["registrations"][0]["status"] == "withdrawn"
+
+    _open_from_nav(page, DESKTOP[0])
+    page.p.get_by_role("button", name="注销账号…").click()
+    dialog = page.p.get_by_role("dialog", name="确认注销账号？")
+    submit = dialog.get_by_role("button", name="确认注销")
+    assert submit.is_disabled()
+    dialog.get_by_label("请输入“注销”两个字以确认").fill("注销")
     submit.click()
     # Signed out here, with the final message, on the public landing page
     page.p.locator("#flash").get_by_text("账号已注销").wait_for()
@@ -138,3 +160,31 @@ def test_an_unpaid_trainee_erases_the_account_after_typing_the_word(stack, new_p
     assert status == 401, (status, body)
     status, body = stack.call("POST", "/auth/login", {"email": email, "password": PASSWORD})
     assert status == 401, (status, body)
+
+
+def test_a_unit_account_downloads_its_export_and_erases(stack, new_page, tmp_path):
+    email = unique_email("unit-erase")
+    stack.ok("POST", "/auth/signup", {"email": email, "password": PASSWORD, "name": "王主任", "kind": "unit",
+                                      "unit_name": f"隐私测试图书馆{email[11:17]}",
+                                      "credit_code": "91110000600037341L"})
+    token = stack.login(email)
+    page = new_page(*PHONE_SIZE)
+    page.sign_in(stack, token)
+    _open_from_nav(page, PHONE_SIZE[0])
+    with page.p.expect_download() as info:
+        page.p.get_by_role("button", name="下载我的个人信息").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    assert saved.name.startswith("个人信息-") and saved.suffix == ".json"
+    assert data["account"]["email"] == email and data["account"]["kind"] == "unit"
+    assert data["unit"] is not None  # its verification record (pending)
+
+    page.p.get_by_role("button", name="注销账号…").click()
+    dialog = page.p.get_by_role("dialog", name="确认注销账号？")
+    dialog.get_by_label("请输入“注销”两个字以确认").fill("注销")
+    dialog.get_by_role("button", name="确认注销").click()
+    page.p.locator("#flash").get_by_text("账号已注销").wait_for()
+    assert _session(page) is None
+    assert stack.call("GET", "/me", token=token)[0] == 401
+    assert stack.call("POST", "/auth/login", {"email": email, "password": PASSWORD})[0] == 401
