@@ -41,7 +41,18 @@ function heldCard() {
 }
 
 // --- download ---------------------------------------------------------------------------
+// The file stays in this page's memory behind a blob: URL (for 保存 once more) until the
+// person leaves the page or erases the account: a shared computer keeps no copy around.
 let lastUrl = null;
+
+function forgetExport() {
+  if (lastUrl) URL.revokeObjectURL(lastUrl);
+  lastUrl = null;
+}
+
+window.addEventListener("hashchange", () => {
+  if (lastUrl && !document.getElementById("privacy-export-link")) forgetExport();
+});
 
 function exportCard() {
   const button = h("button", { type: "button", class: "btn btn-primary", id: "privacy-export" }, "下载我的个人信息");
@@ -51,7 +62,7 @@ function exportCard() {
     const data = await get("/me/personal-data");
     const name = `个人信息-${day(data.exported_at || new Date().toISOString())}.json`;
     const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
-    if (lastUrl) URL.revokeObjectURL(lastUrl);
+    forgetExport();
     lastUrl = URL.createObjectURL(blob);
     const link = h("a", { href: lastUrl, download: name, id: "privacy-export-link" }, name);
     result.append(h("p", { class: "alert alert-success" }, "已生成文件 ", link, "。如浏览器没有自动保存，请点文件名保存。"));
@@ -160,6 +171,7 @@ function erasureCard() {
   const button = h("button", { type: "button", class: "btn btn-danger", id: "privacy-erase" }, "注销账号…");
   button.addEventListener("click", () => erasureDialog(button, () => {
     setSession(null); // this browser signed out; the server signed out every other device
+    forgetExport();
     flash("账号已注销，个人信息已按说明删除或替换，所有设备上的登录均已失效。感谢您使用本平台。", "success");
     go("welcome");
   }));

@@ -38,6 +38,10 @@ def _end_text(iso: str) -> str:
     return f"{at.year}年{at.month}月{at.day}日 {at.hour:02d}:{at.minute:02d}"
 
 
+def _blob_readable(page, url: str) -> bool:
+    return bool(page.p.evaluate("(u) => fetch(u).then(() => true, () => false)", url))
+
+
 def _session(page) -> object:
     return page.p.evaluate("() => localStorage.getItem('lsc.session')")
 
@@ -179,6 +183,8 @@ def test_a_unit_account_downloads_its_export_and_erases(stack, new_page, tmp_pat
     assert saved.name.startswith("个人信息-") and saved.suffix == ".json"
     assert data["account"]["email"] == email and data["account"]["kind"] == "unit"
     assert data["unit"] is not None  # its verification record (pending)
+    blob_url = page.p.locator("#privacy-export-link").get_attribute("href")
+    assert blob_url.startswith("blob:") and _blob_readable(page, blob_url)
 
     page.p.get_by_role("button", name="注销账号…").click()
     dialog = page.p.get_by_role("dialog", name="确认注销账号？")
@@ -186,5 +192,7 @@ def test_a_unit_account_downloads_its_export_and_erases(stack, new_page, tmp_pat
     dialog.get_by_role("button", name="确认注销").click()
     page.p.locator("#flash").get_by_text("账号已注销").wait_for()
     assert _session(page) is None
+    assert not _blob_readable(page, blob_url)  # the copy in the page's memory is gone too
+    page.errors.remove("Failed to load resource: net::ERR_FILE_NOT_FOUND")  # that probe's own
     assert stack.call("GET", "/me", token=token)[0] == 401
     assert stack.call("POST", "/auth/login", {"email": email, "password": PASSWORD})[0] == 401
