@@ -14,8 +14,8 @@ from pynamodb.models import Model
 from chalicelib.platform.store.audit import audit_entry
 from chalicelib.platform.store.base import decode_token, encode_token, is_condition_failure, register, retry_lost_races, transaction
 
-# Rows per transaction: each row with its audit entry and up to four lookup items (its
-# e-mail's and phone's, before and after the edit): 16 x 6 = 96 of a transaction's 100.
+MAX_ITEMS = 100  # a transaction's items: rows, their audit entries, the lookup items
+# Rows per backfill transaction: a condition check of each row and up to two lookup items.
 BATCH = 16
 LOOKUP_PREFIX = "member#"  # lookup items' keys; refused as a member number (members._row)
 READY_KEY = "member#lookups-ready"  # written once every row has its lookup items (backfill)
@@ -114,6 +114,24 @@ def _lookups() -> type[MemberLookup]:
 _ready: set[str] = set()  # tables whose READY_KEY this process has seen (it never goes)
 
 
+def _pack(rows: list[Member], stored: dict[str, Member]) -> list[list[Member]]:
+    """The rows in order, cut into transactions of at most MAX_ITEMS items: each row and
+    its audit entry, and the lookup items the chunk touches (each once)."""
+    chunks: list[list[Member]] = []
+    chunk: list[Member] = []
+    keys: set[str] = set()
+    for m in rows:
+        mine = set(lookup_keys(m) + lookup_keys(stored.get(m.member_no)))
+        if chunk and 2 * (len(chunk) + 1) + len(keys | mine) > MAX_ITEMS:
+            chunks.append(chunk)
+            chunk, keys = [], set()
+        chunk.append(m)
+        keys |= mine
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
 def _rows_of(item: MemberLookup | None) -> list[Member]:
     return [Member.from_raw_data(raw) for _, raw in sorted((item.rows or {}).items())] \
         if item is not None else []
@@ -140,19 +158,31 @@ def _condition(model: Any, stored: Any, attribute: str) -> Any:
 class MemberRepository:
     def upsert_many(self, rows: list[Member], actor: str, now: datetime) -> int:
         """Insert or replace each row (keyed by member number), audited, with its lookup
-        items kept in step (the old contact's copy gone, the new one written), in
-        transactions of BATCH rows; a chunk that loses a race with another edit is read
-        again and redone."""
-        for start in range(0, len(rows), BATCH):
-            chunk = rows[start:start + BATCH]
-            retry_lost_races(partial(self._upsert_chunk, chunk, actor, now))
+        items kept in step (the old contact's copy gone, the new one written). The rows and
+        lookup items are read first (BatchGetItem, 100 keys a request), then written in
+        transactions packed to DynamoDB's 100 items; a chunk that loses a race with another
+        edit is read again and redone."""
+        stored = _read(Member, (m.member_no for m in rows))
+        keys = {k for m in rows for k in lookup_keys(m) + lookup_keys(stored.get(m.member_no))}
+        known = {"rows": stored, "lookups": _read(_lookups(), keys)}
+        for chunk in _pack(rows, stored):
+            retry_lost_races(partial(self._upsert_chunk, chunk, actor, now, known))
         return len(rows)
 
     def _upsert_chunk(self, chunk: list[Member], actor: str, now: datetime,
-                      _attempt: int = 0) -> bool | None:
-        stored = _read(Member, (m.member_no for m in chunk))
+                      known: dict[str, dict[str, Any]], attempt: int = 0) -> bool | None:
+        if attempt == 0:  # as read for the whole import, kept up to date chunk by chunk
+            stored, lookups = known["rows"], known["lookups"]
+        else:  # lost a race: this chunk's items as they are now
+            stored = _read(Member, (m.member_no for m in chunk))
+            lookups = _read(_lookups(), {k for m in chunk for k in
+                                         lookup_keys(m) + lookup_keys(stored.get(m.member_no))})
         keys = {k for m in chunk for k in lookup_keys(m) + lookup_keys(stored.get(m.member_no))}
-        lookups = _read(_lookups(), keys)
+        if len(chunk) > 1 and 2 * len(chunk) + len(keys) > MAX_ITEMS:  # changed meanwhile
+            half = len(chunk) // 2
+            for part in (chunk[:half], chunk[half:]):
+                retry_lost_races(partial(self._upsert_again, part, actor, now, known))
+            return True
         docs = {k: dict(lookups[k].rows or {}) if k in lookups else {} for k in keys}
         for m in chunk:
             old = stored.get(m.member_no)
@@ -168,16 +198,30 @@ class MemberRepository:
                     tx.save(m, condition=_condition(Member, stored.get(m.member_no), "rev"))
                     tx.save(audit_entry(f"member#{m.member_no}", "member.upserted", actor, now,
                                         {"dues_year": m.dues_year}))
-                self._write_lookups(tx, lookups, docs)
+                written = self._write_lookups(tx, {k: v for k, v in lookups.items() if k in keys},
+                                              docs)
         except TransactWriteError as exc:
             if is_condition_failure(exc):
                 return None  # edited meanwhile: read again
             raise
+        known["rows"].update({m.member_no: m for m in chunk})
+        for k, item in written.items():
+            if item is None:
+                known["lookups"].pop(k, None)
+            else:
+                known["lookups"][k] = item
         return True
+
+    def _upsert_again(self, chunk: list[Member], actor: str, now: datetime,
+                      known: dict[str, dict[str, Any]], attempt: int) -> bool | None:
+        return self._upsert_chunk(chunk, actor, now, known, attempt + 1)  # read fresh
 
     @staticmethod
     def _write_lookups(tx: Any, lookups: dict[str, MemberLookup], docs: dict[str, dict[str, Any]]
-                       ) -> None:
+                       ) -> dict[str, MemberLookup | None]:
+        """The lookup items whose rows changed, written (or deleted when none is left) on
+        the condition that each is still the version read; returns what each now is."""
+        written: dict[str, MemberLookup | None] = {}
         for k, doc in docs.items():
             was = lookups.get(k)
             if was is not None and doc == (was.rows or {}):
@@ -186,9 +230,12 @@ class MemberRepository:
             if not doc:
                 if was is not None:
                     tx.delete(_lookups()(member_no=k), condition=condition)
+                    written[k] = None
                 continue
             version = (int(was.version) if was is not None else 0) + 1
-            tx.save(_lookups()(member_no=k, rows=doc, version=version), condition=condition)
+            written[k] = _lookups()(member_no=k, rows=doc, version=version)
+            tx.save(written[k], condition=condition)
+        return written
 
     def lookup(self, email_norm: str | None, phone_norm: str | None
                ) -> tuple[list[Member], list[Member]]:

@@ -157,14 +157,33 @@ def test_a_member_number_shaped_like_a_lookup_key_is_refused(deps):
     assert "member#" in info.value.message
 
 
-def test_a_large_import_keeps_every_row_findable(deps, clock):
+def _items_per_transaction(seen: list[tuple[str, list[str]]]) -> list[int]:
+    return [len(tables) for op, tables in seen if op == "TransactWriteItems"]
+
+
+def test_a_large_import_is_read_first_and_written_in_full_transactions(deps, clock):
     rows = [row(f"LK-B{i:03}", email=f"bulk{i}@example.com", phone=f"1390000{i:04}")
-            for i in range(40)]  # three transactions of BATCH rows
-    assert members.upsert_members(rows, "admin", deps.now()) == {"upserted": 40}
+            for i in range(60)]  # each: the row, its audit entry, two lookup items
+    with on_the_wire() as seen:
+        assert members.upsert_members(rows, "admin", deps.now()) == {"upserted": 60}
+    assert _items_per_transaction(seen) == [100, 100, 40]
+    assert [op for op, _ in seen] == ["BatchGetItem"] * 3 + ["TransactWriteItems"] * 3
     repo = MemberRepository()
-    for i in (0, 15, 16, 39):
+    for i in (0, 24, 25, 59):
         by_email, by_phone = repo.lookup(f"bulk{i}@example.com", f"1390000{i:04}")
         assert [m.member_no for m in by_email] == [m.member_no for m in by_phone] == [f"LK-B{i:03}"]
+
+
+def test_a_phone_shared_across_transactions_of_one_import_collects_every_row(deps, clock):
+    shared = "13912340000"  # e.g. a library's front desk
+    rows = [row(f"LK-S{i:03}", email=f"desk{i}@example.com", phone=shared) for i in range(50)]
+    with on_the_wire() as seen:
+        members.upsert_members(rows, "admin", deps.now())
+    # 33 rows + 33 audit entries + 33 e-mail items + the shared one = 100, then the rest;
+    # the second transaction knows what the first wrote (no lost race, no read again)
+    assert _items_per_transaction(seen) == [100, 52]
+    assert [op for op, _ in seen].count("BatchGetItem") == 2
+    assert len(MemberRepository().find(None, shared)) == 50
 
 
 def _old_rows(*rows: Member) -> None:
