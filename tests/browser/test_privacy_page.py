@@ -122,6 +122,7 @@ def test_an_unpaid_trainee_withdraws_then_erases_after_typing_the_word(stack, ne
         if width == PHONE_SIZE[0]:  # 取消 (and Esc) erase nothing
             page.p.keyboard.press("Escape")
             assert page.p.get_by_role("dialog").count() == 0
+            assert page.p.evaluate("document.activeElement.id") == "privacy-erase"  # focus back
             assert stack.call("GET", "/me", token=token)[0] == 200
 
     # A registration waiting for review blocks the erasure: the page says how to withdraw it
@@ -188,8 +189,13 @@ def test_a_unit_account_downloads_its_export_and_erases(stack, new_page, tmp_pat
 
     page.p.get_by_role("button", name="注销账号…").click()
     dialog = page.p.get_by_role("dialog", name="确认注销账号？")
-    dialog.get_by_label("请输入“注销”两个字以确认").fill("注销")
-    dialog.get_by_role("button", name="确认注销").click()
+    box = dialog.get_by_label("请输入“注销”两个字以确认")
+    assert page.p.evaluate("document.activeElement.id") == "erase-confirm"  # the dialog asks at once
+    box.press("Enter")  # nothing typed: Enter sends nothing
+    assert dialog.is_visible() and stack.call("GET", "/me", token=token)[0] == 200
+    page.p.keyboard.insert_text(" 注销 ")  # as an input method commits it (spaces from a paste)
+    assert dialog.get_by_role("button", name="确认注销").is_enabled()
+    box.press("Enter")
     page.p.locator("#flash").get_by_text("账号已注销").wait_for()
     assert _session(page) is None
     assert not _blob_readable(page, blob_url)  # the copy in the page's memory is gone too
