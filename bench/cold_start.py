@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -111,6 +113,31 @@ def _child(code: str, cwd: str, path: str, stage: str = "prod") -> dict[str, Any
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def instructions(pairs: list[tuple[str, str]], stage: str = "prod") -> list[int | None]:
+    """Instructions each (code's tree, label) child executes for its cold start, counted by
+    valgrind's callgrind (Ir; all children at once, ~1 min). CPU time swings with the load
+    of a shared machine (the same tree: 0.45-0.65 s within minutes); the instruction count
+    does not (fixed hash seed; a few 0.1% from garbage-collector timing). None without
+    valgrind."""
+    if shutil.which("valgrind") is None:
+        return [None for _ in pairs]
+    with tempfile.TemporaryDirectory() as out:
+        procs = []
+        for i, (cwd, _label) in enumerate(pairs):
+            env = child_env(cwd, stage)
+            env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+            procs.append(subprocess.Popen(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.{i}",
+                 sys.executable, "-c", APP_CHILD, _event("/editions/current"), json.dumps(HEAVY)],
+                cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        counts: list[int | None] = []
+        for proc in procs:
+            _out, err = proc.communicate(timeout=1200)
+            found = re.search(r"Collected : (\d+)", err)
+            counts.append(int(found.group(1)) if proc.returncode == 0 and found else None)
+        return counts
+
+
 def compile_bytecode(tree: str) -> None:
     """The app's own modules compiled, as the Lambda package carries them (site-packages
     has its bytecode from pip already). The children run with PYTHONDONTWRITEBYTECODE, as a
@@ -150,7 +177,8 @@ def _round(stage: str, root: str, bare_dir: str, runs: int) -> dict[str, Any]:
     return {"app": app, "bare": bare}
 
 
-def _entry(name: str, got: dict[str, Any], note: str, profile: Any = None) -> dict[str, Any]:
+def _entry(name: str, got: dict[str, Any], note: str, profile: Any = None,
+           counted: list[int | None] | None = None) -> dict[str, Any]:
     app, bare = got["app"], got["bare"]
     med = lambda rows, key: statistics.median(r[key] for r in rows)  # noqa: E731
     last = app[-1]
@@ -168,7 +196,17 @@ def _entry(name: str, got: dict[str, Any], note: str, profile: Any = None) -> di
                  own_modules_loaded=len(own), own_packages_loaded=features,
                  own_modules=own, loaded_after_first_request=last["loaded"],
                  heavy_loaded=[m for m in last["loaded"] if m in MUST_NOT_LOAD],
-                 **({"import_profile_s": profile} if profile is not None else {}))
+                 **({"import_profile_s": profile} if profile is not None else {}),
+                 **_instruction_details(counted))
+
+
+def _instruction_details(counted: list[int | None] | None) -> dict[str, Any]:
+    if not counted or None in counted:
+        return {}
+    app, bare = counted
+    assert app is not None and bare is not None
+    return {"app_instructions_g": round(app / 1e9, 3), "bare_instructions_g": round(bare / 1e9, 3),
+            "instructions_ratio": round(app / bare, 3)}
 
 
 def run(quick: bool = False, root: str | None = None) -> list[dict[str, Any]]:
@@ -186,12 +224,14 @@ def run(quick: bool = False, root: str | None = None) -> list[dict[str, Any]]:
         Path(bare_dir, "app.py").write_text(BARE_APP, "utf-8")
         prod = _round("prod", tree, bare_dir, runs)
         test = _round("test", tree, bare_dir, 1 if quick else 3)
+        counted = None if quick else instructions([(tree, "app"), (bare_dir, "bare")])
     profile = None if quick else [(n, round(s, 3)) for n, s in import_profile(tree)]
     return [
         _entry("cold_start", prod, "prod stage, as the Lambda: whole process CPU time "
                "(interpreter start, import app, first request GET /editions/current) vs a "
                "bare Chalice+boto3 app with one GetItem; CPU time because wall time swings "
-               "with the machine's load; goal <= 1.3x", profile),
+               "with the machine's load; goal <= 1.3x; instructions_ratio: the same under "
+               "valgrind, which the load does not move", profile, counted),
         _entry("cold_start.test_stage", test, "the same in the test stage (dev routes, the "
                "payment simulators and the dev clock read: what make run and the tests load)"),
     ]
