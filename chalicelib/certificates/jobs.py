@@ -100,21 +100,26 @@ def open_certificates(deps: Deps, edition: Edition, now: datetime, cursor: Any,
     counts = {"mailed": 0, "skipped": 0}
     closes = notice_time(window.closes, end=True)
 
-    def mail_one(r: ResponseRecord) -> bool:
-        contact = None if _used(r) else _contact(edition, r)
-        if contact is None:
-            counts["skipped"] += 1
-            return False
-        email, name = contact
-        queued = mail.queue_mail(
-            deps, f"certificate.available#{edition.edition_id}#{r.registration_id}",
-            email, "certificate.available",
-            {"name": name, "edition_title": edition.title, "closes": closes}, now)
-        counts["mailed"] += int(queued)  # False: mailed by an earlier run already
-        return queued
-    def mail_page(page: list[ResponseRecord], _start: str | None, next_token: str | None
+    series = f"certificate.available#{edition.edition_id}"
+    shared = {"edition_title": edition.title, "closes": closes}
+
+    def mail_page(page: list[ResponseRecord], start: str | None, next_token: str | None
                   ) -> tuple[int, str | None]:
-        return sum(mail_one(r) for r in page), next_token
+        """The page's mails as one outbox batch, named by the page's start: a re-run that
+        reads this page again finds it and goes on from where it ended (nobody twice)."""
+        mails, skipped = [], 0
+        for r in page:
+            contact = None if _used(r) else _contact(edition, r)
+            if contact is None:
+                skipped += 1
+                continue
+            email, name = contact
+            mails.append((f"{series}#{r.registration_id}", email, {"name": name}))
+        recorded, go_on, fresh = mail.queue_batch(
+            deps, series, start, next_token, "certificate.available", shared, mails, now)
+        counts["mailed"] += recorded
+        counts["skipped"] += skipped if fresh else 0  # a page done earlier: nothing new
+        return recorded, go_on
     _walked, next_cursor = _walk(edition, mail_page, cursor, budget_s)
     return counts, next_cursor
 

@@ -16,7 +16,7 @@ from chalicelib.certificates.repository import CertificateRepository
 from chalicelib.learning.repository import QuestionnaireResponse
 from chalicelib.platform.store.audit import history
 from chalicelib.registration.repository import Registration
-from tests.learning.conftest import CERT_CLOSES
+from tests.learning.conftest import CERT_CLOSES, CERT_OPENS
 
 T0 = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)  # after the refund window: no registration read
 WAITING = 120  # three pages of 50: 50, 50, 20
@@ -153,3 +153,18 @@ def test_a_page_larger_than_one_transaction_is_split(deps: Any, clock: Any,
         {"expired": 150, "already": 0}
     named = [rid for e in history("certificates#2026") for rid in e.data["registration_ids"]]
     assert sorted(named) == rids and len(history("certificates#2026")) == 2
+def test_open_mails_each_trainee_once_within_the_goal(deps: Any, clock: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.platform.mail import outbox as mail
+    seed(WAITING, ISSUED)
+    clock.set(CERT_OPENS)
+    edition = current(deps)
+    counts = wire(monkeypatch)
+    assert run_to_end(certificate_jobs.open_certificates, deps, CERT_OPENS, edition) == \
+        {"mailed": WAITING, "skipped": 0}
+    assert counts["read"] == WAITING, counts["log"]
+    assert counts["read"] + counts["written"] <= goal(WAITING)
+    monkeypatch.undo()
+    sent = [m for m in mail.list_mail(None, limit=1000) if m["template"] == "certificate.available"]
+    assert len(sent) == WAITING and {m["status"] for m in sent} == {"sent"}
+    assert len({m["to"] for m in sent}) == WAITING

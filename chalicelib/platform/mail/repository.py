@@ -1,12 +1,21 @@
 """The mail outbox: every mail is recorded first, then sent; a failed send stays pending
-and the retry job sends it later (a failed mail never undoes a committed change)."""
+and the retry job sends it later (a failed mail never undoes a committed change).
+
+Two shapes share the table: a mail (one recipient, `to_addr`, on the `by_recipient` index
+and the `feed` "mail") and a batch (a job's page of mails of one template: `batch` holds
+the shared params, each recipient's key, address, params and state, and the page's start
+and end tokens; `to_addrs` the set of its addresses; `feed` "batch", no `to_addr`). A
+batch costs one Put and one Update for its whole page; a person's mails in batches are
+found on the batch feed by `contains(to_addrs, address)` (privacy's export and erasure:
+rare, and they read every batch item, a few hundred per edition)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.attributes import (JSONAttribute, NumberAttribute, UnicodeAttribute,
+                                 UnicodeSetAttribute, UTCDateTimeAttribute)
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -50,7 +59,7 @@ class Mail(Model):
         table_name = "mail"
 
     mail_id = UnicodeAttribute(hash_key=True)  # deterministic per event: never sent twice
-    to_addr = UnicodeAttribute()
+    to_addr = UnicodeAttribute(null=True)  # None only on a batch (its `to_addrs`)
     subject = UnicodeAttribute()
     body = UnicodeAttribute()
     template = UnicodeAttribute()
@@ -62,10 +71,15 @@ class Mail(Model):
     created_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
     provider_message_id = UnicodeAttribute(null=True)
+    batch = JSONAttribute(null=True)  # a batch's page: see the module's doc
+    to_addrs = UnicodeSetAttribute(null=True)
 
     by_recipient = ByRecipient()
     pending_index = Pending()
     feed_index = Feed()
+
+
+BATCH_FEED = "batch"
 
 
 class MailNotRecordedError(Exception):
@@ -84,6 +98,43 @@ class MailRepository:
                 return False
             raise MailNotRecordedError(str(exc)) from exc
         return True
+
+    def get(self, mail_id: str) -> Mail | None:
+        try:
+            return Mail.get(mail_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def save_batch(self, mail: Mail, batch: dict[str, Any], done: bool, now: datetime) -> None:
+        """A batch after a send attempt: each recipient's state in one write; the batch is
+        sent (off the pending index) once none is left pending."""
+        actions: list[Any] = [Mail.batch.set(batch), Mail.attempts.add(1)]
+        if done:
+            actions += [Mail.status.set(MailStatus.SENT.value), Mail.pending.remove(),
+                        Mail.sent_at.set(now)]
+            mail.update(actions=actions,
+                        condition=Mail.status.is_in(*MAIL_STATUS.sources(MailStatus.SENT)))
+        else:
+            mail.update(actions=actions)
+
+    def batches_to(self, to_addr: str) -> list[Mail]:
+        """The batches holding a mail to `to_addr` (reads every batch: privacy only)."""
+        return list(Mail.feed_index.query(BATCH_FEED,
+                                          filter_condition=Mail.to_addrs.contains(to_addr)))
+
+    def latest_batches(self, limit: int) -> Iterable[Mail]:
+        return Mail.feed_index.query(BATCH_FEED, scan_index_forward=False, limit=limit)
+
+    def scrub_batch(self, mail: Mail, batch: dict[str, Any], address: str,
+                    placeholder: str) -> None:
+        """Erasure inside a batch: the recipients' entries as `batch` now holds them (address
+        and text gone, never sent if still pending), the address out of `to_addrs`."""
+        addresses = ({*(mail.to_addrs or set())} - {address}) | {placeholder}
+        actions: list[Any] = [Mail.batch.set(batch), Mail.to_addrs.set(addresses)]
+        if not any(m.get("status") == MailStatus.PENDING.value and not m.get("erased")
+                   for m in batch["mails"]):
+            actions.append(Mail.pending.remove())  # nothing left to send
+        mail.update(actions=actions)
 
     def record_failure(self, mail: Mail, error: str) -> None:
         mail.update(actions=[Mail.attempts.add(1), Mail.last_error.set(error)])

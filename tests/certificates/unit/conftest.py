@@ -36,6 +36,7 @@ class MemoryBucket:
 @dataclass
 class Outbox:
     sent: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+    batches: dict[tuple[str, str | None], str | None] = field(default_factory=dict)
 
     def queue_mail(self, deps: Any, mail_id: str, to_addr: str, template: str,
                    params: dict[str, Any], now: datetime, required: bool = False) -> bool:
@@ -43,6 +44,21 @@ class Outbox:
             return False  # at most once per mail id, like the outbox
         self.sent[mail_id] = (to_addr, template, params)
         return True
+
+    def queue_batch(self, deps: Any, series: str, start: str | None, end: str | None,
+                    template: str, params: dict[str, Any],
+                    mails: list[tuple[str, str, dict[str, Any]]], now: datetime
+                    ) -> tuple[int, str | None, bool]:
+        """Once per page start, like the outbox: a page recorded before goes on from the
+        end it recorded; each mail at most once per key."""
+        key = (series, start)
+        if key in self.batches:
+            return 0, self.batches[key], False
+        self.batches[key] = end
+        fresh = [(k, to, own) for k, to, own in mails if k not in self.sent]
+        for k, to, own in fresh:
+            self.sent[k] = (to, template, {**params, **own})
+        return len(fresh), end, True
 
 
 @dataclass
@@ -72,7 +88,8 @@ def certs(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Certificate
     monkeypatch.setattr(service, "certs", cw.certs)
     monkeypatch.setattr(jobs, "certs", cw.certs)
     monkeypatch.setattr(jobs, "registrations", world.registrations)
-    monkeypatch.setattr(jobs, "mail", SimpleNamespace(queue_mail=cw.outbox.queue_mail))
+    monkeypatch.setattr(jobs, "mail", SimpleNamespace(queue_mail=cw.outbox.queue_mail,
+                                                   queue_batch=cw.outbox.queue_batch))
     monkeypatch.setattr(service, "storage", lambda deps: cw.bucket)
 
     def render(deps: Any, edition: Any, cert: Any) -> bytes:
