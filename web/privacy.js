@@ -20,12 +20,12 @@ const HELD = [
 
 const ERASED = [
   "账号删除，不能再登录；所有设备上的登录立即失效。",
-  "报名、问卷和发给您的邮件中的姓名、手机号和邮箱替换为“已注销用户”。",
+  "报名、问卷、退费通知和发给您的邮件中的姓名、手机号和邮箱被替换（姓名显示为“已注销用户”）。",
   "单位账号的认证记录和上传的授权书文件删除，发出和收到的邀请删除；待用的验证码删除。",
 ];
 
 const KEPT = [
-  "订单、交费、退费记录和电子发票：按财务会计制度保留原样。",
+  "订单、交费、退费记录和电子发票：按财务会计制度保留。",
   "已颁发的结业证书：按颁发时的内容保留（含持证人姓名），用人单位仍可凭证书编号查验。",
   "学会的会员名册是学会自己的登记，不因注销而删除；单位账号的名称和统一社会信用代码留在操作记录中。",
 ];
@@ -134,10 +134,11 @@ function erasureDialog(trigger, onErased) {
     if (trigger.isConnected) trigger.focus();
   };
   window.addEventListener("hashchange", close);
-  no.addEventListener("click", close);
+  const sending = () => yes.hasAttribute("aria-busy"); // the answer is on its way: wait for it
+  no.addEventListener("click", () => { if (!sending()) close(); });
   dialog.addEventListener("cancel", (e) => {
     e.preventDefault();
-    close();
+    if (!sending()) close();
   });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
