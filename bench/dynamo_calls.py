@@ -21,10 +21,9 @@ MINIMUM: dict[str, tuple[int, str]] = {
                         "them in the token), one consistent BatchGetItem of the roster's lookup "
                         "items (member#email:, member#phone:, written with the rows; until the "
                         "one-off backfill two index Queries), the transaction. The edition and "
-                        "its pointer come from the process cache; the account's session "
-                        "cut-off (kv, platform/sessions, once per account and process per 30 s) "
-                        "is paid by the page's GET /me before the form, which the bench loads "
-                        "first as web/trainee.js does (a registration that comes first pays it: 4)"),
+                        "its pointer come from the process cache, and so do the session "
+                        "cut-offs (one kv item for all accounts, platform/sessions, read once "
+                        "per process per 30 s)"),
     "approval": (1, "one conditional transaction (pending->approved + audit); the mail "
                     "outbox item rides in it. Measured 3, kept: the registration is read first "
                     "because the mail item needs its address, name, fee and tier and a "
@@ -147,9 +146,7 @@ def _journey(api: Api, deps: Any, reviewer: str, keys: dict[str, Any],
     token = api.login(email)
     sub = sub_of(token)
     # The home page with the form loads /me (with /registrations/mine and the edition)
-    # before a registration can be sent (web/trainee.js homePage): that first authenticated
-    # request reads the account's session cut-off (platform/sessions: kv, once per account
-    # and process per 30 s), which the registration would pay if it came first.
+    # before a registration can be sent (web/trainee.js homePage), as the browser does.
     assert api.get("/me", token).status_code == 200
     r = step("registration", lambda: api.register(token))
     rid = r.data["registration_id"]

@@ -3,7 +3,7 @@ events) through the real routes on moto, prod-like (`python -m bench.identity_fi
 `python -m bench --only identity_figures` once listed in bench/__main__.py MODULES):
 
 - the session check at the view boundary (platform/sessions.py): DynamoDB requests of an
-  authenticated GET /me with the account's cut-off cached (a warm Lambda within CACHE_S)
+  authenticated GET /me with the cut-offs (one item for all accounts) cached (a warm Lambda within CACHE_S)
   and uncached, and the time of the check itself, cached and uncached;
 - the attempt counters (platform/store/throttle.py): requests of a sign-in (right and wrong
   password) and of a sign-up."""
@@ -58,8 +58,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
               warm["dynamodb_calls"], "requests", "a warm process within CACHE_S",
               operations=warm["operations"]),
         entry("session check: GET /me requests, cut-off not cached", cold["dynamodb_calls"],
-              extra, "requests", "one GetItem on the kv table per account and process "
-              f"every {sessions.CACHE_S:.0f} s", operations=cold["operations"]),
+              extra, "requests", "one GetItem of the recent cut-offs (one kv item for every "
+              f"account) per process every {sessions.CACHE_S:.0f} s", operations=cold["operations"]),
         entry("session check time, cached", cached_us, 1.0, "µs", "in-process dict lookup"),
         entry("session check time, uncached (moto)", uncached_ms, 1.0, "ms",
               "one GetItem to the embedded AWS"),

@@ -44,11 +44,11 @@ def test_erasure_revokes_the_refresh_token(api: Any) -> None:
 
 def test_another_process_sees_a_revocation_within_the_cache_time(api: Any, monkeypatch: Any) -> None:
     from chalicelib.platform import sessions
-    from chalicelib.platform.store.kv import put_value
+    from chalicelib.platform.store.kv import set_entry
     email, token = api.signup(unique_email())
-    sub = api.get("/me", token).data["user_id"]  # this process has read the account's state
+    sub = api.get("/me", token).data["user_id"]  # this process has read the cut-offs
     # Given another process erased the account (it wrote the cut-off; our cache is older)
-    put_value(f"session-cutoff#{sub}", sessions.CLOSED)
+    set_entry(sessions.RECENT, sub, {"v": sessions.CLOSED, "at": sessions._now_s()})
     assert api.get("/me", token).status_code == 200  # still inside the cache time
     # When the cache time has passed
     later = sessions.monotonic() + sessions.CACHE_S + 1
@@ -184,3 +184,47 @@ def test_confirmation_codes_are_limited_per_email(api: Any) -> None:
     answers = [api.post("/auth/confirm", json={"email": email, "code": "000000"}).status_code
                for _ in range(11)]
     assert answers[:10] == [200] * 10 and answers[10] == 429  # moto takes any code: the limit holds
+
+
+def test_the_cut_offs_are_one_read_per_process_whatever_the_number_of_accounts(
+        api: Any, monkeypatch: Any) -> None:
+    """A warm process checks every account's token against one cached item: the 30 s
+    heartbeat of thousands of viewers reads nothing extra (it once read a per-account item
+    every 30 s, i.e. at almost every heartbeat)."""
+    from chalicelib.platform import sessions
+    tokens = [api.signup(unique_email("many"))[1] for _ in range(3)]
+    for token in tokens:
+        assert api.get("/me", token).status_code == 200
+    reads: list[str] = []
+    real_read = sessions.get_entries
+    monkeypatch.setattr(sessions, "get_entries",
+                        lambda key, **kw: reads.append(key) or real_read(key, **kw))
+    # When the cache time has passed, three accounts' requests follow
+    later = sessions.monotonic() + sessions.CACHE_S + 1
+    monkeypatch.setattr(sessions, "monotonic", lambda: later)
+    for token in tokens:
+        assert api.get("/me", token).status_code == 200
+    # Then the cut-offs were read once for the three
+    assert reads == [sessions.RECENT]
+
+
+def test_old_cut_offs_leave_the_item_and_two_revocations_at_once_both_land(api: Any) -> None:
+    import threading
+
+    from chalicelib.platform import sessions
+    from chalicelib.platform.store.kv import get_entries, set_entry
+    # Given an entry older than every token it could refuse
+    old = sessions._now_s() - sessions.KEEP_S - 10
+    set_entry(sessions.RECENT, "sub-long-ago", {"v": old, "at": old})
+    # When two accounts are revoked at the same moment
+    threads = [threading.Thread(target=sessions.revoke, args=(f"sub-now-{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    entries = get_entries(sessions.RECENT, consistent_read=True)
+    # Then both are kept, the old one is gone
+    assert {"sub-now-0", "sub-now-1"} <= set(entries) and "sub-long-ago" not in entries
+    # ...and a token of theirs issued before is refused, one issued later accepted
+    assert not sessions.token_allowed("sub-now-0", entries["sub-now-0"]["v"])
+    assert sessions.token_allowed("sub-now-0", entries["sub-now-0"]["v"] + 1)
