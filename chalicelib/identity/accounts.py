@@ -148,6 +148,18 @@ def disable(deps: Deps, user_sub: str, actor: str, now: datetime) -> dict[str, A
     return {"user_id": user_sub, "disabled": True}
 
 
+ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never deliverable
+
+
+def erased_email(user_sub: str) -> str:
+    """The placeholder an erased account's e-mail becomes."""
+    return f"erased-{user_sub}@{ERASED_DOMAIN}"
+
+
+def is_erased(account: Any) -> bool:
+    return str(account.email).endswith("@" + ERASED_DOMAIN)
+
+
 def get_account(user_sub: str, consistent_read: bool = False) -> Account:
     account = repo.get(user_sub, consistent_read=consistent_read)
     if account is None:

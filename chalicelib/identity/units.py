@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.identity.accounts import get_account
+from chalicelib.identity.accounts import get_account, is_erased
 from chalicelib.identity.credit_code import normalise_credit_code
 from chalicelib.identity.errors import AccountNotFoundError
 from chalicelib.identity.unit_errors import LetterInvalidError, LetterMissingError, UnitAccountRequiredError, UnitNotFoundError, UnitNotVerifiedError, UnitStateError
@@ -64,7 +64,9 @@ def ensure_profile(unit_sub: str, now: datetime) -> UnitProfile:
     if profile is not None:
         return profile
     account = get_account(unit_sub)
-    if account.kind != "unit" or not account.unit_name or not account.credit_code:
+    # an erased unit's record was deleted on purpose: never made again (no review, no mail)
+    if account.kind != "unit" or not account.unit_name or not account.credit_code \
+            or is_erased(account):
         raise UnitAccountRequiredError()
     profile = UnitProfile(unit_id=unit_sub, unit_name=account.unit_name,
                           credit_code=account.credit_code, email=account.email,

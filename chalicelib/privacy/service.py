@@ -15,7 +15,7 @@ from chalicelib.editions import service as editions
 from chalicelib.identity.errors import AccountNotFoundError
 from chalicelib.editions.errors import EditionNotFoundError
 from chalicelib.identity import accounts, personal_data as identity_data, queries as identity_queries
-from chalicelib.identity.accounts import Account
+from chalicelib.identity.accounts import Account, erased_email, is_erased
 from chalicelib.invoicing import service as invoices
 from chalicelib.learning import queries as learning, transitions as learning_writes
 from chalicelib.platform.clock import iso
@@ -31,18 +31,9 @@ from chalicelib.registration.states import LIVE, PaymentStatus, RegistrationStat
 
 ERASED_NAME = "已注销用户"
 ERASED_PHONE = "-"
-ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never deliverable
 # Money matters still moving: erasure waits until they are final (the person is needed).
 UNFINISHED_ORDER = {OrderStatus.OPEN.value, OrderStatus.RESERVING.value,
                     OrderStatus.REFUNDING.value}
-
-
-def erased_email(user_sub: str) -> str:
-    return f"erased-{user_sub}@{ERASED_DOMAIN}"
-
-
-def is_erased(account: Any) -> bool:
-    return str(account.email).endswith("@" + ERASED_DOMAIN)
 
 
 def _account(user_sub: str) -> Account:

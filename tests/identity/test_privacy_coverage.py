@@ -162,6 +162,15 @@ def test_a_unit_and_the_trainee_it_invited_leave_nothing_behind(api: Any, deps: 
     admin = api.staff("admin")
     listed = api.get("/admin/units?status=verified", admin)
     assert listed.status_code == 200 and unit_id not in listed.body.decode()
+    # ...and staff reviewing it find nothing: no pending record is made again, no mail sent
+    mails_before = len(list(Mail.scan()))
+    for action in ("approve", "reject"):
+        body = {"reason": "材料不符"} if action == "reject" else None
+        r = api.post(f"/admin/units/{unit_id}/{action}", admin, json=body)
+        assert r.status_code == 404 and r.data["Code"] == "UNIT_NOT_FOUND", r.body
+    assert len(list(Mail.scan())) == mails_before
+    _assert_nothing_left(deps, {"email": unit_email, "phone": "13655556666", "name": "联系人欧阳甲"},
+                         unit_id)
 
     # A second erasure: the old token is refused (signed out everywhere), an administrator's
     # repeat is harmless and changes nothing
