@@ -126,7 +126,7 @@ def test_signed_in_header_is_compact_and_the_menu_uses_the_notices_words(stack, 
     p.get_by_role("heading", name="您好，王小梅").wait_for()
     toggle = p.get_by_role("button", name="菜单")
     nav = p.get_by_role("navigation", name="主导航")
-    labels = ["我的培训", "我的云课堂", "我的考试", "我的选课·证书", "个人中心—订单发票", "联系与帮助"]
+    labels = ["我的培训", "我的云课堂", "我的考试", "我的选课·证书", "个人中心—订单发票", "账号与隐私", "联系与帮助"]
     name = "home-" + ("390" if size == PHONE else "1366")
     print(f"header at {size[0]}x{size[1]}: {header_height(page):.0f} px")
     if size == PHONE:
