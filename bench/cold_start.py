@@ -8,7 +8,9 @@ clock): the children reach moto through botocore's own per-service endpoint vari
 (AWS_ENDPOINT_URL_DYNAMODB ...), which the app's settings do not read, so the prod stage's
 refusal of AWS_ENDPOINT_URL still holds. The test stage (what `make run` and the tests
 load) is a second row. The same child reports which heavy libraries and how many of the
-app's own modules the first request loaded (the import list)."""
+app's own modules the first request loaded (the import list). The tree's bytecode is
+compiled first (as the Lambda package carries it), and the prod row also counts one app and
+one bare cold start's instructions under valgrind (load-independent; see `instructions`)."""
 from __future__ import annotations
 
 import json
