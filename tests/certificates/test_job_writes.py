@@ -16,6 +16,7 @@ from chalicelib.certificates.repository import CertificateRepository
 from chalicelib.learning.repository import QuestionnaireResponse
 from chalicelib.platform.store.audit import history
 from chalicelib.registration.repository import Registration
+from tests.certificates.test_repository_contract import world  # noqa: F401 - the fixture
 from tests.learning.conftest import CERT_CLOSES, CERT_OPENS
 
 T0 = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)  # after the refund window: no registration read
@@ -174,3 +175,21 @@ def test_open_mails_each_trainee_once_within_the_goal(deps: Any, clock: Any,
         {"mailed": 0, "skipped": 0}
     again = [m for m in mail.list_mail(None, limit=1000) if m["template"] == "certificate.available"]
     assert len(again) == WAITING
+
+
+def test_the_twin_expires_a_page_as_the_repository_does(world: Any) -> None:  # noqa: F811
+    """tests/certificates/memory.py's expire_all keeps the real one's promises (the unit
+    tier's job tests run on it): the open ones of the page expire once, in the order given,
+    an issued or already expired one is left out, a repeated id counts once."""
+    from tests.certificates.test_repository_contract import certificate, eligible
+    from tests.learning.test_repository_contract import T0 as AT
+    for rid in ("R1", "R2", "R3", "R4"):
+        eligible(world, rid)
+    assert world.certificates.issue(certificate("N4", "R4"), "sub-R4", AT)
+    assert world.certificates.expire_all(["R2"], "2026", "system", AT) == ["R2"]
+    assert world.certificates.expire_all(["R1", "R2", "R3", "R1", "R4"], "2026", "system", AT) \
+        == ["R1", "R3"]
+    assert world.certificates.expire_all(["R1", "R4"], "2026", "system", AT) == []
+    assert [world.responses.get(r).certificate_state for r in ("R1", "R2", "R3", "R4")] == \
+        ["expired", "expired", "expired", "issued"]
+    assert not world.certificates.issue(certificate("N1", "R1"), "sub-R1", AT)

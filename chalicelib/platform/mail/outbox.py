@@ -6,7 +6,7 @@ failed recipient stays pending alone)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, Sequence
 
 from chalicelib.platform.errors import RetryLaterError
@@ -110,6 +110,8 @@ def send_pending(deps: Deps, now: datetime, limit: int = 200) -> dict[str, int]:
     """Retry unsent mails (sparse index: reads only pending ones)."""
     sent = failed = 0
     for mail in repo.pending(limit):
+        if mail.batch is not None and now - mail.created_at < BATCH_GRACE:
+            continue  # its job may be sending it right now: a retry could mail twice
         if mail.batch is not None:
             ok, bad = _send_batch(deps, mail, now)
             sent, failed = sent + ok, failed + bad
@@ -188,6 +190,7 @@ def _to_send(entry: dict[str, Any]) -> bool:
 
 
 # --- batches: a job's page of mails in one outbox item ---------------------------------
+BATCH_GRACE = timedelta(minutes=5)  # the retry job leaves a new batch to its job this long
 BATCH_MAX = 100  # recipients per batch: ~150 bytes each (params, not the text), far under 400 KB
 
 
