@@ -118,7 +118,7 @@ def _child(code: str, cwd: str, path: str, stage: str = "prod") -> dict[str, Any
 def instructions(pairs: list[tuple[str, str]], stage: str = "prod") -> list[int | None]:
     """Instructions each (code's tree, label) child executes for its cold start, counted by
     valgrind's callgrind (Ir; all children at once, ~1 min). CPU time swings with the load
-    of a shared machine (the same tree: 0.45-0.65 s within minutes); the instruction count
+    of a shared machine (the same tree: 0.44-0.57 s in three runs); the instruction count
     does not (fixed hash seed; a few 0.1% from garbage-collector timing). None without
     valgrind."""
     if shutil.which("valgrind") is None:
