@@ -217,7 +217,7 @@ def queue_batch(deps: Deps, series: str, start: str | None, end: str | None, tem
     if len(mails) > BATCH_MAX:
         raise ValueError(f"a batch holds at most {BATCH_MAX} mails")
     mail_id = batch_id(series, start)
-    entries = [{"key": key, "to": to_addr.strip().lower(), "params": own,
+    entries = [{"key": key, "to": to_addr, "params": own,
                 "status": MailStatus.PENDING.value} for key, to_addr, own in mails]
     subject = render(template, {**params, **mails[0][2]})[0] if mails else template
     batch = Mail(mail_id=mail_id, to_addr=None, subject=subject, body=f"{len(mails)} 封",
