@@ -59,6 +59,12 @@ def prepare_package() -> None:
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(f"warning: {module} failed: {done.stderr.strip()[-300:]}", file=sys.stderr)
+    # The package ships chalicelib's bytecode (chalice copies __pycache__ with the sources): a
+    # Lambda cannot write .pyc files, so without them every cold start compiles what it
+    # imports. checked-hash, because a zip keeps mtimes to 2 s, which would make timestamp
+    # pycs look stale (bench/cold_start.py measures the app compiled the same way).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-f", "--invalidation-mode",
+                    "checked-hash", "chalicelib"], cwd=ROOT, env=env, check=False)
 
 
 def restore_layers() -> None:
