@@ -212,3 +212,17 @@ def test_privacy_export_and_erasure_of_a_trainee_mailed_in_a_batch(api: Any, dep
     assert "乙，您好" in left[other_email]["body"]
     (erased,) = [m for to, m in left.items() if to != other_email]
     assert erased["body"] == "（已按本人申请删除）" and erased["status"] == "sent"
+
+
+def test_a_batch_recorded_sent_by_another_sender_is_left_as_it_is(deps: Any, mailer: Mailer) -> None:
+    """Two senders of one batch (a job and a late retry): the second's final write finds it
+    sent already and leaves it (no error for the job step, nothing undone)."""
+    mailer.failing = {"p0000@example.com"}
+    outbox.queue_batch(deps, SERIES, None, None, "test.batch", SHARED, people(1), NOW)
+    stale = Mail.get(outbox.batch_id(SERIES, None))
+    mailer.failing = set()
+    later = NOW + outbox.BATCH_GRACE
+    assert outbox.send_pending(deps, later) == {"sent": 1, "failed": 0}
+    assert outbox._send_batch(deps, stale, later) == (1, 0)  # the other sender's copy
+    stored = Mail.get(outbox.batch_id(SERIES, None))
+    assert (stored.status, stored.pending) == ("sent", None)

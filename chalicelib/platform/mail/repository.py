@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from pynamodb.attributes import (JSONAttribute, NumberAttribute, UnicodeAttribute,
                                  UnicodeSetAttribute, UTCDateTimeAttribute)
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -112,8 +112,12 @@ class MailRepository:
         if done:
             actions += [Mail.status.set(MailStatus.SENT.value), Mail.pending.remove(),
                         Mail.sent_at.set(now)]
-            mail.update(actions=actions,
-                        condition=Mail.status.is_in(*MAIL_STATUS.sources(MailStatus.SENT)))
+            try:
+                mail.update(actions=actions,
+                            condition=Mail.status.is_in(*MAIL_STATUS.sources(MailStatus.SENT)))
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise  # else another sender recorded the batch sent first
         else:
             mail.update(actions=actions)
 
