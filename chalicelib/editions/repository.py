@@ -24,6 +24,9 @@ class EditionItem(Model):
 
     edition_id = UnicodeAttribute(hash_key=True)
     document = JSONAttribute()
+    # What GET /editions/current answers but for its request-time fields, as JSON text
+    # (editions/public.py), written with `document`; absent on items saved before it.
+    public_document = UnicodeAttribute(null=True)
     version = NumberAttribute(default=1)
     updated_at = UTCDateTimeAttribute()
     updated_by = UnicodeAttribute(null=True)
@@ -36,10 +39,11 @@ class EditionRepository:
         except DoesNotExist:
             return None
 
-    def seed(self, edition_id: str, document: dict[str, Any], now: datetime) -> bool:
+    def seed(self, edition_id: str, document: dict[str, Any], now: datetime,
+             public: str | None = None) -> bool:
         """Create the edition unless it exists (idempotent); True when created."""
         item = EditionItem(edition_id=edition_id, document=document, version=1, updated_at=now,
-                           updated_by="seed")
+                           updated_by="seed", public_document=public)
         try:
             item.save(condition=EditionItem.edition_id.does_not_exist())
         except PutError as exc:
@@ -49,19 +53,22 @@ class EditionRepository:
         return True
 
     def create(self, edition_id: str, document: dict[str, Any], actor: str,
-               now: datetime) -> bool:
+               now: datetime, public: str | None = None) -> bool:
         """A new edition at version 1, audited; False when the id is taken."""
         item = EditionItem(edition_id=edition_id, document=document, version=1, updated_at=now,
-                           updated_by=actor)
+                           updated_by=actor, public_document=public)
         return self._write(item, EditionItem.edition_id.does_not_exist(), "edition.created",
                            actor, now)
 
     def replace(self, edition_id: str, document: dict[str, Any], expected_version: int,
-                actor: str, now: datetime) -> bool:
+                actor: str, now: datetime, public: str | None = None) -> bool:
         """The edition's new document at `expected_version + 1`, audited; False when the
-        stored version is no longer `expected_version` (edited meanwhile)."""
+        stored version is no longer `expected_version` (edited meanwhile). `public`: the
+        public document that goes with it (the whole item is replaced: a save without one
+        leaves none, so the old one never outlives its document)."""
         item = EditionItem(edition_id=edition_id, document=document,
-                           version=expected_version + 1, updated_at=now, updated_by=actor)
+                           version=expected_version + 1, updated_at=now, updated_by=actor,
+                           public_document=public)
         return self._write(item, EditionItem.version == expected_version, "edition.updated",
                            actor, now)
 

@@ -29,7 +29,7 @@ MAX_UPLOAD = 5 * 1024 * 1024
 @route(bp, "/editions/current", summary="当前届次：日历、费用、课程、汇款账户、联系方式",
        response=f"{MODELS}:EDITION_OUT", tags=("core",))
 def current_edition(ctx: Ctx) -> dict[str, Any]:
-    return editions.get_current(ctx.deps).public_view(ctx.now)
+    return editions.current_public_view(ctx.deps, ctx.now)  # no model built (editions/public.py)
 
 
 @route(bp, "/admin/members", "POST", summary="新增或更新会员名册行", roles=ADMIN, body=f"{MODELS}:MembersIn",

@@ -6,11 +6,9 @@ import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pydantic
-
-from chalicelib.editions.edition import Edition
+from chalicelib.editions import public
 from chalicelib.platform.clock import SHANGHAI, iso
 from chalicelib.editions.errors import EditionConflictError, EditionNotFoundError
 from chalicelib.editions.members_repository import Member, MemberRepository
@@ -19,6 +17,13 @@ from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ValidationError
 from chalicelib.platform.text import normalise_email, normalise_phone
 
+if TYPE_CHECKING:
+    from chalicelib.editions.edition import Edition
+
+# The Edition model (and pydantic) are imported inside the functions that build it: the
+# public GET /editions/current answers from the stored public document (editions/public.py)
+# and loads neither.
+
 DATA_DIR = Path(__file__).resolve().parent / "data"  # one JSON document per edition
 repo = EditionRepository()
 # How long a process may keep the current edition in memory (prod): edits show within it.
@@ -26,10 +31,14 @@ CACHE_SECONDS_PROD = 30.0
 
 
 def load_seed(edition_id: str) -> Edition:
+    from chalicelib.editions.edition import Edition
     return Edition.model_validate_json((DATA_DIR / f"{edition_id}.json").read_text("utf-8"))
 
 
 def parse_edition(data: Any) -> Edition:
+    import pydantic
+
+    from chalicelib.editions.edition import Edition
     try:
         return Edition.model_validate(data)
     except pydantic.ValidationError as exc:
@@ -41,7 +50,8 @@ def parse_edition(data: Any) -> Edition:
 
 def seed_edition(edition: Edition, now: datetime, make_current: bool = True) -> bool:
     """Create the edition unless it exists (idempotent); returns True when created."""
-    created = repo.seed(edition.edition_id, edition.model_dump(mode="json"), now)
+    created = repo.seed(edition.edition_id, edition.model_dump(mode="json"), now,
+                        public=public.written(edition))
     if make_current and repo.current_id() is None:
         repo.set_current(edition.edition_id)
     return created
@@ -56,8 +66,13 @@ def get_edition(deps: Deps, edition_id: str) -> Edition:
     item = repo.get(edition_id)
     if item is None:
         raise EditionNotFoundError(edition_id)
-    edition = Edition.model_validate(item.document)
-    cache[edition_id] = (time.monotonic(), edition)
+    return _cache_edition(deps, edition_id, item.document)
+
+
+def _cache_edition(deps: Deps, edition_id: str, document: Any) -> Edition:
+    from chalicelib.editions.edition import Edition
+    edition = Edition.model_validate(document)
+    deps._edition_cache[edition_id] = (time.monotonic(), edition)
     return edition
 
 
@@ -69,13 +84,44 @@ def current_edition_id(deps: Deps) -> str:
 
 
 def get_current(deps: Deps) -> Edition:
+    return get_edition(deps, _current_id(deps))
+
+
+def _current_id(deps: Deps) -> str:
+    """The current edition's id: from the process's cache for CACHE_SECONDS_PROD in prod,
+    read each time in dev/test."""
     cache = deps._edition_cache
     if not deps.settings.is_dev and "current_id" in cache and \
             time.monotonic() - cache["current_id"][0] < CACHE_SECONDS_PROD:
-        return get_edition(deps, cache["current_id"][1])
+        return str(cache["current_id"][1])
     edition_id = current_edition_id(deps)
     cache["current_id"] = (time.monotonic(), edition_id)
-    return get_edition(deps, edition_id)
+    return edition_id
+
+
+def current_public_view(deps: Deps, now: datetime) -> dict[str, Any]:
+    """GET /editions/current: the current edition's public answer at `now`, from the
+    public document stored with it (no model built; cached as the edition is). An item
+    saved before the public document existed (or in an older format) has its document
+    built into the model once, as before, and the public document made from it."""
+    edition_id = _current_id(deps)
+    cache = deps._edition_cache
+    key = f"public#{edition_id}"
+    ttl = 0.0 if deps.settings.is_dev else CACHE_SECONDS_PROD
+    hit = cache.get(key)
+    if hit and time.monotonic() - hit[0] < ttl:
+        return hit[1].view(now)  # type: ignore[no-any-return]
+    item = repo.get(edition_id)
+    if item is None:
+        raise EditionNotFoundError(edition_id)
+    stored = public.read(item.public_document)
+    if stored is None:  # saved by an older release: the model, as before
+        edition = _cache_edition(deps, edition_id, item.document)
+        stored = public.read(public.written(edition))
+        if stored is None:
+            return edition.public_view(now)
+    cache[key] = (time.monotonic(), stored)
+    return stored.view(now)
 
 
 WINDOW_NAMES = ("registration", "refund", "learning", "questionnaire", "certificate")
@@ -149,16 +195,18 @@ def save_edition(deps: Deps, data: Any, actor: str, now: datetime, *, create: bo
     if edition_id is not None and edition.edition_id != edition_id:
         raise ValidationError("edition_id 与路径不一致", field="edition_id")
     document = edition.model_dump(mode="json")
+    answer = public.written(edition)  # what GET /editions/current answers, stored with it
     if create:
         version = 1
-        saved = repo.create(edition.edition_id, document, actor, now)
+        saved = repo.create(edition.edition_id, document, actor, now, public=answer)
     else:
         current = repo.get(edition.edition_id, consistent_read=True)
         if current is None:
             raise EditionNotFoundError(edition.edition_id)
         expected = expected_version if expected_version is not None else int(current.version)
         version = expected + 1
-        saved = repo.replace(edition.edition_id, document, expected, actor, now)
+        saved = repo.replace(edition.edition_id, document, expected, actor, now,
+                             public=answer)
     if not saved:
         raise EditionConflictError()
     if make_current:
@@ -169,6 +217,7 @@ def save_edition(deps: Deps, data: Any, actor: str, now: datetime, *, create: bo
 
 
 def seed_all(now: datetime) -> list[str]:
+    from chalicelib.editions.edition import Edition
     created = []
     for path in sorted(DATA_DIR.glob("*.json")):
         edition = Edition.model_validate(json.loads(path.read_text("utf-8")))

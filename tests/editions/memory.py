@@ -22,31 +22,33 @@ class InMemoryEditionRepository:
         return EditionItem.from_raw_data(item) if item is not None else None
 
     def _put(self, edition_id: str, document: dict[str, Any], version: int, actor: str,
-             now: datetime) -> None:
+             now: datetime, public: str | None = None) -> None:
         self.items[edition_id] = EditionItem(edition_id=edition_id, document=document,
                                              version=version, updated_at=now,
-                                             updated_by=actor).serialize()
+                                             updated_by=actor,
+                                             public_document=public).serialize()
 
-    def seed(self, edition_id: str, document: dict[str, Any], now: datetime) -> bool:
+    def seed(self, edition_id: str, document: dict[str, Any], now: datetime,
+             public: str | None = None) -> bool:
         if edition_id in self.items:
             return False
-        self._put(edition_id, document, 1, "seed", now)
+        self._put(edition_id, document, 1, "seed", now, public)
         return True
 
     def create(self, edition_id: str, document: dict[str, Any], actor: str,
-               now: datetime) -> bool:
+               now: datetime, public: str | None = None) -> bool:
         if edition_id in self.items:
             return False
-        self._put(edition_id, document, 1, actor, now)
+        self._put(edition_id, document, 1, actor, now, public)
         self.audit.append((f"edition#{edition_id}", "edition.created", actor, {"version": 1}))
         return True
 
     def replace(self, edition_id: str, document: dict[str, Any], expected_version: int,
-                actor: str, now: datetime) -> bool:
+                actor: str, now: datetime, public: str | None = None) -> bool:
         current = self.get(edition_id)
         if current is None or current.version != expected_version:
             return False
-        self._put(edition_id, document, expected_version + 1, actor, now)
+        self._put(edition_id, document, expected_version + 1, actor, now, public)
         self.audit.append((f"edition#{edition_id}", "edition.updated", actor,
                            {"version": expected_version + 1}))
         return True

@@ -75,10 +75,13 @@ def test_a_stale_manifest_is_not_trusted(tmp_path: Path) -> None:
 
 
 # What the first request (GET /editions/current) must not load: the roster's import and its
-# models (EmailStr: email-validator), the shared request models, spreadsheets.
+# models (EmailStr: email-validator), the shared request models, spreadsheets; nor pydantic
+# and the Edition model (it answers from the public document stored with the edition:
+# editions/public.py).
 NOT_FOR_THE_FIRST_REQUEST = ("email_validator", "chalicelib.editions.members",
                              "chalicelib.editions.models", "chalicelib.platform.schemas",
-                             "chalicelib.platform.spreadsheets", "openpyxl")
+                             "chalicelib.platform.spreadsheets", "openpyxl",
+                             "pydantic", "pydantic_core", "chalicelib.editions.edition")
 
 PROD_CHILD = r'''
 import json, sys
