@@ -54,9 +54,13 @@ def _jobs(*names: str) -> Any:
         got = [r.get(f"jobs.{n}") for n in names]
         if any(e is None for e in got):
             return None
+        # the runner's own items per run (its run record and audit) are the same for every
+        # job and every data size: the goal is about what the job's step touches
+        runner = int((r.get("jobs.runner_bookkeeping") or {}).get("figure", 0))
         text = "; ".join(f"{n} {_fmt(e['figure'])} for {e.get('must_change', e['floor'])}"
                          for n, e in zip(names, got, strict=True))
-        return text, all(e["figure"] <= 2 * e.get("must_change", 0) + PAGE for e in got)
+        text += f" (each incl. the runner's {runner})"
+        return text, all(e["figure"] - runner <= 2 * e.get("must_change", 0) + PAGE for e in got)
     return today
 
 
@@ -80,8 +84,9 @@ GOALS: list[Goal] = [
      "<= 2 / 2 / 3"),
     ("registration, DynamoDB requests", "4", _count(("ddb_calls.registration", 3)), "<= 3"),
     ("jobs: items read+written vs items they must change",
-     "close_registration 1,007 for 1; lock_refunds 1,705 for 0; open_certificates 729 for 161",
-     _jobs("close_registration", "lock_refunds", "open_certificates"),
+     "close_registration 1,007 for 1; lock_refunds 1,705 for 0; open_certificates 729 for 161; "
+     "expire_certificates 568 for 161",
+     _jobs("close_registration", "lock_refunds", "open_certificates", "expire_certificates"),
      f"<= 2x what they change + one page ({PAGE})"),
     ("heartbeat", "1 request", _count(("ddb_calls.heartbeat", 1)), "stays 1"),
     ("first page, transferred", "39 KB raw / 15 KB gzip", _gzip, "<= 60 KB gzip"),

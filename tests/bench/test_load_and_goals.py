@@ -70,13 +70,21 @@ def test_the_goals_table_reads_today_from_the_results() -> None:
                entry("ddb_calls.questionnaire", 3, 2, "r"),
                entry("jobs.close_registration", 51, 1, "items", must_change=1),
                entry("jobs.lock_refunds", 50, 1, "items", must_change=0),
-               entry("jobs.open_certificates", 400, 161, "items", must_change=161)]
+               entry("jobs.open_certificates", 400, 161, "items", must_change=161),
+               entry("jobs.expire_certificates", 370, 161, "items", must_change=161),
+               entry("jobs.runner_bookkeeping", 5, 5, "items")]
     rows = {g["figure"]: g for g in runner.goals(results)}
     assert rows["cold start, CPU vs a bare Chalice + boto3 app"]["met"] is True  # 1.25x
     assert rows["webhook confirmation, DynamoDB requests"]["met"] is True
     assert rows["approval / enrolment / questionnaire, DynamoDB requests"]["today"] == "2 / 4 / 3"
     assert rows["approval / enrolment / questionnaire, DynamoDB requests"]["met"] is False
     assert rows["jobs: items read+written vs items they must change"]["met"] is False  # 400 > 2x161+50
+    # the runner's own items (the same for every job) are not the job's: 370 - 5 <= 372
+    met_but_open = [e if e["name"] != "jobs.open_certificates" else {**e, "figure": 377}
+                    for e in results]
+    rows_met = {g["figure"]: g for g in runner.goals(met_but_open)}
+    assert rows_met["jobs: items read+written vs items they must change"]["met"] is True
+    assert "incl. the runner's 5" in rows_met["jobs: items read+written vs items they must change"]["today"]
     assert rows["registration, DynamoDB requests"]["met"] is None  # not measured
     text = runner.goals_table(runner.goals(results))
     assert "not measured" in text and "NO" in text and "<= 1.3x" in text
