@@ -5,24 +5,24 @@ import json
 import re
 import time
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.editions import public
 from chalicelib.platform.clock import SHANGHAI, iso
 from chalicelib.editions.errors import EditionConflictError, EditionNotFoundError
-from chalicelib.editions.members_repository import Member, MemberRepository
 from chalicelib.editions.repository import EditionRepository
 from chalicelib.platform.deps import Deps
 from chalicelib.platform.errors import ValidationError
-from chalicelib.platform.text import normalise_email, normalise_phone
 
 if TYPE_CHECKING:
     from chalicelib.editions.edition import Edition
+    from chalicelib.editions.members_repository import Member, MemberRepository
 
 # The Edition model (and pydantic) are imported inside the functions that build it: the
 # public GET /editions/current answers from the stored public document (editions/public.py)
-# and loads neither.
+# and loads neither; nor the roster's repository (`_roster()`, the admin's screens').
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # one JSON document per edition
 repo = EditionRepository()
@@ -223,13 +223,18 @@ def seed_all(now: datetime) -> list[str]:
         edition = Edition.model_validate(json.loads(path.read_text("utf-8")))
         if seed_edition(edition, now):
             created.append(edition.edition_id)
-    _roster.backfill_lookups()  # a new stack: marks the roster's lookup items ready
+    _roster().backfill_lookups()  # a new stack: marks the roster's lookup items ready
     return created
 
 
 # --- the admin's roster screen: list and search -------------------------------------------
 SEARCH_SCAN_PAGES = 20  # a name search reads at most this many scan pages per answer
-_roster = MemberRepository()
+
+
+@cache
+def _roster() -> MemberRepository:
+    from chalicelib.editions.members_repository import MemberRepository
+    return MemberRepository()
 
 
 def member_view(m: Member) -> dict[str, Any]:
@@ -245,14 +250,15 @@ def list_members(q: str | None, limit: int, token: str | None
     (scan pages read until `limit` rows are found or SEARCH_SCAN_PAGES pages are read; the
     token goes on from there). The roster is the association's few thousand rows and this
     is the admin's own screen: the only Scan, and never on a trainee's path."""
+    from chalicelib.platform.text import normalise_email, normalise_phone
     q = (q or "").strip()
     if q and "@" in q:
-        return [member_view(m) for m in _roster.find(normalise_email(q), None)], None
+        return [member_view(m) for m in _roster().find(normalise_email(q), None)], None
     if q and len(normalise_phone(q)) == 11 and not re.search(r"[^\d\s+()-]", q):
-        return [member_view(m) for m in _roster.find(None, normalise_phone(q))], None
+        return [member_view(m) for m in _roster().find(None, normalise_phone(q))], None
     found: list[Member] = []
     for _ in range(SEARCH_SCAN_PAGES if q else 1):
-        items, token = _roster.page(limit - len(found), token, q or None)
+        items, token = _roster().page(limit - len(found), token, q or None)
         found.extend(items)
         if token is None or len(found) >= limit:
             break

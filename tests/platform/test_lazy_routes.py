@@ -75,13 +75,14 @@ def test_a_stale_manifest_is_not_trusted(tmp_path: Path) -> None:
 
 
 # What the first request (GET /editions/current) must not load: the roster's import and its
-# models (EmailStr: email-validator), the shared request models, spreadsheets; nor pydantic
-# and the Edition model (it answers from the public document stored with the edition:
-# editions/public.py).
+# models (EmailStr: email-validator), the roster's repository, the shared request models,
+# spreadsheets; nor pydantic and the Edition model (it answers from the public document
+# stored with the edition: editions/public.py).
 NOT_FOR_THE_FIRST_REQUEST = ("email_validator", "chalicelib.editions.members",
                              "chalicelib.editions.models", "chalicelib.platform.schemas",
                              "chalicelib.platform.spreadsheets", "openpyxl",
-                             "pydantic", "pydantic_core", "chalicelib.editions.edition")
+                             "pydantic", "pydantic_core", "chalicelib.editions.edition",
+                             "chalicelib.editions.members_repository")
 
 PROD_CHILD = r'''
 import json, sys
