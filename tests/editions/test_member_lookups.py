@@ -6,10 +6,8 @@ still belongs to an account only through a VERIFIED contact point. Rows written 
 lookup items existed are found through the indexes until the one-off backfill has run."""
 from __future__ import annotations
 
-import json
 import threading
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -20,29 +18,10 @@ from chalicelib.identity import accounts
 from chalicelib.platform.errors import ValidationError
 from chalicelib.registration import service as registrations
 from tests.conftest import PASSWORD, unique_email
+from tests.wire import on_the_wire
 
 FIELDS = {"unit_name": "国家图书馆", "job_title": "馆员", "region": "北京"}
 APPROVED = "2026-03-01T09:00:00+08:00"
-
-
-@contextmanager
-def on_the_wire() -> Iterator[list[tuple[str, list[str]]]]:
-    """(operation, tables) of each DynamoDB request on the shared client."""
-    from chalicelib.platform.store.base import connection
-    events = connection().client.meta.events
-    seen: list[tuple[str, list[str]]] = []
-
-    def before(params: dict[str, Any], model: Any, **_: Any) -> None:
-        body = json.loads(params.get("body") or b"{}")
-        items = body.get("TransactItems") or []
-        tables = [next(iter(i.values()))["TableName"] for i in items] or \
-            sorted(body.get("RequestItems") or {}) or [body.get("TableName", "")]
-        seen.append((model.name, [t.rsplit("-", 1)[-1] for t in tables]))
-    events.register("before-call.dynamodb.*", before)
-    try:
-        yield seen
-    finally:
-        events.unregister("before-call.dynamodb.*", before)
 
 
 def _roster(seen: list[tuple[str, list[str]]]) -> list[str]:

@@ -4,9 +4,7 @@ the check, so the registration is not read first. Every refusal still answers as
 (same code, nothing written), read only once the transaction has said no."""
 from __future__ import annotations
 
-import json
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -14,29 +12,7 @@ from chalicelib.learning import service as learning
 from chalicelib.platform.errors import ForbiddenError, WindowClosedError
 from tests.conftest import at
 from tests.learning.conftest import LEARNING_OPEN, make_registration, set_payment
-
-
-@contextmanager
-def on_the_wire() -> Iterator[list[tuple[str, list[str]]]]:
-    """(operation, tables) of each DynamoDB request, less the test stage's own reads of the
-    dev clock and the edition (a warm prod Lambda has both in memory)."""
-    from chalicelib.platform.store.base import connection
-    events = connection().client.meta.events
-    seen: list[tuple[str, list[str]]] = []
-
-    def before(params: dict[str, Any], model: Any, **_: Any) -> None:
-        body = json.loads(params.get("body") or b"{}")
-        items = body.get("TransactItems") or []
-        tables = [next(iter(i.values()))["TableName"] for i in items] or \
-            sorted(body.get("RequestItems") or {}) or [body.get("TableName", "")]
-        tables = [t.rsplit("-", 1)[-1] for t in tables]
-        if tables not in (["kv"], ["editions"]):
-            seen.append((model.name, tables))
-    events.register("before-call.dynamodb.*", before)
-    try:
-        yield seen
-    finally:
-        events.unregister("before-call.dynamodb.*", before)
+from tests.wire import on_the_wire
 
 
 def _progress(sub: str) -> list[Any]:
@@ -53,7 +29,7 @@ def test_an_allowed_enrolment_is_the_guard_and_one_transaction(deps, clock):
     t = make_registration()
     set_payment(t.registration_id)
     clock.set(LEARNING_OPEN)
-    with on_the_wire() as seen:
+    with on_the_wire(skip_stage_reads=True) as seen:
         out = learning.enroll(deps, t.user_sub, clock.now())
     assert [op for op, _ in seen] == ["GetItem", "TransactWriteItems"], seen
     assert seen[0][1] == ["uniques"] and "registrations" in seen[1][1]
@@ -72,7 +48,7 @@ def test_a_refused_enrolment_names_the_reason_and_writes_nothing(deps, clock, st
     t = make_registration()
     set_payment(t.registration_id, status, payment)
     clock.set(LEARNING_OPEN)
-    with on_the_wire() as seen, pytest.raises(ForbiddenError) as err:
+    with on_the_wire(skip_stage_reads=True) as seen, pytest.raises(ForbiddenError) as err:
         learning.enroll(deps, t.user_sub, clock.now())
     assert err.value.code == code
     # the transaction tried first and said no; then the registration was read for the reason
@@ -85,7 +61,7 @@ def test_a_rejected_registration_has_no_guard_and_answers_not_approved(deps, clo
     t = make_registration()
     registrations.reject(deps, t.registration_id, "材料不全", "reviewer", clock.now())
     clock.set(LEARNING_OPEN)
-    with on_the_wire() as seen, pytest.raises(ForbiddenError) as err:
+    with on_the_wire(skip_stage_reads=True) as seen, pytest.raises(ForbiddenError) as err:
         learning.enroll(deps, t.user_sub, clock.now())
     assert err.value.code == "NOT_APPROVED"
     assert "TransactWriteItems" not in [op for op, _ in seen]
@@ -118,7 +94,7 @@ def test_outside_the_window_the_payment_is_still_named_first(deps, clock):
         learning.enroll(deps, t.user_sub, clock.now())
     assert err.value.code == "NOT_PAID"
     set_payment(t.registration_id)
-    with on_the_wire() as seen, pytest.raises(WindowClosedError) as closed:
+    with on_the_wire(skip_stage_reads=True) as seen, pytest.raises(WindowClosedError) as closed:
         learning.enroll(deps, t.user_sub, clock.now())
     assert closed.value.code == "WINDOW_NOT_OPEN"
     assert "TransactWriteItems" not in [op for op, _ in seen]  # nothing tried before it opens

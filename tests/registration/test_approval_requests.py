@@ -5,37 +5,15 @@ name, fee and tier: docs/performance.md). A bulk approval reads its registration
 its own, and a copy gone stale between the read and the transaction is read again."""
 from __future__ import annotations
 
-import json
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from chalicelib.identity import accounts
 from chalicelib.platform.mail.repository import Mail
 from chalicelib.registration import service as registrations
 from tests.conftest import PASSWORD, unique_email
+from tests.wire import on_the_wire
 
 FIELDS = {"unit_name": "国家图书馆", "job_title": "馆员", "region": "北京"}
-
-
-@contextmanager
-def on_the_wire() -> Iterator[list[tuple[str, list[str]]]]:
-    from chalicelib.platform.store.base import connection
-    events = connection().client.meta.events
-    seen: list[tuple[str, list[str]]] = []
-
-    def before(params: dict[str, Any], model: Any, **_: Any) -> None:
-        body = json.loads(params.get("body") or b"{}")
-        items = body.get("TransactItems") or []
-        tables = [next(iter(i.values()))["TableName"] for i in items] or \
-            sorted(body.get("RequestItems") or {}) or [body.get("TableName", "")]
-        tables = [t.rsplit("-", 1)[-1] for t in tables]
-        if tables not in (["kv"], ["editions"]):  # the test stage's own per-call reads
-            seen.append((model.name, tables))
-    events.register("before-call.dynamodb.*", before)
-    try:
-        yield seen
-    finally:
-        events.unregister("before-call.dynamodb.*", before)
 
 
 def pending(deps: Any, n: int) -> list[tuple[str, str]]:
@@ -52,7 +30,7 @@ def pending(deps: Any, n: int) -> list[tuple[str, str]]:
 
 def test_one_approval_is_three_requests(deps, clock):
     [(rid, _)] = pending(deps, 1)
-    with on_the_wire() as seen:
+    with on_the_wire(skip_stage_reads=True) as seen:
         registrations.approve(deps, rid, "reviewer", deps.now())
     assert [op for op, _ in seen] == ["GetItem", "TransactWriteItems", "UpdateItem"], seen
 
@@ -60,7 +38,7 @@ def test_one_approval_is_three_requests(deps, clock):
 def test_a_bulk_approval_reads_its_registrations_in_one_batch(deps, clock):
     regs = pending(deps, 5)
     ids = [rid for rid, _ in regs]
-    with on_the_wire() as seen:
+    with on_the_wire(skip_stage_reads=True) as seen:
         out = registrations.bulk_approve(deps, ids, "reviewer", deps.now())
     assert out["approved"] == 5
     ops = [op for op, _ in seen]
