@@ -203,3 +203,41 @@ def test_a_warm_prod_process_answers_from_its_cache_and_builds_no_model(deps: An
         editions.current_public_view(deps, clock.now())
         editions.current_public_view(deps, clock.now())
     assert [t for _, t in fresh] == ["kv", "editions", "kv", "editions"]
+
+
+PROD_CHILD = r'''
+import json, sys
+from app import app
+event = {"resource": "/editions/current", "path": "/editions/current", "httpMethod": "GET",
+         "headers": {"Host": "localhost", "Accept": "application/json"},
+         "multiValueHeaders": {}, "queryStringParameters": None,
+         "multiValueQueryStringParameters": None, "pathParameters": None,
+         "stageVariables": None, "body": None, "isBase64Encoded": False,
+         "requestContext": {"resourcePath": "/editions/current", "httpMethod": "GET",
+                            "stage": "api", "requestId": "t", "path": "/api/editions/current",
+                            "identity": {"sourceIp": "127.0.0.1"}}}
+bodies = [app(event, None)["body"] for _ in range(2)]
+print(json.dumps({"bodies": bodies, "pydantic": "pydantic" in sys.modules}))
+'''
+
+
+def test_a_prod_process_answers_the_models_bytes_without_loading_pydantic(deps: Any) -> None:
+    """The Lambda's own path (the prod stage's lazy app, its real clock, its cache), in a
+    fresh interpreter: the answer is the model's at the instant it names."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from bench.cold_start import child_env
+    from chalicelib.platform.clock import parse_instant
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-c", PROD_CHILD], cwd=root,
+                         env=child_env(str(root), "prod"), capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["pydantic"] is False
+    edition = editions.load_seed("2026")
+    for text in out["bodies"]:  # the first read the item, the second came from the cache
+        now = parse_instant(json.loads(text)["now"])
+        assert text == body(edition.public_view(now))
