@@ -241,3 +241,23 @@ def test_a_prod_process_answers_the_models_bytes_without_loading_pydantic(deps: 
     for text in out["bodies"]:  # the first read the item, the second came from the cache
         now = parse_instant(json.loads(text)["now"])
         assert text == body(edition.public_view(now))
+
+
+@pytest.mark.parametrize("kind", ["memory", "dynamodb"])
+def test_both_repositories_keep_the_document_with_its_edition(kind: str, request: Any) -> None:
+    """The in-memory twin (tests/editions/memory.py) stores it as DynamoDB does; a save
+    without one leaves none (the whole item is replaced)."""
+    from chalicelib.editions.repository import EditionRepository
+    from tests.editions.memory import InMemoryEditionRepository
+    if kind == "dynamodb":
+        request.getfixturevalue("deps")
+    repo = EditionRepository() if kind == "dynamodb" else InMemoryEditionRepository()
+    at = datetime(2026, 4, 5, 2, tzinfo=UTC)
+    assert repo.create("E1", {"a": 1}, "admin", at, public="p1")
+    assert repo.get("E1", consistent_read=True).public_document == "p1"
+    assert repo.replace("E1", {"a": 2}, 1, "admin", at, public="p2")
+    assert repo.get("E1", consistent_read=True).public_document == "p2"
+    assert repo.replace("E1", {"a": 3}, 2, "admin", at)
+    assert repo.get("E1", consistent_read=True).public_document is None
+    assert repo.seed("E2", {"a": 1}, at, public="p3")
+    assert repo.get("E2", consistent_read=True).public_document == "p3"
