@@ -18,7 +18,7 @@ from chalicelib.editions.edition import Edition
 from chalicelib.editions.repository import EditionItem
 from chalicelib.platform.clock import UTC
 from chalicelib.platform.http import json_response
-from tests.editions.test_current_edition_cache import requests
+from tests.wire import on_the_wire as requests
 
 WINDOWS = ("registration", "refund", "learning", "questionnaire", "certificate", "payment")
 
@@ -139,7 +139,7 @@ def test_an_item_saved_without_the_document_is_answered_through_the_model(api: A
                                _edition_cache={})
     with requests() as cold:
         first = editions.current_public_view(prod, clock.now())
-    assert cold == [("GetItem", "kv"), ("GetItem", "editions")]
+    assert cold == [("GetItem", ["kv"]), ("GetItem", ["editions"])]
     assert isinstance(prod._edition_cache["2026"][1], Edition)
     with requests() as warm:
         assert body(editions.current_public_view(prod, clock.now())) == body(first)
@@ -192,7 +192,7 @@ def test_a_warm_prod_process_answers_from_its_cache_and_builds_no_model(deps: An
                                _edition_cache={})
     with requests() as cold:
         first = editions.current_public_view(prod, clock.now())
-    assert cold == [("GetItem", "kv"), ("GetItem", "editions")]
+    assert cold == [("GetItem", ["kv"]), ("GetItem", ["editions"])]
     assert "2026" not in prod._edition_cache  # no Edition built for it
     with requests() as warm:
         for _ in range(3):
@@ -202,7 +202,7 @@ def test_a_warm_prod_process_answers_from_its_cache_and_builds_no_model(deps: An
     with requests() as fresh:
         editions.current_public_view(deps, clock.now())
         editions.current_public_view(deps, clock.now())
-    assert [t for _, t in fresh] == ["kv", "editions", "kv", "editions"]
+    assert [t for _, ts in fresh for t in ts] == ["kv", "editions", "kv", "editions"]
 
 
 PROD_CHILD = r'''
