@@ -39,6 +39,21 @@ def _ratio(name: str, limit: float) -> Any:
     return today
 
 
+def _cold_start(limit: float) -> Any:
+    """CPU time swings with the machine's load (other runs share its 2 cores); the count of
+    instructions (valgrind, when installed) does not: it decides when measured."""
+    def today(r: dict[str, dict[str, Any]]) -> tuple[str, bool] | None:
+        e = r.get("cold_start")
+        if e is None or e.get("ratio") is None:
+            return None
+        text = f"{e['ratio']:.2f}x CPU ({_fmt(e['figure'])} vs {_fmt(e['floor'])} s)"
+        instructions = e.get("instructions_ratio")
+        if instructions is None:
+            return text, e["ratio"] <= limit
+        return f"{text}; {instructions:.2f}x in instructions", instructions <= limit
+    return today
+
+
 def _count(*names_limits: tuple[str, float]) -> Any:
     def today(r: dict[str, dict[str, Any]]) -> tuple[str, bool] | None:
         got = [(r.get(n), limit) for n, limit in names_limits]
@@ -73,7 +88,7 @@ def _gzip(r: dict[str, dict[str, Any]]) -> tuple[str, bool] | None:
 
 GOALS: list[Goal] = [
     ("cold start, CPU vs a bare Chalice + boto3 app", "1.95x idle, 2.5x loaded",
-     _ratio("cold_start", 1.3), "<= 1.3x"),
+     _cold_start(1.3), "<= 1.3x"),
     ("certificate render, warm process", "0.33 s (19 MB font parsed each time)",
      _ratio("certificate.generation", 2.0), "<= 2x a bare page with an exact-glyph font"),
     ("invoice/receipt PDF", "3-4 s", _ratio("receipt.generation", 2.0), "same rule (<= 2x)"),

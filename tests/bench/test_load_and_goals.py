@@ -75,6 +75,15 @@ def test_the_goals_table_reads_today_from_the_results() -> None:
                entry("jobs.runner_bookkeeping", 5, 5, "items")]
     rows = {g["figure"]: g for g in runner.goals(results)}
     assert rows["cold start, CPU vs a bare Chalice + boto3 app"]["met"] is True  # 1.25x
+    # with valgrind's count of instructions, that decides (CPU time swings with the load)
+    noisy = [e if e["name"] != "cold_start" else {**e, "ratio": 1.45, "instructions_ratio": 1.12}
+             for e in results]
+    cold = {g["figure"]: g for g in runner.goals(noisy)}["cold start, CPU vs a bare Chalice + boto3 app"]
+    assert cold["met"] is True and "1.12x in instructions" in cold["today"]
+    slow = [e if e["name"] != "cold_start" else {**e, "ratio": 1.2, "instructions_ratio": 1.41}
+            for e in results]
+    assert {g["figure"]: g for g in runner.goals(slow)}[
+        "cold start, CPU vs a bare Chalice + boto3 app"]["met"] is False
     assert rows["webhook confirmation, DynamoDB requests"]["met"] is True
     assert rows["approval / enrolment / questionnaire, DynamoDB requests"]["today"] == "2 / 4 / 3"
     assert rows["approval / enrolment / questionnaire, DynamoDB requests"]["met"] is False
