@@ -50,6 +50,7 @@ fuzz: $(STAMP)
 	FUZZ_MAX_EXAMPLES=500 $(PY) -m pytest -q -p no:randomly tests -m fuzz
 
 bench: $(STAMP) system-deps web-vendor
+	@bash devtools/system_deps.sh system-packages-bench.txt
 	$(PY) -m bench
 
 synth: $(STAMP)

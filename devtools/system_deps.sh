@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
-for pkg in $(grep -v '^#' system-packages.txt); do
+# extra lists as arguments: `make bench` adds system-packages-bench.txt (valgrind)
+for pkg in $(cat system-packages.txt "$@" | grep -v '^#'); do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
