@@ -1,12 +1,8 @@
-"""A verified unit invites a trainee and the trainee accepts, in Chromium (issue 14, item 3).
-
-The brief for this file asked for the invitation's QR code: the unit shows a QR, the trainee
-scans it and accepts. No such screen exists (web/unit.js invites by e-mail only; the only QR
-codes are WeChat Pay's and the staff TOTP enrolment, tests/browser/test_qr.py), so this
-covers the acceptance screen that does exist, which no browser test reached: the unit types
-the address in 邀请学员关联本单位, the invitation mail arrives, the trainee (on a phone) sees
-"<单位> 邀请您关联本报名" under 我的培训 and accepts, and the unit then lists that registration.
-A trainee who was not invited is offered nothing of it."""
+"""A verified unit invites a trainee and the trainee accepts, in Chromium (issue 14, item 3):
+the unit types the address in 邀请学员关联本单位, the invitation mail arrives, the trainee (on
+a phone) sees "<单位> 邀请您关联本报名" under 我的培训 and accepts, and the unit then lists that
+registration. A trainee who was not invited is offered nothing of it. (Units invite by
+e-mail; there is no invitation QR code.)"""
 from __future__ import annotations
 
 import pytest
