@@ -22,24 +22,23 @@ def review_recipients(edition: Edition) -> list[str]:
     return emails or [edition.finance_email]
 
 
-# The reminder says the exact number up to this many, else "超过 50": it reads at most one
-# page of the review queue (issue 18: a Select=COUNT Query was charged for every pending
+# The reminder says the exact number below this many, else "至少 50": it reads one page of
+# the review queue and no more (issue 18: a Select=COUNT Query was charged for every pending
 # registration it counted, 1,000 items to send one mail); the queue itself shows them all.
 EXACT_UP_TO = 50
 
 
-def pending_count_text(pending: int, more: bool) -> str:
-    """What the mail says: "7", or "超过 50" when more than one page waits."""
-    return f"超过 {EXACT_UP_TO}" if more else str(pending)
+def pending_count_text(pending: int) -> str:
+    """What the mail says: "7", or "至少 50" when the page it read was full."""
+    return f"至少 {EXACT_UP_TO}" if pending >= EXACT_UP_TO else str(pending)
 
 
 def remind_pending_reviews(deps: Deps, edition: Edition, now: datetime, cursor: Any,
                            budget_s: float) -> tuple[dict[str, int], Any]:
     """Registration has closed: tell the reviewers how many registrations still wait
     (one page of the review-queue index; one mail per recipient and closing date)."""
-    page, more = repo.list_by_status(edition.edition_id, RegistrationStatus.PENDING.value,
-                                     EXACT_UP_TO, None)
-    pending = len(page)
+    pending = len(repo.first_by_status(edition.edition_id, RegistrationStatus.PENDING.value,
+                                       EXACT_UP_TO))
     mailed = 0
     if pending:
         closes = edition.windows.registration.closes
@@ -47,6 +46,6 @@ def remind_pending_reviews(deps: Deps, edition: Edition, now: datetime, cursor: 
             mailed += mail.queue_mail(
                 deps, f"registration.review_reminder#{edition.edition_id}#{closes.isoformat()}#{to}",
                 to, "registration.review_reminder",
-                {"edition_title": edition.title, "count": pending_count_text(pending, bool(more)),
+                {"edition_title": edition.title, "count": pending_count_text(pending),
                  "closed_at": notice_time(closes, end=True)}, now)
     return {"pending": pending, "mailed": mailed}, None  # pending: at most EXACT_UP_TO

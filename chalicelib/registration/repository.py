@@ -166,6 +166,11 @@ class RegistrationRepository:
         items = items[:limit]
         return items, encode_token(_queue_key(items[-1]))
 
+    def first_by_status(self, edition_id: str, status: str, limit: int) -> list[Registration]:
+        """At most `limit` of the queue, oldest first, in one Query that reads no more."""
+        return list(Registration.by_edition_status.query(
+            _edition_status(edition_id, status), scan_index_forward=True, limit=limit))
+
     def all_by_status(self, edition_id: str, status: str) -> list[Registration]:
         return list(Registration.by_edition_status.query(_edition_status(edition_id, status)))
 

@@ -64,6 +64,9 @@ class InMemoryRegistrationRepository:
         more = start + limit < len(queue)
         return page, encode_token({"i": start + limit}) if more else None
 
+    def first_by_status(self, edition_id: str, status: str, limit: int) -> list[Registration]:
+        return self._queue(edition_id, status)[:limit]
+
     def all_by_status(self, edition_id: str, status: str) -> list[Registration]:
         return self._queue(edition_id, status)
 

@@ -61,6 +61,8 @@ def test_the_review_queue_is_oldest_first_and_paged(repo):
     page, token = repo.list_by_status("2026", "pending", 1, None)
     rest, last = repo.list_by_status("2026", "pending", 5, token)
     assert [r.registration_id for r in page + rest] == ["R0", "R2"] and token and last is None
+    assert [r.registration_id for r in repo.first_by_status("2026", "pending", 1)] == ["R0"]
+    assert [r.registration_id for r in repo.first_by_status("2026", "pending", 5)] == ["R0", "R2"]
     assert [r.registration_id for r in repo.all_by_status("2026", "approved")] == ["R1"]
 
 
