@@ -18,6 +18,7 @@ from chalicelib.learning.repository import QuestionnaireRepository, Questionnair
 from chalicelib.registration.repository import Registration
 from tests.learning.conftest import CERT_CLOSES, CERT_OPENS, run_to_end
 from tests.learning.memory import InMemoryQuestionnaireRepository, InMemoryRegistrations
+from tests.wire import dynamodb_requests
 
 T0 = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
 
@@ -115,21 +116,6 @@ def test_the_backfill_marks_only_the_open_unmarked_responses_once(responses: Res
     assert listed(responses.repo) == ["R1", "R4"]
 
 
-def read_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str, int]]:
-    """Every DynamoDB request on the wire: (operation, table, index, items evaluated)."""
-    from pynamodb.connection.base import Connection
-    log: list[tuple[str, str, str, int]] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        out = original(self, operation, kwargs)
-        log.append((operation, str(kwargs.get("TableName", "")), str(kwargs.get("IndexName", "")),
-                    int(out.get("ScannedCount", out.get("Count", 0))) if operation == "Query" else 0))
-        return out
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
-    return log
-
-
 @pytest.fixture
 def four_finished(deps: Any, clock: Any) -> list[Any]:
     from chalicelib.learning import questionnaire, service as learning
@@ -150,23 +136,23 @@ def test_the_jobs_read_only_the_listed_responses_and_no_registration(
     from chalicelib.platform.mail import outbox as mail
     clock.set(CERT_OPENS)
     certificates.download(deps, four_finished[0].user_sub, CERT_OPENS)  # issued: off the index
-    log = read_log(monkeypatch)
+    log = dynamodb_requests(monkeypatch)
     assert run_to_end(certificate_jobs.open_certificates, deps, CERT_OPENS) == {"mailed": 3, "skipped": 0}
-    queries = [entry for entry in log if entry[0] == "Query"]
-    assert [(q[2], q[3]) for q in queries] == [("awaiting_certificate", 3)]
-    assert not [e for e in log if e[1].endswith("registrations")]  # no registration read
+    queries = [r for r in log if r.operation == "Query"]
+    assert [(q.params.get("IndexName"), q.evaluated) for q in queries] == [("awaiting_certificate", 3)]
+    assert not [r for r in log if r.table == "registrations"]  # no registration read
     monkeypatch.undo()
     sent = {m["to"]: m for m in mail.list_mail(None) if m["template"] == "certificate.available"}
     regs = {t.name: Registration.get(t.registration_id) for t in four_finished}
     assert set(sent) == {regs[n].email for n in ("乙", "丙", "丁")}
     assert "乙，您好" in sent[regs["乙"].email]["body"]
-    log = read_log(monkeypatch)
+    log = dynamodb_requests(monkeypatch)
     assert run_to_end(certificate_jobs.expire_certificates, deps, CERT_CLOSES) == \
         {"expired": 3, "already": 0}
-    assert sum(q[3] for q in log if q[0] == "Query") == 3
+    assert sum(r.evaluated for r in log if r.operation == "Query") == 3
     assert run_to_end(certificate_jobs.expire_certificates, deps, CERT_CLOSES) == \
         {"expired": 0, "already": 0}
-    assert sum(q[3] for q in log if q[0] == "Query") == 3  # the second run reads none
+    assert sum(r.evaluated for r in log if r.operation == "Query") == 3  # the second run reads none
 
 
 def test_a_cursor_of_the_old_index_starts_over(deps: Any, clock: Any, four_finished: list[Any]) -> None:

@@ -17,6 +17,7 @@ import pytest
 from chalicelib.certificates import jobs as certificate_jobs
 from tests.conftest import at, unique_email
 from tests.learning.conftest import CERT_CLOSES, CERT_OPENS, LEARNING_OPEN, Trainee, answers_for, complete_courses, run_to_end
+from tests.wire import dynamodb_requests
 
 CONFIRM = {"confirm": "注销"}
 
@@ -49,19 +50,6 @@ def finish(api: Any, deps: Any, clock: Any, token: str, sub: str, rid: str, name
     assert r.status_code == 201, r.body
 
 
-def registration_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    from pynamodb.connection.base import Connection
-    reads: list[str] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        if str(kwargs.get("TableName", "")).endswith("registrations"):
-            reads.append(operation)
-        return original(self, operation, kwargs)
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
-    return reads
-
-
 def certificate_mails() -> dict[str, dict[str, Any]]:
     from chalicelib.platform.mail import outbox as mail
     return {m["to"]: m for m in mail.list_mail(None) if m["template"] == "certificate.available"}
@@ -87,10 +75,10 @@ def test_after_the_response_the_registration_cannot_change_so_the_mail_reads_non
     reg = Registration.get(rid, consistent_read=True)
     assert (reg.status, reg.payment_status) == ("approved", "paid")
     # So the job mails the registration's address and name without reading it
-    reads = registration_reads(monkeypatch)
+    log = dynamodb_requests(monkeypatch)
     assert run_to_end(certificate_jobs.open_certificates, deps, CERT_OPENS) == \
         {"mailed": 1, "skipped": 0}
-    assert reads == []
+    assert [r.operation for r in log if r.table == "registrations"] == []
     monkeypatch.undo()
     mail = certificate_mails()[reg.email]
     assert mail["body"].startswith("钱玥，您好") and "2026年6月30日 24:00" in mail["body"]
@@ -120,9 +108,9 @@ def test_a_refund_after_the_response_is_caught_by_reading_the_registration(
     r = api.post("/refunds", leaves[0], json={"order_id": leaves[3], "reason": "单位另有安排"})
     assert r.status_code == 201, r.body
     assert Registration.get(leaves[2], consistent_read=True).payment_status != "paid"
-    reads = registration_reads(monkeypatch)
+    log = dynamodb_requests(monkeypatch)
     assert run_to_end(certificate_jobs.open_certificates, deps, CERT_OPENS) == \
         {"mailed": 1, "skipped": 1}
-    assert reads.count("GetItem") == 2
+    assert [r.operation for r in log if r.table == "registrations"].count("GetItem") == 2
     monkeypatch.undo()
     assert set(certificate_mails()) == {Registration.get(stays[2]).email}

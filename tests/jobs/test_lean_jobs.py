@@ -12,6 +12,7 @@ from chalicelib.platform.mail.repository import Mail
 from chalicelib.registration import jobs
 from chalicelib.registration.repository import Registration
 from tests.conftest import at
+from tests.wire import dynamodb_requests
 
 CLOSED = at("2026-04-11T00:00:00+08:00")
 
@@ -29,21 +30,6 @@ def seed_pending(n: int) -> None:
                 edition_status="2026#pending", version=1))
 
 
-def read_items(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The items each Query on the wire evaluated (what DynamoDB charges for)."""
-    from pynamodb.connection.base import Connection
-    scanned: list[int] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        out = original(self, operation, kwargs)
-        if operation == "Query":
-            scanned.append(int(out.get("ScannedCount", out.get("Count", 0))))
-        return out
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
-    return scanned
-
-
 def reminder_subjects() -> list[str]:
     return [m.subject for m in Mail.scan() if "待审核" in m.subject]
 
@@ -52,10 +38,10 @@ def test_many_pending_read_one_page_and_the_mail_says_at_least_fifty(
         deps: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     seed_pending(120)
     edition = get_current(deps)
-    scanned = read_items(monkeypatch)
+    log = dynamodb_requests(monkeypatch)
     counts, cursor = jobs.remind_pending_reviews(deps, edition, CLOSED, None, 10.0)
     assert cursor is None and counts["mailed"] == 1
-    assert sum(scanned) <= jobs.EXACT_UP_TO  # was 120: a COUNT over every pending one
+    assert sum(r.evaluated for r in log if r.operation == "Query") <= jobs.EXACT_UP_TO  # was 120: a COUNT over every pending one
     monkeypatch.undo()
     [subject] = reminder_subjects()
     assert "仍有 至少 50 条报名待审核" in subject

@@ -12,6 +12,7 @@ from chalicelib.platform.errors import ConflictError, ForbiddenError, WindowClos
 from chalicelib.learning import service as learning
 from tests.conftest import at
 from tests.learning.conftest import LEARNING_CLOSES, LEARNING_OPEN, make_registration, set_payment
+from tests.wire import dynamodb_requests
 
 C = "C01"
 
@@ -231,29 +232,21 @@ def test_one_dynamodb_call_per_heartbeat(deps: Any, clock: Any, enrolled: Any,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """With the token of the previous answer and the edition cached in-process (prod), a
     heartbeat is exactly one UpdateItem."""
-    from pynamodb.connection.base import Connection
     prod_like = cached(deps)
     r = beat(prod_like, clock, enrolled, 30, None)  # warms the edition cache
-    calls: list[str] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        calls.append(operation)
-        return original(self, operation, kwargs)
-
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    log = dynamodb_requests(monkeypatch)
     token = r["token"]
     for i in range(2, 6):
         r = beat(prod_like, clock, enrolled, 30 * i, token)
         token = r["token"]
-    assert calls == ["UpdateItem"] * 4
+    assert [c.operation for c in log] == ["UpdateItem"] * 4
     assert r["credited_s"] == 150
-    calls.clear()
+    log.clear()
     beat(prod_like, clock, enrolled, 30, token)  # a repeat: nothing to write, one read
-    assert calls == ["GetItem"]  # (that tells a superseded session; no write)
-    calls.clear()
+    assert [c.operation for c in log] == ["GetItem"]  # (that tells a superseded session; no write)
+    log.clear()
     beat(prod_like, clock, enrolled, 180, None)  # no token: read, then the update
-    assert calls == ["GetItem", "UpdateItem"]
+    assert [c.operation for c in log] == ["GetItem", "UpdateItem"]
 
 
 # --- one playback at a time (issue 13) --------------------------------------------------
@@ -313,22 +306,12 @@ def test_a_play_writes_the_played_course_and_the_former_holder_only(
     courses, 20 WRU): the first play writes the played item and the per-trainee session
     item, a play of the same course that one item, of another course it and the item it
     takes the session from; the superseded session's report then credits nothing."""
-    from pynamodb.connection.base import Connection
-
     from chalicelib.learning.errors import SessionSupersededError
-    items: list[int] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        if operation == "TransactWriteItems":
-            items.append(len(kwargs["TransactItems"]))
-        return original(self, operation, kwargs)
-
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    log = dynamodb_requests(monkeypatch)
     first = learning.play(deps, enrolled.user_sub, "C01", clock.now())
     again = learning.play(deps, enrolled.user_sub, "C01", clock.now())
     other = learning.play(deps, enrolled.user_sub, "C02", clock.now())
-    assert items == [2, 1, 2]
+    assert [len(c.params["TransactItems"]) for c in log if c.operation == "TransactWriteItems"] == [2, 1, 2]
     clock.advance(seconds=30)
     for old in (first, again):
         with pytest.raises(SessionSupersededError):
@@ -343,17 +326,10 @@ def test_enrolment_answers_from_the_items_it_wrote(deps: Any, clock: Any, traine
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """选学 does not read back the ten progress items it has just written (issue 18: the
     Query was the 4th request); the answer is the same as the catalogue's."""
-    from pynamodb.connection.base import Connection
     clock.set(LEARNING_OPEN)
-    calls: list[str] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        calls.append(operation)
-        return original(self, operation, kwargs)
-
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    log = dynamodb_requests(monkeypatch)
     out = learning.enroll(cached(deps), trainee.user_sub, clock.now())
+    calls = [c.operation for c in log]
     assert "Query" not in calls and calls.count("TransactWriteItems") == 1
     monkeypatch.undo()
     catalogue = learning.list_courses(deps, trainee.user_sub, clock.now())

@@ -16,6 +16,7 @@ import requests
 
 from chalicelib.learning import service as learning
 from tests.learning.conftest import LEARNING_CLOSES, LEARNING_OPEN, paid_api_trainee, run_to_end
+from tests.wire import dynamodb_requests
 
 CLIP_S = 6
 BINARY = {"Accept": "application/octet-stream"}  # as the player asks for the key
@@ -206,23 +207,15 @@ def test_the_key_route_is_one_dynamodb_request(api: Any, deps: Any, clock: Any, 
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The floor: the session check and the key in one TransactGetItems (the edition is
     cached in-process in prod)."""
-    from pynamodb.connection.base import Connection
     admin = api.staff("admin")
     upload_and_package(api, admin, clip)
     token, link = playing_trainee(api, clock)
     prod_like = dataclasses.replace(deps, settings=dataclasses.replace(deps.settings, stage="prod"))
     sub = learning_sub(api, token)
     learning.key(prod_like, sub, "C01", link["session_id"], None, clock.now())  # warm cache
-    calls: list[str] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        calls.append(operation)
-        return original(self, operation, kwargs)
-
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    log = dynamodb_requests(monkeypatch)
     assert len(learning.key(prod_like, sub, "C01", link["session_id"], None, clock.now())) == 16
-    assert calls == ["TransactGetItems"]
+    assert [c.operation for c in log] == ["TransactGetItems"]
 
 
 def learning_sub(api: Any, token: str) -> str:

@@ -11,6 +11,7 @@ from chalicelib.platform.errors import ConflictError, ForbiddenError, Validation
 from chalicelib.learning import questionnaire
 from tests.conftest import at
 from tests.learning.conftest import QUESTIONNAIRE_OPEN, answers_for, complete_courses, paid_trainee
+from tests.wire import dynamodb_requests
 
 
 def test_questions_are_the_editions(deps: Any, clock: Any, enrolled: Any) -> None:
@@ -111,28 +112,19 @@ def test_a_second_response_is_refused_by_the_write_not_a_read(
     """No read of an existing response before the transaction (issue 18): its condition
     refuses a second response and the 409 comes from the cancellation reason; nothing of
     the first response changes."""
-    from pynamodb.connection.base import Connection
-
     from chalicelib.learning.repository import QuestionnaireResponse
     from chalicelib.platform.store.audit import history
     complete_courses(deps, enrolled)
     clock.set(QUESTIONNAIRE_OPEN)
-    reads: list[str] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        if operation in ("GetItem", "Query") and "questionnaire" in kwargs.get("TableName", ""):
-            reads.append(operation)
-        return original(self, operation, kwargs)
-
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
+    log = dynamodb_requests(monkeypatch)
     questionnaire.submit(deps, enrolled.user_sub, answers_for(deps), clock.now())
     clock.advance(minutes=1)
     with pytest.raises(ConflictError) as err:
         questionnaire.submit(deps, enrolled.user_sub, {**answers_for(deps), "overall": 1},
                              clock.now())
     assert err.value.code == "QUESTIONNAIRE_ALREADY_SUBMITTED"
-    assert reads == []
+    assert [r.operation for r in log if r.operation in ("GetItem", "Query")
+            and "questionnaire" in r.params.get("TableName", "")] == []
     monkeypatch.undo()
     stored = QuestionnaireResponse.get(enrolled.registration_id)
     assert stored.answers["overall"] == 5 and stored.submitted_at == QUESTIONNAIRE_OPEN

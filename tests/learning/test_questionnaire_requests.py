@@ -10,27 +10,23 @@ import pytest
 
 from tests.conftest import at
 from tests.learning.conftest import LEARNING_OPEN, answers_for, complete_courses, paid_api_trainee, paid_trainee, set_payment
+from tests.wire import Request, dynamodb_requests
 
 ANSWERED = at("2026-05-20T10:00:00+08:00")
 
 
-def wire(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """DynamoDB requests on the wire as "Operation:table", leaving out what the test stage
-    adds to every request (the dev clock and the edition, cached in prod)."""
-    from pynamodb.connection.base import Connection
-    calls: list[str] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        if operation == "TransactWriteItems":
+def wire(log: list[Request]) -> list[str]:
+    """The requests as "Operation:table", leaving out what the test stage adds to every
+    request (the dev clock and the edition, cached in prod)."""
+    calls = []
+    for r in log:
+        if r.operation == "TransactWriteItems":
             table = ",".join(sorted({next(iter(i.values()))["TableName"].split("-")[-1]
-                                     for i in kwargs["TransactItems"]}))
+                                     for i in r.params["TransactItems"]}))
         else:
-            table = str(kwargs.get("TableName", "")).split("-")[-1]
+            table = r.table
         if table not in ("kv", "editions"):
-            calls.append(f"{operation}:{table}")
-        return original(self, operation, kwargs)
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
+            calls.append(f"{r.operation}:{table}")
     return calls
 
 
@@ -40,9 +36,10 @@ def test_a_response_is_three_requests_and_records_the_registration_s_contact(
     from chalicelib.learning.repository import QuestionnaireResponse
     from chalicelib.registration.repository import Registration
     complete_courses(deps, enrolled)
-    calls = wire(monkeypatch)
+    log = dynamodb_requests(monkeypatch)
     out = questionnaire.submit(deps, enrolled.user_sub, answers_for(deps), ANSWERED)
     assert out["submitted"] is True
+    calls = wire(log)
     assert calls == ["Query:learning_progress", "GetItem:registrations",
                      "TransactWriteItems:audit,questionnaire_responses,registrations"], calls
     monkeypatch.undo()

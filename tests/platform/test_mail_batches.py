@@ -16,6 +16,7 @@ from chalicelib.platform.clock import parse_instant
 from chalicelib.platform.mail import outbox
 from chalicelib.platform.mail.repository import Mail
 from chalicelib.platform.mail.ses import MailSendError
+from tests.wire import dynamodb_requests
 
 NOW = parse_instant("2026-06-01T00:01:00+08:00")
 SERIES = "test.batch#2026"
@@ -49,28 +50,16 @@ def people(n: int, first: int = 0) -> list[tuple[str, str, dict[str, Any]]]:
             for i in range(first, first + n)]
 
 
-def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    from pynamodb.connection.base import Connection
-    log: list[str] = []
-    original = Connection._make_api_call
-
-    def counting(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
-        log.append(operation)
-        return original(self, operation, kwargs)
-    monkeypatch.setattr(Connection, "_make_api_call", counting)
-    return log
-
-
 def mine() -> list[dict[str, Any]]:
     return [m for m in outbox.list_mail(None, limit=1000) if m["template"] == "test.batch"]
 
 
 def test_a_page_is_one_put_and_one_update_and_recorded_once(deps: Any, mailer: Mailer,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    log = writes(monkeypatch)
+    log = dynamodb_requests(monkeypatch)
     assert outbox.queue_batch(deps, SERIES, None, "tok-1", "test.batch", SHARED, people(25),
                               NOW) == (25, "tok-1", True)
-    assert log == ["PutItem", "UpdateItem"]
+    assert [r.operation for r in log] == ["PutItem", "UpdateItem"]
     assert len(mailer.sent) == 25
     to, subject, body = mailer.sent[3]
     assert (to, subject) == ("p0003@example.com", "【测试】2026年培训")
