@@ -94,13 +94,22 @@ def send_recorded(deps: Deps, mail: Mail, now: datetime) -> bool:
     return _try_send(deps, mail, now)
 
 
-def _try_send(deps: Deps, mail: Mail, now: datetime) -> bool:
+def _deliver(deps: Deps, mail_id: str, to_addr: str, subject: str,
+             body: str) -> tuple[str | None, str | None]:
+    """Hand one mail to the mail service: (its message id, None), or (None, the error) when
+    it refused or was unreachable (the caller keeps the mail pending for the retry job)."""
     try:
-        message_id = deps.mailer.send(mail.to_addr, mail.subject, mail.body)
+        return deps.mailer.send(to_addr, subject, body), None
     except (MailSendError, OSError) as exc:
         error = str(exc) if isinstance(exc, MailSendError) else type(exc).__name__
-        logger.warning("mail send failed; will retry", extra={"mail_id": mail.mail_id, "error": error})
-        repo.record_failure(mail, error)
+        logger.warning("mail send failed; will retry", extra={"mail_id": mail_id, "error": error})
+        return None, error
+
+
+def _try_send(deps: Deps, mail: Mail, now: datetime) -> bool:
+    message_id, error = _deliver(deps, mail.mail_id, str(mail.to_addr), mail.subject, mail.body)
+    if message_id is None:
+        repo.record_failure(mail, str(error))
         return False
     repo.mark_sent(mail, message_id, now)
     return True
@@ -242,12 +251,8 @@ def _send_batch(deps: Deps, mail: Mail, now: datetime) -> tuple[int, int]:
     for m in batch.get("mails", []):
         if _to_send(m):
             subject, body = render(mail.template, {**shared, **m["params"]})
-            try:
-                message_id = deps.mailer.send(m["to"], subject, body)
-            except (MailSendError, OSError) as exc:
-                error = str(exc) if isinstance(exc, MailSendError) else type(exc).__name__
-                logger.warning("mail send failed; will retry",
-                               extra={"mail_id": m["key"], "error": error})
+            message_id, error = _deliver(deps, m["key"], m["to"], subject, body)
+            if message_id is None:
                 m = {**m, "attempts": int(m.get("attempts", 0)) + 1, "error": error}
                 failed += 1
             else:
