@@ -6,8 +6,8 @@ from __future__ import annotations
 from chalicelib.registration.repository import Registration, RegistrationRepository
 
 __all__ = ["Registration", "get_registration", "get_registrations", "page_by_status",
-           "all_by_status", "count_by_status", "registrations_of_user", "find_live",
-           "live_registration_id", "by_unit", "by_email", "linked_to_unit"]
+           "all_by_status", "registrations_of_user", "live_registration_id", "by_unit",
+           "by_email", "linked_to_unit"]
 
 _repo = RegistrationRepository()
 
@@ -35,10 +35,6 @@ def all_by_status(edition_id: str, status: str) -> list[Registration]:
     return _repo.all_by_status(edition_id, status)
 
 
-def count_by_status(edition_id: str, status: str) -> int:
-    return _repo.count_by_status(edition_id, status)
-
-
 def registrations_of_user(user_sub: str) -> list[Registration]:
     """A person's registrations over all editions, newest first."""
     return _repo.list_mine(user_sub)
@@ -47,12 +43,6 @@ def registrations_of_user(user_sub: str) -> list[Registration]:
 def live_registration_id(edition_id: str, user_sub: str) -> str | None:
     """The id of the person's live (pending or approved) registration for the edition."""
     return _repo.live_registration_id(edition_id, user_sub)
-
-
-def find_live(edition_id: str, user_sub: str) -> Registration | None:
-    """The person's live (pending or approved) registration for the edition, if any."""
-    registration_id = _repo.live_registration_id(edition_id, user_sub)
-    return _repo.get(registration_id) if registration_id else None
 
 
 def by_unit(edition_id: str, unit_norm: str) -> list[Registration]:
