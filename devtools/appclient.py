@@ -71,7 +71,9 @@ class AppClient:
 
     def totp(self, email: str) -> str:
         """A code of the staff account's secret not used yet (the platform accepts each
-        30 s step once; within its window the next step's code is valid too)."""
+        30 s step once; within its window the next step's code is valid too). Never the
+        previous step's: a sign-in that reaches the server after the next 30 s boundary
+        (a loaded machine) would find it out of the window (MFA_INVALID)."""
         import time
 
         import pyotp
@@ -79,7 +81,7 @@ class AppClient:
         used = self._totp_steps.get(email, -1)
         while True:
             step = int(time.time()) // 30
-            chosen = next((s for s in (step - 1, step, step + 1) if s > used), None)
+            chosen = next((s for s in (step, step + 1) if s > used), None)
             if chosen is not None:
                 self._totp_steps[email] = chosen
                 return str(pyotp.TOTP(secret).at(chosen * 30))

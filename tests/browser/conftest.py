@@ -90,8 +90,8 @@ class Stack:
 
     def totp(self, email: str) -> str:
         """A dev staff account's code for a step this stack has not used yet (the platform
-        accepts each 30 s step once per account, the neighbouring steps' codes too: up to
-        three sign-ins in a window go at once; then wait for the next step)."""
+        accepts each 30 s step once per account, the next step's code too: two sign-ins in
+        a window go at once; then wait for the next step)."""
         import pyotp
         secret = self._totp_secret(email)
         assert secret, f"no TOTP secret for {email} in .dev/keys/staff-totp.json"
@@ -99,7 +99,9 @@ class Stack:
         while True:
             step = int(time.time()) // 30
             newest = max(used, default=-1)
-            chosen = next((s for s in (step - 1, step, step + 1) if s > newest), None)
+            # never the previous step: a sign-in reaching the server after the next 30 s
+            # boundary (a loaded machine) would find it outside the window
+            chosen = next((s for s in (step, step + 1) if s > newest), None)
             if chosen is not None:
                 used.add(chosen)
                 return str(pyotp.TOTP(secret).at(chosen * 30))
