@@ -137,6 +137,7 @@ async function render() {
   const main = h("div", { class: "view" });
   clear(root).append(main);
   root.setAttribute("aria-busy", "true");
+  delete root.dataset.route;
   // A visible hint when a page takes a moment (slow networks, big lists)
   const slow = setTimeout(() => {
     if (main.isConnected && !main.firstChild) main.append(h("p", { class: "muted loading", role: "status" }, "加载中…"));
@@ -170,7 +171,10 @@ async function render() {
   } finally {
     clearTimeout(slow);
     main.querySelector(":scope > .loading")?.remove();
-    if (main.isConnected) root.removeAttribute("aria-busy");
+    if (main.isConnected) {
+      root.removeAttribute("aria-busy");
+      root.dataset.route = hash; // which route the shown page was rendered for (tests wait on it)
+    }
   }
   if (!main.isConnected) return;
   const heading = main.querySelector("h1, h2");

@@ -248,8 +248,15 @@ async function playPage(main, courseId) {
   start(resumeAt);
 
   // no seeking beyond the furthest watched point; 1x only
+  // A position counts as watched when playing at 1x could have reached it since the last
+  // update: a starved or throttled tab fires timeupdate seconds apart, and a fixed step
+  // would then stop following the viewer (who could no longer go back into what they saw).
+  let lastUpdate = performance.now();
   video.addEventListener("timeupdate", () => {
-    if (!video.seeking && video.currentTime <= furthest + 3) furthest = Math.max(furthest, video.currentTime);
+    const now = performance.now();
+    const reach = furthest + 3 + (now - lastUpdate) / 1000;
+    lastUpdate = now;
+    if (!video.seeking && video.currentTime <= reach) furthest = Math.max(furthest, video.currentTime);
   });
   video.addEventListener("seeking", () => {
     if (video.currentTime > furthest + 1) {

@@ -29,6 +29,9 @@ AXE_GATE = os.environ.get("AXE_GATE", "fail")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+# How long a step may wait for the page: CI is a loaded 2-core machine where a browser, the
+# stack and the other worker share the cores, so a step that takes 1 s here may take 20.
+ACTION_TIMEOUT_MS = 30_000
 PASSWORD = "Passw0rd!x"
 DEV_PASSWORD = "DevPassw0rd!"
 
@@ -44,8 +47,9 @@ def _free_port() -> int:
 class Stack:
     """The running platform over HTTP: base URL and a small JSON client for set-up steps."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, log_path: Path | None = None) -> None:
         self.base = base
+        self.log_path = log_path  # the stack's output, shown when a test fails
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None,
              raw: bytes | None = None, ctype: str = "application/json") -> tuple[int, Any]:
@@ -208,7 +212,7 @@ def stack() -> Iterator[Stack]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the stack did not answer /health: {log_path.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield Stack(base)
+        yield Stack(base, log_path)
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -268,6 +272,16 @@ class Page:
             self.p.reload()
         else:
             self.p.goto(url)
+        self.settled()
+
+    def settled(self) -> None:
+        """Wait until the app has rendered the route now in the address bar. A hash change
+        renders after the navigation returns, so until then the previous page is still on
+        screen: a step taken on it (a typed serial, a click) would land on a page about
+        to be replaced."""
+        self.p.wait_for_function(
+            "() => { const m = document.getElementById('main');"
+            " return !!m && m.dataset.route === location.hash && !m.hasAttribute('aria-busy'); }")
 
     def sign_in(self, stack: Stack, token: str) -> None:
         """Signed in as the token's account (the session the login page would store), then
@@ -278,6 +292,7 @@ class Page:
         self.p.goto(f"{self.base}/web/index.html#/")
         self.p.evaluate("(s) => localStorage.setItem('lsc.session', JSON.stringify(s))", session)
         self.p.reload()
+        self.settled()
 
     def shot(self, name: str, *, accessible: bool = True) -> None:
         """A full-page screenshot under test-artifacts/screenshots/, and (unless told not
@@ -329,6 +344,13 @@ class Page:
             .map((el) => el.outerHTML.slice(0, 120))""")
         assert unnamed == [], f"controls without a label: {unnamed}"
 
+    def flash_text(self) -> str:
+        """The message the page shows at the top (a refusal, a success), for failure reports."""
+        try:
+            return str(self.p.evaluate("document.getElementById('flash')?.innerText || ''"))
+        except Exception:  # noqa: BLE001 - the page may be gone
+            return ""
+
     def check_console(self) -> None:
         assert not self.errors, f"console errors: {self.errors}"
         assert len(self.http_errors) <= self.allowed_http, f"unexpected API errors: {self.http_errors}"
@@ -340,6 +362,11 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
     report = outcome.get_result()
     if report.when == "call":
         item.call_failed = report.failed
+        stack = item.funcargs.get("stack") if report.failed else None
+        if isinstance(stack, Stack) and stack.log_path and stack.log_path.exists():
+            # what the server did while the test waited (requests, tracebacks)
+            tail = stack.log_path.read_text(errors="replace").splitlines()[-60:]
+            report.sections.append(("stack log (last 60 lines)", "\n".join(tail)))
 
 
 @pytest.fixture
@@ -353,7 +380,7 @@ def new_page(browser: Any, stack: Stack, request: Any) -> Iterator[Any]:
         ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
         ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.base)
-        ctx.set_default_timeout(15_000)
+        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(ctx)
         page = Page(ctx.new_page(), stack.base)
         pages.append(page)
@@ -367,7 +394,8 @@ def new_page(browser: Any, stack: Stack, request: Any) -> Iterator[Any]:
             except Exception:  # noqa: BLE001 - best effort
                 pass
         for page in pages:
-            print(f"console errors: {page.errors}; API errors: {page.http_errors}")
+            print(f"console errors: {page.errors}; API errors: {page.http_errors}; "
+                  f"message shown: {page.flash_text()!r}")
     try:
         for page in pages:
             page.check_console()

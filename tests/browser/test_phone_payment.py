@@ -8,8 +8,9 @@ from typing import Any, Iterator
 from urllib.parse import parse_qsl, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import SHOTS, Page
+from tests.browser.conftest import ACTION_TIMEOUT_MS, SHOTS, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -25,7 +26,7 @@ def phone(browser: Any, stack: Any) -> Iterator[Any]:
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=IPHONE,
                                   is_mobile=True, has_touch=True, device_scale_factor=1,
                                   locale="zh-CN", timezone_id="Asia/Shanghai")
-        ctx.set_default_timeout(15_000)
+        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(ctx)
         return Page(ctx.new_page(), stack.base)
     yield make
@@ -101,7 +102,7 @@ def _context(browser: Any, stack: Any, width: int, height: int, ua: str, mobile:
                               is_mobile=mobile, has_touch=mobile, locale="zh-CN",
                               timezone_id="Asia/Shanghai")
     ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.base)
-    ctx.set_default_timeout(15_000)
+    ctx.set_default_timeout(ACTION_TIMEOUT_MS)
     return Page(ctx.new_page(), stack.base)
 
 
@@ -168,8 +169,10 @@ def test_bank_transfer_claim_and_a_confirmed_refund(stack: Any, browser: Any) ->
     claims.get_by_text(order["order_id"]).wait_for()
     assert "2026-04-05" in claims.inner_text()
     fin.p.get_by_role("button", name=f"确认到账… 订单 {order['order_id']}").click()
+    manual = fin.p.locator('form[aria-label="无流水时按订单确认"]')
+    expect(manual.get_by_label("银行流水号")).to_be_focused()  # the pick puts the cursor there
     fin.p.keyboard.type("SERCLAIM01")
-    fin.p.locator('form[aria-label="无流水时按订单确认"]').get_by_role("button", name="确认到账").click()
+    manual.get_by_role("button", name="确认到账").click()
     fin.p.get_by_text(f"已确认到账：订单 {order['order_id']}").wait_for()
     claims.get_by_text("暂无").wait_for()  # refreshed: the claim is settled
     fin.shot("finance-after-confirm-1366")

@@ -143,7 +143,8 @@ def test_finance_reconciliation(stack, new_page, tmp_path):
     p.get_by_role("button", name=f"确认到账… 订单 {b_order}").click()
     manual = p.locator('form[aria-label="无流水时按订单确认"]')
     assert manual.get_by_label("到账金额（元）").input_value() == "490.00"
-    p.keyboard.type(f"SER{tag}002")  # the serial field has the focus
+    expect(manual.get_by_label("银行流水号")).to_be_focused()  # the pick puts the cursor there
+    p.keyboard.type(f"SER{tag}002")
     manual.get_by_role("button", name="确认到账").click()
     p.get_by_text(f"已确认到账：订单 {b_order}").wait_for()
     assert stack.ok("GET", "/registrations/mine", token=b["token"])["registrations"][0]["payment_status"] == "paid"

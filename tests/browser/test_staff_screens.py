@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.browser.conftest import Page, unique_email
+from tests.browser.conftest import ACTION_TIMEOUT_MS, Page, unique_email
 from tests.browser.test_staff_and_unit import trainee
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -28,7 +28,7 @@ def london_page(browser: Any, stack: Any) -> Iterator[Any]:
     def make(width: int, height: int) -> Page:
         ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                   timezone_id="Europe/London")
-        ctx.set_default_timeout(15_000)
+        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
         page = Page(ctx.new_page(), stack.base)
         made.append((ctx, page))
         return page
