@@ -97,20 +97,31 @@ DESKTOP_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like G
               "Chrome/126.0 Safari/537.36")
 
 
-def _context(browser: Any, stack: Any, width: int, height: int, ua: str, mobile: bool) -> Page:
-    ctx = browser.new_context(viewport={"width": width, "height": height}, user_agent=ua,
-                              is_mobile=mobile, has_touch=mobile, locale="zh-CN",
-                              timezone_id="Asia/Shanghai")
-    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.base)
-    ctx.set_default_timeout(ACTION_TIMEOUT_MS)
-    return Page(ctx.new_page(), stack.base)
+@pytest.fixture
+def open_page(browser: Any, stack: Any) -> Iterator[Any]:
+    """Factory: a page in its own context (own storage) of the given size and user agent,
+    closed after the test: a page left open goes on polling the stack for the worker's
+    later tests."""
+    contexts: list[Any] = []
+
+    def make(width: int, height: int, ua: str, mobile: bool) -> Page:
+        ctx = browser.new_context(viewport={"width": width, "height": height}, user_agent=ua,
+                                  is_mobile=mobile, has_touch=mobile, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+        ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.base)
+        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
+        contexts.append(ctx)
+        return Page(ctx.new_page(), stack.base)
+    yield make
+    for ctx in contexts:
+        ctx.close()
 
 
-def test_bank_transfer_claim_and_a_confirmed_refund(stack: Any, browser: Any) -> None:
+def test_bank_transfer_claim_and_a_confirmed_refund(stack: Any, open_page: Any) -> None:
     stack.set_clock("2026-04-05T10:00:00+08:00")
     token, rid = _approved(stack, "张三")
     for width, height, ua, mobile, tag in ((390, 844, IPHONE, True, "390"), (1366, 900, DESKTOP_UA, False, "1366")):
-        page = _context(browser, stack, width, height, ua, mobile)
+        page = open_page(width, height, ua, mobile)
         p = page.p
         page.sign_in(stack, token)
         page.goto(f"#/pay/{rid}")
@@ -162,7 +173,7 @@ def test_bank_transfer_claim_and_a_confirmed_refund(stack: Any, browser: Any) ->
     assert order["transfer_claim"]["amount_fen"] == 49000
 
     # Finance sees the claim, confirms by hand, and the lists refresh
-    fin = _context(browser, stack, 1366, 900, DESKTOP_UA, False)
+    fin = open_page(1366, 900, DESKTOP_UA, False)
     fin.sign_in(stack, stack.staff("finance"))
     fin.goto("#/finance")
     claims = fin.p.locator("[data-finance-list=claims]")
@@ -179,7 +190,7 @@ def test_bank_transfer_claim_and_a_confirmed_refund(stack: Any, browser: Any) ->
     fin.assert_fits()
 
     # The trainee asks for a refund: the dialog says what will happen; 取消 changes nothing
-    page = _context(browser, stack, 390, 844, IPHONE, True)
+    page = open_page(390, 844, IPHONE, True)
     p = page.p
     page.sign_in(stack, token)
     page.goto("#/orders")
@@ -205,7 +216,7 @@ def test_bank_transfer_claim_and_a_confirmed_refund(stack: Any, browser: Any) ->
     page.check_console()
 
 
-def test_a_group_member_sees_their_own_share_and_how_to_ask_for_a_refund(stack: Any, browser: Any) -> None:
+def test_a_group_member_sees_their_own_share_and_how_to_ask_for_a_refund(stack: Any, open_page: Any) -> None:
     """The group order (two members, ¥980) as the API gives it to one member: the page shows
     the member's own ¥490 and that a refund goes back to the unit's account (the API's
     answers for this member are served by the test: the group set-up is the unit's tests')."""
@@ -221,7 +232,7 @@ def test_a_group_member_sees_their_own_share_and_how_to_ask_for_a_refund(stack: 
     mine = stack.ok("GET", "/registrations/mine", token=token)
     for reg in mine["registrations"]:
         reg.update({"payment_status": "paid", "paid_order_id": "GTESTGROUP1"})
-    page = _context(browser, stack, 390, 844, IPHONE, True)
+    page = open_page(390, 844, IPHONE, True)
     p = page.p
     answers = {"/orders/mine": {"orders": [group]}, "/registrations/mine": mine,
                "/orders/GTESTGROUP1": {**group, "payments": [], "refunds": []}}
@@ -248,12 +259,12 @@ WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit
              "Mobile/15E148 MicroMessenger/8.0.49(0x18003129) NetType/WIFI Language/zh_CN")
 
 
-def test_pay_with_wechat_jsapi_inside_wechat(stack: Any, browser: Any) -> None:
+def test_pay_with_wechat_jsapi_inside_wechat(stack: Any, open_page: Any) -> None:
     """Inside WeChat's browser: WeChat's web OAuth first (the simulated one), back with the
     code, the JSAPI order placed by itself, WeixinJSBridge (the sandbox's) pays it."""
     stack.set_clock("2026-04-05T10:00:00+08:00")
     token, rid = _approved(stack, "李四")
-    page = _context(browser, stack, 390, 844, WECHAT_UA, True)
+    page = open_page(390, 844, WECHAT_UA, True)
     p = page.p
     page.sign_in(stack, token)
     page.goto(f"#/pay/{rid}")
@@ -278,7 +289,7 @@ def test_pay_with_wechat_jsapi_inside_wechat(stack: Any, browser: Any) -> None:
     page.check_console()
 
 
-def test_finance_opens_a_units_voucher_and_member_list_from_the_order(stack: Any, browser: Any) -> None:
+def test_finance_opens_a_units_voucher_and_member_list_from_the_order(stack: Any, open_page: Any) -> None:
     """The open group remittance's row opens the unit's voucher and member list (the 5-minute
     links the API gives; the group itself is served by the test, set up in the unit's tests)."""
     import json as _json
@@ -289,7 +300,7 @@ def test_finance_opens_a_units_voucher_and_member_list_from_the_order(stack: Any
     links = {"order_id": "GVOUCHER01",
              "voucher": {"url": f"{stack.base}/web/verify.html?voucher", "expires_at": "2026-04-05T10:05:00+08:00"},
              "member_list": {"url": f"{stack.base}/web/verify.html?members", "expires_at": "2026-04-05T10:05:00+08:00"}}
-    fin = _context(browser, stack, 1366, 900, DESKTOP_UA, False)
+    fin = open_page(1366, 900, DESKTOP_UA, False)
     p = fin.p
 
     def answer(body: Any) -> Any:
