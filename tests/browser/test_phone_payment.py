@@ -19,19 +19,9 @@ IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/60
 
 
 @pytest.fixture
-def phone(browser: Any, stack: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def make() -> Page:
-        ctx = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=IPHONE,
-                                  is_mobile=True, has_touch=True, device_scale_factor=1,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
-        contexts.append(ctx)
-        return Page(ctx.new_page(), stack.base)
-    yield make
-    for ctx in contexts:
-        ctx.close()
+def phone(open_page: Any) -> Any:
+    """Factory: an iPhone-sized page of its own (see open_page)."""
+    return lambda: open_page(390, 844, IPHONE, True)
 
 
 def _approved(stack: Any, name: str) -> tuple[str, str]:
