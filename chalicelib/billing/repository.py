@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, GetError, PutError
+from pynamodb.exceptions import DoesNotExist, GetError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -25,7 +25,7 @@ from chalicelib.billing.states import LINE_STATUS, NOTIFICATION_FLAG, ORDER_STAT
 from chalicelib.platform.mail import outbox
 from chalicelib.platform.store.attributes import FenAttribute, StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import committed, connection, decode_token, encode_token, is_condition_failure, register
+from chalicelib.platform.store.base import committed, connection, decode_token, encode_token, is_condition_failure, register, save_if_absent
 from chalicelib.platform.store.uniques import Unique
 from chalicelib.registration import queries as registrations
 from chalicelib.registration import transitions as registration_moves
@@ -684,24 +684,14 @@ class BillingRepository:
     # --- notifications and statement lines ---------------------------------------------------
     def keep_notification(self, note: ProviderNotification) -> bool:
         """Keep a notification finance must look at; a replay only counts another delivery."""
-        try:
-            note.save(condition=ProviderNotification.notification_id.does_not_exist())
+        if save_if_absent(note, ProviderNotification.notification_id):
             return True
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise
         ProviderNotification(notification_id=note.notification_id).update(
             actions=[ProviderNotification.deliveries.add(1)])
         return False
 
     def save_line_if_new(self, line: StatementLine) -> bool:
-        try:
-            line.save(condition=StatementLine.line_id.does_not_exist())
-            return True
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+        return save_if_absent(line, StatementLine.line_id)
 
 
 def repository(deps: Any) -> BillingRepository:

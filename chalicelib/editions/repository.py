@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import committed, is_condition_failure, register
+from chalicelib.platform.store.base import committed, register, save_if_absent
 from chalicelib.platform.store.kv import get_value, put_value
 
 CURRENT_KEY = "current_edition"
@@ -44,13 +44,7 @@ class EditionRepository:
         """Create the edition unless it exists (idempotent); True when created."""
         item = EditionItem(edition_id=edition_id, document=document, version=1, updated_at=now,
                            updated_by="seed", public_document=public)
-        try:
-            item.save(condition=EditionItem.edition_id.does_not_exist())
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise
-            return False
-        return True
+        return save_if_absent(item, EditionItem.edition_id)
 
     def create(self, edition_id: str, document: dict[str, Any], actor: str,
                now: datetime, public: str | None = None) -> bool:

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import committed, is_condition_failure, register, transaction
+from chalicelib.platform.store.base import committed, is_condition_failure, register, save_if_absent, transaction
 
 
 class ByEmail(GlobalSecondaryIndex["Account"]):
@@ -78,13 +78,7 @@ class CodeRepository:
 
     def put_back(self, code: OneTimeCode) -> bool:
         """Store a used code again as it was; False when a newer code took its key meanwhile."""
-        try:
-            code.save(condition=OneTimeCode.key.does_not_exist())
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return save_if_absent(code, OneTimeCode.key)
 
     def get(self, key: str) -> OneTimeCode | None:
         try:

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.jobs.states import RESUMABLE, RUN_STATUS, RunStatus
 from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import is_condition_failure, register, transaction
+from chalicelib.platform.store.base import is_condition_failure, register, save_if_absent, transaction
 
 # The run states by their old names (the runner and the tests use them).
 RUNNING, PARTIAL, DONE, FAILED, UNAVAILABLE = (s.value for s in RunStatus)
@@ -168,13 +168,7 @@ class JobRunRepository:
         run = JobRun(run_key=key, job=job, edition_id=edition_id, due_key=due_key, due_at=due_at,
                      job_edition=f"{job}#{edition_id}", status=UNAVAILABLE, started_at=now,
                      updated_at=now, counts={}, error="not available")
-        try:
-            run.save(condition=JobRun.run_key.does_not_exist())
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return save_if_absent(run, JobRun.run_key)
 
     def recent(self, limit: int, last_key: dict[str, Any] | None
                ) -> tuple[list[JobRun], dict[str, Any] | None]:

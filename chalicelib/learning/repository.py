@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
@@ -27,7 +27,7 @@ from chalicelib.learning.rules import ProgressState, format_watched, parse_watch
 from chalicelib.learning.states import RESPONSE_CERTIFICATE_STATE
 from chalicelib.platform.store.attributes import StateAttribute
 from chalicelib.platform.store.audit import audit_entry
-from chalicelib.platform.store.base import committed, connection, decode_token, encode_token, is_condition_failure, register, transaction
+from chalicelib.platform.store.base import committed, connection, decode_token, encode_token, is_condition_failure, register, save_if_absent, transaction
 from chalicelib.platform.store.uniques import Unique
 from chalicelib.registration import transitions as registration
 
@@ -173,11 +173,7 @@ class ProgressRepository:
     def ensure(self, items: list[Progress]) -> None:
         """Create progress items that are missing (idempotent; editions with >90 courses)."""
         for item in items:
-            try:
-                item.save(condition=Progress.learner.does_not_exist())
-            except PutError as exc:
-                if not is_condition_failure(exc):
-                    raise
+            save_if_absent(item, Progress.learner)
 
     def get(self, learner: str, course_id: str) -> Progress | None:
         try:

@@ -21,7 +21,7 @@ from pynamodb.models import Model
 
 from chalicelib.platform.mail.states import MAIL_STATUS, MailStatus
 from chalicelib.platform.store.attributes import StateAttribute
-from chalicelib.platform.store.base import is_condition_failure, register, transaction
+from chalicelib.platform.store.base import is_condition_failure, register, save_if_absent, transaction
 
 
 class ByRecipient(GlobalSecondaryIndex["Mail"]):
@@ -92,12 +92,9 @@ class MailRepository:
     def add_once(self, mail: Mail) -> bool:
         """Record a new mail; False when one with its id exists already (sent at most once)."""
         try:
-            mail.save(condition=Mail.mail_id.does_not_exist())
+            return save_if_absent(mail, Mail.mail_id)
         except PutError as exc:
-            if is_condition_failure(exc):
-                return False
             raise MailNotRecordedError(str(exc)) from exc
-        return True
 
     def get(self, mail_id: str) -> Mail | None:
         try:

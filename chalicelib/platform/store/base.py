@@ -150,6 +150,18 @@ def is_condition_failure(exc: Exception) -> bool:
     return False
 
 
+def save_if_absent(item: Model, key: Any) -> bool:
+    """Save a new item unless one with its key exists: False when it does (a replay, or a
+    racing writer won). Any other failure propagates."""
+    try:
+        item.save(condition=key.does_not_exist())
+    except PutError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
+
+
 T = TypeVar("T")
 
 
