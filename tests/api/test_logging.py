@@ -1,25 +1,17 @@
 """Structured JSON logs with the request id, and no personal data in them."""
-import io
 import json
-import logging
+
+from tests.logs import app_log
 
 
 def test_logs_are_json_with_request_id_and_carry_no_personal_data(api):
     from chalicelib.platform.observability import logger
-    sink = io.StringIO()
-    handler = logging.StreamHandler(sink)
-    handler.setFormatter(logger.registered_formatter)  # the production formatter (masking)
-    logger.addHandler(handler)
-    logger.setLevel("INFO")
-    try:
+    with app_log("INFO") as sink:  # the production formatter (masking)
         email, token = api.signup(name="冯玥", phone="13811112222")
         reg = api.register(token, phone="13811112222")
         assert reg.status_code == 201
         logger.info("echo of a careless call", extra={"who": email, "phone": "13811112222",
                                                         "auth": f"Bearer {token}"})
-    finally:
-        logger.setLevel("WARNING")
-        logger.removeHandler(handler)
     out = sink.getvalue()
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     served = [entry for entry in lines if entry.get("message") == "request served"]

@@ -5,6 +5,7 @@ import pytest
 
 from chalicelib.platform.schemas import field_label
 from tests.conftest import PASSWORD, unique_email
+from tests.logs import app_log
 
 DEEP = ("[" * 1000 + "]" * 1000).encode()
 
@@ -79,28 +80,16 @@ def test_field_labels_for_nested_and_unknown_fields():
 
 
 def test_deep_json_and_a_storage_outage_log_no_traceback(api, monkeypatch):
-    import io
-    import logging
-
     from botocore.exceptions import EndpointConnectionError
 
-    from chalicelib.platform.observability import logger
     from tests.hardening.test_dependencies import failing
     _, token = api.signup()
-    sink = io.StringIO()
-    handler = logging.StreamHandler(sink)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    logger.setLevel("INFO")
-    try:
+    with app_log("INFO") as sink:
         for _ in range(3):
             r = api.call("POST", "/auth/login", body=DEEP, headers={"Content-Type": "application/json"})
             assert r.status_code == 400
         failing(monkeypatch, "dynamodb", EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
         assert api.get("/registrations/mine", token).status_code == 503
-    finally:
-        logger.setLevel("WARNING")
-        logger.removeHandler(handler)
     out = sink.getvalue()
     assert "request served" in out
     assert "Traceback" not in out and "RecursionError" not in out and '"exception"' not in out

@@ -3,10 +3,10 @@ us, keep what finance must keep, and log no personal data while doing it."""
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from tests.conftest import at, unique_email
+from tests.logs import app_log
 
 CONFIRM = {"confirm": "注销"}
 
@@ -92,26 +92,13 @@ def test_an_unpaid_live_registration_blocks_until_withdrawn(api: Any, deps: Any,
 def test_logs_never_carry_phone_email_name_or_token(api: Any, deps: Any, clock: Any) -> None:
     """Everything a sign-up, a registration and an erasure log, with PII passed in `extra`."""
     from chalicelib.platform.observability import logger, mask
-    records: list[str] = []
-
-    class Capture(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(self.format(record))
-    handler = Capture()
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    old_level = logger.log_level
-    logger.setLevel("DEBUG")
-    try:
+    with app_log() as sink:
         email, token = api.signup(unique_email("logpii"), name="钱七", phone="13700001111")
         api.register(token)
         logger.info("test line", extra={"email": email, "phone": "+86 137-0000-1111",
                                          "note": f"Bearer {token}", "token": token})
         api.get("/me", token)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
-    text = "\n".join(records)
+    text = sink.getvalue()
     assert "test line" in text
     for secret in (email, "13700001111", "137-0000-1111", token, token.split(".")[1]):
         assert secret not in text, secret

@@ -3,12 +3,12 @@ outbox (GET /dev/sms), the tokens Cognito's own, issued through CUSTOM_AUTH whos
 (chalicelib/identity/custom_auth.py) moto runs in-process (devtools/moto_custom_auth.py)."""
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import pytest
 
 from tests.conftest import unique_email
+from tests.logs import app_log
 
 PHONE = "13700001111"
 
@@ -207,25 +207,14 @@ def test_code_checks_are_limited_per_phone_at_the_limit_and_one_past(api: Any, c
 
 
 def test_the_code_and_the_nonce_are_never_logged_nor_stored_in_clear(api: Any, clock: Any) -> None:
-    import io
-
     from chalicelib.identity.repository import OneTimeCode
-    from chalicelib.platform.observability import logger
     from devtools import moto_custom_auth
     _verified(api)
-    sink = io.StringIO()
-    handler = logging.StreamHandler(sink)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    logger.setLevel("DEBUG")
-    try:
+    with app_log() as sink:
         code = _login_code(api, clock)
         assert [i.key for i in OneTimeCode.scan()] == [f"sms-login#{PHONE}"]
         assert code not in str([i.attribute_values for i in OneTimeCode.scan()])
         assert _login(api, code).status_code == 200
-    finally:
-        logger.setLevel("WARNING")
-        logger.removeHandler(handler)
     verify = [e["event"] for e in moto_custom_auth.events
               if e["triggerSource"] == "VerifyAuthChallengeResponse_Authentication"][-1]
     nonce = verify["request"]["challengeAnswer"]

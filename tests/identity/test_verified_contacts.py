@@ -3,13 +3,13 @@ through the dev outbox (GET /dev/sms), the roster counts only through verified c
 and codes expire, are used once, have few tries and are never logged or stored in clear."""
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from tests.conftest import PASSWORD, unique_email
+from tests.logs import app_log
 
 MEMBER_PHONE = "13911112222"
 
@@ -126,23 +126,12 @@ def test_a_code_four_minutes_59_old_still_works(api: Any, clock: Any) -> None:
 
 
 def test_codes_are_stored_hashed_and_never_logged(api: Any) -> None:
-    import io
-
     from chalicelib.identity.repository import OneTimeCode
-    from chalicelib.platform.observability import logger
     _email, token = api.signup(unique_email(), phone="13700000005")
-    sink = io.StringIO()
-    handler = logging.StreamHandler(sink)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    logger.setLevel("DEBUG")
-    try:
+    with app_log() as sink:
         api.post("/me/phone/code", token)
         code = _last_code(api, "13700000005")
         api.post("/me/phone/verify", token, json={"code": "000000" if code != "000000" else "111111"})
-    finally:
-        logger.setLevel("WARNING")
-        logger.removeHandler(handler)
     [stored] = list(OneTimeCode.scan())
     assert code not in str(stored.attribute_values)
     out = sink.getvalue()
