@@ -154,21 +154,7 @@ function smsLoginForm() {
     h("button", { type: "submit", class: "btn btn-primary" }, "登录"),
     h("p", { class: "muted" }, "工作人员账号请用邮箱、密码和动态口令登录。"));
   form.addEventListener("input", (e) => e.target.removeAttribute("aria-invalid"));
-  let timer = null;
-  const countdown = (seconds) => {
-    clearInterval(timer);
-    let left = Math.max(1, Math.round(seconds));
-    sendButton.disabled = true;
-    sendButton.textContent = `${left} 秒后重新获取`;
-    timer = setInterval(() => {
-      left -= 1;
-      if (left <= 0 || !sendButton.isConnected) {
-        clearInterval(timer);
-        sendButton.disabled = false;
-        sendButton.textContent = "重新获取验证码";
-      } else sendButton.textContent = `${left} 秒后重新获取`;
-    }, 1000);
-  };
+  const countdown = resendCountdown(sendButton, (left) => `${left} 秒后重新获取`, "重新获取验证码");
   const phoneValue = () => phone.querySelector("input").value.trim();
   sendButton.addEventListener("click", () => {
     clear(errors);
@@ -181,10 +167,10 @@ function smsLoginForm() {
         const sent = await post("/auth/login/sms/code", { phone: phoneValue() }, { auth: false });
         status.textContent = `${sent.message}（${sent.phone}）。`;
         code.querySelector("input").focus();
-        setTimeout(() => countdown(sent.resend_after), 0);
+        setTimeout(() => countdown.start(sent.resend_after), 0);
       } catch (err) {
         const wait = err.data && err.data.retry_after_s;
-        if (err.code === "TOO_MANY_ATTEMPTS" && wait && wait <= 120) setTimeout(() => countdown(wait), 0);
+        if (err.code === "TOO_MANY_ATTEMPTS" && wait && wait <= 120) setTimeout(() => countdown.start(wait), 0);
         throw err;
       }
     }, { errorBox: errors });
@@ -203,12 +189,34 @@ function smsLoginForm() {
     }
     busy(form.querySelector("button[type=submit]"), async () => {
       const tokens = await post("/auth/login/sms", { phone: v.phone, code: v.code }, { auth: false });
-      clearInterval(timer);
+      countdown.stop();
       await startSession(tokens, null);
       go(landing());
     }, { errorBox: errors });
   });
   return form;
+}
+
+/** A send-code button that may be pressed again only after `seconds` (the server's
+ * resend_after, or a 429's wait), counting down on its face. */
+function resendCountdown(button, waiting, again) {
+  let timer = null;
+  const stop = () => clearInterval(timer); // the code was accepted: the page moves on
+  const start = (seconds) => {
+    stop();
+    let left = Math.max(1, Math.round(seconds));
+    button.disabled = true;
+    button.textContent = waiting(left);
+    timer = setInterval(() => {
+      left -= 1;
+      if (left <= 0 || !button.isConnected) {
+        clearInterval(timer);
+        button.disabled = false;
+        button.textContent = again;
+      } else button.textContent = waiting(left);
+    }, 1000);
+  };
+  return { start, stop };
 }
 
 function showFieldError(box, wrap, message) {
@@ -380,28 +388,14 @@ export function phoneVerifyCard(me, onVerified) {
   const codeForm = h("form", { class: "stack", novalidate: true, hidden: true },
     field("短信验证码", "code", { required: true, attrs: { autocomplete: "one-time-code", inputmode: "numeric", maxlength: 8 } }),
     h("button", { type: "submit", class: "btn btn-primary" }, "验证"));
-  let timer = null;
-  const countdown = (seconds) => {
-    clearInterval(timer);
-    let left = seconds;
-    sendButton.disabled = true;
-    sendButton.textContent = `${left} 秒后可重发`;
-    timer = setInterval(() => {
-      left -= 1;
-      if (left <= 0 || !sendButton.isConnected) {
-        clearInterval(timer);
-        sendButton.disabled = false;
-        sendButton.textContent = "重新发送";
-      } else sendButton.textContent = `${left} 秒后可重发`;
-    }, 1000);
-  };
+  const countdown = resendCountdown(sendButton, (left) => `${left} 秒后可重发`, "重新发送");
   sendButton.addEventListener("click", () => {
     busy(sendButton, async () => {
       const sent = await post("/me/phone/code", {});
       status.textContent = `验证码已发送到 ${sent.phone}，${Math.round(sent.expires_in / 60)} 分钟内有效。`;
       codeForm.hidden = false;
       codeForm.querySelector("input").focus();
-      setTimeout(() => countdown(sent.resend_after), 0);
+      setTimeout(() => countdown.start(sent.resend_after), 0);
     }, { errorBox: errors });
   });
   codeForm.addEventListener("submit", (e) => {
@@ -413,7 +407,7 @@ export function phoneVerifyCard(me, onVerified) {
     }
     busy(codeForm.querySelector("button[type=submit]"), async () => {
       const fresh = await post("/me/phone/verify", { code });
-      clearInterval(timer);
+      countdown.stop();
       flash("手机号已验证", "success");
       if (onVerified) onVerified(fresh);
     }, { errorBox: errors });
