@@ -127,6 +127,14 @@ class Stack:
     def set_clock(self, iso: str) -> None:
         self.ok("POST", "/dev/clock", {"now": iso})
 
+    def advance_clock(self, seconds: float) -> None:
+        """Move the dev clock `seconds` on from where it is now. The clock flows from the
+        moment it was set, so a fixed instant set after a slow stretch of a test may lie
+        before the last heartbeat, which then credits nothing."""
+        from datetime import datetime, timedelta
+        now = datetime.fromisoformat(self.ok("GET", "/dev/clock")["now"])
+        self.set_clock((now + timedelta(seconds=seconds)).isoformat())
+
     def shorten_courses(self, seconds: int = 120) -> None:
         """Admin edits the edition so each video lasts `seconds` (the 2026 videos are 90 min:
         earning them report by report would take minutes of test time)."""
